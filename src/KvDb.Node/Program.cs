@@ -1,1 +1,3 @@
-Console.WriteLine("kvdb");
+using KvDb.Node;
+
+return await KvdbProgram.RunAsync(args);

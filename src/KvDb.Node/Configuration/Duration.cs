@@ -1,0 +1,30 @@
+// Durations as people write them on a command line: "200ms", "2s", "1.5s", "1m", "1h".
+using System.Globalization;
+
+namespace KvDb.Node.Configuration;
+
+/// <summary>Parses short human-written durations.</summary>
+public static class Duration
+{
+    /// <summary>Parses <paramref name="text"/>; a bare number is seconds. Negative durations are rejected.</summary>
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        value = default;
+        text = text.Trim();
+        var (number, scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 1.0),
+            _ when text.EndsWith('s') => (text[..^1], 1000.0),
+            _ when text.EndsWith('m') => (text[..^1], 60_000.0),
+            _ when text.EndsWith('h') => (text[..^1], 3_600_000.0),
+            _ => (text, 1000.0),
+        };
+
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+            || double.IsInfinity(amount) || amount * scale > TimeSpan.MaxValue.TotalMilliseconds)
+            return false;
+
+        value = TimeSpan.FromMilliseconds(amount * scale);
+        return true;
+    }
+}

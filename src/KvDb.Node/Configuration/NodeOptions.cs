@@ -1,0 +1,56 @@
+// Everything a kvdb member is configured with, after parsing and validation.
+// Invariants: once built by CommandLine.Parse, every field is valid (Id indexes Cluster,
+// ports are in range, sizes positive), so the rest of the program never re-checks them.
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace KvDb.Node.Configuration;
+
+/// <summary>The validated configuration of one kvdb member.</summary>
+public sealed class NodeOptions
+{
+    /// <summary>This member's 1-based index into <see cref="Cluster"/>.</summary>
+    public int Id { get; init; } = 1;
+
+    /// <summary>Raft peer endpoints of the initial members, in id order.</summary>
+    public required IReadOnlyList<IPEndPoint> Cluster { get; init; }
+
+    /// <summary>The peer URLs as the user wrote them, in id order.</summary>
+    public required IReadOnlyList<Uri> ClusterUrls { get; init; }
+
+    /// <summary>The HTTP API port.</summary>
+    public int Port { get; init; } = 12380;
+
+    /// <summary>Start without bootstrapping a cluster; wait to be added by an existing one.</summary>
+    public bool Join { get; init; }
+
+    /// <summary>Where the Raft log and snapshots live.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Keep nothing on disk: the log and snapshots live in a temporary memory-backed directory.</summary>
+    public bool InMemory { get; init; }
+
+    /// <summary>The largest value accepted by PUT, in bytes.</summary>
+    public int MaxValueBytes { get; init; } = 1 << 20;
+
+    /// <summary>How long a request may wait for a leader, a quorum or a read barrier.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Applied entries between two snapshots of the state machine.</summary>
+    public long SnapshotInterval { get; init; } = 10_000;
+
+    /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
+    public int ElectionTimeoutMs { get; init; } = 300;
+
+    /// <summary>The minimum level of log lines written to the console.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>This member's own Raft endpoint.</summary>
+    public IPEndPoint RaftEndPoint => Cluster[Id - 1];
+
+    /// <summary>The address the HTTP API listens on: the host of this member's peer URL.</summary>
+    public IPAddress HttpAddress => RaftEndPoint.Address;
+
+    /// <summary>The URL other members and clients reach this member's HTTP API at.</summary>
+    public string AdvertisedHttpUrl => $"http://{ClusterUrls[Id - 1].Host}:{Port}";
+}

@@ -1,0 +1,161 @@
+// The kvdb executable: parse flags, check the environment, then run one cluster member
+// (Raft over DotNext's TCP transport + the HTTP API on Kestrel) until SIGTERM or Ctrl+C.
+// Exit codes: 0 clean shutdown, 1 failed at start-up or while running, 2 bad command line.
+using System.Net;
+using KvDb.Node.Configuration;
+using KvDb.Node.Http;
+using KvDb.Node.Raft;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace KvDb.Node;
+
+/// <summary>Entry point of the kvdb executable.</summary>
+public static class KvdbProgram
+{
+    /// <summary>Runs kvdb with <paramref name="args"/>; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        switch (CommandLine.Parse(args, Environment.GetEnvironmentVariable))
+        {
+            case ParseResult.Print print:
+                Console.Out.Write(print.Text.EndsWith('\n') ? print.Text : print.Text + Environment.NewLine);
+                return 0;
+            case ParseResult.Error error:
+                await Console.Error.WriteLineAsync($"kvdb: {error.Message}");
+                return 2;
+            case ParseResult.Run run:
+                return await RunMemberAsync(run.Options);
+            default:
+                return 2;
+        }
+    }
+
+    private static async Task<int> RunMemberAsync(NodeOptions parsed)
+    {
+        var options = WithDataDirectory(parsed);
+        if (Preflight.CheckPort(options.RaftEndPoint, "Raft (from --cluster)") is { } raftError
+            || Preflight.CheckPort(new IPEndPoint(options.HttpAddress, options.Port), "HTTP (--port)") is { } httpError && (raftError = httpError) is not null)
+        {
+            await Console.Error.WriteLineAsync($"kvdb: {raftError}");
+            return 1;
+        }
+
+        var (dataLock, lockError) = Preflight.LockDataDirectory(options.DataDir);
+        if (dataLock is null)
+        {
+            await Console.Error.WriteLineAsync($"kvdb: {lockError}");
+            return 1;
+        }
+
+        try
+        {
+            await using var app = BuildApp(options);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            await Console.Error.WriteLineAsync($"kvdb: member {options.Id} stopped: {Describe(e)}");
+            return 1;
+        }
+        finally
+        {
+            await dataLock.DisposeAsync();
+            if (options.InMemory)
+                TryDelete(options.DataDir);
+        }
+    }
+
+    private static NodeOptions WithDataDirectory(NodeOptions options) => options.InMemory
+        ? CopyWith(options, Preflight.CreateEphemeralDirectory())
+        : CopyWith(options, Path.GetFullPath(options.DataDir));
+
+    private static NodeOptions CopyWith(NodeOptions o, string dataDir) => new()
+    {
+        Id = o.Id,
+        Cluster = o.Cluster,
+        ClusterUrls = o.ClusterUrls,
+        Port = o.Port,
+        Join = o.Join,
+        DataDir = dataDir,
+        InMemory = o.InMemory,
+        MaxValueBytes = o.MaxValueBytes,
+        RequestTimeout = o.RequestTimeout,
+        SnapshotInterval = o.SnapshotInterval,
+        ElectionTimeoutMs = o.ElectionTimeoutMs,
+        LogLevel = o.LogLevel,
+    };
+
+    /// <summary>Builds the web application of one member; exposed for in-process tests.</summary>
+    public static WebApplication BuildApp(NodeOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        ConfigureLogging(builder.Logging, options.LogLevel);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.HttpAddress, options.Port);
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = long.Max(64L << 20, options.MaxValueBytes + (1L << 20));
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton<RaftNode>();
+        services.AddHostedService(static sp => sp.GetRequiredService<RaftNode>());
+        services.AddSingleton<LeaderForwarder>();
+        services.AddSingleton<ProposalBatcher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<ProposalBatcher>());
+        services.AddSingleton<LinearizableReader>();
+        services.AddSingleton<KvService>();
+        services.AddProblemDetails();
+        services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapAdminEndpoints();
+        app.MapInternalEndpoints();
+        app.MapKvEndpoints();
+        return app;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(static console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+            console.UseUtcTimestamp = true;
+        });
+        logging.SetMinimumLevel(level);
+
+        // Library internals are noisy at Information; show them only when debugging.
+        var libraries = level <= LogLevel.Debug ? level : LogLevel.Warning;
+        logging.AddFilter("Microsoft", libraries);
+        logging.AddFilter("DotNext", libraries);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", level);
+    }
+
+    private static string Describe(Exception e)
+    {
+        while (e is AggregateException { InnerException: { } inner })
+            e = inner;
+        return e is IOException or InvalidDataException or UnauthorizedAccessException
+            ? e.Message
+            : $"{e.GetType().Name}: {e.Message}";
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

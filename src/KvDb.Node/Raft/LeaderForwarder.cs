@@ -1,0 +1,95 @@
+// Sends a follower's batch of writes to the leader's HTTP API and decodes the answer.
+// Wire format (internal, both directions little-endian):
+//   request  body: a LogEntryCodec payload (the batch of commands)
+//   response body: per command, in order: index i64 | outcome u8
+// Invariants: the leader proposes forwarded commands with mayForward=false, so a write is
+// never passed on twice (no forwarding loops while leadership moves).
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using DotNext.Net.Cluster;
+using KvDb.Core.Commands;
+
+namespace KvDb.Node.Raft;
+
+/// <summary>Forwards proposals from a follower to the current leader.</summary>
+public sealed class LeaderForwarder : IDisposable
+{
+    /// <summary>The internal endpoint a leader accepts forwarded batches at.</summary>
+    public const string ProposePath = "/internal/v1/propose";
+
+    /// <summary>The media type of forwarded batches.</summary>
+    public const string MediaType = "application/x-kvdb-batch";
+
+    private const int ResultSize = sizeof(long) + 1;
+
+    private readonly HttpClient client = new(new SocketsHttpHandler
+    {
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        MaxConnectionsPerServer = 64,
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private readonly ConcurrentDictionary<EndPoint, Uri> httpUrls = new();
+
+    /// <summary>Sends <paramref name="commands"/> to <paramref name="leader"/> and returns one result per command.</summary>
+    public async Task<ProposalResult[]> ForwardAsync(IClusterMember leader, KvCommand[] commands, CancellationToken token)
+    {
+        var target = new Uri(await GetHttpUrlAsync(leader, token).ConfigureAwait(false), ProposePath);
+        using var content = new ByteArrayContent(LogEntryCodec.Encode(commands));
+        content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
+        using var response = await client.PostAsync(target, content, token).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
+            throw new UnavailableException("The leader could not commit the write (it may be stepping down); retry.", outcomeUnknown: true);
+        response.EnsureSuccessStatusCode();
+
+        var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+        if (body.Length != commands.Length * ResultSize)
+            throw new HttpRequestException($"The leader answered {body.Length} bytes for {commands.Length} command(s).");
+        return DecodeResults(body);
+    }
+
+    private async ValueTask<Uri> GetHttpUrlAsync(IClusterMember leader, CancellationToken token)
+    {
+        if (httpUrls.TryGetValue(leader.EndPoint, out var url))
+            return url;
+
+        var metadata = await leader.GetMetadataAsync(refresh: false, token).ConfigureAwait(false);
+        if (!metadata.TryGetValue(RaftNode.HttpUrlMetadataKey, out var text) || !Uri.TryCreate(text, UriKind.Absolute, out url))
+            throw new UnavailableException($"The leader at {leader.EndPoint} did not publish its HTTP address.");
+        return httpUrls[leader.EndPoint] = url;
+    }
+
+    /// <summary>Encodes results for the response to a forwarded batch.</summary>
+    public static byte[] EncodeResults(IReadOnlyList<ProposalResult> results)
+    {
+        var body = new byte[results.Count * ResultSize];
+        for (var i = 0; i < results.Count; i++)
+        {
+            var slot = body.AsSpan(i * ResultSize, ResultSize);
+            BinaryPrimitives.WriteInt64LittleEndian(slot, results[i].Index);
+            slot[sizeof(long)] = (byte)results[i].Outcome;
+        }
+
+        return body;
+    }
+
+    private static ProposalResult[] DecodeResults(byte[] body)
+    {
+        var results = new ProposalResult[body.Length / ResultSize];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var slot = body.AsSpan(i * ResultSize, ResultSize);
+            results[i] = new(BinaryPrimitives.ReadInt64LittleEndian(slot), (CommandOutcome)slot[sizeof(long)]);
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => client.Dispose();
+}

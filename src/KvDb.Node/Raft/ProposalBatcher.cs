@@ -1,0 +1,242 @@
+// Group commit for proposals: concurrent writes share one Raft log entry and one round trip.
+// Invariants:
+//  - A request is answered only after its entry is committed by a majority and applied here.
+//    DotNext's WAL fsyncs an entry before it commits it, so the leader's copy is on disk
+//    before any client hears "204": an acknowledged write survives crashes.
+//  - At most MaxInFlight batches are being committed at once. A slot is taken *before* the
+//    queue is drained, so while the log is busy requests pile up into the next, larger batch.
+//  - On a follower the batch is forwarded to the leader in one HTTP request; the answer
+//    waits until this member has applied it too, so a client reads its own write here.
+using System.Threading.Channels;
+using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Core.Commands;
+using KvDb.Core.State;
+using KvDb.Node.Configuration;
+
+namespace KvDb.Node.Raft;
+
+/// <summary>The result of one committed proposal: the index of its log entry and what applying it did.</summary>
+public readonly record struct ProposalResult(long Index, CommandOutcome Outcome);
+
+/// <summary>Batches concurrent proposals into Raft log entries, on the leader or forwarded to it.</summary>
+public sealed partial class ProposalBatcher(
+    RaftNode node,
+    LeaderForwarder forwarder,
+    NodeOptions options,
+    ILogger<ProposalBatcher> logger) : BackgroundService
+{
+    private const int MaxInFlight = 4;
+    private const int MaxBatchCommands = 2048;
+    private const int MaxBatchBytes = 4 << 20;
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(25);
+
+    private readonly Channel<Proposal> queue = Channel.CreateUnbounded<Proposal>(new() { SingleReader = true });
+    private readonly SemaphoreSlim slots = new(MaxInFlight, MaxInFlight);
+
+    /// <summary>Proposes <paramref name="command"/> and completes once it is committed, applied and durable.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="mayForward">False for proposals that were already forwarded by a follower: they must not bounce again.</param>
+    /// <param name="token">Cancels the wait (the command may still be applied).</param>
+    /// <exception cref="UnavailableException">No leader or quorum within the request timeout.</exception>
+    public Task<ProposalResult> ProposeAsync(KvCommand command, bool mayForward, CancellationToken token)
+    {
+        var proposal = new Proposal(command, mayForward);
+        if (!queue.Writer.TryWrite(proposal))
+            throw new UnavailableException("This member is shutting down.");
+        return proposal.Completion.Task.WaitAsync(token);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await node.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
+        var reader = queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                var batch = Drain(reader);
+                if (batch.Count == 0)
+                {
+                    slots.Release();
+                    continue;
+                }
+
+                _ = CommitAndReleaseAsync(batch, stoppingToken);
+            }
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            while (reader.TryRead(out var left))
+                left.Completion.TrySetException(new UnavailableException("This member is shutting down."));
+        }
+    }
+
+    private static List<Proposal> Drain(ChannelReader<Proposal> reader)
+    {
+        var batch = new List<Proposal>();
+        var bytes = 0;
+        while (batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && reader.TryRead(out var proposal))
+        {
+            batch.Add(proposal);
+            bytes += proposal.Command.ApproximateSize;
+        }
+
+        return batch;
+    }
+
+    private async Task CommitAndReleaseAsync(List<Proposal> batch, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await CommitAsync(batch, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            var error = Translate(e, stoppingToken);
+            foreach (var proposal in batch)
+                proposal.Completion.TrySetException(error);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task CommitAsync(List<Proposal> batch, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.RequestTimeout);
+        var token = timeout.Token;
+
+        var cluster = node.Cluster;
+        while (true)
+        {
+            var leader = cluster.Leader ?? await WaitForLeaderAsync(cluster, token).ConfigureAwait(false);
+            if (!leader.IsRemote)
+            {
+                await ReplicateAsync(batch, token).ConfigureAwait(false);
+                return;
+            }
+
+            var forwardable = batch.FindAll(static p => p.MayForward);
+            if (forwardable.Count < batch.Count)
+            {
+                foreach (var proposal in batch)
+                {
+                    if (!proposal.MayForward)
+                        proposal.Completion.TrySetException(new UnavailableException("This member is no longer the leader."));
+                }
+
+                batch = forwardable;
+            }
+
+            if (batch.Count == 0)
+                return;
+
+            try
+            {
+                await ForwardAsync(leader, batch, token).ConfigureAwait(false);
+                return;
+            }
+            catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError)
+            {
+                // The request never reached the leader we knew (it may be down and not yet
+                // replaced), so nothing was applied: wait a moment and try the current leader.
+                await Task.Delay(RetryBackoff, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<RaftClusterMember> WaitForLeaderAsync(RaftCluster cluster, CancellationToken token)
+    {
+        try
+        {
+            return await cluster.WaitForLeaderAsync(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw new UnavailableException("No leader: a majority of members is not reachable.");
+        }
+    }
+
+    private async Task ReplicateAsync(List<Proposal> batch, CancellationToken token)
+    {
+        var commands = new KvCommand[batch.Count];
+        for (var i = 0; i < commands.Length; i++)
+            commands[i] = batch[i].Command;
+
+        var context = new ProposalContext(commands.Length);
+        await node.Cluster.ReplicateAsync(LogEntryCodec.Encode(commands), context, token).ConfigureAwait(false);
+
+        // DotNext hands the context to the applier on the proposing member; if it ever did not,
+        // the commit index is an upper bound of the entry's index.
+        var index = context.Index > 0 ? context.Index : node.Log.LastCommittedEntryIndex;
+        if (!batch.TrueForAll(static p => p.MayForward))
+        {
+            // Followers that forwarded part of this batch wait to apply it themselves; push the
+            // new commit index now instead of on the next heartbeat.
+            _ = PushCommitIndexAsync();
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+            batch[i].Completion.TrySetResult(new(index, context.Outcomes[i]));
+        LogBatchCommitted(batch.Count, index);
+    }
+
+    private async Task PushCommitIndexAsync()
+    {
+        try
+        {
+            await node.Cluster.ForceReplicationAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Followers will learn the commit index from the next heartbeat or the new leader.
+        }
+    }
+
+    private async Task ForwardAsync(RaftClusterMember leader, List<Proposal> batch, CancellationToken token)
+    {
+        var commands = new KvCommand[batch.Count];
+        for (var i = 0; i < commands.Length; i++)
+            commands[i] = batch[i].Command;
+
+        var results = await forwarder.ForwardAsync(leader, commands, token).ConfigureAwait(false);
+        var highest = 0L;
+        foreach (var result in results)
+            highest = long.Max(highest, result.Index);
+
+        await node.Log.WaitForApplyAsync(highest, token).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
+            batch[i].Completion.TrySetResult(results[i]);
+        LogBatchForwarded(batch.Count, highest);
+    }
+
+    private static Exception Translate(Exception e, CancellationToken stoppingToken) => e switch
+    {
+        UnavailableException => e,
+        NotLeaderException => new UnavailableException("Leadership changed while the write was being committed; it may or may not have been applied.", outcomeUnknown: true, e),
+        OperationCanceledException when stoppingToken.IsCancellationRequested => new UnavailableException("This member is shutting down.", outcomeUnknown: true, e),
+        OperationCanceledException => new UnavailableException("Timed out waiting for a majority to commit the write; it may or may not have been applied.", outcomeUnknown: true, e),
+        HttpRequestException => new UnavailableException($"Forwarding to the leader failed: {e.Message}", outcomeUnknown: true, e),
+        _ => e,
+    };
+
+    private sealed class Proposal(KvCommand command, bool mayForward)
+    {
+        public KvCommand Command { get; } = command;
+
+        public bool MayForward { get; } = mayForward;
+
+        public TaskCompletionSource<ProposalResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Committed {Count} write(s) as log entry {Index}")]
+    private partial void LogBatchCommitted(int count, long index);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Forwarded {Count} write(s) to the leader; applied here up to {Index}")]
+    private partial void LogBatchForwarded(int count, long index);
+}

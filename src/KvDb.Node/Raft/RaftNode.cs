@@ -1,0 +1,167 @@
+// Owns this member's Raft machinery: the state machine, DotNext's write-ahead log in the
+// data directory, and the RaftCluster speaking DotNext's TCP transport to the peers.
+// Invariants:
+//  - Start order is restore snapshot -> open WAL (replays committed entries) -> join the
+//    cluster, so the member never votes or serves with a state older than its own log.
+//  - DotNext 6's WAL flushes entries to disk before it commits them (one flush covers every
+//    entry appended so far: group commit), so "applied on the leader" implies "durable".
+//  - Stop order is the reverse; the WAL is disposed last so no committed entry is cut short.
+using System.Net;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using KvDb.Core.State;
+using KvDb.Node.Configuration;
+
+namespace KvDb.Node.Raft;
+
+/// <summary>This process's Raft member: state machine, log and cluster transport.</summary>
+public sealed partial class RaftNode : IHostedService, IAsyncDisposable
+{
+    /// <summary>Member metadata key carrying the HTTP API URL, so followers can forward to the leader.</summary>
+    public const string HttpUrlMetadataKey = "kvdb-http";
+
+    private readonly NodeOptions options;
+    private readonly ILoggerFactory loggerFactory;
+    private readonly ILogger<RaftNode> logger;
+    private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WriteAheadLog? wal;
+    private RaftCluster? cluster;
+
+    /// <summary>Creates the member; nothing touches the disk or network until <see cref="StartAsync"/>.</summary>
+    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory)
+    {
+        this.options = options;
+        this.loggerFactory = loggerFactory;
+        logger = loggerFactory.CreateLogger<RaftNode>();
+        var store = new InMemoryKeyValueStore();
+        StateMachine = new KvStateMachine(store, new KvStateMachineOptions
+        {
+            SnapshotDirectory = Path.Combine(options.DataDir, "snapshots"),
+            SnapshotInterval = options.SnapshotInterval,
+        }, loggerFactory.CreateLogger<KvStateMachine>());
+    }
+
+    /// <summary>The replicated state machine.</summary>
+    public KvStateMachine StateMachine { get; }
+
+    /// <summary>The Raft cluster; valid once started.</summary>
+    public RaftCluster Cluster => cluster ?? throw new InvalidOperationException("The Raft member has not started yet.");
+
+    /// <summary>The Raft log; valid once started.</summary>
+    public WriteAheadLog Log => wal ?? throw new InvalidOperationException("The Raft member has not started yet.");
+
+    /// <summary>Completes once the member has joined the cluster.</summary>
+    public Task Started => started.Task;
+
+    /// <summary>True once <see cref="StartAsync"/> has finished.</summary>
+    public bool IsStarted => started.Task.IsCompletedSuccessfully;
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken token)
+    {
+        StateMachine.Restore();
+        wal = new WriteAheadLog(new WriteAheadLog.Options
+        {
+            Location = Path.Combine(options.DataDir, "raft"),
+            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
+        }, StateMachine);
+        await wal.InitializeAsync(token);
+        LogReplayed(wal.LastCommittedEntryIndex, StateMachine.AppliedIndex);
+
+        cluster = new RaftCluster(CreateConfiguration()) { AuditTrail = wal };
+        cluster.LeaderChanged += OnLeaderChanged;
+        await cluster.StartAsync(token);
+        LogStarted(options.Id, options.RaftEndPoint, options.AdvertisedHttpUrl, options.Cluster.Count);
+        started.TrySetResult();
+    }
+
+    private RaftCluster.TcpConfiguration CreateConfiguration()
+    {
+        var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+        {
+            LowerElectionTimeout = options.ElectionTimeoutMs,
+            UpperElectionTimeout = options.ElectionTimeoutMs * 2,
+            RequestTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs),
+            ColdStart = false,
+            ConfigurationStorage = null,
+            LoggerFactory = loggerFactory,
+            TransmissionBlockSize = 64 * 1024,
+        };
+        configuration.Metadata[HttpUrlMetadataKey] = options.AdvertisedHttpUrl;
+
+        // The initial membership is the --cluster list; every member starts from the same one.
+        var storage = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!;
+        var members = storage.CreateInitialConfigurationBuilder();
+        foreach (var peer in options.Cluster)
+            members.Add(peer);
+        members.Build();
+        return configuration;
+    }
+
+    /// <summary>The 1-based id of the member at <paramref name="endPoint"/>, or null when unknown.</summary>
+    public int? IdOf(EndPoint? endPoint)
+    {
+        for (var i = 0; i < options.Cluster.Count; i++)
+        {
+            if (options.Cluster[i].Equals(endPoint))
+                return i + 1;
+        }
+
+        return null;
+    }
+
+    private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
+    {
+        if (leader is null)
+            LogNoLeader(Cluster.Term);
+        else if (!leader.IsRemote)
+            LogBecameLeader(options.Id, Cluster.Term);
+        else
+            LogNewLeader(IdOf(leader.EndPoint)?.ToString() ?? "?", leader.EndPoint, Cluster.Term);
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken token)
+    {
+        if (cluster is not null)
+        {
+            cluster.LeaderChanged -= OnLeaderChanged;
+            await cluster.StopAsync(token);
+        }
+
+        if (wal is not null)
+            await wal.FlushAsync(token);
+        LogStopped(options.Id);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (cluster is not null)
+            await cluster.DisposeAsync();
+        if (wal is not null)
+            await wal.DisposeAsync();
+        await StateMachine.DisposeAsync();
+        StateMachine.Store.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Log replayed: committed index {Committed}, applied index {Applied}")]
+    private partial void LogReplayed(long committed, long applied);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} started: Raft on {RaftEndPoint}, HTTP API on {HttpUrl}, {Count} member(s) configured")]
+    private partial void LogStarted(int id, EndPoint raftEndPoint, string httpUrl, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} became the leader in term {Term}")]
+    private partial void LogBecameLeader(int id, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({EndPoint}) is the leader in term {Term}")]
+    private partial void LogNewLeader(string id, EndPoint endPoint, long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No leader in term {Term}: waiting for an election (a majority of members must be reachable)")]
+    private partial void LogNoLeader(long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} stopped; the log is flushed")]
+    private partial void LogStopped(int id);
+}
