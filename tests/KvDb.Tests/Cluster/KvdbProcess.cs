@@ -1,0 +1,133 @@
+// One real kvdb member, started as a child process of the test on loopback ports chosen at
+// run time. Output is captured so a failing test can show what the member said.
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace KvDb.Tests.Cluster;
+
+/// <summary>A kvdb child process; killed on dispose.</summary>
+public sealed partial class KvdbProcess : IAsyncDisposable
+{
+    private readonly StringBuilder output = new();
+    private Process? process;
+
+    public KvdbProcess(int id, IReadOnlyList<string> args)
+    {
+        Id = id;
+        Args = args;
+    }
+
+    public int Id { get; }
+
+    public IReadOnlyList<string> Args { get; }
+
+    public bool IsRunning => process is { HasExited: false };
+
+    public int? ExitCode => process is { HasExited: true } p ? p.ExitCode : null;
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+                return output.ToString();
+        }
+    }
+
+    /// <summary>The path of kvdb.dll, copied next to the tests by the project reference.</summary>
+    public static string KvdbDll => Path.Combine(AppContext.BaseDirectory, "kvdb.dll");
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(KvdbDll);
+        foreach (var arg in Args)
+            info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_gcServer"] = "0";
+
+        var p = new Process { StartInfo = info, EnableRaisingEvents = true };
+        p.OutputDataReceived += (_, e) => Append(e.Data);
+        p.ErrorDataReceived += (_, e) => Append(e.Data);
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        process = p;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (output)
+            output.AppendLine(line);
+    }
+
+    /// <summary>Runs kvdb to completion with <paramref name="args"/> and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyList<string> args, TimeSpan timeout)
+    {
+        await using var p = new KvdbProcess(0, args);
+        p.Start();
+        using var cts = new CancellationTokenSource(timeout);
+        await p.process!.WaitForExitAsync(cts.Token);
+        p.process.WaitForExit(); // drains the output readers
+        return (p.process.ExitCode, p.Output);
+    }
+
+    /// <summary>Sends SIGTERM and waits for a graceful exit.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (process is not { HasExited: false } p)
+            return process?.ExitCode ?? 0;
+        Signal(p.Id, SigTerm);
+        using var cts = new CancellationTokenSource(timeout);
+        await p.WaitForExitAsync(cts.Token);
+        return p.ExitCode;
+    }
+
+    /// <summary>kill -9: the process gets no chance to flush or clean up.</summary>
+    public async Task KillAsync()
+    {
+        if (process is not { HasExited: false } p)
+            return;
+        Signal(p.Id, SigKill);
+        await p.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is null)
+            return;
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        process.Dispose();
+        process = null;
+    }
+
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+
+    private static void Signal(int pid, int signal)
+    {
+        if (SendSignal(pid, signal) != 0)
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+}
