@@ -132,10 +132,11 @@ public static class KvdbProgram
         });
         logging.SetMinimumLevel(level);
 
-        // Library internals are noisy at Information; show them only when debugging.
+        // Library internals are noisy (DotNext logs each failed heartbeat with a stack trace);
+        // kvdb logs the events operators care about itself. Show them only when debugging.
         var libraries = level <= LogLevel.Debug ? level : LogLevel.Warning;
         logging.AddFilter("Microsoft", libraries);
-        logging.AddFilter("DotNext", libraries);
+        logging.AddFilter("DotNext", level <= LogLevel.Debug ? level : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", level);
     }
 

@@ -47,6 +47,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private volatile SnapshotFile? snapshot;
     private Task snapshotting = Task.CompletedTask;
     private long appliedIndex;
+    private int disposed;
 
     /// <summary>Creates a state machine over <paramref name="store"/>.</summary>
     public KvStateMachine(IKeyValueStore store, KvStateMachineOptions options, ILogger logger)
@@ -189,6 +190,10 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        // The host may dispose the member twice (RunAsync, then the enclosing 'await using').
+        if (Interlocked.Exchange(ref disposed, 1) is not 0)
+            return;
+
         await lifetime.CancelAsync().ConfigureAwait(false);
         await snapshotting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         lifetime.Dispose();

@@ -232,10 +232,10 @@ public static partial class CommandLine
         foreach (var flag in Flags)
         {
             var left = flag.IsSwitch ? $"--{flag.Name}" : $"--{flag.Name} {flag.Value}";
-            text.Append("  ").Append(left.PadRight(28)).AppendLine(flag.Help);
+            text.Append("  ").Append(left.PadRight(30)).AppendLine(flag.Help);
             var details = flag.Name is "help" or "version" ? "" : $"[{flag.EnvironmentName}; default: {flag.Default}]";
             if (details.Length > 0)
-                text.Append(' ', 30).AppendLine(details);
+                text.Append(' ', 32).AppendLine(details);
         }
 
         return text.ToString();

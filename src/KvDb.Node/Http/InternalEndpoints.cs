@@ -1,6 +1,9 @@
 // Member-to-member endpoints on the HTTP port. Followers forward client writes here; the
 // leader proposes them (never forwarding again) and answers with per-command results.
+// Followers also ask the leader for read indices here (ReadIndex for linearizable reads).
+using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
+using KvDb.Node.Configuration;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Http;
@@ -12,9 +15,31 @@ public static class InternalEndpoints
     public static void MapInternalEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost(LeaderForwarder.ProposePath, ProposeAsync);
+        app.MapPost(LeaderForwarder.ReadIndexPath, ReadIndexAsync);
     }
 
-    private static async Task<IResult> ProposeAsync(HttpContext context, ProposalBatcher batcher)
+    private static bool IsWithinLimits(KvCommand command, NodeOptions options)
+        => command.Key.Length is > 0 and <= KeyPath.MaxKeyBytes
+           && (command is not PutCommand put || put.Value.Length <= options.MaxValueBytes);
+
+    private static async Task<IResult> ReadIndexAsync(HttpContext context, LinearizableReader reader)
+    {
+        try
+        {
+            var index = await reader.ConfirmReadIndexAsync(context.RequestAborted);
+            return Results.Bytes(LeaderForwarder.EncodeReadIndex(index), LeaderForwarder.MediaType);
+        }
+        catch (NotLeaderException)
+        {
+            return Problems.Unavailable(context, new UnavailableException("This member is not the leader."));
+        }
+        catch (UnavailableException e)
+        {
+            return Problems.Unavailable(context, e);
+        }
+    }
+
+    private static async Task<IResult> ProposeAsync(HttpContext context, ProposalBatcher batcher, NodeOptions options)
     {
         var body = await RequestBody.ReadAsync(context, 64 << 20);
         if (body is null)
@@ -29,6 +54,10 @@ public static class InternalEndpoints
         {
             return Problems.BadRequest(e.Message);
         }
+
+        // This port is reachable by clients too: hold forwarded commands to the client limits.
+        if (Array.Find(commands, c => !IsWithinLimits(c, options)) is { } invalid)
+            return Problems.BadRequest($"A forwarded command has an empty or oversized key ({invalid.Key.Length} bytes) or value.");
 
         try
         {

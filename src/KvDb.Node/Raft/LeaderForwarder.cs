@@ -1,9 +1,12 @@
-// Sends a follower's batch of writes to the leader's HTTP API and decodes the answer.
-// Wire format (internal, both directions little-endian):
-//   request  body: a LogEntryCodec payload (the batch of commands)
-//   response body: per command, in order: index i64 | outcome u8
-// Invariants: the leader proposes forwarded commands with mayForward=false, so a write is
-// never passed on twice (no forwarding loops while leadership moves).
+// Talks to the leader's internal HTTP API on behalf of a follower: forwards batches of
+// writes, and asks for read indices for linearizable reads.
+// Wire format (internal, little-endian):
+//   propose    request: a LogEntryCodec payload (the batch of commands)
+//              response: per command, in order: index i64 | outcome u8
+//   read-index response: index i64 (the leader has confirmed leadership and applied it)
+// Invariants: the leader proposes forwarded commands with mayForward=false and answers a
+// read-index request only as leader, so nothing is passed on twice (no forwarding loops
+// while leadership moves); a leader that stepped down answers 503 and the follower retries.
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
@@ -18,6 +21,9 @@ public sealed class LeaderForwarder : IDisposable
 {
     /// <summary>The internal endpoint a leader accepts forwarded batches at.</summary>
     public const string ProposePath = "/internal/v1/propose";
+
+    /// <summary>The internal endpoint a leader answers read-index requests at.</summary>
+    public const string ReadIndexPath = "/internal/v1/read-index";
 
     /// <summary>The media type of forwarded batches.</summary>
     public const string MediaType = "application/x-kvdb-batch";
@@ -51,6 +57,30 @@ public sealed class LeaderForwarder : IDisposable
         if (body.Length != commands.Length * ResultSize)
             throw new HttpRequestException($"The leader answered {body.Length} bytes for {commands.Length} command(s).");
         return DecodeResults(body);
+    }
+
+    /// <summary>Asks <paramref name="leader"/> for an index that covers every write acknowledged so far.</summary>
+    /// <exception cref="UnavailableException">The member is not the leader (any more).</exception>
+    public async Task<long> ReadIndexAsync(IClusterMember leader, CancellationToken token)
+    {
+        var target = new Uri(await GetHttpUrlAsync(leader, token).ConfigureAwait(false), ReadIndexPath);
+        using var response = await client.PostAsync(target, content: null, token).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
+            throw new UnavailableException("The member asked for a read index is not the leader any more.");
+        response.EnsureSuccessStatusCode();
+
+        var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+        if (body.Length != sizeof(long))
+            throw new HttpRequestException($"The leader answered {body.Length} bytes for a read index.");
+        return BinaryPrimitives.ReadInt64LittleEndian(body);
+    }
+
+    /// <summary>Encodes a read index for the response to a read-index request.</summary>
+    public static byte[] EncodeReadIndex(long index)
+    {
+        var body = new byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(body, index);
+        return body;
     }
 
     private async ValueTask<Uri> GetHttpUrlAsync(IClusterMember leader, CancellationToken token)

@@ -1,75 +1,44 @@
-// Read barriers shared by concurrent linearizable reads.
+// Read barriers shared by concurrent linearizable reads (Raft's ReadIndex, coalesced).
 // Invariants:
-//  - A read waits for a barrier that *started after the read arrived*; one barrier in flight
-//    serves every read that arrived before it began, later reads wait for the next one.
-//    That is what makes sharing safe: the state the read sees includes every write that
-//    completed before the read began.
-//  - A barrier on the leader confirms leadership with a round to the followers (Raft's
-//    ReadIndex); on a follower it asks the leader for its commit index, then waits until
-//    this member has applied that far. Either way the read is served from local state.
+//  - A read waits for a barrier round that *started after the read arrived*; one round in
+//    flight serves every read that arrived before it began, later reads wait for the next.
+//    That is what makes sharing safe: the state a read sees includes every write that was
+//    acknowledged before the read began.
+//  - On the leader a round records the last log index, confirms leadership with a heartbeat
+//    round acknowledged by a majority, then waits until that index is applied here.
+//  - On a follower a round asks the leader for a read index over the internal HTTP API (the
+//    leader answers only after a confirmed round of its own), then waits until this member
+//    has applied that far. DotNext's own follower barrier is not used: it trusts the leader's
+//    commit index without a quorum round, which a deposed leader could serve stale.
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
 
 /// <summary>Coalesces Raft read barriers for concurrent linearizable reads.</summary>
-public sealed class LinearizableReader(RaftNode node, NodeOptions options)
+public sealed class LinearizableReader(RaftNode node, LeaderForwarder forwarder, NodeOptions options)
 {
-    private readonly Lock sync = new();
-    private TaskCompletionSource? next;
-    private bool running;
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(20);
 
-    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(25);
+    private readonly BarrierRounds anyRole = new();
+    private readonly BarrierRounds leaderOnly = new();
 
     /// <summary>Completes when local state reflects every write acknowledged before this call.</summary>
     /// <exception cref="UnavailableException">No leader or quorum within the request timeout.</exception>
-    public Task WaitAsync(CancellationToken token)
-    {
-        Task barrier;
-        lock (sync)
-        {
-            next ??= new(TaskCreationOptions.RunContinuationsAsynchronously);
-            barrier = next.Task;
-            if (!running)
-            {
-                running = true;
-                _ = Task.Run(RunBarriersAsync, CancellationToken.None);
-            }
-        }
+    public Task WaitAsync(CancellationToken token) => anyRole.JoinNextRound(RunRoundAsync).WaitAsync(token);
 
-        return barrier.WaitAsync(token);
+    /// <summary>
+    /// On the leader: completes with an index that covers every write acknowledged before this
+    /// call, once this member has applied it. Followers ask this of the leader.
+    /// </summary>
+    /// <exception cref="NotLeaderException">This member is not (or stopped being) the leader.</exception>
+    public async Task<long> ConfirmReadIndexAsync(CancellationToken token)
+    {
+        await leaderOnly.JoinNextRound(LeaderRoundAsync).WaitAsync(token).ConfigureAwait(false);
+        return node.StateMachine.AppliedIndex;
     }
 
-    private async Task RunBarriersAsync()
-    {
-        while (true)
-        {
-            TaskCompletionSource round;
-            lock (sync)
-            {
-                if (next is null)
-                {
-                    running = false;
-                    return;
-                }
-
-                round = next;
-                next = null;
-            }
-
-            try
-            {
-                await BarrierAsync().ConfigureAwait(false);
-                round.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                round.TrySetException(e);
-            }
-        }
-    }
-
-    private async Task BarrierAsync()
+    private async Task RunRoundAsync()
     {
         using var timeout = new CancellationTokenSource(options.RequestTimeout);
         var cluster = node.Cluster;
@@ -79,17 +48,20 @@ public sealed class LinearizableReader(RaftNode node, NodeOptions options)
             {
                 try
                 {
-                    await cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, timeout.Token).ConfigureAwait(false);
+                    var leader = cluster.Leader ?? await cluster.WaitForLeaderAsync(Timeout.InfiniteTimeSpan, timeout.Token).ConfigureAwait(false);
+                    if (!leader.IsRemote)
+                    {
+                        await LeaderBarrierAsync(timeout.Token).ConfigureAwait(false);
+                        return;
+                    }
+
+                    var readIndex = await forwarder.ReadIndexAsync(leader, timeout.Token).ConfigureAwait(false);
+                    await node.Log.WaitForApplyAsync(readIndex, timeout.Token).ConfigureAwait(false);
                     return;
                 }
-                catch (QuorumUnreachableException)
+                catch (Exception e) when (e is NotLeaderException or HttpRequestException or UnavailableException)
                 {
-                    // No leader known right now: wait for an election, then try again.
-                    await cluster.WaitForLeaderAsync(Timeout.InfiniteTimeSpan, timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The leader we knew is unreachable or stepped down; back off briefly, then retry.
+                    // Leadership is moving or the leader we knew is unreachable: ask again shortly.
                     await Task.Delay(RetryBackoff, timeout.Token).ConfigureAwait(false);
                 }
             }
@@ -99,6 +71,96 @@ public sealed class LinearizableReader(RaftNode node, NodeOptions options)
             throw new UnavailableException(cluster.Leader is null
                 ? "No leader: a majority of members is not reachable."
                 : "Timed out confirming the latest committed state with a majority; retry.");
+        }
+    }
+
+    private async Task LeaderRoundAsync()
+    {
+        using var timeout = new CancellationTokenSource(options.RequestTimeout);
+        try
+        {
+            await LeaderBarrierAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new UnavailableException("Timed out confirming leadership with a majority; retry.");
+        }
+    }
+
+    // ReadIndex: every write acknowledged so far is at or below the last log index, and a
+    // heartbeat round acknowledged by a majority after this point proves no other leader can
+    // have committed anything newer.
+    private async Task LeaderBarrierAsync(CancellationToken token)
+    {
+        var cluster = node.Cluster;
+        var leadership = cluster.LeadershipToken;
+        if (leadership.IsCancellationRequested)
+            throw new NotLeaderException();
+
+        var readIndex = node.Log.LastEntryIndex;
+        await cluster.ForceReplicationAsync(token).ConfigureAwait(false);
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
+        try
+        {
+            await node.Log.WaitForApplyAsync(readIndex, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (leadership.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            throw new NotLeaderException();
+        }
+    }
+
+    /// <summary>One barrier in flight at a time; callers that arrive meanwhile share the next one.</summary>
+    private sealed class BarrierRounds
+    {
+        private readonly Lock sync = new();
+        private TaskCompletionSource? next;
+        private bool running;
+
+        public Task JoinNextRound(Func<Task> round)
+        {
+            lock (sync)
+            {
+                next ??= new(TaskCreationOptions.RunContinuationsAsynchronously);
+                var joined = next.Task;
+                if (!running)
+                {
+                    running = true;
+                    _ = Task.Run(() => RunAsync(round), CancellationToken.None);
+                }
+
+                return joined;
+            }
+        }
+
+        private async Task RunAsync(Func<Task> round)
+        {
+            while (true)
+            {
+                TaskCompletionSource current;
+                lock (sync)
+                {
+                    if (next is null)
+                    {
+                        running = false;
+                        return;
+                    }
+
+                    current = next;
+                    next = null;
+                }
+
+                try
+                {
+                    await round().ConfigureAwait(false);
+                    current.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    current.TrySetException(e);
+                }
+            }
         }
     }
 }

@@ -3,8 +3,10 @@
 // Invariants:
 //  - Start order is restore snapshot -> open WAL (replays committed entries) -> join the
 //    cluster, so the member never votes or serves with a state older than its own log.
-//  - DotNext 6's WAL flushes entries to disk before it commits them (one flush covers every
-//    entry appended so far: group commit), so "applied on the leader" implies "durable".
+//  - DotNext 6.12's WAL flushes (msync/fsync) every appended entry before it advances the
+//    commit index on this member, and applies only committed entries; one flush covers every
+//    entry appended so far (group commit). So "applied here" implies "on this member's disk":
+//    the leader answers a write after applying it, a follower after applying it itself.
 //  - Stop order is the reverse; the WAL is disposed last so no committed entry is cut short.
 using System.Net;
 using DotNext.Net.Cluster;
@@ -28,6 +30,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WriteAheadLog? wal;
     private RaftCluster? cluster;
+    private int disposed;
 
     /// <summary>Creates the member; nothing touches the disk or network until <see cref="StartAsync"/>.</summary>
     public RaftNode(NodeOptions options, ILoggerFactory loggerFactory)
@@ -66,12 +69,17 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         {
             Location = Path.Combine(options.DataDir, "raft"),
             HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
+
+            // The default (one memory page) would make a file per few entries.
+            ChunkSize = 4 << 20,
         }, StateMachine);
         await wal.InitializeAsync(token);
         LogReplayed(wal.LastCommittedEntryIndex, StateMachine.AppliedIndex);
 
         cluster = new RaftCluster(CreateConfiguration()) { AuditTrail = wal };
         cluster.LeaderChanged += OnLeaderChanged;
+        foreach (var member in cluster.Members)
+            member.MemberStatusChanged += OnMemberStatusChanged;
         await cluster.StartAsync(token);
         LogStarted(options.Id, options.RaftEndPoint, options.AdvertisedHttpUrl, options.Cluster.Count);
         started.TrySetResult();
@@ -122,6 +130,16 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             LogNewLeader(IdOf(leader.EndPoint)?.ToString() ?? "?", leader.EndPoint, Cluster.Term);
     }
 
+    // DotNext logs every failed heartbeat with a stack trace; operators need one line per change.
+    private void OnMemberStatusChanged(ClusterMemberStatusChangedEventArgs e)
+    {
+        var id = IdOf(e.Member.EndPoint)?.ToString() ?? "?";
+        if (e.NewStatus is ClusterMemberStatus.Unavailable)
+            LogMemberUnreachable(id, e.Member.EndPoint);
+        else if (e.NewStatus is ClusterMemberStatus.Available && e.PreviousStatus is ClusterMemberStatus.Unavailable)
+            LogMemberReachable(id, e.Member.EndPoint);
+    }
+
     /// <inheritdoc/>
     public async Task StopAsync(CancellationToken token)
     {
@@ -139,6 +157,10 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        // The host may dispose the member twice (RunAsync, then the enclosing 'await using').
+        if (Interlocked.Exchange(ref disposed, 1) is not 0)
+            return;
+
         if (cluster is not null)
             await cluster.DisposeAsync();
         if (wal is not null)
@@ -161,6 +183,12 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No leader in term {Term}: waiting for an election (a majority of members must be reachable)")]
     private partial void LogNoLeader(long term);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Id} ({EndPoint}) is unreachable")]
+    private partial void LogMemberUnreachable(string id, EndPoint endPoint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({EndPoint}) is reachable again")]
+    private partial void LogMemberReachable(string id, EndPoint endPoint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} stopped; the log is flushed")]
     private partial void LogStopped(int id);
