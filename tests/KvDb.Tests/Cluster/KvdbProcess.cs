@@ -10,12 +10,14 @@ namespace KvDb.Tests.Cluster;
 public sealed partial class KvdbProcess : IAsyncDisposable
 {
     private readonly StringBuilder output = new();
+    private readonly IReadOnlyDictionary<string, string>? environment;
     private Process? process;
 
-    public KvdbProcess(int id, IReadOnlyList<string> args)
+    public KvdbProcess(int id, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         Id = id;
         Args = args;
+        this.environment = environment;
     }
 
     public int Id { get; }
@@ -50,6 +52,8 @@ public sealed partial class KvdbProcess : IAsyncDisposable
         foreach (var arg in Args)
             info.ArgumentList.Add(arg);
         info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
 
         var p = new Process { StartInfo = info, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) => Append(e.Data);

@@ -1,0 +1,174 @@
+// A cluster of real kvdb processes on loopback ports chosen at run time, each with its own
+// temporary data directory. Disposing it kills every member and deletes the directories.
+using System.Net;
+using System.Text;
+
+namespace KvDb.Tests.Cluster;
+
+/// <summary>Starts, stops and talks to a set of kvdb member processes.</summary>
+public sealed class KvdbCluster : IAsyncDisposable
+{
+    private readonly int[] raftPorts;
+    private readonly int[] httpPorts;
+    private readonly string root;
+    private readonly IReadOnlyList<string> extraArgs;
+
+    private KvdbCluster(int size, IReadOnlyList<string> extraArgs)
+    {
+        var ports = FreePorts.Take(size * 2);
+        raftPorts = ports[..size];
+        httpPorts = ports[size..];
+        this.extraArgs = extraArgs;
+        root = Directory.CreateTempSubdirectory("kvdb-test-").FullName;
+        Members = Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id))).ToArray();
+        Client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The members, index i holding member id i+1.</summary>
+    public KvdbProcess[] Members { get; }
+
+    /// <summary>A client for the members' HTTP APIs.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>The comma-separated --cluster list.</summary>
+    public string ClusterList => string.Join(',', raftPorts.Select(p => $"http://127.0.0.1:{p}"));
+
+    /// <summary>Starts <paramref name="size"/> members and waits until they serve a linearizable write and read.</summary>
+    public static async Task<KvdbCluster> StartAsync(int size = 3, params string[] extraArgs)
+    {
+        var cluster = new KvdbCluster(size, extraArgs);
+        try
+        {
+            foreach (var member in cluster.Members)
+                member.Start();
+            await cluster.WaitUntilServingAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The data directory of member <paramref name="id"/>.</summary>
+    public string DataDir(int id) => Path.Combine(root, $"node-{id}");
+
+    /// <summary>The base URL of member <paramref name="id"/>'s HTTP API.</summary>
+    public Uri Url(int id) => new($"http://127.0.0.1:{httpPorts[id - 1]}/");
+
+    /// <summary>The URL of <paramref name="key"/> on member <paramref name="id"/> (the key is percent-encoded).</summary>
+    public Uri KeyUrl(int id, string key, string? query = null)
+        => new(Url(id), Uri.EscapeDataString(key) + (query is null ? "" : "?" + query));
+
+    public KvdbProcess Member(int id) => Members[id - 1];
+
+    private string[] ArgsFor(int id) =>
+    [
+        "--id", id.ToString(), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(),
+        "--data-dir", DataDir(id), .. extraArgs,
+    ];
+
+    /// <summary>Restarts member <paramref name="id"/> with the same arguments and data directory.</summary>
+    public void Restart(int id)
+    {
+        var old = Members[id - 1];
+        if (old.IsRunning)
+            throw new InvalidOperationException($"Member {id} is still running.");
+        Members[id - 1] = new KvdbProcess(id, old.Args);
+        Members[id - 1].Start();
+    }
+
+    public async Task<HttpResponseMessage> PutAsync(int id, string key, string value)
+        => await Client.PutAsync(KeyUrl(id, key), new StringContent(value, Encoding.UTF8));
+
+    /// <summary>Reads <paramref name="key"/> on member <paramref name="id"/>; null when 404.</summary>
+    public async Task<string?> GetAsync(int id, string key, string? query = null)
+    {
+        using var response = await Client.GetAsync(KeyUrl(id, key, query));
+        if (response.StatusCode is HttpStatusCode.NotFound)
+            return null;
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"GET {key} on member {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}", null, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>Writes a value, retrying 503s (no leader yet) until <paramref name="timeout"/>.</summary>
+    public async Task PutWithRetryAsync(int id, string key, string value, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                using var response = await PutAsync(id, key, value);
+                if (response.StatusCode is HttpStatusCode.NoContent)
+                    return;
+                if (response.StatusCode is not HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+                    throw new HttpRequestException($"PUT {key} on member {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{Describe()}");
+            }
+            catch (HttpRequestException e) when (e.StatusCode is null && DateTime.UtcNow < deadline)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Polls until member <paramref name="id"/> answers <paramref name="expected"/> for <paramref name="key"/>.</summary>
+    public async Task<string?> WaitForValueAsync(int id, string key, string? expected, TimeSpan? timeout = null, string? query = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        string? last = "(no answer)";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await GetAsync(id, key, query);
+                if (last == expected)
+                    return last;
+            }
+            catch (HttpRequestException e)
+            {
+                last = $"(error: {e.Message})";
+            }
+
+            await Task.Delay(50);
+        }
+
+        return last;
+    }
+
+    /// <summary>Waits until every running member is listening and a write through member 1 is readable everywhere.</summary>
+    public async Task WaitUntilServingAsync()
+    {
+        var probe = $"probe-{Guid.NewGuid():N}";
+        var first = Members.First(m => m.IsRunning).Id;
+        await PutWithRetryAsync(first, probe, "ok");
+        foreach (var member in Members.Where(m => m.IsRunning))
+        {
+            var seen = await WaitForValueAsync(member.Id, probe, "ok");
+            if (seen != "ok")
+                throw new TimeoutException($"Member {member.Id} never served the probe (last: {seen}).\n{Describe()}");
+        }
+    }
+
+    /// <summary>The output of every member, for assertion messages.</summary>
+    public string Describe()
+        => string.Join('\n', Members.Select(m => $"--- member {m.Id} (running: {m.IsRunning}, exit: {m.ExitCode})\n{m.Output}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var member in Members)
+            await member.DisposeAsync();
+        Client.Dispose();
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using KvDb.Node.Configuration;
+
+namespace KvDb.Tests.Node;
+
+public sealed class CommandLineTests
+{
+    private static ParseResult Parse(string[] args, Dictionary<string, string>? env = null)
+        => CommandLine.Parse(args, name => env is not null && env.TryGetValue(name, out var v) ? v : null);
+
+    private static NodeOptions Options(string[] args, Dictionary<string, string>? env = null)
+        => Parse(args, env).Should().BeOfType<ParseResult.Run>().Which.Options;
+
+    [Fact]
+    public void No_arguments_run_one_member_on_the_documented_defaults()
+    {
+        var options = Options([]);
+        options.Id.Should().Be(1);
+        options.Cluster.Should().ContainSingle().Which.ToString().Should().Be("127.0.0.1:12379");
+        options.Port.Should().Be(12380);
+        options.DataDir.Should().Be(Path.Combine("data", "node-1"));
+        options.Join.Should().BeFalse();
+        options.InMemory.Should().BeFalse();
+        options.MaxValueBytes.Should().Be(1 << 20);
+    }
+
+    [Fact]
+    public void The_kv_db_flags_select_the_member_and_its_ports()
+    {
+        var options = Options(["--id", "2", "--cluster", "http://127.0.0.1:12379,http://127.0.0.1:22379,http://127.0.0.1:32379", "--port", "22380", "--join"]);
+        options.Id.Should().Be(2);
+        options.RaftEndPoint.ToString().Should().Be("127.0.0.1:22379");
+        options.Port.Should().Be(22380);
+        options.Join.Should().BeTrue();
+        options.DataDir.Should().Be(Path.Combine("data", "node-2"));
+        options.AdvertisedHttpUrl.Should().Be("http://127.0.0.1:22380");
+    }
+
+    [Fact]
+    public void Environment_variables_fill_in_and_flags_win()
+    {
+        var env = new Dictionary<string, string> { ["KVDB_PORT"] = "9000", ["KVDB_IN_MEMORY"] = "true", ["KVDB_REQUEST_TIMEOUT"] = "250ms" };
+        var fromEnv = Options([], env);
+        fromEnv.Port.Should().Be(9000);
+        fromEnv.InMemory.Should().BeTrue();
+        fromEnv.RequestTimeout.Should().Be(TimeSpan.FromMilliseconds(250));
+
+        Options(["--port=9100"], env).Port.Should().Be(9100);
+    }
+
+    [Theory]
+    [InlineData("--id", "0")]
+    [InlineData("--id", "2")]
+    [InlineData("--cluster", "127.0.0.1:12379")]
+    [InlineData("--cluster", "http://127.0.0.1:12379,http://127.0.0.1:12379")]
+    [InlineData("--port", "0")]
+    [InlineData("--max-value-bytes", "-1")]
+    [InlineData("--log-level", "chatty")]
+    [InlineData("--request-timeout", "-5s")]
+    public void Bad_values_are_one_line_errors(string flag, string value)
+    {
+        var error = Parse([flag, value]).Should().BeOfType<ParseResult.Error>().Which.Message;
+        error.Should().NotContain("\n").And.NotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public void A_flag_without_its_value_says_which_value_it_needs()
+        => Parse(["--port"]).Should().BeOfType<ParseResult.Error>().Which.Message.Should().Contain("--port PORT");
+
+    [Fact]
+    public void Help_lists_every_flag_with_its_environment_variable()
+    {
+        var help = Parse(["--help"]).Should().BeOfType<ParseResult.Print>().Which.Text;
+        foreach (var (flag, env) in new[] { ("--id", "KVDB_ID"), ("--cluster", "KVDB_CLUSTER"), ("--port", "KVDB_PORT"), ("--join", "KVDB_JOIN"), ("--data-dir", "KVDB_DATA_DIR"), ("--in-memory", "KVDB_IN_MEMORY") })
+            help.Should().Contain(flag).And.Contain(env);
+    }
+
+    [Theory]
+    [InlineData("200ms", 200)]
+    [InlineData("2s", 2000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("1m", 60_000)]
+    [InlineData("3", 3000)]
+    public void Durations_read_as_people_write_them(string text, int milliseconds)
+    {
+        Duration.TryParse(text, out var value).Should().BeTrue();
+        value.Should().Be(TimeSpan.FromMilliseconds(milliseconds));
+    }
+}
