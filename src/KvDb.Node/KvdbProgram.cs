@@ -137,7 +137,7 @@ public static class KvdbProgram
         var libraries = level <= LogLevel.Debug ? level : LogLevel.Warning;
         logging.AddFilter("Microsoft", libraries);
         logging.AddFilter("DotNext", level <= LogLevel.Debug ? level : LogLevel.Error);
-        logging.AddFilter("Microsoft.Hosting.Lifetime", level);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
     }
 
     private static string Describe(Exception e)
