@@ -1,21 +1,20 @@
-// The state the Raft log drives. The state machine is its only writer.
+// The ordered byte map the state machine keeps its state in (user keys, membership map,
+// ...; see StoreKeys). The state machine is its only writer.
 // Invariants:
-//  - Apply is called by one thread at a time, with strictly increasing Raft indices.
-//  - Readers may call TryGet or OpenView concurrently with Apply and always see the state
+//  - Write is called by one thread at a time, with strictly increasing Raft indices.
+//  - Readers may call TryGet or OpenView concurrently with Write and always see the state
 //    as of some whole batch: never half of one.
 //  - A view is a consistent point-in-time image: later writes never show through it.
-using KvDb.Core.Commands;
-
 namespace KvDb.Core.State;
 
-/// <summary>A key-value store that the replicated state machine applies committed commands to.</summary>
+/// <summary>A store of byte keys and values that committed log entries are applied to.</summary>
 public interface IKeyValueStore : IDisposable
 {
-    /// <summary>The Raft index of the last batch applied.</summary>
+    /// <summary>The Raft index of the last batch written.</summary>
     long AppliedIndex { get; }
 
-    /// <summary>Applies one committed batch, writing each command's outcome into <paramref name="outcomes"/>.</summary>
-    void Apply(long index, ReadOnlySpan<KvCommand> commands, Span<CommandOutcome> outcomes);
+    /// <summary>Writes one applied log entry's batch atomically, recording <paramref name="index"/>.</summary>
+    void Write(long index, StoreBatch batch);
 
     /// <summary>Reads the current value of <paramref name="key"/>.</summary>
     bool TryGet(ReadOnlySpan<byte> key, out byte[]? value);
@@ -23,10 +22,10 @@ public interface IKeyValueStore : IDisposable
     /// <summary>Opens a point-in-time view for snapshots and ordered scans.</summary>
     IKeyValueView OpenView();
 
-    /// <summary>Replaces the whole state with the contents of a snapshot.</summary>
+    /// <summary>Replaces the whole state with the contents of a snapshot taken at <paramref name="index"/>.</summary>
     void Restore(long index, IEnumerable<KeyValuePair<byte[], byte[]>> contents);
 
-    /// <summary>The number of live keys (approximate for on-disk engines).</summary>
+    /// <summary>The number of stored keys (approximate for on-disk engines).</summary>
     long Count { get; }
 }
 
@@ -39,6 +38,6 @@ public interface IKeyValueView : IDisposable
     /// <summary>Reads a key as of <see cref="Index"/>.</summary>
     bool TryGet(ReadOnlySpan<byte> key, out byte[]? value);
 
-    /// <summary>Enumerates live keys in byte order from <paramref name="startInclusive"/> up to <paramref name="endExclusive"/>.</summary>
+    /// <summary>Enumerates keys in unsigned byte order from <paramref name="startInclusive"/> up to <paramref name="endExclusive"/>.</summary>
     IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[]? startInclusive = null, byte[]? endExclusive = null);
 }

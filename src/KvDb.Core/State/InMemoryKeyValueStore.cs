@@ -1,10 +1,10 @@
-// A key-value store held entirely in memory, used until (and beside) the on-disk engine.
+// A store held entirely in memory, used for --in-memory members and until (and beside) the
+// on-disk engine.
 // Invariants:
 //  - The map is an immutable sorted tree replaced by one reference write per batch, so
 //    readers are lock-free and always see whole batches, and a view costs one pointer copy.
-//  - Only the single applier thread writes the 'map' and 'appliedIndex' fields.
+//  - Only the single writer thread replaces 'current'.
 using System.Collections.Immutable;
-using KvDb.Core.Commands;
 
 namespace KvDb.Core.State;
 
@@ -23,32 +23,22 @@ public sealed class InMemoryKeyValueStore : IKeyValueStore
     public long Count => current.Map.Count;
 
     /// <inheritdoc/>
-    public void Apply(long index, ReadOnlySpan<KvCommand> commands, Span<CommandOutcome> outcomes)
+    public void Write(long index, StoreBatch batch)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(outcomes.Length, commands.Length, nameof(outcomes));
         var snapshot = current;
         if (index <= snapshot.Index)
             return;
 
         var builder = snapshot.Map.ToBuilder();
-        for (var i = 0; i < commands.Length; i++)
-            outcomes[i] = ApplyOne(builder, commands[i]);
+        foreach (var (key, value) in batch.Writes())
+        {
+            if (value is null)
+                builder.Remove(key);
+            else
+                builder[key] = value;
+        }
 
         current = new(builder.ToImmutable(), index);
-    }
-
-    private static CommandOutcome ApplyOne(ImmutableSortedDictionary<byte[], byte[]>.Builder map, KvCommand command)
-    {
-        switch (command)
-        {
-            case PutCommand put:
-                map[put.Key] = put.Value;
-                return CommandOutcome.Applied;
-            case DeleteCommand delete:
-                return map.Remove(delete.Key) ? CommandOutcome.Applied : CommandOutcome.NotFound;
-            default:
-                throw new InvalidDataException($"Unknown command {command.GetType().Name}.");
-        }
     }
 
     /// <inheritdoc/>

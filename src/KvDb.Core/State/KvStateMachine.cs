@@ -11,6 +11,7 @@
 using System.Buffers;
 using KvDb.Core.Commands;
 using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 
@@ -41,6 +42,7 @@ public sealed class KvStateMachineOptions
 public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 {
     private readonly IKeyValueStore store;
+    private readonly CommandExecutor executor;
     private readonly KvStateMachineOptions options;
     private readonly ILogger logger;
     private readonly CancellationTokenSource lifetime = new();
@@ -55,6 +57,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         this.store = store;
+        executor = new CommandExecutor(store);
         this.options = options;
         this.logger = logger;
         Directory.CreateDirectory(options.SnapshotDirectory);
@@ -71,6 +74,12 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     /// <summary>Raised after each entry is applied, on the applier's thread; keep handlers short.</summary>
     public event Action<long>? Applied;
+
+    /// <summary>Raised for each change an applied entry makes to the membership map, on the applier's thread.</summary>
+    public event Action<MembershipChange>? MembershipChanged;
+
+    /// <summary>DotNext's storage of the Raft configuration, to save configuration entries replayed at start-up.</summary>
+    public IClusterConfigurationStorage? ConfigurationStorage { get; set; }
 
     /// <inheritdoc/>
     ISnapshot? ISnapshotManager.Snapshot => snapshot;
@@ -98,14 +107,22 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (entry.IsSnapshot)
             return InstallSnapshotAsync(entry, token);
 
-        return options.ApplyDelay > TimeSpan.Zero
-            ? ApplyDelayedAsync(entry, token)
+        return options.ApplyDelay > TimeSpan.Zero || entry.IsConfiguration
+            ? ApplyEntryAsync(entry, token)
             : ValueTask.FromResult(ApplyCommands(entry));
     }
 
-    private async ValueTask<long> ApplyDelayedAsync(LogEntry entry, CancellationToken token)
+    private async ValueTask<long> ApplyEntryAsync(LogEntry entry, CancellationToken token)
     {
-        await Task.Delay(options.ApplyDelay, token).ConfigureAwait(false);
+        if (options.ApplyDelay > TimeSpan.Zero)
+            await Task.Delay(options.ApplyDelay, token).ConfigureAwait(false);
+
+        // DotNext saves configuration entries to its configuration storage itself once the
+        // cluster has attached the storage to the log; entries replayed before that (at
+        // start-up) arrive here with their payload and are saved here instead.
+        if (entry.IsConfiguration && ConfigurationStorage is { } storage && entry.TryGetPayload(out var configuration) && !configuration.IsEmpty)
+            await storage.SaveConfigurationAsync(entry, entry.Index, token).ConfigureAwait(false);
+
         return ApplyCommands(entry);
     }
 
@@ -117,10 +134,12 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             var commands = LogEntryCodec.Decode(payload);
             var context = entry.Context as ProposalContext;
-            var outcomes = context?.Outcomes ?? (commands.Length <= 64 ? stackalloc CommandOutcome[commands.Length] : new CommandOutcome[commands.Length]);
-            store.Apply(entry.Index, commands, outcomes);
+            var results = context?.Results ?? (commands.Length <= 64 ? stackalloc CommandResult[commands.Length] : new CommandResult[commands.Length]);
+            executor.Execute(entry.Index, commands, results);
             if (context is not null)
                 context.Index = entry.Index;
+            foreach (var change in executor.MembershipChanges)
+                MembershipChanged?.Invoke(change);
         }
 
         Volatile.Write(ref appliedIndex, entry.Index);

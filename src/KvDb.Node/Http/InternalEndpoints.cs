@@ -18,9 +18,14 @@ public static class InternalEndpoints
         app.MapPost(LeaderForwarder.ReadIndexPath, ReadIndexAsync);
     }
 
-    private static bool IsWithinLimits(KvCommand command, NodeOptions options)
-        => command.Key.Length is > 0 and <= KeyPath.MaxKeyBytes
-           && (command is not PutCommand put || put.Value.Length <= options.MaxValueBytes);
+    private static bool IsWithinLimits(KvCommand command, NodeOptions options) => command switch
+    {
+        PutCommand put => IsValidKey(put.Key) && put.Value.Length <= options.MaxValueBytes,
+        KeyCommand keyed => IsValidKey(keyed.Key),
+        _ => true,
+    };
+
+    private static bool IsValidKey(byte[] key) => key.Length is > 0 and <= KeyPath.MaxKeyBytes;
 
     private static async Task<IResult> ReadIndexAsync(HttpContext context, LinearizableReader reader)
     {
@@ -57,7 +62,7 @@ public static class InternalEndpoints
 
         // This port is reachable by clients too: hold forwarded commands to the client limits.
         if (Array.Find(commands, c => !IsWithinLimits(c, options)) is { } invalid)
-            return Problems.BadRequest($"A forwarded command has an empty or oversized key ({invalid.Key.Length} bytes) or value.");
+            return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
 
         try
         {

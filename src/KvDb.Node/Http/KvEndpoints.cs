@@ -46,7 +46,7 @@ public static class KvEndpoints
         var value = await kv.GetAsync(key, consistency, context.RequestAborted);
         return value is null
             ? Problems.Of(StatusCodes.Status404NotFound, "Key not found", $"No value is stored under '{text}'.")
-            : Results.Bytes(value, "application/octet-stream");
+            : Results.Bytes(value.Value, "application/octet-stream");
     }
 
     private static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options, byte[] key)

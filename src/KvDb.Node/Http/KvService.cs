@@ -1,6 +1,7 @@
 // The key-value operations the HTTP endpoints share: writes go through Raft, reads through
 // a shared read barrier (linearizable) or straight to local state (local).
 using KvDb.Core.Commands;
+using KvDb.Core.State;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Http;
@@ -38,11 +39,11 @@ public sealed class KvService(RaftNode node, ProposalBatcher batcher, Linearizab
     public Task<ProposalResult> PutAsync(byte[] key, byte[] value, CancellationToken token)
         => batcher.ProposeAsync(new PutCommand { Key = key, Value = value }, mayForward: true, token);
 
-    /// <summary>Reads <paramref name="key"/>; null when absent.</summary>
-    public async ValueTask<byte[]?> GetAsync(byte[] key, ReadConsistency consistency, CancellationToken token)
+    /// <summary>Reads <paramref name="key"/>'s value bytes; null when absent.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>?> GetAsync(byte[] key, ReadConsistency consistency, CancellationToken token)
     {
         if (consistency is ReadConsistency.Linearizable)
             await reader.WaitAsync(token).ConfigureAwait(false);
-        return node.StateMachine.Store.TryGet(key, out var value) ? value : null;
+        return node.StateMachine.Store.TryGet(StoreKeys.ForUser(key), out var record) ? UserRecord.Payload(record!) : null;
     }
 }

@@ -2,7 +2,7 @@
 // writes, and asks for read indices for linearizable reads.
 // Wire format (internal, little-endian):
 //   propose    request: a LogEntryCodec payload (the batch of commands)
-//              response: per command, in order: index i64 | outcome u8
+//              response: per command, in order: index i64 | outcome u8 | revision i64
 //   read-index response: index i64 (the leader has confirmed leadership and applied it)
 // Invariants: the leader proposes forwarded commands with mayForward=false and answers a
 // read-index request only as leader, so nothing is passed on twice (no forwarding loops
@@ -28,7 +28,7 @@ public sealed class LeaderForwarder : IDisposable
     /// <summary>The media type of forwarded batches.</summary>
     public const string MediaType = "application/x-kvdb-batch";
 
-    private const int ResultSize = sizeof(long) + 1;
+    private const int ResultSize = sizeof(long) + 1 + sizeof(long);
 
     private readonly HttpClient client = new(new SocketsHttpHandler
     {
@@ -103,6 +103,7 @@ public sealed class LeaderForwarder : IDisposable
             var slot = body.AsSpan(i * ResultSize, ResultSize);
             BinaryPrimitives.WriteInt64LittleEndian(slot, results[i].Index);
             slot[sizeof(long)] = (byte)results[i].Outcome;
+            BinaryPrimitives.WriteInt64LittleEndian(slot[(sizeof(long) + 1)..], results[i].Revision);
         }
 
         return body;
@@ -114,7 +115,8 @@ public sealed class LeaderForwarder : IDisposable
         for (var i = 0; i < results.Length; i++)
         {
             var slot = body.AsSpan(i * ResultSize, ResultSize);
-            results[i] = new(BinaryPrimitives.ReadInt64LittleEndian(slot), (CommandOutcome)slot[sizeof(long)]);
+            results[i] = new(BinaryPrimitives.ReadInt64LittleEndian(slot), (CommandOutcome)slot[sizeof(long)],
+                BinaryPrimitives.ReadInt64LittleEndian(slot[(sizeof(long) + 1)..]));
         }
 
         return results;

@@ -15,8 +15,15 @@ using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
 
-/// <summary>The result of one committed proposal: the index of its log entry and what applying it did.</summary>
-public readonly record struct ProposalResult(long Index, CommandOutcome Outcome);
+/// <summary>The result of one committed proposal: the index of its log entry, what applying it did and the key's revision.</summary>
+public readonly record struct ProposalResult(long Index, CommandOutcome Outcome, long Revision)
+{
+    /// <summary>Combines an entry index with one command's result.</summary>
+    public ProposalResult(long index, CommandResult result)
+        : this(index, result.Outcome, result.Revision)
+    {
+    }
+}
 
 /// <summary>Batches concurrent proposals into Raft log entries, on the leader or forwarded to it.</summary>
 public sealed partial class ProposalBatcher(
@@ -182,7 +189,7 @@ public sealed partial class ProposalBatcher(
         }
 
         for (var i = 0; i < batch.Count; i++)
-            batch[i].Completion.TrySetResult(new(index, context.Outcomes[i]));
+            batch[i].Completion.TrySetResult(new(index, context.Results[i]));
         LogBatchCommitted(batch.Count, index);
     }
 

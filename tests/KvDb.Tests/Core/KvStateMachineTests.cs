@@ -17,6 +17,13 @@ public sealed class KvStateMachineTests : IDisposable
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
+    private static StoreBatch Batch(string key, string value)
+    {
+        var batch = new StoreBatch();
+        batch.Put(Bytes(key), Bytes(value));
+        return batch;
+    }
+
     [Fact]
     public async Task A_snapshot_restores_every_key_after_a_restart()
     {
@@ -24,7 +31,7 @@ public sealed class KvStateMachineTests : IDisposable
         await using (var machine = Create(store, interval: 10))
         {
             for (var i = 1; i <= 25; i++)
-                store.Apply(i, [new PutCommand { Key = Bytes($"k{i}"), Value = Bytes($"v{i}") }], new CommandOutcome[1]);
+                store.Write(i, Batch($"k{i}", $"v{i}"));
             using var view = store.OpenView();
             var file = await SnapshotFile.WriteAsync(directory, view, term: 3, CancellationToken.None);
             file.Index.Should().Be(25);
@@ -46,7 +53,7 @@ public sealed class KvStateMachineTests : IDisposable
     public async Task A_corrupted_snapshot_refuses_to_load_and_names_the_file()
     {
         using var store = new InMemoryKeyValueStore();
-        store.Apply(1, [new PutCommand { Key = Bytes("k"), Value = Bytes("value") }], new CommandOutcome[1]);
+        store.Write(1, Batch("k", "value"));
         using (var view = store.OpenView())
             await SnapshotFile.WriteAsync(directory, view, term: 1, CancellationToken.None);
 
@@ -63,7 +70,7 @@ public sealed class KvStateMachineTests : IDisposable
     public async Task A_truncated_snapshot_is_detected()
     {
         using var store = new InMemoryKeyValueStore();
-        store.Apply(1, [new PutCommand { Key = Bytes("k"), Value = new byte[1000] }], new CommandOutcome[1]);
+        store.Write(1, Batch("k", new string('v', 1000)));
         using (var view = store.OpenView())
             await SnapshotFile.WriteAsync(directory, view, term: 1, CancellationToken.None);
         var path = Directory.GetFiles(directory, "*.snap").Single();

@@ -13,15 +13,21 @@ public sealed class LogEntryCodecTests
             new PutCommand { Key = "a"u8.ToArray(), Value = [1, 2, 3] },
             new DeleteCommand { Key = "b"u8.ToArray() },
             new PutCommand { Key = [0xFF, 0x00], Value = [] },
+            new SetMemberCommand { Id = 4, PeerUrl = "http://127.0.0.1:42379" },
+            new RemoveMemberCommand { Id = 3 },
+            new BootstrapMembersCommand { PeerUrls = ["http://a:1", "http://b:2"] },
         ];
 
         var decoded = LogEntryCodec.Decode(LogEntryCodec.Encode(batch));
 
-        decoded.Should().HaveCount(3);
+        decoded.Should().HaveCount(6);
         decoded[0].Should().BeOfType<PutCommand>().Which.Value.Should().Equal(1, 2, 3);
-        decoded[0].Key.Should().Equal("a"u8.ToArray());
+        ((PutCommand)decoded[0]).Key.Should().Equal("a"u8.ToArray());
         decoded[1].Should().BeOfType<DeleteCommand>().Which.Key.Should().Equal("b"u8.ToArray());
         decoded[2].Should().BeOfType<PutCommand>().Which.Key.Should().Equal(0xFF, 0x00);
+        decoded[3].Should().BeOfType<SetMemberCommand>().Which.Should().BeEquivalentTo(new { Id = 4, PeerUrl = "http://127.0.0.1:42379" });
+        decoded[4].Should().BeOfType<RemoveMemberCommand>().Which.Id.Should().Be(3);
+        decoded[5].Should().BeOfType<BootstrapMembersCommand>().Which.PeerUrls.Should().Equal("http://a:1", "http://b:2");
     }
 
     [Fact]
