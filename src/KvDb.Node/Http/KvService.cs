@@ -44,6 +44,9 @@ public sealed class KvService(RaftNode node, ProposalBatcher batcher, Linearizab
     {
         if (consistency is ReadConsistency.Linearizable)
             await reader.WaitAsync(token).ConfigureAwait(false);
-        return node.StateMachine.Store.TryGet(StoreKeys.ForUser(key), out var record) ? UserRecord.Payload(record!) : null;
+        // Spelled out: 'cond ? memory : null' would turn null into an empty memory, not a null.
+        if (!node.StateMachine.Store.TryGet(StoreKeys.ForUser(key), out var record))
+            return null;
+        return UserRecord.Payload(record!);
     }
 }
