@@ -6,9 +6,7 @@
 //  - Parse either returns fully valid options or one error message fit for a single line.
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Node.Configuration;
@@ -27,7 +25,7 @@ public abstract record ParseResult
 }
 
 /// <summary>Parses kvdb's flags and environment variables.</summary>
-public static partial class CommandLine
+public static class CommandLine
 {
     private sealed record Flag(string Name, string? Value, string Default, string Help)
     {
@@ -40,7 +38,7 @@ public static partial class CommandLine
     private static readonly Flag[] Flags =
     [
         new("id", "N", "1", "This member's 1-based position in --cluster."),
-        new("cluster", "URLS", DefaultCluster, "Comma-separated Raft peer URLs (http://host:port) of all members, in id order. Raft traffic uses DotNext's TCP transport on host:port."),
+        new("cluster", "URLS", DefaultCluster, "Comma-separated Raft peer URLs (http://host:port) of all members, in id order; seeds the membership on a first start. Raft traffic uses DotNext's TCP transport on host:port."),
         new("port", "PORT", "12380", "Port of the HTTP API (it listens on the host of this member's peer URL)."),
         new("join", null, "off", "Join an existing cluster instead of bootstrapping one: wait until a member adds this one."),
         new("data-dir", "DIR", "data/node-<id>", "Directory of the Raft log and snapshots; created when missing."),
@@ -48,7 +46,7 @@ public static partial class CommandLine
         new("max-value-bytes", "BYTES", "1048576", "Largest value a PUT accepts; larger gets 413."),
         new("request-timeout", "DURATION", "5s", "How long a request waits for a leader, a quorum or a read barrier before 503."),
         new("snapshot-interval", "ENTRIES", "10000", "Applied log entries between snapshots; the log before a snapshot is deleted."),
-        new("election-timeout", "DURATION", "300ms", "Lower bound of the randomized election timeout (the upper is twice it)."),
+        new("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it."),
         new("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None."),
         new("help", null, "", "Show this help and exit."),
         new("version", null, "", "Show the version and exit."),
@@ -160,37 +158,27 @@ public static partial class CommandLine
         };
     }
 
-    private static List<Uri> ParseClusterUrls(string text)
+    private static List<string> ParseClusterUrls(string text)
     {
-        var urls = new List<Uri>();
+        var urls = new List<string>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
         {
-            if (!PeerUrl().IsMatch(part) || !Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Port is <= 0 or > 65535)
-                throw new FormatException($"--cluster entry '{part}' is not a peer URL like http://127.0.0.1:12379");
-            urls.Add(uri);
+            urls.Add(PeerUrl.Normalize(part)
+                ?? throw new FormatException($"--cluster entry '{part}' is not a peer URL like {PeerUrl.Example}"));
         }
 
         return urls;
     }
 
-    [GeneratedRegex(@"^(http|tcp)://(\[[0-9a-fA-F:.]+\]|[^/:\[\]]+):[0-9]{1,5}/?$")]
-    private static partial Regex PeerUrl();
-
-    private static IPEndPoint Resolve(Uri uri)
+    private static IPEndPoint Resolve(string url)
     {
-        if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address))
-            return new(address, uri.Port);
-
         try
         {
-            var addresses = Dns.GetHostAddresses(uri.Host);
-            var chosen = Array.Find(addresses, a => a.AddressFamily is AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new FormatException($"--cluster host '{uri.Host}' has no address");
-            return new(chosen, uri.Port);
+            return PeerUrl.Resolve(url);
         }
-        catch (SocketException e)
+        catch (FormatException e)
         {
-            throw new FormatException($"--cluster host '{uri.Host}' cannot be resolved: {e.Message}");
+            throw new FormatException($"--cluster {e.Message}");
         }
     }
 

@@ -15,8 +15,8 @@ public sealed class NodeOptions
     /// <summary>Raft peer endpoints of the initial members, in id order.</summary>
     public required IReadOnlyList<IPEndPoint> Cluster { get; init; }
 
-    /// <summary>The peer URLs as the user wrote them, in id order.</summary>
-    public required IReadOnlyList<Uri> ClusterUrls { get; init; }
+    /// <summary>The peer URLs of the initial members in id order, normalised (see <see cref="PeerUrl"/>).</summary>
+    public required IReadOnlyList<string> ClusterUrls { get; init; }
 
     /// <summary>The HTTP API port.</summary>
     public int Port { get; init; } = 12380;
@@ -40,7 +40,7 @@ public sealed class NodeOptions
     public long SnapshotInterval { get; init; } = 10_000;
 
     /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
-    public int ElectionTimeoutMs { get; init; } = 300;
+    public int ElectionTimeoutMs { get; init; } = 1000;
 
     /// <summary>The minimum level of log lines written to the console.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
@@ -52,5 +52,8 @@ public sealed class NodeOptions
     public IPAddress HttpAddress => RaftEndPoint.Address;
 
     /// <summary>The URL other members and clients reach this member's HTTP API at.</summary>
-    public string AdvertisedHttpUrl => $"http://{ClusterUrls[Id - 1].Host}:{Port}";
+    public string AdvertisedHttpUrl => $"http://{new Uri(ClusterUrls[Id - 1]).Host}:{Port}";
+
+    /// <summary>This member's own peer URL.</summary>
+    public string PeerUrl => ClusterUrls[Id - 1];
 }
