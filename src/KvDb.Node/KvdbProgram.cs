@@ -53,6 +53,11 @@ public static class KvdbProgram
             await app.RunAsync();
             return 0;
         }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"kvdb: member {options.Id} cannot start: {e.Message}");
+            return 1;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             await Console.Error.WriteLineAsync($"kvdb: member {options.Id} stopped: {Describe(e)}");
@@ -109,6 +114,9 @@ public static class KvdbProgram
         services.AddHostedService(static sp => sp.GetRequiredService<ProposalBatcher>());
         services.AddSingleton<LinearizableReader>();
         services.AddSingleton<KvService>();
+        services.AddSingleton<MembershipService>();
+        services.AddHostedService<MembershipReconciler>();
+        services.AddMembershipRouting();
         services.AddProblemDetails();
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
@@ -117,6 +125,7 @@ public static class KvdbProgram
         app.UseStatusCodePages();
         app.MapAdminEndpoints();
         app.MapInternalEndpoints();
+        app.MapMembershipEndpoints();
         app.MapKvEndpoints();
         return app;
     }
@@ -138,6 +147,9 @@ public static class KvdbProgram
         logging.AddFilter("Microsoft", libraries);
         logging.AddFilter("DotNext", level <= LogLevel.Debug ? level : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
+
+        // A failed start is reported once, as one line on stderr, not as a logged stack trace.
+        logging.AddFilter("Microsoft.Extensions.Hosting", level <= LogLevel.Debug ? level : LogLevel.Critical);
     }
 
     private static string Describe(Exception e)

@@ -13,8 +13,9 @@ namespace KvDb.Core.State;
 
 /// <summary>A change to the membership map made by an applied entry.</summary>
 /// <param name="Id">The member's id.</param>
-/// <param name="PeerUrl">The member's peer URL, or null when the member was removed.</param>
-public readonly record struct MembershipChange(int Id, string? PeerUrl);
+/// <param name="PeerUrl">The member's peer URL.</param>
+/// <param name="Removed">True when the member was removed, false when it was added.</param>
+public readonly record struct MembershipChange(int Id, string PeerUrl, bool Removed);
 
 /// <summary>Applies commands to a store, producing one result per command.</summary>
 public sealed class CommandExecutor(IKeyValueStore store)
@@ -86,19 +87,23 @@ public sealed class CommandExecutor(IKeyValueStore store)
 
     private CommandResult RemoveMember(RemoveMemberCommand remove)
     {
-        var key = StoreKeys.ForMember(remove.Id);
-        if (Read(key) is null)
+        var members = ReadMembers();
+        if (!members.TryGetValue(remove.Id, out var peerUrl))
             return new(CommandOutcome.NotFound, 0);
 
-        batch.Delete(key);
-        membershipChanges.Add(new(remove.Id, null));
+        // A cluster without members could never elect a leader to undo it.
+        if (members.Count == 1)
+            return new(CommandOutcome.Conflict, 0);
+
+        batch.Delete(StoreKeys.ForMember(remove.Id));
+        membershipChanges.Add(new(remove.Id, peerUrl, Removed: true));
         return new(CommandOutcome.Applied, 0);
     }
 
     private void WriteMember(int id, string peerUrl)
     {
         batch.Put(StoreKeys.ForMember(id), Encoding.UTF8.GetBytes(peerUrl));
-        membershipChanges.Add(new(id, peerUrl));
+        membershipChanges.Add(new(id, peerUrl, Removed: false));
     }
 
     private byte[]? Read(byte[] key)
@@ -115,7 +120,7 @@ public sealed class CommandExecutor(IKeyValueStore store)
         var members = MembershipMap.Read(view);
         foreach (var change in membershipChanges)
         {
-            if (change.PeerUrl is null)
+            if (change.Removed)
                 members.Remove(change.Id);
             else
                 members[change.Id] = change.PeerUrl;

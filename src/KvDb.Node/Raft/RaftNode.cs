@@ -1,5 +1,6 @@
 // Owns this member's Raft machinery: the state machine, DotNext's write-ahead log in the
-// data directory, and the RaftCluster speaking DotNext's TCP transport to the peers.
+// data directory, the Raft configuration file, and the RaftCluster speaking DotNext's TCP
+// transport to the peers.
 // Invariants:
 //  - Start order is restore snapshot -> open WAL (replays committed entries) -> join the
 //    cluster, so the member never votes or serves with a state older than its own log.
@@ -7,8 +8,15 @@
 //    commit index on this member, and applies only committed entries; one flush covers every
 //    entry appended so far (group commit). So "applied here" implies "on this member's disk":
 //    the leader answers a write after applying it, a follower after applying it itself.
-//  - Stop order is the reverse; the WAL is disposed last so no committed entry is cut short.
+//  - --cluster only seeds the Raft configuration on a member's first start; afterwards the
+//    configuration file (kept current by DotNext as configuration entries apply) wins.
+//  - A member that applies its own removal stops the process with exit code 0; one that
+//    finds itself removed at start-up refuses to start.
+//  - Stop order is the reverse of start; the WAL is disposed last so no committed entry is
+//    cut short.
+using System.Collections.Concurrent;
 using System.Net;
+using DotNext.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
@@ -27,23 +35,32 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private readonly NodeOptions options;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger<RaftNode> logger;
+    private readonly IHostApplicationLifetime lifetime;
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, IPEndPoint?> resolved = new(StringComparer.Ordinal);
+    private readonly RaftConfigurationFile configurationFile;
     private WriteAheadLog? wal;
     private RaftCluster? cluster;
+    private volatile bool inConfiguration;
     private int disposed;
 
     /// <summary>Creates the member; nothing touches the disk or network until <see cref="StartAsync"/>.</summary>
-    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory)
+    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
     {
         this.options = options;
         this.loggerFactory = loggerFactory;
+        this.lifetime = lifetime;
         logger = loggerFactory.CreateLogger<RaftNode>();
+        configurationFile = new RaftConfigurationFile(Path.Combine(options.DataDir, "raft-configuration"));
         var store = new InMemoryKeyValueStore();
         StateMachine = new KvStateMachine(store, new KvStateMachineOptions
         {
             SnapshotDirectory = Path.Combine(options.DataDir, "snapshots"),
             SnapshotInterval = options.SnapshotInterval,
-        }, loggerFactory.CreateLogger<KvStateMachine>());
+        }, loggerFactory.CreateLogger<KvStateMachine>())
+        {
+            ConfigurationStorage = configurationFile,
+        };
     }
 
     /// <summary>The replicated state machine.</summary>
@@ -55,16 +72,26 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// <summary>The Raft log; valid once started.</summary>
     public WriteAheadLog Log => wal ?? throw new InvalidOperationException("The Raft member has not started yet.");
 
-    /// <summary>Completes once the member has joined the cluster.</summary>
+    /// <summary>Completes once the member has started (possibly still waiting to be added, with --join).</summary>
     public Task Started => started.Task;
 
     /// <summary>True once <see cref="StartAsync"/> has finished.</summary>
     public bool IsStarted => started.Task.IsCompletedSuccessfully;
 
+    /// <summary>True once this member has applied its own removal from the cluster.</summary>
+    public bool WasRemoved { get; private set; }
+
+    /// <summary>This member's Raft endpoint.</summary>
+    public EndPoint LocalEndPoint => options.RaftEndPoint;
+
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken token)
     {
         StateMachine.Restore();
+        if (configurationFile.IsEmpty && !options.Join)
+            await configurationFile.SeedAsync(options.Cluster, token);
+
+        StateMachine.MembershipChanged += OnMembershipChanged;
         wal = new WriteAheadLog(new WriteAheadLog.Options
         {
             Location = Path.Combine(options.DataDir, "raft"),
@@ -73,15 +100,23 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             // The default (one memory page) would make a file per few entries.
             ChunkSize = 4 << 20,
         }, StateMachine);
-        await wal.InitializeAsync(token);
-        LogReplayed(wal.LastCommittedEntryIndex, StateMachine.AppliedIndex);
 
         cluster = new RaftCluster(CreateConfiguration()) { AuditTrail = wal };
         cluster.LeaderChanged += OnLeaderChanged;
+        ((IPeerMesh)cluster).PeerDiscovered += OnPeerDiscovered;
+        configurationFile.ConfigurationChanged += OnConfigurationChanged;
         foreach (var member in cluster.Members)
             member.MemberStatusChanged += OnMemberStatusChanged;
+
+        // Starting the cluster initialises the log: committed entries are replayed first.
         await cluster.StartAsync(token);
-        LogStarted(options.Id, options.RaftEndPoint, options.AdvertisedHttpUrl, options.Cluster.Count);
+        LogReplayed(wal.LastCommittedEntryIndex, StateMachine.AppliedIndex);
+        RefuseToStartIfRemoved();
+
+        inConfiguration = cluster.Members.Any(static m => !m.IsRemote);
+        LogStarted(options.Id, options.RaftEndPoint, options.AdvertisedHttpUrl, cluster.Members.Count);
+        if (!inConfiguration)
+            LogWaitingToBeAdded(options.Id, options.PeerUrl);
         started.TrySetResult();
     }
 
@@ -91,33 +126,90 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         {
             LowerElectionTimeout = options.ElectionTimeoutMs,
             UpperElectionTimeout = options.ElectionTimeoutMs * 2,
-            RequestTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs),
+            // DotNext bounds every Raft request (votes, appends, a whole snapshot transfer) by
+            // this one timeout, on both ends. A candidate waits for every voter until its own
+            // election timeout, so a paused (not crashed) voter must time out before that or no
+            // election can succeed; otherwise the longer the better for snapshot transfers.
+            RequestTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs * 0.9),
             ColdStart = false,
-            ConfigurationStorage = null,
+            ConfigurationStorage = configurationFile,
             LoggerFactory = loggerFactory,
             TransmissionBlockSize = 64 * 1024,
         };
         configuration.Metadata[HttpUrlMetadataKey] = options.AdvertisedHttpUrl;
-
-        // The initial membership is the --cluster list; every member starts from the same one.
-        var storage = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!;
-        var members = storage.CreateInitialConfigurationBuilder();
-        foreach (var peer in options.Cluster)
-            members.Add(peer);
-        members.Build();
         return configuration;
     }
 
-    /// <summary>The 1-based id of the member at <paramref name="endPoint"/>, or null when unknown.</summary>
-    public int? IdOf(EndPoint? endPoint)
+    // Restarting a removed member would leave it campaigning forever among members that no
+    // longer listen to it; say so instead.
+    private void RefuseToStartIfRemoved()
     {
-        for (var i = 0; i < options.Cluster.Count; i++)
+        if (options.Join)
+            return;
+
+        var members = Members();
+        if (members.Count > 0 && IdOf(options.RaftEndPoint, members) is null)
+        {
+            throw new StartupException(
+                $"this member ({options.PeerUrl}) was removed from the cluster, whose members are now {string.Join(", ", members.Select(m => $"{m.Key}={m.Value}"))}. "
+                + $"To add it again: POST its URL to /<id> on a member, then start it with --join and an empty --data-dir.");
+        }
+    }
+
+    /// <summary>The replicated membership map (id → peer URL) as applied on this member.</summary>
+    public SortedDictionary<int, string> Members()
+    {
+        using var view = StateMachine.Store.OpenView();
+        return MembershipMap.Read(view);
+    }
+
+    /// <summary>Resolves a peer URL of the membership map to its endpoint (cached), or null.</summary>
+    public IPEndPoint? EndPointOf(string peerUrl) => resolved.GetOrAdd(peerUrl, PeerUrl.TryResolve);
+
+    /// <summary>The id of the member at <paramref name="endPoint"/>, or null when unknown.</summary>
+    public int? IdOf(EndPoint? endPoint) => IdOf(endPoint, Members());
+
+    private int? IdOf(EndPoint? endPoint, SortedDictionary<int, string> members)
+    {
+        foreach (var (id, url) in members)
+        {
+            if (Equals(EndPointOf(url), endPoint))
+                return id;
+        }
+
+        // Before the first leader has recorded the map, ids are positions in --cluster.
+        for (var i = 0; members.Count == 0 && i < options.Cluster.Count; i++)
         {
             if (options.Cluster[i].Equals(endPoint))
                 return i + 1;
         }
 
         return null;
+    }
+
+    private void OnMembershipChanged(MembershipChange change)
+    {
+        if (!IsStarted || !change.Removed || !Equals(EndPointOf(change.PeerUrl), options.RaftEndPoint))
+            return;
+
+        WasRemoved = true;
+        LogRemoved(change.Id);
+        lifetime.StopApplication();
+    }
+
+    private ValueTask OnConfigurationChanged(IClusterConfiguration<EndPoint> configuration, CancellationToken token)
+    {
+        var members = Members();
+        var described = configuration.Members
+            .Select(ep => (Id: IdOf(ep, members), EndPoint: ep))
+            .OrderBy(static m => m.Id ?? int.MaxValue)
+            .Select(static m => $"{m.Id?.ToString() ?? "?"}={m.EndPoint}");
+        LogConfigurationChanged(string.Join(", ", described));
+        var nowIn = configuration.Members.Contains(options.RaftEndPoint);
+        if (nowIn && !inConfiguration && IsStarted)
+            LogAdded(options.Id);
+        inConfiguration = nowIn;
+        return ValueTask.CompletedTask;
     }
 
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
@@ -128,6 +220,13 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             LogBecameLeader(options.Id, Cluster.Term);
         else
             LogNewLeader(IdOf(leader.EndPoint)?.ToString() ?? "?", leader.EndPoint, Cluster.Term);
+    }
+
+    // Members added later get the same one-line reachability logging.
+    private void OnPeerDiscovered(IPeerMesh sender, PeerEventArgs e)
+    {
+        if (((IPeerMesh<IRaftClusterMember>)sender).TryGetPeer(e.PeerAddress) is { } member)
+            member.MemberStatusChanged += OnMemberStatusChanged;
     }
 
     // DotNext logs every failed heartbeat with a stack trace; operators need one line per change.
@@ -167,13 +266,26 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             await wal.DisposeAsync();
         await StateMachine.DisposeAsync();
         StateMachine.Store.Dispose();
+        configurationFile.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Log replayed: committed index {Committed}, applied index {Applied}")]
     private partial void LogReplayed(long committed, long applied);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} started: Raft on {RaftEndPoint}, HTTP API on {HttpUrl}, {Count} member(s) configured")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} started: Raft on {RaftEndPoint}, HTTP API on {HttpUrl}, {Count} member(s) in the Raft configuration")]
     private partial void LogStarted(int id, EndPoint raftEndPoint, string httpUrl, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} is waiting to be added to a cluster (--join): on any member run  curl -XPOST http://<member>/{Id} -d {PeerUrl}")]
+    private partial void LogWaitingToBeAdded(int id, string peerUrl);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} was added to the cluster; it now serves reads and writes")]
+    private partial void LogAdded(int id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} was removed from the cluster; shutting down")]
+    private partial void LogRemoved(int id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Raft configuration is now: {Members}")]
+    private partial void LogConfigurationChanged(string members);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} became the leader in term {Term}")]
     private partial void LogBecameLeader(int id, long term);
@@ -193,3 +305,6 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} stopped; the log is flushed")]
     private partial void LogStopped(int id);
 }
+
+/// <summary>The member cannot start for a reason the operator must fix; the message says which.</summary>
+public sealed class StartupException(string message) : Exception(message);

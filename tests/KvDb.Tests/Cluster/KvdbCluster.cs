@@ -5,27 +5,31 @@ using System.Text;
 
 namespace KvDb.Tests.Cluster;
 
+/// <summary>One entry of <c>GET /v1/members</c>.</summary>
+public sealed record MemberInfo(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable);
+
 /// <summary>Starts, stops and talks to a set of kvdb member processes.</summary>
 public sealed class KvdbCluster : IAsyncDisposable
 {
-    private readonly int[] raftPorts;
-    private readonly int[] httpPorts;
+    private readonly List<int> raftPorts;
+    private readonly List<int> httpPorts;
     private readonly string root;
     private readonly IReadOnlyList<string> extraArgs;
+    private readonly List<KvdbProcess> retired = [];
 
     private KvdbCluster(int size, IReadOnlyList<string> extraArgs)
     {
         var ports = FreePorts.Take(size * 2);
-        raftPorts = ports[..size];
-        httpPorts = ports[size..];
+        raftPorts = [.. ports[..size]];
+        httpPorts = [.. ports[size..]];
         this.extraArgs = extraArgs;
         root = Directory.CreateTempSubdirectory("kvdb-test-").FullName;
-        Members = Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id))).ToArray();
+        Members = [.. Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id)))];
         Client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>The members, index i holding member id i+1.</summary>
-    public KvdbProcess[] Members { get; }
+    public List<KvdbProcess> Members { get; }
 
     /// <summary>A client for the members' HTTP APIs.</summary>
     public HttpClient Client { get; }
@@ -63,11 +67,25 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     public KvdbProcess Member(int id) => Members[id - 1];
 
-    private string[] ArgsFor(int id) =>
+    /// <summary>The Raft peer URL of member <paramref name="id"/>.</summary>
+    public string PeerUrl(int id) => $"http://127.0.0.1:{raftPorts[id - 1]}";
+
+    private string[] ArgsFor(int id, params string[] more) =>
     [
         "--id", id.ToString(), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(),
-        "--data-dir", DataDir(id), .. extraArgs,
+        "--data-dir", DataDir(id), .. extraArgs, .. more,
     ];
+
+    /// <summary>Reserves ports for member <paramref name="Members.Count"/>+1 and returns its id; it is not started.</summary>
+    public int ReserveMember()
+    {
+        var ports = FreePorts.Take(2);
+        raftPorts.Add(ports[0]);
+        httpPorts.Add(ports[1]);
+        var id = raftPorts.Count;
+        Members.Add(new KvdbProcess(id, ArgsFor(id, "--join")));
+        return id;
+    }
 
     /// <summary>Restarts member <paramref name="id"/> with the same arguments and data directory.</summary>
     public void Restart(int id)
@@ -75,6 +93,7 @@ public sealed class KvdbCluster : IAsyncDisposable
         var old = Members[id - 1];
         if (old.IsRunning)
             throw new InvalidOperationException($"Member {id} is still running.");
+        retired.Add(old);
         Members[id - 1] = new KvdbProcess(id, old.Args);
         Members[id - 1].Start();
     }
@@ -156,11 +175,43 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     /// <summary>The output of every member, for assertion messages.</summary>
     public string Describe()
-        => string.Join('\n', Members.Select(m => $"--- member {m.Id} (running: {m.IsRunning}, exit: {m.ExitCode})\n{m.Output}"));
+        => string.Join('\n', retired.Concat(Members).Select(m => $"--- member {m.Id} (running: {m.IsRunning}, exit: {m.ExitCode})\n{m.Output}"));
+
+    /// <summary>The members as <c>GET /v1/members</c> on member <paramref name="id"/> shows them.</summary>
+    public async Task<List<MemberInfo>> MembersAsync(int id)
+    {
+        var json = await Client.GetStringAsync(new Uri(Url(id), "v1/members"));
+        return System.Text.Json.JsonSerializer.Deserialize<List<MemberInfo>>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+    }
+
+    /// <summary>Polls <c>GET /v1/members</c> on member <paramref name="id"/> until <paramref name="condition"/> holds.</summary>
+    public async Task<List<MemberInfo>> WaitForMembersAsync(int id, Func<List<MemberInfo>, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        List<MemberInfo> last = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await MembersAsync(id);
+                if (condition(last))
+                    return last;
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Members never matched; last seen: {string.Join(", ", last)}\n{Describe()}");
+    }
 
     public async ValueTask DisposeAsync()
     {
         foreach (var member in Members)
+            await member.DisposeAsync();
+        foreach (var member in retired)
             await member.DisposeAsync();
         Client.Dispose();
         try

@@ -83,6 +83,14 @@ public sealed partial class KvdbProcess : IAsyncDisposable
         return (p.process.ExitCode, p.Output);
     }
 
+    /// <summary>Waits until the process exits by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process!.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
     /// <summary>Sends SIGTERM and waits for a graceful exit.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {

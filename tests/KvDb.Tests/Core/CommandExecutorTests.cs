@@ -85,9 +85,11 @@ public sealed class CommandExecutorTests
         Execute(5, new SetMemberCommand { Id = 4, PeerUrl = "http://a:1" })[0].Outcome.Should().Be(CommandOutcome.Conflict, "the URL belongs to member 1");
         Execute(6, new RemoveMemberCommand { Id = 9 })[0].Outcome.Should().Be(CommandOutcome.NotFound);
         Execute(7, new RemoveMemberCommand { Id = 1 })[0].Outcome.Should().Be(CommandOutcome.Applied);
-        executor.MembershipChanges.Should().Equal(new MembershipChange(1, null));
+        executor.MembershipChanges.Should().Equal(new MembershipChange(1, "http://a:1", Removed: true));
+        Execute(8, new RemoveMemberCommand { Id = 2 })[0].Outcome.Should().Be(CommandOutcome.Applied);
+        Execute(9, new RemoveMemberCommand { Id = 3 })[0].Outcome.Should().Be(CommandOutcome.Conflict, "the last member cannot be removed");
 
         using var view = store.OpenView();
-        MembershipMap.Read(view).Should().Equal(new Dictionary<int, string> { [2] = "http://b:2", [3] = "http://c:3" });
+        MembershipMap.Read(view).Should().Equal(new Dictionary<int, string> { [3] = "http://c:3" });
     }
 }
