@@ -71,11 +71,8 @@ public static class TypedValueJson
     }
 
     /// <inheritdoc cref="Parse(ReadOnlySpan{byte})"/>
-    public static TypedValue Parse(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        return Parse(Encoding.UTF8.GetBytes(json));
-    }
+    /// <remarks>An unpaired surrogate in <paramref name="json"/> is an error, never replaced by U+FFFD.</remarks>
+    public static TypedValue Parse(string json) => Parse(StrictUtf8(json));
 
     /// <summary>Parses the request envelope <c>{"key": "...", "value": V}</c> from UTF-8 JSON.</summary>
     /// <exception cref="TypedValueFormatException">The input is not a valid envelope.</exception>
@@ -88,11 +85,8 @@ public static class TypedValueJson
     }
 
     /// <inheritdoc cref="ParseEnvelope(ReadOnlySpan{byte})"/>
-    public static KeyValueEnvelope ParseEnvelope(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        return ParseEnvelope(Encoding.UTF8.GetBytes(json));
-    }
+    /// <remarks>An unpaired surrogate in <paramref name="json"/> is an error, never replaced by U+FFFD.</remarks>
+    public static KeyValueEnvelope ParseEnvelope(string json) => ParseEnvelope(StrictUtf8(json));
 
     /// <summary>Writes <paramref name="value"/> as one JSON value (an object with a single tag).</summary>
     public static void Write(Utf8JsonWriter writer, TypedValue value)
@@ -107,8 +101,6 @@ public static class TypedValueJson
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(envelope);
-        TypedValue.EnsureWellFormed(envelope.Key, nameof(envelope));
-        ArgumentNullException.ThrowIfNull(envelope.Value, nameof(envelope));
         writer.WriteStartObject();
         writer.WriteString("key"u8, envelope.Key);
         writer.WritePropertyName("value"u8);
@@ -135,6 +127,14 @@ public static class TypedValueJson
     {
         ArgumentNullException.ThrowIfNull(envelope);
         return WithCachedWriter(envelope, static (writer, e) => WriteEnvelope(writer, e), static span => span.ToArray());
+    }
+
+    private static byte[] StrictUtf8(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (!TypedValue.IsWellFormedUtf16(json))
+            throw new TypedValueFormatException("$", "the JSON text contains an unpaired UTF-16 surrogate, so it is not valid Unicode");
+        return Encoding.UTF8.GetBytes(json);
     }
 
     private static void WriteValue(Utf8JsonWriter writer, TypedValue value)

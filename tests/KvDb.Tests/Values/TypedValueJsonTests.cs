@@ -457,6 +457,34 @@ public class TypedValueJsonTests
     }
 
     [Fact]
+    public void String_overloads_reject_unpaired_surrogates_instead_of_replacing_them()
+    {
+        var parse = () => TypedValueJson.Parse("{\"Str\":\"a\uD800\"}");
+        parse.Should().Throw<TypedValueFormatException>().Which.Reason.Should().Contain("unpaired UTF-16 surrogate");
+        var envelope = () => TypedValueJson.ParseEnvelope("{\"key\":\"\uDC00\",\"value\":{\"Int\":1}}");
+        envelope.Should().Throw<TypedValueFormatException>().Which.Path.Should().Be("$");
+    }
+
+    [Fact]
+    public void Envelope_construction_validates_key_and_value()
+    {
+        var loneSurrogate = () => new KeyValueEnvelope("\uD800", TypedValue.Int(1));
+        loneSurrogate.Should().Throw<ArgumentException>().WithParameterName("key");
+        var nullKey = () => new KeyValueEnvelope(null!, TypedValue.Int(1));
+        nullKey.Should().Throw<ArgumentNullException>();
+        var nullValue = () => new KeyValueEnvelope("k", null!);
+        nullValue.Should().Throw<ArgumentNullException>().WithParameterName("value");
+        new KeyValueEnvelope("k", TypedValue.Int(1)).Should().Be(new KeyValueEnvelope("k", TypedValue.Int(1)));
+    }
+
+    [Fact]
+    public void A_byte_order_mark_is_not_json_and_is_rejected()
+    {
+        var parse = () => TypedValueJson.Parse([0xEF, 0xBB, 0xBF, .. "{\"Int\":1}"u8]);
+        parse.Should().Throw<TypedValueFormatException>().Which.Reason.Should().StartWith("malformed JSON");
+    }
+
+    [Fact]
     public void Parse_string_overload_matches_the_utf8_overload()
     {
         const string json = "{\"List\":[{\"Str\":\"é\"},{\"Float\":2.5}]}";
