@@ -13,9 +13,20 @@ public enum CommandOutcome : byte
 
     /// <summary>The command conflicts with the current state (an id or URL taken by another member); nothing changed.</summary>
     Conflict = 2,
+
+    /// <summary>The command's precondition did not hold; nothing changed.</summary>
+    PreconditionFailed = 3,
+
+    /// <summary>The idempotency key was used before for a different request; nothing changed.</summary>
+    IdempotencyKeyReused = 4,
 }
 
 /// <summary>The outcome of one command and the revision it produced or found.</summary>
 /// <param name="Outcome">What applying the command did.</param>
-/// <param name="Revision">For key commands: the Raft index of the key's last write after the command (0 when the key is absent).</param>
-public readonly record struct CommandResult(CommandOutcome Outcome, long Revision);
+/// <param name="Revision">
+/// For key commands: the key's revision after the command (the index of the entry that wrote it),
+/// the entry's index for an applied delete, or the current revision when a precondition failed
+/// (0 when the key is absent).
+/// </param>
+/// <param name="Replayed">True when this is the remembered result of an earlier command with the same idempotency key.</param>
+public readonly record struct CommandResult(CommandOutcome Outcome, long Revision, bool Replayed = false);

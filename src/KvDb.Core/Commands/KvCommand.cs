@@ -20,6 +20,9 @@ public abstract class KvCommand
     /// <summary>The number of bytes the command occupies roughly; used to bound batch sizes.</summary>
     [IgnoreMember]
     public abstract int ApproximateSize { get; }
+
+    /// <summary>Why the command is malformed (missing fields), or null when it is well formed.</summary>
+    public abstract string? Validate();
 }
 
 /// <summary>A command that acts on one user key.</summary>
@@ -28,28 +31,91 @@ public abstract class KeyCommand : KvCommand
     /// <summary>The key the command acts on (UTF-8 bytes of the user's key).</summary>
     [Key(0)]
     public required byte[] Key { get; init; }
+
+    /// <inheritdoc/>
+    public override string? Validate() => Key is null or { Length: 0 } ? "a key command without a key" : null;
 }
 
 /// <summary>Stores <see cref="Value"/> under <see cref="KeyCommand.Key"/>, replacing any previous value.</summary>
 [MessagePackObject]
 public sealed class PutCommand : KeyCommand
 {
-    /// <summary>The value bytes.</summary>
+    /// <summary>The value bytes: raw, or a typed value in <c>TypedValueCodec</c>'s form (see <see cref="Kind"/>).</summary>
     [Key(1)]
     public required byte[] Value { get; init; }
 
+    /// <summary>What <see cref="Value"/> holds.</summary>
+    [Key(2)]
+    public ValueKind Kind { get; init; }
+
+    /// <summary>A condition on the key's current state, checked when the command is applied.</summary>
+    [Key(3)]
+    public Precondition? Condition { get; init; }
+
+    /// <summary>A client-chosen key that makes retries of this command exactly-once.</summary>
+    [Key(4)]
+    public string? IdempotencyKey { get; init; }
+
     /// <inheritdoc/>
     [IgnoreMember]
-    public override int ApproximateSize => Key.Length + Value.Length + 16;
+    public override int ApproximateSize => Key.Length + Value.Length + 32 + (IdempotencyKey?.Length ?? 0);
+
+    /// <inheritdoc/>
+    public override string? Validate() => base.Validate() ?? (Value is null ? "a put without a value" : null);
 }
 
-/// <summary>Removes <see cref="KeyCommand.Key"/>; deleting a missing key is not an error.</summary>
+/// <summary>Removes <see cref="KeyCommand.Key"/>.</summary>
 [MessagePackObject]
 public sealed class DeleteCommand : KeyCommand
 {
+    /// <summary>A condition on the key's current state, checked when the command is applied.</summary>
+    [Key(1)]
+    public Precondition? Condition { get; init; }
+
+    /// <summary>A client-chosen key that makes retries of this command exactly-once.</summary>
+    [Key(2)]
+    public string? IdempotencyKey { get; init; }
+
     /// <inheritdoc/>
     [IgnoreMember]
-    public override int ApproximateSize => Key.Length + 16;
+    public override int ApproximateSize => Key.Length + 32 + (IdempotencyKey?.Length ?? 0);
+}
+
+/// <summary>What a stored value's payload is.</summary>
+public enum ValueKind : byte
+{
+    /// <summary>Raw bytes, as PUT through the kv-db and /v1 APIs.</summary>
+    Raw = 0,
+
+    /// <summary>A typed value of the S2 API, in <c>TypedValueCodec</c>'s MessagePack form.</summary>
+    Typed = 1,
+}
+
+/// <summary>
+/// A condition on a key's state at the moment a write is applied (HTTP If-Match / If-None-Match):
+/// optimistic locking that holds across members because every member checks it at the same
+/// point of the log.
+/// </summary>
+[MessagePackObject]
+public sealed class Precondition
+{
+    /// <summary>The key must exist with exactly this revision (If-Match: "revision").</summary>
+    [Key(0)]
+    public long? Revision { get; init; }
+
+    /// <summary>The key must not exist (If-None-Match: *).</summary>
+    [Key(1)]
+    public bool MustNotExist { get; init; }
+
+    /// <summary>The key must exist, whatever its revision (If-Match: *).</summary>
+    [Key(2)]
+    public bool MustExist { get; init; }
+
+    /// <summary>Whether a key currently at <paramref name="currentRevision"/> (0 = absent) satisfies the condition.</summary>
+    public bool IsSatisfiedBy(long currentRevision)
+        => (Revision is not { } expected || expected == currentRevision)
+           && (!MustNotExist || currentRevision == 0)
+           && (!MustExist || currentRevision != 0);
 }
 
 /// <summary>
@@ -66,6 +132,10 @@ public sealed class BootstrapMembersCommand : KvCommand
     /// <inheritdoc/>
     [IgnoreMember]
     public override int ApproximateSize => 16 + PeerUrls.Sum(static u => u.Length + 4);
+
+    /// <inheritdoc/>
+    public override string? Validate()
+        => PeerUrls is null or { Length: 0 } || Array.IndexOf(PeerUrls, null) >= 0 ? "a bootstrap without member URLs" : null;
 }
 
 /// <summary>Maps member <see cref="Id"/> to <see cref="PeerUrl"/>; refused when either is taken by another member.</summary>
@@ -83,6 +153,9 @@ public sealed class SetMemberCommand : KvCommand
     /// <inheritdoc/>
     [IgnoreMember]
     public override int ApproximateSize => 16 + PeerUrl.Length;
+
+    /// <inheritdoc/>
+    public override string? Validate() => Id <= 0 || PeerUrl is null ? "a member without a positive id and a URL" : null;
 }
 
 /// <summary>Removes member <see cref="Id"/> from the membership map.</summary>
@@ -96,4 +169,7 @@ public sealed class RemoveMemberCommand : KvCommand
     /// <inheritdoc/>
     [IgnoreMember]
     public override int ApproximateSize => 16;
+
+    /// <inheritdoc/>
+    public override string? Validate() => Id <= 0 ? "a member removal without a positive id" : null;
 }

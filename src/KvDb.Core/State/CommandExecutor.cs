@@ -4,8 +4,14 @@
 //  - Commands of one entry apply in order; each sees the writes of those before it (the
 //    batch is consulted before the store), and the store receives the entry's writes as one
 //    atomic batch.
-//  - A key's revision is the index of the entry that last wrote it.
+//  - A key's revision is the index of the entry that last wrote it. Preconditions are checked
+//    against the state at this point of the log, so a compare-and-swap is atomic across members.
+//  - A write with an idempotency key is applied at most once while the key is remembered: a
+//    retry gets the first result back. Keys are remembered for IdempotencyWindow after the
+//    entry that used them (measured on the entries' proposed-at clock, never the local clock)
+//    and at most MaxIdempotencyKeys at a time, oldest forgotten first.
 //  - Membership commands keep the map one-to-one: an id maps to one URL and a URL to one id.
+using System.Buffers.Binary;
 using System.Text;
 using KvDb.Core.Commands;
 
@@ -20,18 +26,29 @@ public readonly record struct MembershipChange(int Id, string PeerUrl, bool Remo
 /// <summary>Applies commands to a store, producing one result per command.</summary>
 public sealed class CommandExecutor(IKeyValueStore store)
 {
+    /// <summary>How long an idempotency key is remembered after the write that used it.</summary>
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromMinutes(15);
+
+    /// <summary>The most idempotency keys remembered at once; the oldest are forgotten first.</summary>
+    public const int MaxIdempotencyKeys = 100_000;
+
+    // Forgetting is spread over the writes that remember, so no entry pays for a big sweep.
+    private const int ForgetPerWrite = 4;
+
     private readonly StoreBatch batch = new();
     private readonly List<MembershipChange> membershipChanges = [];
+    private long proposedAt;
 
     /// <summary>The membership changes made by the last <see cref="Execute"/>.</summary>
     public IReadOnlyList<MembershipChange> MembershipChanges => membershipChanges;
 
-    /// <summary>Applies <paramref name="commands"/> as the entry at <paramref name="index"/>.</summary>
-    public void Execute(long index, ReadOnlySpan<KvCommand> commands, Span<CommandResult> results)
+    /// <summary>Applies <paramref name="commands"/> as the entry at <paramref name="index"/>, proposed at <paramref name="proposedAtUnixMs"/>.</summary>
+    public void Execute(long index, long proposedAtUnixMs, ReadOnlySpan<KvCommand> commands, Span<CommandResult> results)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, commands.Length, nameof(results));
         batch.Clear();
         membershipChanges.Clear();
+        proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
         store.Write(index, batch);
@@ -39,8 +56,10 @@ public sealed class CommandExecutor(IKeyValueStore store)
 
     private CommandResult ExecuteOne(long index, KvCommand command) => command switch
     {
+        PutCommand { IdempotencyKey: { } idempotencyKey } put => Once(idempotencyKey, put, () => Put(index, put)),
+        DeleteCommand { IdempotencyKey: { } idempotencyKey } delete => Once(idempotencyKey, delete, () => Delete(index, delete)),
         PutCommand put => Put(index, put),
-        DeleteCommand delete => Delete(delete),
+        DeleteCommand delete => Delete(index, delete),
         BootstrapMembersCommand bootstrap => Bootstrap(bootstrap),
         SetMemberCommand set => SetMember(set),
         RemoveMemberCommand remove => RemoveMember(remove),
@@ -49,18 +68,98 @@ public sealed class CommandExecutor(IKeyValueStore store)
 
     private CommandResult Put(long index, PutCommand put)
     {
-        batch.Put(StoreKeys.ForUser(put.Key), UserRecord.Encode(ValueKind.Raw, index, put.Value));
+        var key = StoreKeys.ForUser(put.Key);
+        var current = RevisionOf(key);
+        if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
+            return new(CommandOutcome.PreconditionFailed, current);
+
+        batch.Put(key, UserRecord.Encode(put.Kind, index, put.Value));
         return new(CommandOutcome.Applied, index);
     }
 
-    private CommandResult Delete(DeleteCommand delete)
+    private CommandResult Delete(long index, DeleteCommand delete)
     {
         var key = StoreKeys.ForUser(delete.Key);
-        if (Read(key) is null)
+        var current = RevisionOf(key);
+        if (delete.Condition is { } condition && !condition.IsSatisfiedBy(current))
+            return new(CommandOutcome.PreconditionFailed, current);
+        if (current == 0)
             return new(CommandOutcome.NotFound, 0);
 
         batch.Delete(key);
-        return new(CommandOutcome.Applied, 0);
+        return new(CommandOutcome.Applied, index);
+    }
+
+    private long RevisionOf(byte[] key) => Read(key) is { } record ? UserRecord.Revision(record) : 0;
+
+    private CommandResult Once(string idempotencyKey, KeyCommand command, Func<CommandResult> apply)
+    {
+        var storeKey = StoreKeys.ForIdempotency(idempotencyKey);
+        var fingerprint = IdempotencyRecord.FingerprintOf(command);
+        if (Read(storeKey) is { } bytes)
+        {
+            var remembered = IdempotencyRecord.Decode(bytes);
+            if (!IsExpired(remembered.ProposedAtUnixMs))
+            {
+                return remembered.Fingerprint == fingerprint
+                    ? remembered.Result with { Replayed = true }
+                    : new(CommandOutcome.IdempotencyKeyReused, 0);
+            }
+
+            Forget(idempotencyKey, remembered.ProposedAtUnixMs);
+        }
+
+        var result = apply();
+        Remember(idempotencyKey, new IdempotencyRecord(result, proposedAt, fingerprint));
+        ForgetOldest();
+        return result;
+    }
+
+    private bool IsExpired(long rememberedAtUnixMs) => rememberedAtUnixMs < proposedAt - (long)IdempotencyWindow.TotalMilliseconds;
+
+    private void Remember(string idempotencyKey, IdempotencyRecord record)
+    {
+        batch.Put(StoreKeys.ForIdempotency(idempotencyKey), record.Encode());
+        batch.Put(StoreKeys.ForIdempotencyExpiry(record.ProposedAtUnixMs, idempotencyKey), []);
+        AddToIdempotencyCount(+1);
+    }
+
+    private void Forget(string idempotencyKey, long rememberedAtUnixMs)
+    {
+        batch.Delete(StoreKeys.ForIdempotency(idempotencyKey));
+        batch.Delete(StoreKeys.ForIdempotencyExpiry(rememberedAtUnixMs, idempotencyKey));
+        AddToIdempotencyCount(-1);
+    }
+
+    // Forgets keys past the window, and the oldest ones while over the bound, a few per write.
+    private void ForgetOldest()
+    {
+        var forgotten = 0;
+        using var view = store.OpenView();
+        foreach (var (expiryKey, _) in view.Scan(StoreKeys.Start(StoreKeys.IdempotencyExpiry), StoreKeys.End(StoreKeys.IdempotencyExpiry)))
+        {
+            if (forgotten == ForgetPerWrite)
+                return;
+            if (batch.TryGetPending(expiryKey, out var pending) && pending is null)
+                continue;
+
+            var (rememberedAt, idempotencyKey) = StoreKeys.ParseIdempotencyExpiry(expiryKey);
+            if (!IsExpired(rememberedAt) && IdempotencyCount() <= MaxIdempotencyKeys)
+                return;
+
+            Forget(idempotencyKey, rememberedAt);
+            forgotten++;
+        }
+    }
+
+    private long IdempotencyCount()
+        => Read(StoreKeys.IdempotencyCount) is { } bytes ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : 0;
+
+    private void AddToIdempotencyCount(long delta)
+    {
+        var count = new byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(count, IdempotencyCount() + delta);
+        batch.Put(StoreKeys.IdempotencyCount, count);
     }
 
     private CommandResult Bootstrap(BootstrapMembersCommand bootstrap)

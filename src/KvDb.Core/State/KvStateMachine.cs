@@ -132,10 +132,10 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         // changes handled by DotNext; they still advance the applied index.
         if (entry.TryGetPayload(out var payload) && !payload.IsEmpty && !entry.IsConfiguration)
         {
-            var commands = LogEntryCodec.Decode(payload);
+            var (proposedAt, commands) = LogEntryCodec.Decode(payload);
             var context = entry.Context as ProposalContext;
             var results = context?.Results ?? (commands.Length <= 64 ? stackalloc CommandResult[commands.Length] : new CommandResult[commands.Length]);
-            executor.Execute(entry.Index, commands, results);
+            executor.Execute(entry.Index, proposedAt, commands, results);
             if (context is not null)
                 context.Index = entry.Index;
             foreach (var change in executor.MembershipChanges)

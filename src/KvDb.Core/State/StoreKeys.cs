@@ -2,8 +2,9 @@
 // Invariants:
 //  - Every stored key starts with a one-byte namespace, so user keys (any bytes) can never
 //    collide with kvdb's own records, and each namespace is one contiguous key range.
-//  - Member ids are stored big-endian so the member range iterates in id order.
+//  - Member ids and expiry times are stored big-endian so their ranges iterate in order.
 using System.Buffers.Binary;
+using System.Text;
 
 namespace KvDb.Core.State;
 
@@ -15,6 +16,18 @@ public static class StoreKeys
 
     /// <summary>Namespace of the membership map: <c>'m' + id (int32, big-endian)</c> → peer URL (UTF-8).</summary>
     public const byte Member = (byte)'m';
+
+    /// <summary>Namespace of remembered idempotency keys: <c>'i' + key (UTF-8)</c> → <see cref="IdempotencyRecord"/>.</summary>
+    public const byte Idempotency = (byte)'i';
+
+    /// <summary>Expiry index of idempotency keys: <c>'e' + proposed-at (int64, big-endian) + key</c> → empty.</summary>
+    public const byte IdempotencyExpiry = (byte)'e';
+
+    /// <summary>kvdb's own counters: <c>'s' + name</c> → value.</summary>
+    public const byte Counters = (byte)'s';
+
+    /// <summary>The number of remembered idempotency keys (int64, little-endian).</summary>
+    public static readonly byte[] IdempotencyCount = [Counters, .. "idempotency-count"u8];
 
     /// <summary>The store key of user key <paramref name="key"/>.</summary>
     public static byte[] ForUser(ReadOnlySpan<byte> key)
@@ -33,6 +46,29 @@ public static class StoreKeys
         BinaryPrimitives.WriteInt32BigEndian(stored.AsSpan(1), id);
         return stored;
     }
+
+    /// <summary>The store key of remembered idempotency key <paramref name="key"/>.</summary>
+    public static byte[] ForIdempotency(string key)
+    {
+        var stored = new byte[1 + Encoding.UTF8.GetByteCount(key)];
+        stored[0] = Idempotency;
+        Encoding.UTF8.GetBytes(key, stored.AsSpan(1));
+        return stored;
+    }
+
+    /// <summary>The expiry-index key of idempotency key <paramref name="key"/> remembered at <paramref name="proposedAtUnixMs"/>.</summary>
+    public static byte[] ForIdempotencyExpiry(long proposedAtUnixMs, string key)
+    {
+        var stored = new byte[1 + sizeof(long) + Encoding.UTF8.GetByteCount(key)];
+        stored[0] = IdempotencyExpiry;
+        BinaryPrimitives.WriteInt64BigEndian(stored.AsSpan(1), long.Max(0, proposedAtUnixMs));
+        Encoding.UTF8.GetBytes(key, stored.AsSpan(1 + sizeof(long)));
+        return stored;
+    }
+
+    /// <summary>The proposed-at time and idempotency key encoded in an expiry-index key.</summary>
+    public static (long ProposedAtUnixMs, string Key) ParseIdempotencyExpiry(ReadOnlySpan<byte> storedKey)
+        => (BinaryPrimitives.ReadInt64BigEndian(storedKey[1..]), Encoding.UTF8.GetString(storedKey[(1 + sizeof(long))..]));
 
     /// <summary>The member id encoded in a member store key.</summary>
     public static int MemberId(ReadOnlySpan<byte> storedKey) => BinaryPrimitives.ReadInt32BigEndian(storedKey[1..]);

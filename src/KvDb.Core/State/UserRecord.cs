@@ -2,15 +2,9 @@
 // Layout: [kind u8][revision i64 little-endian][payload]
 // Invariants: revision is the Raft index of the entry that last wrote the key; it only grows.
 using System.Buffers.Binary;
+using KvDb.Core.Commands;
 
 namespace KvDb.Core.State;
-
-/// <summary>What a stored value's payload is.</summary>
-public enum ValueKind : byte
-{
-    /// <summary>Raw bytes, as PUT through the kv-db API.</summary>
-    Raw = 0,
-}
 
 /// <summary>Encodes and decodes stored user values.</summary>
 public static class UserRecord

@@ -20,7 +20,7 @@ public sealed class CommandExecutorTests
     private CommandResult[] Execute(long index, params KvCommand[] commands)
     {
         var results = new CommandResult[commands.Length];
-        executor.Execute(index, commands, results);
+        executor.Execute(index, index * 1000, commands, results);
         return results;
     }
 
@@ -91,5 +91,87 @@ public sealed class CommandExecutorTests
 
         using var view = store.OpenView();
         MembershipMap.Read(view).Should().Equal(new Dictionary<int, string> { [3] = "http://c:3" });
+    }
+
+    private CommandResult Execute(long index, long proposedAt, KvCommand command)
+    {
+        var results = new CommandResult[1];
+        executor.Execute(index, proposedAt, [command], results);
+        return results[0];
+    }
+
+    [Fact]
+    public void Conditional_writes_check_the_revision_when_applied()
+    {
+        Execute(5, 0, (KvCommand)Put("k", "v1"));
+
+        Execute(6, 0, new PutCommand { Key = Bytes("k"), Value = Bytes("x"), Condition = new() { Revision = 4 } })
+            .Should().Be(new CommandResult(CommandOutcome.PreconditionFailed, 5), "the current revision is reported");
+        Execute(7, 0, new PutCommand { Key = Bytes("k"), Value = Bytes("v2"), Condition = new() { Revision = 5 } })
+            .Should().Be(new CommandResult(CommandOutcome.Applied, 7));
+        Execute(8, 0, new PutCommand { Key = Bytes("k"), Value = Bytes("x"), Condition = new() { MustNotExist = true } }).Outcome
+            .Should().Be(CommandOutcome.PreconditionFailed);
+        Execute(9, 0, new PutCommand { Key = Bytes("new"), Value = Bytes("n"), Condition = new() { MustNotExist = true } }).Outcome
+            .Should().Be(CommandOutcome.Applied);
+        Execute(10, 0, new DeleteCommand { Key = Bytes("absent"), Condition = new() { MustExist = true } })
+            .Should().Be(new CommandResult(CommandOutcome.PreconditionFailed, 0));
+        Execute(11, 0, new DeleteCommand { Key = Bytes("k"), Condition = new() { Revision = 5 } }).Outcome
+            .Should().Be(CommandOutcome.PreconditionFailed);
+        Execute(12, 0, new DeleteCommand { Key = Bytes("k"), Condition = new() { Revision = 7 } })
+            .Should().Be(new CommandResult(CommandOutcome.Applied, 12));
+
+        Value("k").Should().BeNull();
+        Value("new").Should().Be("n");
+    }
+
+    [Fact]
+    public void A_retried_idempotency_key_answers_the_first_result_without_applying_again()
+    {
+        var first = Execute(3, 1000, new PutCommand { Key = Bytes("k"), Value = Bytes("v"), IdempotencyKey = "req-1" });
+        Execute(4, 2000, (KvCommand)Put("k", "changed-by-someone-else"));
+        var retry = Execute(5, 3000, new PutCommand { Key = Bytes("k"), Value = Bytes("v"), IdempotencyKey = "req-1" });
+
+        first.Should().Be(new CommandResult(CommandOutcome.Applied, 3));
+        retry.Should().Be(new CommandResult(CommandOutcome.Applied, 3, Replayed: true));
+        Value("k").Should().Be("changed-by-someone-else", "the retry must not be applied twice");
+
+        Execute(6, 4000, new PutCommand { Key = Bytes("k"), Value = Bytes("different"), IdempotencyKey = "req-1" }).Outcome
+            .Should().Be(CommandOutcome.IdempotencyKeyReused);
+        Value("k").Should().Be("changed-by-someone-else");
+    }
+
+    [Fact]
+    public void A_failed_condition_is_remembered_too()
+    {
+        var cas = new PutCommand { Key = Bytes("k"), Value = Bytes("v"), Condition = new() { Revision = 99 }, IdempotencyKey = "cas-1" };
+        Execute(1, 0, cas).Outcome.Should().Be(CommandOutcome.PreconditionFailed);
+        Execute(2, 0, new PutCommand { Key = Bytes("k"), Value = Bytes("x") });
+        Execute(3, 0, cas).Should().Be(new CommandResult(CommandOutcome.PreconditionFailed, 0, Replayed: true));
+    }
+
+    [Fact]
+    public void Idempotency_keys_are_forgotten_after_the_window_measured_on_the_log_clock()
+    {
+        var window = (long)CommandExecutor.IdempotencyWindow.TotalMilliseconds;
+        Execute(1, 0, new DeleteCommand { Key = Bytes("k"), IdempotencyKey = "d-1" }).Outcome.Should().Be(CommandOutcome.NotFound);
+        Execute(2, 0, (KvCommand)Put("k", "v"));
+
+        // Within the window the first answer is replayed; after it, the delete is applied afresh.
+        Execute(3, window, new DeleteCommand { Key = Bytes("k"), IdempotencyKey = "d-1" }).Replayed.Should().BeTrue();
+        Execute(4, window + 1, new DeleteCommand { Key = Bytes("k"), IdempotencyKey = "d-1" })
+            .Should().Be(new CommandResult(CommandOutcome.Applied, 4));
+
+        // Keys older than the window are swept out by later idempotent writes.
+        for (var i = 0; i < 10; i++)
+            Execute(10 + i, 10, new PutCommand { Key = Bytes($"old{i}"), Value = [], IdempotencyKey = $"old-{i}" });
+        for (var i = 0; i < 5; i++)
+            Execute(30 + i, window * 3, new PutCommand { Key = Bytes($"new{i}"), Value = [], IdempotencyKey = $"new-{i}" });
+
+        using var view = store.OpenView();
+        var remembered = view.Scan(StoreKeys.Start(StoreKeys.Idempotency), StoreKeys.End(StoreKeys.Idempotency))
+            .Select(p => Encoding.UTF8.GetString(p.Key.AsSpan(1))).ToList();
+        remembered.Should().Contain(["new-0", "new-1", "new-2", "new-3", "new-4"]).And.NotContain("old-0").And.NotContain("d-1");
+        view.Scan(StoreKeys.Start(StoreKeys.IdempotencyExpiry), StoreKeys.End(StoreKeys.IdempotencyExpiry)).Count()
+            .Should().Be(remembered.Count, "the expiry index and the table stay in step");
     }
 }

@@ -18,7 +18,9 @@ public sealed class LogEntryCodecTests
             new BootstrapMembersCommand { PeerUrls = ["http://a:1", "http://b:2"] },
         ];
 
-        var decoded = LogEntryCodec.Decode(LogEntryCodec.Encode(batch));
+        var (proposedAt, decoded) = LogEntryCodec.Decode(LogEntryCodec.Encode(batch, 1_700_000_000_123));
+
+        proposedAt.Should().Be(1_700_000_000_123);
 
         decoded.Should().HaveCount(6);
         decoded[0].Should().BeOfType<PutCommand>().Which.Value.Should().Equal(1, 2, 3);
@@ -33,24 +35,24 @@ public sealed class LogEntryCodecTests
     [Fact]
     public void The_payload_starts_with_the_format_version()
     {
-        var payload = LogEntryCodec.Encode([new DeleteCommand { Key = [1] }]);
+        var payload = LogEntryCodec.Encode([new DeleteCommand { Key = [1] }], 0);
         payload[0].Should().Be(LogEntryCodec.CurrentVersion);
     }
 
     [Fact]
     public void A_payload_split_across_segments_decodes()
     {
-        var payload = LogEntryCodec.Encode([new PutCommand { Key = "key"u8.ToArray(), Value = new byte[300] }]);
+        var payload = LogEntryCodec.Encode([new PutCommand { Key = "key"u8.ToArray(), Value = new byte[300] }], 0);
         var first = new Segment(payload.AsMemory(0, 7));
         var last = first.Append(payload.AsMemory(7));
-        var decoded = LogEntryCodec.Decode(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length));
+        var decoded = LogEntryCodec.Decode(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length)).Commands;
         decoded.Should().ContainSingle().Which.Should().BeOfType<PutCommand>().Which.Value.Should().HaveCount(300);
     }
 
     [Fact]
     public void An_unknown_version_is_refused_loudly()
     {
-        var payload = LogEntryCodec.Encode([new DeleteCommand { Key = [1] }]);
+        var payload = LogEntryCodec.Encode([new DeleteCommand { Key = [1] }], 0);
         payload[0] = 99;
         var act = () => LogEntryCodec.Decode(payload);
         act.Should().Throw<InvalidDataException>().WithMessage("*version 99*");
@@ -59,8 +61,11 @@ public sealed class LogEntryCodecTests
     [Theory]
     [InlineData(new byte[0])]
     [InlineData(new byte[] { 1 })]
-    [InlineData(new byte[] { 1, 0x91, 0x92, 0x07 })]
-    [InlineData(new byte[] { 1, 0xC1 })]
+    [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0 })]
+    [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x91, 0x92, 0x07 })]
+    [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xC1 })]
+    [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x91, 0xC0 })]
+    [InlineData(new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x91, 0x92, 0x00, 0x91, 0xC0 })]
     public void Malformed_payloads_are_InvalidDataException(byte[] payload)
     {
         var act = () => LogEntryCodec.Decode(payload);

@@ -1,0 +1,15 @@
+// A user key's value as stored: what it is, when it was last written, and its bytes.
+using KvDb.Core.Commands;
+
+namespace KvDb.Core.State;
+
+/// <summary>A decoded stored value.</summary>
+/// <param name="Kind">Raw bytes or a typed value.</param>
+/// <param name="Revision">The Raft index of the entry that last wrote the key.</param>
+/// <param name="Payload">The value bytes (a <c>TypedValueCodec</c> encoding when <paramref name="Kind"/> is typed).</param>
+public readonly record struct StoredValue(ValueKind Kind, long Revision, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>Decodes a record written by <see cref="UserRecord.Encode"/>.</summary>
+    public static StoredValue Decode(byte[] record)
+        => new(UserRecord.Kind(record), UserRecord.Revision(record), UserRecord.Payload(record));
+}
