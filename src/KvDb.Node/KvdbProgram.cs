@@ -71,24 +71,9 @@ public static class KvdbProgram
         }
     }
 
-    private static NodeOptions WithDataDirectory(NodeOptions options) => options.InMemory
-        ? CopyWith(options, Preflight.CreateEphemeralDirectory())
-        : CopyWith(options, Path.GetFullPath(options.DataDir));
-
-    private static NodeOptions CopyWith(NodeOptions o, string dataDir) => new()
+    private static NodeOptions WithDataDirectory(NodeOptions options) => options with
     {
-        Id = o.Id,
-        Cluster = o.Cluster,
-        ClusterUrls = o.ClusterUrls,
-        Port = o.Port,
-        Join = o.Join,
-        DataDir = dataDir,
-        InMemory = o.InMemory,
-        MaxValueBytes = o.MaxValueBytes,
-        RequestTimeout = o.RequestTimeout,
-        SnapshotInterval = o.SnapshotInterval,
-        ElectionTimeoutMs = o.ElectionTimeoutMs,
-        LogLevel = o.LogLevel,
+        DataDir = options.InMemory ? Preflight.CreateEphemeralDirectory() : Path.GetFullPath(options.DataDir),
     };
 
     /// <summary>Builds the web application of one member; exposed for in-process tests.</summary>
@@ -126,6 +111,9 @@ public static class KvdbProgram
         app.MapAdminEndpoints();
         app.MapInternalEndpoints();
         app.MapMembershipEndpoints();
+        app.MapKeysEndpoints();
+        app.MapS2Endpoints();
+        app.MapLogEndpoints();
         app.MapKvEndpoints();
         return app;
     }

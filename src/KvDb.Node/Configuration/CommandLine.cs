@@ -47,6 +47,8 @@ public static class CommandLine
         new("request-timeout", "DURATION", "5s", "How long a request waits for a leader, a quorum or a read barrier before 503."),
         new("snapshot-interval", "ENTRIES", "10000", "Applied log entries between snapshots; the log before a snapshot is deleted."),
         new("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it."),
+        new("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait."),
+        new("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client."),
         new("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None."),
         new("help", null, "", "Show this help and exit."),
         new("version", null, "", "Show the version and exit."),
@@ -154,6 +156,8 @@ public static class CommandLine
             RequestTimeout = ParseDuration("request-timeout", Get("request-timeout")),
             SnapshotInterval = ParseInt("snapshot-interval", Get("snapshot-interval"), 2, int.MaxValue),
             ElectionTimeoutMs = (int)electionTimeout.TotalMilliseconds,
+            ThrottleApply = ParseDuration("throttle-apply", Get("throttle-apply")),
+            ThrottleAppendAcks = ParseDuration("throttle-append-acks", Get("throttle-append-acks")),
             LogLevel = logLevel,
         };
     }

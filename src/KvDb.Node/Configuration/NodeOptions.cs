@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace KvDb.Node.Configuration;
 
 /// <summary>The validated configuration of one kvdb member.</summary>
-public sealed class NodeOptions
+public sealed record NodeOptions
 {
     /// <summary>This member's 1-based index into <see cref="Cluster"/>.</summary>
     public int Id { get; init; } = 1;
@@ -41,6 +41,12 @@ public sealed class NodeOptions
 
     /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
     public int ElectionTimeoutMs { get; init; } = 1000;
+
+    /// <summary>An experiment knob: a pause before each entry this member applies, so local reads visibly lag.</summary>
+    public TimeSpan ThrottleApply { get; init; }
+
+    /// <summary>An experiment knob: a pause before this member acknowledges each write it took from a client.</summary>
+    public TimeSpan ThrottleAppendAcks { get; init; }
 
     /// <summary>The minimum level of log lines written to the console.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;

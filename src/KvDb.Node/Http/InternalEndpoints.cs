@@ -53,7 +53,7 @@ public static class InternalEndpoints
         KvCommand[] commands;
         try
         {
-            commands = LogEntryCodec.Decode(body);
+            commands = LogEntryCodec.Decode(body).Commands;
         }
         catch (InvalidDataException e)
         {

@@ -1,5 +1,6 @@
 // kv-db's interface: PUT /{key} stores the body, GET /{key} returns it. The key is the whole
-// percent-decoded path (KeyPath), so any UTF-8 key works, "/" included as %2F.
+// percent-decoded path (KeyPath), so any UTF-8 key works, "/" included as %2F. Key deletion
+// lives at DELETE /v1/kv/{key}: at the root, DELETE /{digits} removes a member, as in kv-db.
 using KvDb.Node.Configuration;
 using KvDb.Node.Raft;
 
@@ -29,33 +30,12 @@ public static class KvEndpoints
         try
         {
             return HttpMethods.IsPut(method)
-                ? await PutAsync(context, kv, options, key!)
-                : await GetAsync(context, kv, key!, text!);
+                ? await KeyHandlers.PutAsync(context, kv, options, key!, text!)
+                : await KeyHandlers.GetAsync(context, kv, key!, text!);
         }
         catch (UnavailableException e)
         {
             return Problems.Unavailable(context, e);
         }
-    }
-
-    private static async Task<IResult> GetAsync(HttpContext context, KvService kv, byte[] key, string text)
-    {
-        if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
-            return Problems.BadRequest("consistency must be 'linearizable' (the default) or 'local'.");
-
-        var value = await kv.GetAsync(key, consistency, context.RequestAborted);
-        return value is null
-            ? Problems.Of(StatusCodes.Status404NotFound, "Key not found", $"No value is stored under '{text}'.")
-            : Results.Bytes(value.Value, "application/octet-stream");
-    }
-
-    private static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options, byte[] key)
-    {
-        var value = await RequestBody.ReadAsync(context, options.MaxValueBytes);
-        if (value is null)
-            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {options.MaxValueBytes} bytes (--max-value-bytes).");
-
-        await kv.PutAsync(key, value, context.RequestAborted);
-        return Results.NoContent();
     }
 }

@@ -1,7 +1,11 @@
-// The key-value operations the HTTP endpoints share: writes go through Raft, reads through
-// a shared read barrier (linearizable) or straight to local state (local).
+// The key-value operations every HTTP API shares (kv-db's root paths, /v1/kv and S2's /api):
+// writes go through Raft, reads through a shared read barrier (linearizable) or straight to
+// the member's applied state (local).
+// Invariants: a write is answered only after it is committed, durable and applied here (see
+// ProposalBatcher); --throttle-append-acks only delays that answer, never the commit.
 using KvDb.Core.Commands;
 using KvDb.Core.State;
+using KvDb.Node.Configuration;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Http;
@@ -17,8 +21,11 @@ public enum ReadConsistency
 }
 
 /// <summary>Reads and writes keys through the replicated state machine.</summary>
-public sealed class KvService(RaftNode node, ProposalBatcher batcher, LinearizableReader reader)
+public sealed class KvService(RaftNode node, ProposalBatcher batcher, LinearizableReader reader, NodeOptions options)
 {
+    /// <summary>The accepted spellings of the consistency parameter, for error messages.</summary>
+    public const string ConsistencyNames = "'linearizable' (the default) or 'local'";
+
     /// <summary>Parses a consistency query value; null or empty means linearizable.</summary>
     public static bool TryParseConsistency(string? text, out ReadConsistency consistency)
     {
@@ -27,7 +34,7 @@ public sealed class KvService(RaftNode node, ProposalBatcher batcher, Linearizab
         {
             case null or "" or "linearizable" or "strong":
                 return true;
-            case "local":
+            case "local" or "eventual":
                 consistency = ReadConsistency.Local;
                 return true;
             default:
@@ -35,18 +42,36 @@ public sealed class KvService(RaftNode node, ProposalBatcher batcher, Linearizab
         }
     }
 
-    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> once a majority has committed it.</summary>
-    public Task<ProposalResult> PutAsync(byte[] key, byte[] value, CancellationToken token)
-        => batcher.ProposeAsync(new PutCommand { Key = key, Value = value }, mayForward: true, token);
-
-    /// <summary>Reads <paramref name="key"/>'s value bytes; null when absent.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>?> GetAsync(byte[] key, ReadConsistency consistency, CancellationToken token)
+    /// <summary>Proposes a put or delete and waits until it is committed, durable and applied here.</summary>
+    /// <exception cref="UnavailableException">No leader or quorum within the request timeout.</exception>
+    public async Task<ProposalResult> WriteAsync(KeyCommand command, CancellationToken token)
     {
-        if (consistency is ReadConsistency.Linearizable)
-            await reader.WaitAsync(token).ConfigureAwait(false);
-        // Spelled out: 'cond ? memory : null' would turn null into an empty memory, not a null.
+        var result = await batcher.ProposeAsync(command, mayForward: true, token).ConfigureAwait(false);
+        if (options.ThrottleAppendAcks > TimeSpan.Zero)
+            await Task.Delay(options.ThrottleAppendAcks, token).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Reads <paramref name="key"/>; null when absent.</summary>
+    /// <exception cref="UnavailableException">A linearizable read could not confirm the latest state in time.</exception>
+    public async ValueTask<StoredValue?> GetAsync(byte[] key, ReadConsistency consistency, CancellationToken token)
+    {
+        await WaitForConsistencyAsync(consistency, token).ConfigureAwait(false);
+
+        // Spelled out: 'found ? value : null' would not produce a null nullable struct here.
         if (!node.StateMachine.Store.TryGet(StoreKeys.ForUser(key), out var record))
             return null;
-        return UserRecord.Payload(record!);
+        return StoredValue.Decode(record!);
     }
+
+    /// <summary>Opens a point-in-time view of the state, as fresh as <paramref name="consistency"/> asks.</summary>
+    /// <exception cref="UnavailableException">A linearizable read could not confirm the latest state in time.</exception>
+    public async ValueTask<IKeyValueView> OpenViewAsync(ReadConsistency consistency, CancellationToken token)
+    {
+        await WaitForConsistencyAsync(consistency, token).ConfigureAwait(false);
+        return node.StateMachine.Store.OpenView();
+    }
+
+    private Task WaitForConsistencyAsync(ReadConsistency consistency, CancellationToken token)
+        => consistency is ReadConsistency.Linearizable ? reader.WaitAsync(token) : Task.CompletedTask;
 }

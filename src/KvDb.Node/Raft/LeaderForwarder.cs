@@ -2,7 +2,7 @@
 // writes, and asks for read indices for linearizable reads.
 // Wire format (internal, little-endian):
 //   propose    request: a LogEntryCodec payload (the batch of commands)
-//              response: per command, in order: index i64 | outcome u8 | revision i64
+//              response: per command, in order: index i64 | outcome u8 | revision i64 | replayed u8
 //   read-index response: index i64 (the leader has confirmed leadership and applied it)
 // Invariants: the leader proposes forwarded commands with mayForward=false and answers a
 // read-index request only as leader, so nothing is passed on twice (no forwarding loops
@@ -28,7 +28,7 @@ public sealed class LeaderForwarder : IDisposable
     /// <summary>The media type of forwarded batches.</summary>
     public const string MediaType = "application/x-kvdb-batch";
 
-    private const int ResultSize = sizeof(long) + 1 + sizeof(long);
+    private const int ResultSize = sizeof(long) + 1 + sizeof(long) + 1;
 
     private readonly HttpClient client = new(new SocketsHttpHandler
     {
@@ -46,7 +46,7 @@ public sealed class LeaderForwarder : IDisposable
     public async Task<ProposalResult[]> ForwardAsync(IClusterMember leader, KvCommand[] commands, CancellationToken token)
     {
         var target = new Uri(await GetHttpUrlAsync(leader, token).ConfigureAwait(false), ProposePath);
-        using var content = new ByteArrayContent(LogEntryCodec.Encode(commands));
+        using var content = new ByteArrayContent(LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
         using var response = await client.PostAsync(target, content, token).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
@@ -104,6 +104,7 @@ public sealed class LeaderForwarder : IDisposable
             BinaryPrimitives.WriteInt64LittleEndian(slot, results[i].Index);
             slot[sizeof(long)] = (byte)results[i].Outcome;
             BinaryPrimitives.WriteInt64LittleEndian(slot[(sizeof(long) + 1)..], results[i].Revision);
+            slot[^1] = results[i].Replayed ? (byte)1 : (byte)0;
         }
 
         return body;
@@ -116,7 +117,7 @@ public sealed class LeaderForwarder : IDisposable
         {
             var slot = body.AsSpan(i * ResultSize, ResultSize);
             results[i] = new(BinaryPrimitives.ReadInt64LittleEndian(slot), (CommandOutcome)slot[sizeof(long)],
-                BinaryPrimitives.ReadInt64LittleEndian(slot[(sizeof(long) + 1)..]));
+                BinaryPrimitives.ReadInt64LittleEndian(slot[(sizeof(long) + 1)..]), slot[^1] is not 0);
         }
 
         return results;

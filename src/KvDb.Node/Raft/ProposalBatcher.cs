@@ -5,6 +5,9 @@
 //    before any client hears "204": an acknowledged write survives crashes.
 //  - At most MaxInFlight batches are being committed at once. A slot is taken *before* the
 //    queue is drained, so while the log is busy requests pile up into the next, larger batch.
+//  - A batch never holds two commands on the same key: the second waits for the next batch.
+//    So every write of a key gets its own revision (the index of its entry), and an ETag
+//    names exactly one value.
 //  - On a follower the batch is forwarded to the leader in one HTTP request; the answer
 //    waits until this member has applied it too, so a client reads its own write here.
 using System.Threading.Channels;
@@ -16,11 +19,11 @@ using KvDb.Node.Configuration;
 namespace KvDb.Node.Raft;
 
 /// <summary>The result of one committed proposal: the index of its log entry, what applying it did and the key's revision.</summary>
-public readonly record struct ProposalResult(long Index, CommandOutcome Outcome, long Revision)
+public readonly record struct ProposalResult(long Index, CommandOutcome Outcome, long Revision, bool Replayed = false)
 {
     /// <summary>Combines an entry index with one command's result.</summary>
     public ProposalResult(long index, CommandResult result)
-        : this(index, result.Outcome, result.Revision)
+        : this(index, result.Outcome, result.Revision, result.Replayed)
     {
     }
 }
@@ -39,6 +42,9 @@ public sealed partial class ProposalBatcher(
 
     private readonly Channel<Proposal> queue = Channel.CreateUnbounded<Proposal>(new() { SingleReader = true });
     private readonly SemaphoreSlim slots = new(MaxInFlight, MaxInFlight);
+
+    // Proposals whose key was already in the batch being built; only the drain loop touches it.
+    private readonly Queue<Proposal> heldBack = new();
 
     /// <summary>Proposes <paramref name="command"/> and completes once it is committed, applied and durable.</summary>
     /// <param name="command">The command.</param>
@@ -60,7 +66,7 @@ public sealed partial class ProposalBatcher(
         var reader = queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (heldBack.Count > 0 || await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 var batch = Drain(reader);
@@ -76,21 +82,37 @@ public sealed partial class ProposalBatcher(
         finally
         {
             queue.Writer.TryComplete();
+            while (heldBack.TryDequeue(out var held))
+                held.Completion.TrySetException(new UnavailableException("This member is shutting down."));
             while (reader.TryRead(out var left))
                 left.Completion.TrySetException(new UnavailableException("This member is shutting down."));
         }
     }
 
-    private static List<Proposal> Drain(ChannelReader<Proposal> reader)
+    private List<Proposal> Drain(ChannelReader<Proposal> reader)
     {
         var batch = new List<Proposal>();
+        var keys = new HashSet<byte[]>(ByteArrayComparer.Instance);
         var bytes = 0;
-        while (batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && reader.TryRead(out var proposal))
+        var deferred = new List<Proposal>();
+
+        // Proposals held back last time go first, in the order they arrived.
+        while (batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && (heldBack.TryDequeue(out var proposal) || reader.TryRead(out proposal)))
         {
+            if (proposal.Command is KeyCommand keyed && !keys.Add(keyed.Key))
+            {
+                deferred.Add(proposal);
+                continue;
+            }
+
             batch.Add(proposal);
             bytes += proposal.Command.ApproximateSize;
         }
 
+        var later = heldBack.ToArray();
+        heldBack.Clear();
+        foreach (var proposal in deferred.Concat(later))
+            heldBack.Enqueue(proposal);
         return batch;
     }
 
@@ -176,7 +198,8 @@ public sealed partial class ProposalBatcher(
             commands[i] = batch[i].Command;
 
         var context = new ProposalContext(commands.Length);
-        await node.Cluster.ReplicateAsync(LogEntryCodec.Encode(commands), context, token).ConfigureAwait(false);
+        var payload = LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await node.Cluster.ReplicateAsync(payload, context, token).ConfigureAwait(false);
 
         // DotNext hands the context to the applier on the proposing member; if it ever did not,
         // the commit index is an upper bound of the entry's index.

@@ -57,6 +57,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         {
             SnapshotDirectory = Path.Combine(options.DataDir, "snapshots"),
             SnapshotInterval = options.SnapshotInterval,
+            ApplyDelay = options.ThrottleApply,
         }, loggerFactory.CreateLogger<KvStateMachine>())
         {
             ConfigurationStorage = configurationFile,
