@@ -67,6 +67,9 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     public KvdbProcess Member(int id) => Members[id - 1];
 
+    /// <summary>Keeps a stopped process's output for <see cref="Describe"/> after it was replaced.</summary>
+    public void Retire(KvdbProcess process) => retired.Add(process);
+
     /// <summary>The Raft peer URL of member <paramref name="id"/>.</summary>
     public string PeerUrl(int id) => $"http://127.0.0.1:{raftPorts[id - 1]}";
 
