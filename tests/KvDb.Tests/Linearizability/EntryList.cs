@@ -36,7 +36,7 @@ internal sealed class EntryList
 
     public bool IsEmpty => next[Head] == End;
 
-    public static bool IsCall(int node) => (node & 1) == 1;
+    public static bool IsCall(int node) => node > 0 && (node & 1) == 1;
 
     public static int OperationOf(int node) => (node - 1) >> 1;
 

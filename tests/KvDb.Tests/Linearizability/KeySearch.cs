@@ -9,6 +9,13 @@
 //    prefix is a dead end, and the search backtracks.
 //  - A configuration (linearized set, state) is entered at most once (VisitedStates), which
 //    bounds the work by the number of distinct configurations instead of orderings.
+//  - Read-only candidates that match the state are taken first and never reconsidered (Frame.Forced).
+//    A read-only operation (a Get, or a Cas whose precondition failed) that is a candidate and
+//    fits the current state can be moved to the front of ANY linearization of the rest: no
+//    remaining operation returned before it was called (else it would not be a candidate), and
+//    it does not change the state the others see. So if the configuration has a linearization,
+//    one starts with that step; if the step leads nowhere, the configuration is a dead end too.
+//    Without this, concurrent reads of the same value multiply the configurations to explore.
 //  - The deepest dead end is kept for the explanation: the longest linearizable prefix found and
 //    the operation whose return stopped it.
 //  - The deadline is checked every few hundred steps; past it the search stops and says so.
@@ -24,8 +31,11 @@ internal enum KeyVerdictKind
     TimedOut,
 }
 
-/// <summary>An operation on the search stack: its call node and the register state before it.</summary>
-internal readonly record struct Frame(int CallNode, int StateBefore)
+/// <summary>
+/// An operation on the search stack: its call node, the register state before it, and whether it was
+/// forced (a matching read-only step, whose configuration has no alternatives worth trying).
+/// </summary>
+internal readonly record struct Frame(int CallNode, int StateBefore, bool Forced)
 {
     public int Operation => EntryList.OperationOf(CallNode);
 }
@@ -39,6 +49,19 @@ internal sealed record DeadEnd(IReadOnlyList<Frame> Prefix, int State, int Block
 
 /// <summary>The verdict for one key, with what the explanation needs.</summary>
 internal sealed record KeyVerdict(KeyHistory History, KeyVerdictKind Kind, DeadEnd? DeadEnd, int ConfigurationsExplored);
+
+/// <summary>How an attempt to take a forced read-only step ended.</summary>
+internal enum ForcedStep
+{
+    /// <summary>No candidate is a read-only operation that matches the state.</summary>
+    None,
+
+    /// <summary>A matching read-only candidate was linearized.</summary>
+    Taken,
+
+    /// <summary>A matching read-only candidate exists, but the configuration it leads to was already explored and failed.</summary>
+    LeadsToExploredDeadEnd,
+}
 
 /// <summary>Searches for a linearization of one key's history.</summary>
 internal sealed class KeySearch
@@ -75,20 +98,55 @@ internal sealed class KeySearch
     private KeyVerdictKind Search()
     {
         var node = entries.First;
+        var isNewConfiguration = true;
         while (!entries.IsEmpty)
         {
             if (DeadlinePassed())
                 return KeyVerdictKind.TimedOut;
+            if (isNewConfiguration)
+            {
+                isNewConfiguration = false;
+                var forced = TryLinearizeMatchingReadOnly();
+                if (forced == ForcedStep.Taken)
+                {
+                    node = entries.First;
+                    isNewConfiguration = true;
+                    continue;
+                }
+                if (forced == ForcedStep.LeadsToExploredDeadEnd)
+                    node = FirstReturn();
+            }
+
             if (EntryList.IsCall(node))
-                node = TryLinearize(node) ? entries.First : entries.Next(node);
+            {
+                isNewConfiguration = TryLinearize(node, forced: false);
+                node = isNewConfiguration ? entries.First : entries.Next(node);
+            }
             else if (!TryBacktrack(blockingReturn: node, out node))
+            {
                 return KeyVerdictKind.NotLinearizable;
+            }
         }
         return KeyVerdictKind.Linearizable;
     }
 
+    /// <summary>
+    /// Linearizes, with no alternative to be tried later, a candidate that reads the current state
+    /// without changing it (see the invariants): such a step never loses a linearization.
+    /// </summary>
+    private ForcedStep TryLinearizeMatchingReadOnly()
+    {
+        for (var node = entries.First; EntryList.IsCall(node); node = entries.Next(node))
+        {
+            var operation = history.Operations[EntryList.OperationOf(node)];
+            if (RegisterModel.IsReadOnly(operation) && RegisterModel.TryStep(state, operation, out _))
+                return TryLinearize(node, forced: true) ? ForcedStep.Taken : ForcedStep.LeadsToExploredDeadEnd;
+        }
+        return ForcedStep.None;
+    }
+
     /// <summary>Linearizes the operation called at <paramref name="callNode"/> next, if the model and the memo allow.</summary>
-    private bool TryLinearize(int callNode)
+    private bool TryLinearize(int callNode, bool forced)
     {
         var operation = EntryList.OperationOf(callNode);
         if (!RegisterModel.TryStep(state, history.Operations[operation], out var after))
@@ -100,30 +158,44 @@ internal sealed class KeySearch
             linearized.Remove(operation);
             return false;
         }
-        stack.Add(new Frame(callNode, state));
+        stack.Add(new Frame(callNode, state, forced));
         state = after;
         entries.Lift(callNode);
         return true;
     }
 
     /// <summary>
-    /// Undoes the latest linearization step because <paramref name="blockingReturn"/> was met before its
-    /// operation was placed; resumes with the candidate after the undone one. False when nothing is left to undo.
+    /// Leaves the current configuration, a dead end because <paramref name="blockingReturn"/> was met before
+    /// its operation was placed: undoes linearization steps up to and including the latest one that had
+    /// alternatives, and resumes with the candidate after it. False when nothing is left to undo.
     /// </summary>
     private bool TryBacktrack(int blockingReturn, out int resumeAt)
     {
         RememberIfDeepest(blockingReturn);
+        while (stack.Count > 0)
+        {
+            var frame = stack[^1];
+            stack.RemoveAt(stack.Count - 1);
+            entries.Unlift(frame.CallNode);
+            linearized.Remove(frame.Operation);
+            state = frame.StateBefore;
+            if (!frame.Forced)
+            {
+                resumeAt = entries.Next(frame.CallNode);
+                return true;
+            }
+        }
         resumeAt = EntryList.End;
-        if (stack.Count == 0)
-            return false;
+        return false;
+    }
 
-        var frame = stack[^1];
-        stack.RemoveAt(stack.Count - 1);
-        entries.Unlift(frame.CallNode);
-        linearized.Remove(frame.Operation);
-        state = frame.StateBefore;
-        resumeAt = entries.Next(frame.CallNode);
-        return true;
+    /// <summary>The return that ends the current candidates: the operation that must be placed before any later call.</summary>
+    private int FirstReturn()
+    {
+        var node = entries.First;
+        while (EntryList.IsCall(node))
+            node = entries.Next(node);
+        return node;
     }
 
     private void RememberIfDeepest(int blockingReturn)

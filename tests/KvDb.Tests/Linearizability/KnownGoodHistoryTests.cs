@@ -118,6 +118,14 @@ public class KnownGoodHistoryTests
             .Get(1, "b", 4, 5));
 
     [Fact]
+    public void A_write_with_unknown_outcome_that_nobody_read_may_explain_a_failed_compare_and_set()
+        // Only "x" landing before the Cas explains its failure, so "x" must not be left out as unobserved.
+        => ShouldBeLinearizable(new HistoryBuilder()
+            .Put(1, "a", 0, 1)
+            .PutUnknown(2, "x", 2, 3)
+            .Cas(1, "a", "b", succeeded: false, 4, 5));
+
+    [Fact]
     public void A_delete_then_a_get_finds_nothing()
         => ShouldBeLinearizable(new HistoryBuilder()
             .Put(1, "a", 0, 1)

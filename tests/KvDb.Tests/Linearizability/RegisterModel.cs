@@ -4,6 +4,8 @@
 //  - The model is a pure function of (state, operation): the search relies on that to memoise.
 //  - States are small integers: 0 is "absent", and every other state is an index into the key's
 //    ValueTable. Two states are equal exactly when the register contents are equal.
+//  - A KeyHistory holds only operations that can affect the verdict: reads with unknown outcomes
+//    and unobserved unknown writes (UnobservedWrites) are left out when it is compiled.
 //  - An operation with an Unknown outcome is accepted in every state (the client saw nothing to
 //    contradict); a write still changes the state as it would have had it succeeded.
 namespace KvDb.Tests.Linearizability;
@@ -42,12 +44,13 @@ internal readonly record struct KeyOperation(int HistoryIndex, OpKind Kind, int 
 /// <summary>The operations of a single key, ready for the search.</summary>
 internal sealed class KeyHistory
 {
-    private KeyHistory(string key, List<Operation> source, List<KeyOperation> operations, ValueTable values)
+    private KeyHistory(string key, IReadOnlyList<Operation> source, IReadOnlyList<KeyOperation> operations, ValueTable values, int unobservedWritesLeftOut)
     {
         Key = key;
         Source = source;
         Operations = operations;
         Values = values;
+        UnobservedWritesLeftOut = unobservedWritesLeftOut;
     }
 
     public string Key { get; }
@@ -59,7 +62,13 @@ internal sealed class KeyHistory
 
     public ValueTable Values { get; }
 
-    /// <summary>Compiles the operations of <paramref name="key"/>; reads with unknown outcomes are dropped (they constrain nothing).</summary>
+    /// <summary>How many unknown-outcome writes were left out because nothing could observe them (see <see cref="UnobservedWrites"/>).</summary>
+    public int UnobservedWritesLeftOut { get; }
+
+    /// <summary>
+    /// Compiles the operations of <paramref name="key"/>, leaving out what cannot affect the verdict:
+    /// reads with unknown outcomes and unobserved unknown writes.
+    /// </summary>
     public static KeyHistory Compile(string key, IEnumerable<(Operation Operation, int HistoryIndex)> operations)
     {
         var values = new ValueTable();
@@ -70,16 +79,21 @@ internal sealed class KeyHistory
             if (operation.IsOutcomeUnknown && !operation.Input.IsWrite)
                 continue;
             source.Add(operation);
-            compiled.Add(new KeyOperation(
-                index,
-                operation.Input.Kind,
-                values.IdOf(operation.Input.Value),
-                values.IdOf(operation.Input.Expected),
-                operation.Output.Kind,
-                values.IdOf(operation.Output.Value)));
+            compiled.Add(CompileOne(operation, index, values));
         }
-        return new KeyHistory(key, source, compiled, values);
+
+        var unobserved = UnobservedWrites.Find(source, compiled);
+        var kept = Enumerable.Range(0, source.Count).Where(i => !unobserved[i]).ToList();
+        return new KeyHistory(key, kept.Select(i => source[i]).ToList(), kept.Select(i => compiled[i]).ToList(), values, source.Count - kept.Count);
     }
+
+    private static KeyOperation CompileOne(Operation operation, int historyIndex, ValueTable values) => new(
+        historyIndex,
+        operation.Input.Kind,
+        values.IdOf(operation.Input.Value),
+        values.IdOf(operation.Input.Expected),
+        operation.Output.Kind,
+        values.IdOf(operation.Output.Value));
 }
 
 /// <summary>The register's sequential specification.</summary>
@@ -109,6 +123,10 @@ internal static class RegisterModel
                 return TryCompareAndSet(state, op, out next);
         }
     }
+
+    /// <summary>Whether <paramref name="op"/> never changes the state: a Get, or a Cas reported as failed.</summary>
+    public static bool IsReadOnly(in KeyOperation op)
+        => op.Kind == OpKind.Get || (op.Kind == OpKind.Cas && op.Outcome == OutcomeKind.PreconditionFailed);
 
     /// <summary>Why <see cref="TryStep"/> rejects <paramref name="op"/> in <paramref name="state"/>, or null if it accepts it.</summary>
     public static string? WhyRejected(int state, in KeyOperation op, ValueTable values)

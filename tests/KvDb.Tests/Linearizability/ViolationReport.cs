@@ -37,8 +37,10 @@ internal sealed class ViolationReport
         var history = verdict.History;
         var deadEnd = verdict.DeadEnd!;
         var text = new StringBuilder();
-        text.AppendLine($"Key {ValueText.Of(history.Key)}: {Count(history.Operations.Count, "operation")}; at most {deadEnd.Prefix.Count} "
+        text.AppendLine($"Key {ValueText.Of(history.Key)}: {Count(history.Operations.Count, "operation")} checked; at most {deadEnd.Prefix.Count} "
             + $"could be put in an order that respects real time and a register's behaviour ({verdict.ConfigurationsExplored} configurations explored).");
+        if (history.UnobservedWritesLeftOut > 0)
+            text.AppendLine($"  ({Count(history.UnobservedWritesLeftOut, "write")} with unknown outcome left out: nothing that could follow them observed their values.)");
         AppendPrefix(text, history, deadEnd);
         AppendUnplaced(text, history, deadEnd);
         return text.ToString();
