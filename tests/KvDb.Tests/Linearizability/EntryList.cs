@@ -4,9 +4,9 @@
 // Invariants:
 //  - Node 0 is the head sentinel. Operation i has its call at node 2i+1 and its return at
 //    node 2i+2; End (-1) terminates the list.
-//  - Order: by timestamp; an Unknown-outcome operation's return is at +infinity (after every
-//    real timestamp). At EQUAL timestamps every call comes before every return (TIE RULE).
-//    So an operation that returned at t and one that was called at t count as concurrent:
+//  - Order: by KeyOperation.Call and .Return; for an unknown outcome that return is +infinity,
+//    after every real timestamp.
+//  - TIE RULE: at EQUAL timestamps every call comes before every return. So an operation that returned at t and one that was called at t count as concurrent:
 //    the clock could not tell which came first, and the recorded interval is wider than the
 //    real one on both ends, so equal ticks do not prove the first finished before the second
 //    began. Treating them as concurrent only ever allows more orders: the checker may miss a
@@ -43,14 +43,13 @@ internal sealed class EntryList
     public int Next(int node) => next[node];
 
     /// <summary>Builds the list for <paramref name="operations"/> using the tie rule above.</summary>
-    public static EntryList Build(IReadOnlyList<Operation> operations)
+    public static EntryList Build(IReadOnlyList<KeyOperation> operations)
     {
         var events = new List<Event>(operations.Count * 2);
         for (var i = 0; i < operations.Count; i++)
         {
-            var operation = operations[i];
-            events.Add(new Event(operation.Call, IsReturn: false, i));
-            events.Add(new Event(operation.IsOutcomeUnknown ? long.MaxValue : operation.Return, IsReturn: true, i));
+            events.Add(new Event(operations[i].Call, IsReturn: false, i));
+            events.Add(new Event(operations[i].Return, IsReturn: true, i));
         }
         events.Sort();
 

@@ -1,21 +1,31 @@
 // Wing & Gong's linearizability search for the history of ONE key, with Lowe's memoisation.
 // Invariants:
-//  - The stack holds the operations linearized so far, in linearization order, each with the
-//    register state before it; `state` is the state after all of them, and `linearized` is
-//    exactly the set of their indices. The entry list holds every other operation.
-//  - Only a call that precedes every remaining return may be linearized next: walking the list
-//    from its head, the first return met belongs to an operation that finished before any later
-//    call began, so it must be linearized before those; meeting it unplaced means the current
-//    prefix is a dead end, and the search backtracks.
-//  - A configuration (linearized set, state) is entered at most once (VisitedStates), which
-//    bounds the work by the number of distinct configurations instead of orderings.
-//  - Read-only candidates that match the state are taken first and never reconsidered (Frame.Forced).
-//    A read-only operation (a Get, or a Cas whose precondition failed) that is a candidate and
-//    fits the current state can be moved to the front of ANY linearization of the rest: no
-//    remaining operation returned before it was called (else it would not be a candidate), and
-//    it does not change the state the others see. So if the configuration has a linearization,
-//    one starts with that step; if the step leads nowhere, the configuration is a dead end too.
-//    Without this, concurrent reads of the same value multiply the configurations to explore.
+//  - The stack holds the operations placed so far, in linearization order, each with the
+//    register state before it; `state` is the state after all of them, `placed` is exactly the
+//    set of their indices, and `observers` counts the others. The entry list holds the others.
+//  - Only a call that precedes every remaining return may be placed next (a candidate): walking
+//    the list from its head, the first return met belongs to an operation that finished before
+//    any later call began, so it must be placed before those; meeting it unplaced means the
+//    current configuration is a dead end, and the search backtracks to the latest step that had
+//    alternatives (Step.Chosen).
+//  - A configuration (placed set, canonical state) is entered at most once (VisitedStates, and
+//    RemainingObservers.Canonical for why values nobody can observe any more share one state),
+//    which bounds the work by the number of distinct configurations instead of orderings.
+//  - On entering a configuration, steps that cannot lose a linearization are taken first, with
+//    no alternatives; if such a step leads nowhere, the configuration is a dead end too:
+//     * Step.MatchingRead: a read-only candidate (a Get, or a Cas whose precondition failed)
+//       that fits the state. It can be moved to the front of ANY linearization of the rest: no
+//       remaining operation returned before it was called (else it would not be a candidate),
+//       and it does not change the state the others see. Without this, concurrent reads of the
+//       same value multiply the configurations to explore.
+//     * Step.NoEffect: a candidate unknown-outcome write that nothing remaining can observe
+//       (proof in RemainingObservers). Without this, every pending unknown write doubles the
+//       configurations until the end of the history.
+//  - Twins: two candidate unknown-outcome writes with the same input (typically two timed-out
+//    Deletes) are interchangeable: swapping them in any linearization of the rest respects real
+//    time (both are candidates, so nothing remaining must precede either, and neither returns)
+//    and changes no state. So only the earlier of them is ever chosen next; otherwise k pending
+//    unknown Deletes would multiply the configurations by 2^k instead of k+1.
 //  - The deepest dead end is kept for the explanation: the longest linearizable prefix found and
 //    the operation whose return stopped it.
 //  - The deadline is checked every few hundred steps; past it the search stops and says so.
@@ -31,13 +41,26 @@ internal enum KeyVerdictKind
     TimedOut,
 }
 
-/// <summary>
-/// An operation on the search stack: its call node, the register state before it, and whether it was
-/// forced (a matching read-only step, whose configuration has no alternatives worth trying).
-/// </summary>
-internal readonly record struct Frame(int CallNode, int StateBefore, bool Forced)
+/// <summary>How an operation came to be placed on the search stack.</summary>
+internal enum Step
+{
+    /// <summary>Chosen among the candidates; the others remain to be tried if it leads nowhere.</summary>
+    Chosen,
+
+    /// <summary>A read-only candidate that fits the state, taken with no alternatives.</summary>
+    MatchingRead,
+
+    /// <summary>An unknown-outcome write nothing remaining can observe, taken as having had no effect.</summary>
+    NoEffect,
+}
+
+/// <summary>An operation on the search stack: its call node, the register state before it, and how it was placed.</summary>
+internal readonly record struct Frame(int CallNode, int StateBefore, Step Step)
 {
     public int Operation => EntryList.OperationOf(CallNode);
+
+    /// <summary>Whether other steps remain to be tried from the configuration this one left.</summary>
+    public bool HasAlternatives => Step == Step.Chosen;
 }
 
 /// <summary>
@@ -50,16 +73,16 @@ internal sealed record DeadEnd(IReadOnlyList<Frame> Prefix, int State, int Block
 /// <summary>The verdict for one key, with what the explanation needs.</summary>
 internal sealed record KeyVerdict(KeyHistory History, KeyVerdictKind Kind, DeadEnd? DeadEnd, int ConfigurationsExplored);
 
-/// <summary>How an attempt to take a forced read-only step ended.</summary>
+/// <summary>Whether a step that needs no alternatives was available on entering a configuration.</summary>
 internal enum ForcedStep
 {
-    /// <summary>No candidate is a read-only operation that matches the state.</summary>
+    /// <summary>None is available: the candidates must be tried one by one.</summary>
     None,
 
-    /// <summary>A matching read-only candidate was linearized.</summary>
+    /// <summary>One was taken.</summary>
     Taken,
 
-    /// <summary>A matching read-only candidate exists, but the configuration it leads to was already explored and failed.</summary>
+    /// <summary>One is available, but the configuration it leads to was explored already and failed.</summary>
     LeadsToExploredDeadEnd,
 }
 
@@ -68,9 +91,10 @@ internal sealed class KeySearch
 {
     private const int StepsBetweenClockReads = 256;
 
-    private readonly KeyHistory history;
+    private readonly IReadOnlyList<KeyOperation> operations;
     private readonly EntryList entries;
-    private readonly LinearizedSet linearized;
+    private readonly LinearizedSet placed;
+    private readonly RemainingObservers observers;
     private readonly VisitedStates visited = new();
     private readonly List<Frame> stack = new();
     private readonly long deadline;
@@ -80,10 +104,11 @@ internal sealed class KeySearch
 
     private KeySearch(KeyHistory history, long deadline)
     {
-        this.history = history;
         this.deadline = deadline;
-        entries = EntryList.Build(history.Source);
-        linearized = new LinearizedSet(history.Operations.Count);
+        operations = history.Operations;
+        entries = EntryList.Build(operations);
+        placed = new LinearizedSet(operations.Count);
+        observers = new RemainingObservers(operations, history.Values.Count);
     }
 
     /// <summary>Searches <paramref name="history"/> until a verdict or <paramref name="deadline"/> (Stopwatch ticks).</summary>
@@ -103,62 +128,88 @@ internal sealed class KeySearch
         {
             if (DeadlinePassed())
                 return KeyVerdictKind.TimedOut;
-            if (isNewConfiguration)
-            {
-                isNewConfiguration = false;
-                var forced = TryLinearizeMatchingReadOnly();
-                if (forced == ForcedStep.Taken)
-                {
-                    node = entries.First;
-                    isNewConfiguration = true;
-                    continue;
-                }
-                if (forced == ForcedStep.LeadsToExploredDeadEnd)
-                    node = FirstReturn();
-            }
 
-            if (EntryList.IsCall(node))
-            {
-                isNewConfiguration = TryLinearize(node, forced: false);
-                node = isNewConfiguration ? entries.First : entries.Next(node);
-            }
-            else if (!TryBacktrack(blockingReturn: node, out node))
-            {
+            var forced = isNewConfiguration ? TryForcedStep() : ForcedStep.None;
+            isNewConfiguration = forced == ForcedStep.Taken;
+            if (forced == ForcedStep.Taken)
+                node = entries.First;
+            else if (forced == ForcedStep.LeadsToExploredDeadEnd && !TryBacktrack(blockingReturn: FirstReturn(), out node))
                 return KeyVerdictKind.NotLinearizable;
-            }
+            else if (forced == ForcedStep.None && !TryNextCandidate(ref node, out isNewConfiguration))
+                return KeyVerdictKind.NotLinearizable;
         }
         return KeyVerdictKind.Linearizable;
     }
 
     /// <summary>
-    /// Linearizes, with no alternative to be tried later, a candidate that reads the current state
-    /// without changing it (see the invariants): such a step never loses a linearization.
+    /// Tries the event at <paramref name="node"/>: places it if it is a candidate that fits, else moves on to
+    /// the next one, or backtracks if it is a return. False when nothing is left to backtrack to.
     /// </summary>
-    private ForcedStep TryLinearizeMatchingReadOnly()
+    private bool TryNextCandidate(ref int node, out bool isNewConfiguration)
+    {
+        isNewConfiguration = false;
+        if (!EntryList.IsCall(node))
+            return TryBacktrack(blockingReturn: node, out node);
+
+        isNewConfiguration = !IsTwinOfEarlierCandidate(node) && TryPlace(node, Step.Chosen);
+        node = isNewConfiguration ? entries.First : entries.Next(node);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the operation called at <paramref name="callNode"/> is an unknown-outcome write with the same
+    /// input as an earlier candidate of the same kind: placing it first would repeat that one's search.
+    /// </summary>
+    private bool IsTwinOfEarlierCandidate(int callNode)
+    {
+        var operation = operations[EntryList.OperationOf(callNode)];
+        if (!operation.IsOutcomeUnknown)
+            return false;
+        for (var node = entries.First; node != callNode; node = entries.Next(node))
+        {
+            var earlier = operations[EntryList.OperationOf(node)];
+            if (earlier.IsOutcomeUnknown && earlier.Kind == operation.Kind && earlier.Written == operation.Written && earlier.Expected == operation.Expected)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Takes the first candidate step that cannot lose a linearization, if there is one (see the invariants).</summary>
+    private ForcedStep TryForcedStep()
     {
         for (var node = entries.First; EntryList.IsCall(node); node = entries.Next(node))
         {
-            var operation = history.Operations[EntryList.OperationOf(node)];
-            if (RegisterModel.IsReadOnly(operation) && RegisterModel.TryStep(state, operation, out _))
-                return TryLinearize(node, forced: true) ? ForcedStep.Taken : ForcedStep.LeadsToExploredDeadEnd;
+            var operation = operations[EntryList.OperationOf(node)];
+            var step = observers.CanIgnore(operation) ? Step.NoEffect
+                : RegisterModel.IsReadOnly(operation) && RegisterModel.TryStep(state, operation, out _) ? Step.MatchingRead
+                : (Step?)null;
+            if (step is { } forced)
+                return TryPlace(node, forced) ? ForcedStep.Taken : ForcedStep.LeadsToExploredDeadEnd;
         }
         return ForcedStep.None;
     }
 
-    /// <summary>Linearizes the operation called at <paramref name="callNode"/> next, if the model and the memo allow.</summary>
-    private bool TryLinearize(int callNode, bool forced)
+    /// <summary>
+    /// Places the operation called at <paramref name="callNode"/> next, if the model accepts it (or, for
+    /// <see cref="Step.NoEffect"/>, without changing the state) and the resulting configuration is new.
+    /// </summary>
+    private bool TryPlace(int callNode, Step step)
     {
-        var operation = EntryList.OperationOf(callNode);
-        if (!RegisterModel.TryStep(state, history.Operations[operation], out var after))
+        var index = EntryList.OperationOf(callNode);
+        var operation = operations[index];
+        var after = state;
+        if (step != Step.NoEffect && !RegisterModel.TryStep(state, operation, out after))
             return false;
 
-        linearized.Add(operation);
-        if (!visited.TryAdd(linearized, after))
+        placed.Add(index);
+        observers.Place(operation);
+        if (!visited.TryAdd(placed, observers.Canonical(after)))
         {
-            linearized.Remove(operation);
+            observers.Unplace(operation);
+            placed.Remove(index);
             return false;
         }
-        stack.Add(new Frame(callNode, state, forced));
+        stack.Add(new Frame(callNode, state, step));
         state = after;
         entries.Lift(callNode);
         return true;
@@ -166,8 +217,8 @@ internal sealed class KeySearch
 
     /// <summary>
     /// Leaves the current configuration, a dead end because <paramref name="blockingReturn"/> was met before
-    /// its operation was placed: undoes linearization steps up to and including the latest one that had
-    /// alternatives, and resumes with the candidate after it. False when nothing is left to undo.
+    /// its operation was placed: undoes steps up to and including the latest one that had alternatives,
+    /// and resumes with the candidate after it. False when nothing is left to undo.
     /// </summary>
     private bool TryBacktrack(int blockingReturn, out int resumeAt)
     {
@@ -177,9 +228,10 @@ internal sealed class KeySearch
             var frame = stack[^1];
             stack.RemoveAt(stack.Count - 1);
             entries.Unlift(frame.CallNode);
-            linearized.Remove(frame.Operation);
+            observers.Unplace(operations[frame.Operation]);
+            placed.Remove(frame.Operation);
             state = frame.StateBefore;
-            if (!frame.Forced)
+            if (frame.HasAlternatives)
             {
                 resumeAt = entries.Next(frame.CallNode);
                 return true;

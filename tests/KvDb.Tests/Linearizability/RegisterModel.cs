@@ -4,10 +4,11 @@
 //  - The model is a pure function of (state, operation): the search relies on that to memoise.
 //  - States are small integers: 0 is "absent", and every other state is an index into the key's
 //    ValueTable. Two states are equal exactly when the register contents are equal.
-//  - A KeyHistory holds only operations that can affect the verdict: reads with unknown outcomes
-//    and unobserved unknown writes (UnobservedWrites) are left out when it is compiled.
+//  - A KeyHistory holds every operation of the key except reads with unknown outcomes, which
+//    constrain nothing. Unknown outcomes return at +infinity (long.MaxValue).
 //  - An operation with an Unknown outcome is accepted in every state (the client saw nothing to
-//    contradict); a write still changes the state as it would have had it succeeded.
+//    contradict); a write still changes the state as it would have had it succeeded. That it may
+//    instead have taken no effect is the search's business (Step.NoEffect in KeySearch).
 namespace KvDb.Tests.Linearizability;
 
 /// <summary>The distinct values seen on one key, numbered from 1; 0 stands for "absent".</summary>
@@ -29,6 +30,9 @@ internal sealed class ValueTable
         return values.Count - 1;
     }
 
+    /// <summary>The number of ids in use, "absent" included.</summary>
+    public int Count => values.Count;
+
     public string Describe(int state) => ValueText.Of(values[state]);
 }
 
@@ -39,18 +43,26 @@ internal sealed class ValueTable
 /// <param name="Expected">Cas: the id of the value required.</param>
 /// <param name="Outcome">What the client was told.</param>
 /// <param name="ReadValue">Get: the id of the value read.</param>
-internal readonly record struct KeyOperation(int HistoryIndex, OpKind Kind, int Written, int Expected, OutcomeKind Outcome, int ReadValue);
+/// <param name="Call">The call time in ticks.</param>
+/// <param name="Return">The return time in ticks; long.MaxValue (+infinity) for an unknown outcome.</param>
+internal readonly record struct KeyOperation(int HistoryIndex, OpKind Kind, int Written, int Expected, OutcomeKind Outcome, int ReadValue, long Call, long Return)
+{
+    /// <summary>Whether the client cannot tell if this operation took effect.</summary>
+    public bool IsOutcomeUnknown => Outcome == OutcomeKind.Unknown;
+
+    /// <summary>For a write, the value id the register holds after it applies ("absent" for a Delete).</summary>
+    public int Stored => Kind == OpKind.Delete ? ValueTable.Absent : Written;
+}
 
 /// <summary>The operations of a single key, ready for the search.</summary>
 internal sealed class KeyHistory
 {
-    private KeyHistory(string key, IReadOnlyList<Operation> source, IReadOnlyList<KeyOperation> operations, ValueTable values, int unobservedWritesLeftOut)
+    private KeyHistory(string key, IReadOnlyList<Operation> source, IReadOnlyList<KeyOperation> operations, ValueTable values)
     {
         Key = key;
         Source = source;
         Operations = operations;
         Values = values;
-        UnobservedWritesLeftOut = unobservedWritesLeftOut;
     }
 
     public string Key { get; }
@@ -62,13 +74,7 @@ internal sealed class KeyHistory
 
     public ValueTable Values { get; }
 
-    /// <summary>How many unknown-outcome writes were left out because nothing could observe them (see <see cref="UnobservedWrites"/>).</summary>
-    public int UnobservedWritesLeftOut { get; }
-
-    /// <summary>
-    /// Compiles the operations of <paramref name="key"/>, leaving out what cannot affect the verdict:
-    /// reads with unknown outcomes and unobserved unknown writes.
-    /// </summary>
+    /// <summary>Compiles the operations of <paramref name="key"/>; reads with unknown outcomes are dropped (they constrain nothing).</summary>
     public static KeyHistory Compile(string key, IEnumerable<(Operation Operation, int HistoryIndex)> operations)
     {
         var values = new ValueTable();
@@ -81,10 +87,7 @@ internal sealed class KeyHistory
             source.Add(operation);
             compiled.Add(CompileOne(operation, index, values));
         }
-
-        var unobserved = UnobservedWrites.Find(source, compiled);
-        var kept = Enumerable.Range(0, source.Count).Where(i => !unobserved[i]).ToList();
-        return new KeyHistory(key, kept.Select(i => source[i]).ToList(), kept.Select(i => compiled[i]).ToList(), values, source.Count - kept.Count);
+        return new KeyHistory(key, source, compiled, values);
     }
 
     private static KeyOperation CompileOne(Operation operation, int historyIndex, ValueTable values) => new(
@@ -93,7 +96,9 @@ internal sealed class KeyHistory
         values.IdOf(operation.Input.Value),
         values.IdOf(operation.Input.Expected),
         operation.Output.Kind,
-        values.IdOf(operation.Output.Value));
+        values.IdOf(operation.Output.Value),
+        operation.Call,
+        operation.IsOutcomeUnknown ? long.MaxValue : operation.Return);
 }
 
 /// <summary>The register's sequential specification.</summary>

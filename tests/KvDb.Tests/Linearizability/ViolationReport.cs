@@ -39,8 +39,6 @@ internal sealed class ViolationReport
         var text = new StringBuilder();
         text.AppendLine($"Key {ValueText.Of(history.Key)}: {Count(history.Operations.Count, "operation")} checked; at most {deadEnd.Prefix.Count} "
             + $"could be put in an order that respects real time and a register's behaviour ({verdict.ConfigurationsExplored} configurations explored).");
-        if (history.UnobservedWritesLeftOut > 0)
-            text.AppendLine($"  ({Count(history.UnobservedWritesLeftOut, "write")} with unknown outcome left out: nothing that could follow them observed their values.)");
         AppendPrefix(text, history, deadEnd);
         AppendUnplaced(text, history, deadEnd);
         return text.ToString();
@@ -49,14 +47,17 @@ internal sealed class ViolationReport
     private void AppendPrefix(StringBuilder text, KeyHistory history, DeadEnd deadEnd)
     {
         var prefix = deadEnd.Prefix;
-        text.AppendLine($"  Longest linearizable prefix found ({prefix.Count} operations, in linearization order):");
+        var noEffect = prefix.Count(f => f.Step == Step.NoEffect);
+        text.AppendLine($"  Longest linearizable prefix found ({Count(prefix.Count, "operation")}, in linearization order"
+            + (noEffect > 0 ? $"; {noEffect} of them unknown-outcome writes nothing could observe, taken as having no effect):" : "):"));
         var skipped = Math.Max(0, prefix.Count - MaxPrefixShown);
         if (skipped > 0)
             text.AppendLine($"    ... {skipped} earlier operations omitted");
         for (var i = skipped; i < prefix.Count; i++)
         {
-            var after = i + 1 < prefix.Count ? prefix[i + 1].StateBefore : deadEnd.State;
-            text.AppendLine($"    {Line(history, prefix[i].Operation)}  => register {history.Values.Describe(after)}");
+            var after = history.Values.Describe(i + 1 < prefix.Count ? prefix[i + 1].StateBefore : deadEnd.State);
+            var effect = prefix[i].Step == Step.NoEffect ? $"took no effect, register still {after}" : $"register {after}";
+            text.AppendLine($"    {Line(history, prefix[i].Operation)}  => {effect}");
         }
         if (prefix.Count == 0)
             text.AppendLine("    (none: not even the first operation fits)");
@@ -68,25 +69,29 @@ internal sealed class ViolationReport
         var placed = deadEnd.Prefix.Select(f => f.Operation).ToHashSet();
         var unplaced = Enumerable.Range(0, history.Operations.Count)
             .Where(i => !placed.Contains(i))
-            .OrderBy(i => history.Source[i].Call)
+            .OrderBy(i => history.Operations[i].Call)
             .ThenBy(i => i)
             .ToList();
-        var blockingReturn = EffectiveReturn(history.Source[deadEnd.Blocking]);
 
         text.AppendLine($"  Operations that could not be placed after it ({unplaced.Count}, by call time):");
         foreach (var i in unplaced.Take(MaxUnplacedShown))
         {
             var marker = i == deadEnd.Blocking ? "  --> " : "      ";
-            text.AppendLine($"{marker}{Line(history, i)}  {WhyNotNext(history, deadEnd, i, blockingReturn)}");
+            text.AppendLine($"{marker}{Line(history, i)}  {WhyNotNext(history, deadEnd, i)}");
         }
         if (unplaced.Count > MaxUnplacedShown)
             text.AppendLine($"      ... {unplaced.Count - MaxUnplacedShown} later operations omitted");
-        text.AppendLine($"  --> marks {Name(history, deadEnd.Blocking)}: it returned first among the operations left, so the next one had to be it or one overlapping it; none fits.");
+        text.AppendLine(BlockingNote(history, deadEnd.Blocking));
     }
 
-    private string WhyNotNext(KeyHistory history, DeadEnd deadEnd, int operation, long blockingReturn)
+    private string BlockingNote(KeyHistory history, int blocking)
+        => history.Operations[blocking].IsOutcomeUnknown
+            ? $"  --> marks {Name(history, blocking)}: only writes with unknown outcome are left and every order of them was already explored."
+            : $"  --> marks {Name(history, blocking)}: it returned first among the operations left, so the next one had to be it or one overlapping it; none fits.";
+
+    private string WhyNotNext(KeyHistory history, DeadEnd deadEnd, int operation)
     {
-        if (history.Source[operation].Call > blockingReturn)
+        if (history.Operations[operation].Call > history.Operations[deadEnd.Blocking].Return)
             return $"[cannot come yet: called after {Name(history, deadEnd.Blocking)} returned]";
         var op = history.Operations[operation];
         var reason = RegisterModel.WhyRejected(deadEnd.State, op, history.Values);
@@ -121,8 +126,6 @@ internal sealed class ViolationReport
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     private static string Name(KeyHistory history, int operation) => $"#{history.Operations[operation].HistoryIndex}";
-
-    private static long EffectiveReturn(Operation op) => op.IsOutcomeUnknown ? long.MaxValue : op.Return;
 
     private string Ms(long ticks)
         => "+" + ((ticks - origin) * 1000.0 / Stopwatch.Frequency).ToString("0.000", CultureInfo.InvariantCulture);
