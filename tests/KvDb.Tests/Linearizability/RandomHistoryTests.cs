@@ -14,9 +14,9 @@ public class RandomHistoryTests
         for (var seed = 1; seed <= 5; seed++)
         {
             // One hot key: 16 clients overlap all the time.
-            shapes.Add(new HistoryShape(Clients: 16, Keys: 1, OperationsPerClient: 20, UnknownWriteRate: 0.05, Seed: seed));
+            shapes.Add(new HistoryShape(Clients: 16, Keys: 1, OperationsPerClient: 12, UnknownWriteRate: 0.05, Seed: seed));
             // kvdb's API today (no Cas) with many timed-out writes.
-            shapes.Add(new HistoryShape(Clients: 16, Keys: 1, OperationsPerClient: 20, UnknownWriteRate: 0.15, Seed: seed, WithCas: false));
+            shapes.Add(new HistoryShape(Clients: 16, Keys: 1, OperationsPerClient: 12, UnknownWriteRate: 0.15, Seed: seed, WithCas: false));
             shapes.Add(new HistoryShape(Clients: 8, Keys: 3, OperationsPerClient: 60, UnknownWriteRate: 0.05, Seed: seed));
             shapes.Add(new HistoryShape(Clients: 16, Keys: 20, OperationsPerClient: 50, UnknownWriteRate: 0.02, Seed: seed));
         }
