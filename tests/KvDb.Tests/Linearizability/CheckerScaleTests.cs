@@ -73,6 +73,17 @@ public class CheckerScaleTests
     }
 
     [Fact]
+    public void A_check_that_needs_too_many_configurations_gives_up_instead_of_exhausting_memory()
+    {
+        var result = LinearizabilityChecker.Check(Exponential(key: "hard"), Generous, maxConfigurationsPerKey: 10_000);
+
+        result.TimedOut.Should().BeTrue();
+        result.IsLinearizable.Should().BeFalse();
+        result.FoundViolation.Should().BeFalse();
+        result.Explanation.Should().Contain("memory bound").And.Contain("\"hard\"");
+    }
+
+    [Fact]
     public void A_non_positive_timeout_is_refused()
     {
         var check = () => LinearizabilityChecker.Check(Array.Empty<Operation>(), TimeSpan.Zero);

@@ -28,7 +28,9 @@
 //    unknown Deletes would multiply the configurations by 2^k instead of k+1.
 //  - The deepest dead end is kept for the explanation: the longest linearizable prefix found and
 //    the operation whose return stopped it.
-//  - The deadline is checked every few hundred steps; past it the search stops and says so.
+//  - Bounded: the deadline is checked every few hundred steps, and at most
+//    maxConfigurations configurations are remembered (roughly 100-200 bytes each); past either
+//    limit the search stops and says which.
 using System.Diagnostics;
 
 namespace KvDb.Tests.Linearizability;
@@ -39,6 +41,9 @@ internal enum KeyVerdictKind
     Linearizable,
     NotLinearizable,
     TimedOut,
+
+    /// <summary>The memo reached its bound before a verdict.</summary>
+    TooManyConfigurations,
 }
 
 /// <summary>How an operation came to be placed on the search stack.</summary>
@@ -89,32 +94,40 @@ internal enum ForcedStep
 /// <summary>Searches for a linearization of one key's history.</summary>
 internal sealed class KeySearch
 {
+    /// <summary>The default for the most configurations remembered for one key: bounds memory to a few hundred MB.</summary>
+    public const int DefaultMaxConfigurations = 2_000_000;
+
     private const int StepsBetweenClockReads = 256;
 
     private readonly IReadOnlyList<KeyOperation> operations;
     private readonly EntryList entries;
-    private readonly LinearizedSet placed;
+    private readonly PlacedSet placed;
     private readonly RemainingObservers observers;
     private readonly VisitedStates visited = new();
     private readonly List<Frame> stack = new();
     private readonly long deadline;
+    private readonly int maxConfigurations;
     private int state = RegisterModel.InitialState;
     private long steps;
     private DeadEnd? deepestDeadEnd;
 
-    private KeySearch(KeyHistory history, long deadline)
+    private KeySearch(KeyHistory history, long deadline, int maxConfigurations)
     {
         this.deadline = deadline;
+        this.maxConfigurations = maxConfigurations;
         operations = history.Operations;
         entries = EntryList.Build(operations);
-        placed = new LinearizedSet(operations.Count);
+        placed = new PlacedSet(operations.Count);
         observers = new RemainingObservers(operations, history.Values.Count);
     }
 
-    /// <summary>Searches <paramref name="history"/> until a verdict or <paramref name="deadline"/> (Stopwatch ticks).</summary>
-    public static KeyVerdict Run(KeyHistory history, long deadline)
+    /// <summary>
+    /// Searches <paramref name="history"/> until a verdict, the <paramref name="deadline"/> (Stopwatch ticks),
+    /// or <paramref name="maxConfigurations"/> remembered configurations.
+    /// </summary>
+    public static KeyVerdict Run(KeyHistory history, long deadline, int maxConfigurations)
     {
-        var search = new KeySearch(history, deadline);
+        var search = new KeySearch(history, deadline, maxConfigurations);
         var kind = search.Search();
         var deadEnd = kind == KeyVerdictKind.NotLinearizable ? search.deepestDeadEnd : null;
         return new KeyVerdict(history, kind, deadEnd, search.visited.Count);
@@ -126,8 +139,8 @@ internal sealed class KeySearch
         var isNewConfiguration = true;
         while (!entries.IsEmpty)
         {
-            if (DeadlinePassed())
-                return KeyVerdictKind.TimedOut;
+            if (OutOfBudget() is { } stopped)
+                return stopped;
 
             var forced = isNewConfiguration ? TryForcedStep() : ForcedStep.None;
             isNewConfiguration = forced == ForcedStep.Taken;
@@ -257,6 +270,13 @@ internal sealed class KeySearch
         deepestDeadEnd = new DeadEnd(stack.ToArray(), state, EntryList.OperationOf(blockingReturn));
     }
 
-    private bool DeadlinePassed()
-        => ++steps % StepsBetweenClockReads == 0 && Stopwatch.GetTimestamp() > deadline;
+    /// <summary>The reason to stop now, if the time or memory budget is spent.</summary>
+    private KeyVerdictKind? OutOfBudget()
+    {
+        if (++steps % StepsBetweenClockReads != 0)
+            return null;
+        if (Stopwatch.GetTimestamp() > deadline)
+            return KeyVerdictKind.TimedOut;
+        return visited.Count > maxConfigurations ? KeyVerdictKind.TooManyConfigurations : null;
+    }
 }

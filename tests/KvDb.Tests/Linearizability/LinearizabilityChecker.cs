@@ -4,8 +4,9 @@
 //    (linearizability is a local property), so each key is searched on its own.
 //  - Keys are checked fewest operations first (then by ordinal name): cheap keys are covered
 //    before a hard one can use up the time, and runs are deterministic.
-//  - One deadline covers the whole check. IsLinearizable is true only if every key was proven
-//    linearizable in time. A violation found is reported even if a later key timed out.
+//  - One deadline covers the whole check, and each key's memo is bounded (KeySearch). IsLinearizable
+//    is true only if every key was proven linearizable within both. A violation found is reported
+//    even if a later key ran out of budget.
 //  - Every key found not linearizable is listed in ViolatingKeys; the explanation details the
 //    first few of them.
 using System.Diagnostics;
@@ -14,7 +15,10 @@ namespace KvDb.Tests.Linearizability;
 
 /// <summary>The verdict of <see cref="LinearizabilityChecker.Check"/>.</summary>
 /// <param name="IsLinearizable">True only if every key's history was proven linearizable before the timeout.</param>
-/// <param name="TimedOut">True if the timeout stopped the check before every key had a verdict.</param>
+/// <param name="TimedOut">
+/// True if the check stopped before every key had a verdict: the timeout passed, or one key needed more
+/// than 2,000,000 search configurations, a memory bound (the explanation says which).
+/// </param>
 /// <param name="Explanation">Null when linearizable; otherwise a readable account of the violation(s) and/or the timeout.</param>
 public sealed record CheckResult(bool IsLinearizable, bool TimedOut, string? Explanation)
 {
@@ -45,6 +49,10 @@ public static class LinearizabilityChecker
     /// <param name="history">The operations, in any order; timestamps are Stopwatch ticks.</param>
     /// <param name="timeout">The time budget for the whole check.</param>
     public static CheckResult Check(IReadOnlyList<Operation> history, TimeSpan timeout)
+        => Check(history, timeout, KeySearch.DefaultMaxConfigurations);
+
+    /// <summary>As <see cref="Check(IReadOnlyList{Operation}, TimeSpan)"/>, with a memory bound per key (for tests).</summary>
+    internal static CheckResult Check(IReadOnlyList<Operation> history, TimeSpan timeout, int maxConfigurationsPerKey)
     {
         ArgumentNullException.ThrowIfNull(history);
         var deadline = DeadlineAfter(timeout);
@@ -53,10 +61,10 @@ public static class LinearizabilityChecker
 
         for (var i = 0; i < keys.Count; i++)
         {
-            var verdict = KeySearch.Run(keys[i], deadline);
+            var verdict = KeySearch.Run(keys[i], deadline, maxConfigurationsPerKey);
             if (verdict.Kind == KeyVerdictKind.NotLinearizable)
                 violations.Add(verdict);
-            else if (verdict.Kind == KeyVerdictKind.TimedOut)
+            else if (verdict.Kind is KeyVerdictKind.TimedOut or KeyVerdictKind.TooManyConfigurations)
                 return TimedOutResult(history, violations, verdict, checkedKeys: i, keys.Count, timeout);
         }
 
@@ -106,7 +114,10 @@ public static class LinearizabilityChecker
 
     private static CheckResult TimedOutResult(IReadOnlyList<Operation> history, List<KeyVerdict> violations, KeyVerdict stopped, int checkedKeys, int keyCount, TimeSpan timeout)
     {
-        var note = $"Timed out after {timeout.TotalSeconds:0.###} s on key {ValueText.Of(stopped.History.Key)} "
+        var why = stopped.Kind == KeyVerdictKind.TimedOut
+            ? $"Timed out after {timeout.TotalSeconds:0.###} s"
+            : "Gave up at the memory bound (too many configurations remembered)";
+        var note = $"{why} on key {ValueText.Of(stopped.History.Key)} "
             + $"({stopped.History.Operations.Count} operations, {stopped.ConfigurationsExplored} configurations explored); "
             + $"{checkedKeys} of {keyCount} keys had a verdict before it, the remaining {keyCount - checkedKeys} are unchecked.";
         return violations.Count == 0

@@ -5,7 +5,8 @@
 //  - States are small integers: 0 is "absent", and every other state is an index into the key's
 //    ValueTable. Two states are equal exactly when the register contents are equal.
 //  - A KeyHistory holds every operation of the key except reads with unknown outcomes, which
-//    constrain nothing. Unknown outcomes return at +infinity (long.MaxValue).
+//    constrain nothing, numbered in call order (VisitedStates relies on it to stay compact).
+//    Unknown outcomes return at +infinity (long.MaxValue).
 //  - An operation with an Unknown outcome is accepted in every state (the client saw nothing to
 //    contradict); a write still changes the state as it would have had it succeeded. That it may
 //    instead have taken no effect is the search's business (Step.NoEffect in KeySearch).
@@ -74,13 +75,16 @@ internal sealed class KeyHistory
 
     public ValueTable Values { get; }
 
-    /// <summary>Compiles the operations of <paramref name="key"/>; reads with unknown outcomes are dropped (they constrain nothing).</summary>
+    /// <summary>
+    /// Compiles the operations of <paramref name="key"/>, numbered in call order; reads with unknown
+    /// outcomes are dropped (they constrain nothing).
+    /// </summary>
     public static KeyHistory Compile(string key, IEnumerable<(Operation Operation, int HistoryIndex)> operations)
     {
         var values = new ValueTable();
         var source = new List<Operation>();
         var compiled = new List<KeyOperation>();
-        foreach (var (operation, index) in operations)
+        foreach (var (operation, index) in operations.OrderBy(o => o.Operation.Call).ThenBy(o => o.HistoryIndex))
         {
             if (operation.IsOutcomeUnknown && !operation.Input.IsWrite)
                 continue;
