@@ -204,6 +204,6 @@ public class KnownBadHistoryTests
 
         var result = ShouldNotBeLinearizable(history);
 
-        result.Explanation.Should().Contain("40 of them unknown-outcome writes nothing could observe, taken as having no effect");
+        result.Explanation.Should().Contain("40 of them unknown-outcome writes nothing could observe, taken as having had no effect");
     }
 }

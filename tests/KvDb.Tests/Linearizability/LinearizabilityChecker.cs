@@ -119,7 +119,7 @@ public static class LinearizabilityChecker
             : "Gave up at the memory bound (too many configurations remembered)";
         var note = $"{why} on key {ValueText.Of(stopped.History.Key)} "
             + $"({stopped.History.Operations.Count} operations, {stopped.ConfigurationsExplored} configurations explored); "
-            + $"{checkedKeys} of {keyCount} keys had a verdict before it, the remaining {keyCount - checkedKeys} are unchecked.";
+            + $"{checkedKeys} of {keyCount} keys had a verdict before it; it and the {keyCount - checkedKeys - 1} after it are unchecked.";
         return violations.Count == 0
             ? new CheckResult(IsLinearizable: false, TimedOut: true, note + " No violation was found in the keys checked.")
             : ViolationResult(history, violations, timedOut: true, note);

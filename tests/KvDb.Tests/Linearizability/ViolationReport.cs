@@ -5,7 +5,9 @@
 //    as +inf with the time the client gave up.
 //  - Operations are named by their index in the history given to the checker (#n) and client.
 //  - The prefix shown is the longest linearizable prefix the search found: a useful witness, not
-//    a unique one. Long lists are cut to the part nearest the failure, and say what was cut.
+//    a unique one. The operations left are listed candidates first (those that could have come
+//    next, each with the model's reason to reject it), then a few that could not come yet.
+//    Long lists are cut to the part nearest the failure, and say what was cut.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -16,7 +18,8 @@ namespace KvDb.Tests.Linearizability;
 internal sealed class ViolationReport
 {
     private const int MaxPrefixShown = 20;
-    private const int MaxUnplacedShown = 20;
+    private const int MaxCandidatesShown = 20;
+    private const int MaxLaterShown = 5;
 
     private readonly long origin;
 
@@ -49,7 +52,7 @@ internal sealed class ViolationReport
         var prefix = deadEnd.Prefix;
         var noEffect = prefix.Count(f => f.Step == Step.NoEffect);
         text.AppendLine($"  Longest linearizable prefix found ({Count(prefix.Count, "operation")}, in linearization order"
-            + (noEffect > 0 ? $"; {noEffect} of them unknown-outcome writes nothing could observe, taken as having no effect):" : "):"));
+            + (noEffect > 0 ? $"; {NoEffectNote(noEffect)}):" : "):"));
         var skipped = Math.Max(0, prefix.Count - MaxPrefixShown);
         if (skipped > 0)
             text.AppendLine($"    ... {skipped} earlier operations omitted");
@@ -67,20 +70,23 @@ internal sealed class ViolationReport
     private void AppendUnplaced(StringBuilder text, KeyHistory history, DeadEnd deadEnd)
     {
         var placed = deadEnd.Prefix.Select(f => f.Operation).ToHashSet();
-        var unplaced = Enumerable.Range(0, history.Operations.Count)
-            .Where(i => !placed.Contains(i))
-            .OrderBy(i => history.Operations[i].Call)
-            .ThenBy(i => i)
-            .ToList();
+        var unplaced = Enumerable.Range(0, history.Operations.Count).Where(i => !placed.Contains(i)).ToList();
+        var blockingReturn = history.Operations[deadEnd.Blocking].Return;
+        var candidates = unplaced.Where(i => history.Operations[i].Call <= blockingReturn).ToList();
+        var later = unplaced.Count - candidates.Count;
 
-        text.AppendLine($"  Operations that could not be placed after it ({unplaced.Count}, by call time):");
-        foreach (var i in unplaced.Take(MaxUnplacedShown))
+        text.AppendLine($"  Operations that could not be placed after it ({unplaced.Count}; those that could have come next first):");
+        foreach (var i in candidates.Take(MaxCandidatesShown))
         {
             var marker = i == deadEnd.Blocking ? "  --> " : "      ";
-            text.AppendLine($"{marker}{Line(history, i)}  {WhyNotNext(history, deadEnd, i)}");
+            text.AppendLine($"{marker}{Line(history, i)}  {WhyRejected(history, deadEnd, i)}");
         }
-        if (unplaced.Count > MaxUnplacedShown)
-            text.AppendLine($"      ... {unplaced.Count - MaxUnplacedShown} later operations omitted");
+        if (candidates.Count > MaxCandidatesShown)
+            text.AppendLine($"      ... {candidates.Count - MaxCandidatesShown} more that could have come next omitted");
+        foreach (var i in unplaced.Except(candidates).Take(MaxLaterShown))
+            text.AppendLine($"      {Line(history, i)}  [cannot come yet: called after {Name(history, deadEnd.Blocking)} returned]");
+        if (later > MaxLaterShown)
+            text.AppendLine($"      ... {later - MaxLaterShown} later operations omitted");
         text.AppendLine(BlockingNote(history, deadEnd.Blocking));
     }
 
@@ -89,10 +95,8 @@ internal sealed class ViolationReport
             ? $"  --> marks {Name(history, blocking)}: only writes with unknown outcome are left and every order of them was already explored."
             : $"  --> marks {Name(history, blocking)}: it returned first among the operations left, so the next one had to be it or one overlapping it; none fits.";
 
-    private string WhyNotNext(KeyHistory history, DeadEnd deadEnd, int operation)
+    private static string WhyRejected(KeyHistory history, DeadEnd deadEnd, int operation)
     {
-        if (history.Operations[operation].Call > history.Operations[deadEnd.Blocking].Return)
-            return $"[cannot come yet: called after {Name(history, deadEnd.Blocking)} returned]";
         var op = history.Operations[operation];
         var reason = RegisterModel.WhyRejected(deadEnd.State, op, history.Values);
         return reason is null
@@ -122,6 +126,10 @@ internal sealed class ViolationReport
         var returned = op.IsOutcomeUnknown ? $"+inf (gave up {Ms(op.Return)})" : Ms(op.Return);
         return $"{Name(history, operation),-7} client {op.ClientId,-3} [{Ms(op.Call)}, {returned}]  {op.Input} -> {op.Output}";
     }
+
+    private static string NoEffectNote(int count) => count == 1
+        ? "1 of them an unknown-outcome write nothing could observe, taken as having had no effect"
+        : $"{count} of them unknown-outcome writes nothing could observe, taken as having had no effect";
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
