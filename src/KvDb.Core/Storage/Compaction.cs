@@ -23,8 +23,19 @@
 //    level-0 tables, which are newer and untouched.
 namespace KvDb.Core.Storage;
 
+/// <summary>Where a compaction writes its surviving entries.</summary>
+internal interface ICompactionSink
+{
+    void Add(ReadOnlySpan<byte> internalKey, ReadOnlySpan<byte> value);
+
+    /// <summary>Starts a new output table if the current one has reached <paramref name="bytes"/>.</summary>
+    void CutIfAtLeast(long bytes);
+}
+
 internal sealed class Compaction
 {
+    private const int CancellationCheckInterval = 1024;
+
     private Compaction(int level, int outputLevel, List<TableHandle> inputs, List<TableHandle> parents)
     {
         Level = level;
@@ -81,6 +92,34 @@ internal sealed class Compaction
         var output = Math.Max(1, deepest);
         var inputs = Enumerable.Range(0, output).SelectMany(level => version.Level(level)).ToList();
         return new Compaction(level: 0, output, inputs, [.. version.Level(output)]);
+    }
+
+    /// <summary>
+    /// Merges the inputs into <paramref name="sink"/>, keeping the newest version of each key and
+    /// dropping tombstones no deeper level needs; <paramref name="input"/> is the version it was picked from.
+    /// </summary>
+    public void MergeInto(Version input, ICompactionSink sink, long targetTableBytes, Func<bool> shouldStop)
+    {
+        using var merged = new MergingIterator(CreateInputIterators(input));
+        var lastUserKey = new GrowableBuffer(64);
+        var first = true;
+        long seen = 0;
+        for (merged.SeekToFirst(); merged.Valid; merged.Next())
+        {
+            if (++seen % CancellationCheckInterval == 0 && shouldStop())
+                throw new OperationCanceledException("The engine is closing.");
+            var key = merged.Key;
+            var user = InternalKey.UserKey(key);
+            if (!first && user.SequenceEqual(lastUserKey.WrittenSpan))
+                continue;
+            first = false;
+            sink.CutIfAtLeast(targetTableBytes);
+            lastUserKey.Clear();
+            lastUserKey.Append(user);
+            if (InternalKey.Kind(key) == EntryKind.Delete && input.IsBottomFor(OutputLevel, user))
+                continue;
+            sink.Add(key, merged.Value);
+        }
     }
 
     /// <summary>Iterators over the inputs, newest first, as a merge expects.</summary>

@@ -12,8 +12,6 @@ namespace KvDb.Core.Storage;
 
 public sealed partial class StorageEngine
 {
-    private const int CancellationCheckInterval = 1024;
-
     /// <summary>Flushes the immutable memtable, if any; returns whether there was work.</summary>
     private bool FlushStep()
     {
@@ -142,31 +140,11 @@ public sealed partial class StorageEngine
         return output.Complete().Single();
     }
 
-    /// <summary>Merges the compaction's inputs, keeping the newest version of each key and dropping provably dead tombstones.</summary>
+    /// <summary>Runs the merge of <paramref name="compaction"/> into new tables.</summary>
     private List<TableHandle> WriteCompactionOutputs(Compaction compaction, Version input)
     {
         using var output = new OutputTables(this);
-        using var merged = new MergingIterator(compaction.CreateInputIterators(input));
-        var lastUserKey = new GrowableBuffer(64);
-        var first = true;
-        long seen = 0;
-        for (merged.SeekToFirst(); merged.Valid; merged.Next())
-        {
-            if (++seen % CancellationCheckInterval == 0 && disposed)
-                throw new OperationCanceledException("The engine is closing.");
-            var key = merged.Key;
-            var user = InternalKey.UserKey(key);
-            if (!first && user.SequenceEqual(lastUserKey.WrittenSpan))
-                continue;
-            first = false;
-            output.CutIfAtLeast(options.TargetTableBytes);
-            lastUserKey.Clear();
-            lastUserKey.Append(user);
-            if (InternalKey.Kind(key) == EntryKind.Delete && input.IsBottomFor(compaction.OutputLevel, user))
-                continue;
-            output.Add(key, merged.Value);
-        }
-
+        compaction.MergeInto(input, output, options.TargetTableBytes, () => disposed);
         return output.Complete();
     }
 
@@ -279,7 +257,7 @@ public sealed partial class StorageEngine
     }
 
     /// <summary>The tables a flush or compaction produces; deletes them unless Complete hands them over.</summary>
-    private sealed class OutputTables(StorageEngine engine) : IDisposable
+    private sealed class OutputTables(StorageEngine engine) : ICompactionSink, IDisposable
     {
         private readonly List<TableHandle> finished = [];
         private TableBuilder? builder;

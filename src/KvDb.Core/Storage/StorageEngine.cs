@@ -459,6 +459,13 @@ public sealed partial class StorageEngine : IDisposable
         }
     }
 
+    /// <summary>The manifest records of the live tables per level, for tests and tools.</summary>
+    internal List<List<FileMetadata>> DescribeLevels()
+    {
+        lock (manifestLock)
+            return Enumerable.Range(0, Version.LevelCount).Select(l => version.Level(l).Select(static t => t.Meta).ToList()).ToList();
+    }
+
     private void Inject(string point) => FaultInjection?.Invoke(point);
 
     private static partial class Log

@@ -50,7 +50,9 @@ internal static class TestData
         return value;
     }
 
-    public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+    public static byte[] Bytes(string text) => Encoding.Latin1.GetBytes(text);
+
+    public static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
 
     public static void Put(this StorageEngine engine, byte[] key, byte[] value, long index)
     {
