@@ -3,8 +3,8 @@
 // Layout (little-endian):
 //   header  = "KVDBCKP1" | formatVersion u32 | index i64 | term i64 | sequence u64 |
 //             tableCount u32 | CRC32 of the preceding header bytes u32
-//   entry   = kind u8 (1 manifest, 2 table) | fileNumber u64 | length u64 | bytes |
-//             CRC32 of the bytes u32
+//   entry   = kind u8 (1 manifest, 2 table) | fileNumber u64 (0 for the manifest) |
+//             length u64 | bytes | CRC32 of the entry's header and bytes u32
 //   archive = header | manifest entry | tableCount table entries | "KVDBEND1"
 // Invariants:
 //  - The manifest comes first, so the receiver knows every table's expected size before
@@ -43,13 +43,19 @@ internal static class CheckpointArchive
     {
         var tables = version.AllTables.ToList();
         await destination.WriteAsync(EncodeHeader(version.Durable, tables.Count), token).ConfigureAwait(false);
-        await destination.WriteAsync(EncodeEntryHeader(ManifestKind, 0, manifest.Length), token).ConfigureAwait(false);
+        var manifestHeader = EncodeEntryHeader(ManifestKind, 0, manifest.Length);
+        var manifestChecksum = new Crc32();
+        manifestChecksum.Append(manifestHeader);
+        manifestChecksum.Append(manifest);
+        await destination.WriteAsync(manifestHeader, token).ConfigureAwait(false);
         await destination.WriteAsync(manifest, token).ConfigureAwait(false);
-        await destination.WriteAsync(EncodeUInt32(Crc32.HashToUInt32(manifest)), token).ConfigureAwait(false);
+        await destination.WriteAsync(EncodeUInt32(manifestChecksum.GetCurrentHashAsUInt32()), token).ConfigureAwait(false);
         foreach (var table in tables)
         {
-            await destination.WriteAsync(EncodeEntryHeader(TableKind, table.Number, table.Meta.Size), token).ConfigureAwait(false);
+            var entryHeader = EncodeEntryHeader(TableKind, table.Number, table.Meta.Size);
             var checksum = new Crc32();
+            checksum.Append(entryHeader);
+            await destination.WriteAsync(entryHeader, token).ConfigureAwait(false);
             await table.Reader.CopyToAsync(destination, checksum, token).ConfigureAwait(false);
             await destination.WriteAsync(EncodeUInt32(checksum.GetCurrentHashAsUInt32()), token).ConfigureAwait(false);
         }
@@ -85,12 +91,16 @@ internal static class CheckpointArchive
 
     private static async Task<ManifestContent> ReceiveManifestAsync(Stream source, CancellationToken token)
     {
-        var (kind, _, length) = DecodeEntryHeader(await ReadAsync(source, EntryHeaderLength, "manifest", token).ConfigureAwait(false));
-        if (kind != ManifestKind || length > MaxManifestLength)
+        var header = await ReadAsync(source, EntryHeaderLength, "manifest", token).ConfigureAwait(false);
+        var (kind, number, length) = DecodeEntryHeader(header);
+        if (kind != ManifestKind || number != 0 || length > MaxManifestLength)
             throw Corrupt("manifest", "first entry is not a manifest");
         var bytes = await ReadAsync(source, (int)length, "manifest", token).ConfigureAwait(false);
         var checksum = await ReadAsync(source, sizeof(uint), "manifest", token).ConfigureAwait(false);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(checksum) != Crc32.HashToUInt32(bytes))
+        var expected = new Crc32();
+        expected.Append(header);
+        expected.Append(bytes);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(checksum) != expected.GetCurrentHashAsUInt32())
             throw Corrupt("manifest", "checksum mismatch");
         return Manifest.Decode(bytes, $"{ArchiveName}: {Manifest.FileName}");
     }
@@ -98,7 +108,8 @@ internal static class CheckpointArchive
     private static async Task<(ulong Number, string Path)> ReceiveTableAsync(Stream source, string staging,
         Dictionary<ulong, long> expected, Dictionary<ulong, string> staged, CancellationToken token)
     {
-        var (kind, number, length) = DecodeEntryHeader(await ReadAsync(source, EntryHeaderLength, "table", token).ConfigureAwait(false));
+        var header = await ReadAsync(source, EntryHeaderLength, "table", token).ConfigureAwait(false);
+        var (kind, number, length) = DecodeEntryHeader(header);
         var name = $"table {number}";
         if (kind != TableKind || !expected.TryGetValue(number, out var size) || staged.ContainsKey(number))
             throw Corrupt(name, "entry is not a table the manifest names, or a duplicate");
@@ -106,6 +117,7 @@ internal static class CheckpointArchive
             throw Corrupt(name, $"length {length} differs from the manifest's {size}");
         var path = Path.Combine(staging, FileNames.Table(number));
         var checksum = new Crc32();
+        checksum.Append(header);
         await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
         {
             await CopyExactlyAsync(source, file, size, checksum, name, token).ConfigureAwait(false);

@@ -76,3 +76,36 @@ internal static class TestData
         return view.Scan().ToList();
     }
 }
+
+/// <summary>The reference the engine is checked against: a sorted map in unsigned byte order.</summary>
+internal sealed class KeyValueModel
+{
+    public SortedDictionary<byte[], byte[]> Entries { get; } = new(KvDb.Core.State.ByteArrayComparer.Instance);
+
+    public void Apply(IEnumerable<(byte[] Key, byte[]? Value)> operations)
+    {
+        foreach (var (key, value) in operations)
+        {
+            if (value is null)
+                Entries.Remove(key);
+            else
+                Entries[key] = value;
+        }
+    }
+
+    public KeyValueModel Clone()
+    {
+        var copy = new KeyValueModel();
+        foreach (var (key, value) in Entries)
+            copy.Entries.Add(key, value);
+        return copy;
+    }
+
+    public List<string> Describe(byte[]? start = null, byte[]? end = null)
+        => Entries.Where(kv => (start is null || kv.Key.AsSpan().SequenceCompareTo(start) >= 0) && (end is null || kv.Key.AsSpan().SequenceCompareTo(end) < 0))
+            .Select(kv => Describe(kv)).ToList();
+
+    public static string Describe(KeyValuePair<byte[], byte[]> kv) => $"{Convert.ToHexString(kv.Key)}={Convert.ToHexString(kv.Value)}";
+
+    public static List<string> Describe(IEnumerable<KeyValuePair<byte[], byte[]>> entries) => entries.Select(Describe).ToList();
+}
