@@ -300,7 +300,7 @@ public sealed partial class StorageEngine : IDisposable
 
     private static StorageEngine OpenLocked(string directory, StorageOptions options, ILogger logger, FileStream lockFile)
     {
-        var manifest = Manifest.Read(directory) ?? new ManifestContent(ApplyPoint.Empty, 1, EmptyLevels());
+        var manifest = Manifest.Read(directory) ?? CreateInitialManifest(directory);
         RemoveLeftovers(directory, manifest, logger);
         var cache = new BlockCache(options.BlockCacheBytes);
         var opened = new List<TableHandle>();
@@ -332,6 +332,21 @@ public sealed partial class StorageEngine : IDisposable
                 handle.Reader.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes the empty state's manifest into a new directory. Every engine directory has a manifest
+    /// from then on, so tables without one mean a lost manifest, not a crash: refuse rather than
+    /// delete them as orphans.
+    /// </summary>
+    private static ManifestContent CreateInitialManifest(string directory)
+    {
+        var manifestPath = Path.Combine(directory, Manifest.FileName);
+        if (System.IO.Directory.EnumerateFiles(directory).Any(static f => FileNames.TryParseTable(Path.GetFileName(f), out _)))
+            throw new StorageCorruptionException(manifestPath, "the manifest is missing but table files exist");
+        var empty = new ManifestContent(ApplyPoint.Empty, 1, EmptyLevels());
+        Manifest.Write(directory, empty);
+        return empty;
     }
 
     private static IReadOnlyList<FileMetadata>[] EmptyLevels()

@@ -183,6 +183,40 @@ public sealed class CrashSafetyTests : IDisposable
     }
 
     [Fact]
+    public void Open_refuses_tables_without_a_manifest_instead_of_deleting_them()
+    {
+        var table = PopulateAndFindATable();
+        File.Delete(Path.Combine(dir.Path, "MANIFEST"));
+
+        var open = () => StorageEngine.Open(dir.Path, SerialOptions());
+
+        open.Should().Throw<StorageCorruptionException>().WithMessage("*MANIFEST*missing*");
+        File.Exists(table).Should().BeTrue();
+    }
+
+    [Fact]
+    public void A_kill_during_the_very_first_flush_reopens_empty()
+    {
+        var live = dir.Sub("live");
+        var image = dir.Sub("image");
+        using (var engine = StorageEngine.Open(live, SerialOptions()))
+        {
+            engine.Put(TestData.Key(1), [1], 1);
+            engine.FaultInjection = point =>
+            {
+                if (point == "flush:table-written")
+                    CrashSafetyTests.CopyDirectory(live, image);
+            };
+            engine.Flush();
+        }
+
+        using var reopened = StorageEngine.Open(image, SerialOptions());
+        reopened.DurableIndex.Should().Be(0);
+        reopened.ScanAll().Should().BeEmpty();
+        Directory.GetFiles(image, "*.sst").Should().BeEmpty("the unreferenced table was an orphan");
+    }
+
+    [Fact]
     public void A_corrupted_data_block_is_never_served_and_full_verification_catches_it_at_open()
     {
         var table = PopulateAndFindATable();
