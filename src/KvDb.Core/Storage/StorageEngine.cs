@@ -258,6 +258,8 @@ public sealed partial class StorageEngine : IDisposable
                     CacheCapacity = cache.Capacity,
                     CacheHits = cache.Hits,
                     CacheMisses = cache.Misses,
+                    ApproximateEntryCount = state.Mutable.EntryCount + (state.Immutable?.EntryCount ?? 0)
+                        + levels.Sum(static l => l.Sum(static t => t.Meta.EntryCount)),
                     AppliedIndex = AppliedIndex,
                     DurableIndex = DurableIndex,
                 };

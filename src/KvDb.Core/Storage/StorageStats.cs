@@ -47,6 +47,12 @@ public sealed record StorageStats
     /// <summary>Block cache lookups that had to read the file.</summary>
     public long CacheMisses { get; init; }
 
+    /// <summary>
+    /// Entries in memtables and tables, counting tombstones and versions not yet compacted away:
+    /// an upper bound on the number of live keys, exact right after CompactAll with empty memtables.
+    /// </summary>
+    public long ApproximateEntryCount { get; init; }
+
     /// <summary>The Raft index of the last applied batch.</summary>
     public long AppliedIndex { get; init; }
 

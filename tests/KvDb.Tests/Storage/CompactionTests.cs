@@ -156,6 +156,7 @@ public sealed class CompactionTests : IDisposable
         var levels = engine.DescribeLevels();
         levels[0].Should().BeEmpty();
         levels.SelectMany(l => l).Sum(t => t.EntryCount).Should().Be(100);
+        engine.Stats.ApproximateEntryCount.Should().Be(100);
         engine.ScanAll().Select(kv => Convert.ToHexString(kv.Value)).Should()
             .Equal(Enumerable.Range(0, 200).Where(i => i % 2 == 1).Select(i => Convert.ToHexString(TestData.Value(i, 2))));
         engine.Stats.BytesCompactedWritten.Should().BeGreaterThan(0);
