@@ -80,6 +80,7 @@ public sealed class CheckpointTests : IDisposable
         using var source = Populated("a", 300, seed: 5);
         using var target = Populated("b", 300, seed: 6);
         target.Flush();
+        await target.WaitForBackgroundWorkAsync();
         var archive = await Archive(source);
         var before = KeyValueModel.Describe(target.ScanAll());
         var filesBefore = Directory.GetFiles(dir.Sub("b")).Select(Path.GetFileName).Order().ToList();
