@@ -42,8 +42,8 @@ public sealed class CommandExecutor(IKeyValueStore store)
     /// <summary>The membership changes made by the last <see cref="Execute"/>.</summary>
     public IReadOnlyList<MembershipChange> MembershipChanges => membershipChanges;
 
-    /// <summary>Applies <paramref name="commands"/> as the entry at <paramref name="index"/>, proposed at <paramref name="proposedAtUnixMs"/>.</summary>
-    public void Execute(long index, long proposedAtUnixMs, ReadOnlySpan<KvCommand> commands, Span<CommandResult> results)
+    /// <summary>Applies <paramref name="commands"/> as the entry at <paramref name="index"/> of <paramref name="term"/>, proposed at <paramref name="proposedAtUnixMs"/>.</summary>
+    public void Execute(long index, long term, long proposedAtUnixMs, ReadOnlySpan<KvCommand> commands, Span<CommandResult> results)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, commands.Length, nameof(results));
         batch.Clear();
@@ -51,7 +51,7 @@ public sealed class CommandExecutor(IKeyValueStore store)
         proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
-        store.Write(index, batch);
+        store.Write(index, term, batch);
     }
 
     private CommandResult ExecuteOne(long index, KvCommand command) => command switch

@@ -13,17 +13,14 @@ public interface IKeyValueStore : IDisposable
     /// <summary>The Raft index of the last batch written.</summary>
     long AppliedIndex { get; }
 
-    /// <summary>Writes one applied log entry's batch atomically, recording <paramref name="index"/>.</summary>
-    void Write(long index, StoreBatch batch);
+    /// <summary>Writes one applied log entry's batch atomically, recording its <paramref name="index"/> and <paramref name="term"/>.</summary>
+    void Write(long index, long term, StoreBatch batch);
 
     /// <summary>Reads the current value of <paramref name="key"/>.</summary>
     bool TryGet(ReadOnlySpan<byte> key, out byte[]? value);
 
     /// <summary>Opens a point-in-time view for snapshots and ordered scans.</summary>
     IKeyValueView OpenView();
-
-    /// <summary>Replaces the whole state with the contents of a snapshot taken at <paramref name="index"/>.</summary>
-    void Restore(long index, IEnumerable<KeyValuePair<byte[], byte[]>> contents);
 
     /// <summary>The number of stored keys (approximate for on-disk engines).</summary>
     long Count { get; }

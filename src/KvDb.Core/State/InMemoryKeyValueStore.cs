@@ -1,5 +1,5 @@
-// A store held entirely in memory, used for --in-memory members and until (and beside) the
-// on-disk engine.
+// A store held entirely in memory: a test double for the state machine's logic (the members
+// themselves always run on the storage engine, on tmpfs with --in-memory).
 // Invariants:
 //  - The map is an immutable sorted tree replaced by one reference write per batch, so
 //    readers are lock-free and always see whole batches, and a view costs one pointer copy.
@@ -23,7 +23,7 @@ public sealed class InMemoryKeyValueStore : IKeyValueStore
     public long Count => current.Map.Count;
 
     /// <inheritdoc/>
-    public void Write(long index, StoreBatch batch)
+    public void Write(long index, long term, StoreBatch batch)
     {
         var snapshot = current;
         if (index <= snapshot.Index)
@@ -46,15 +46,6 @@ public sealed class InMemoryKeyValueStore : IKeyValueStore
 
     /// <inheritdoc/>
     public IKeyValueView OpenView() => current;
-
-    /// <inheritdoc/>
-    public void Restore(long index, IEnumerable<KeyValuePair<byte[], byte[]>> contents)
-    {
-        var builder = Empty.ToBuilder();
-        foreach (var (key, value) in contents)
-            builder[key] = value;
-        current = new(builder.ToImmutable(), index);
-    }
 
     /// <inheritdoc/>
     public void Dispose()

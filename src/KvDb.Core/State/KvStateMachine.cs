@@ -1,18 +1,24 @@
-// The replicated state machine: applies committed log entries to an IKeyValueStore and
-// keeps snapshots so the Raft log can be truncated.
+// The replicated state machine: applies committed log entries to the storage engine, and
+// offers DotNext the engine's flush points as snapshots.
 // Invariants:
-//  - DotNext never calls ApplyAsync concurrently; snapshots are written in the background
-//    from a point-in-time view, so applying never waits for disk except when installing.
-//  - 'Snapshot' only ever names a complete, fsynced file, whose index is <= AppliedIndex.
-//    Once exposed, the log before it may be deleted by the WAL, so the file is kept until
-//    the WAL reclaims it in favour of a newer one.
+//  - The Raft log is the engine's write-ahead log. Entries apply to the engine's memtable; a
+//    flush makes them durable and becomes the snapshot. DotNext compacts the log only up to
+//    the snapshot, and after a restart replays the log from it: nothing committed is lost and
+//    nothing is replayed from further back than the last flush.
+//  - Every entry, with or without commands, advances the engine's applied index, so the
+//    snapshot index follows the log exactly.
+//  - DotNext never calls ApplyAsync concurrently. Flushes run in the background (started here
+//    every SnapshotInterval entries, or by the engine when its memtable is full) and never
+//    block applying except through the engine's own back-pressure.
+//  - Installing a snapshot replaces the engine's state atomically (old or new, never a mix).
 //  - An entry whose payload cannot be decoded stops the member (the exception reaches the
 //    WAL, which stops applying): skipping it would silently fork this replica.
-using System.Buffers;
-using KvDb.Core.Commands;
+using System.IO.Pipelines;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using KvDb.Core.Commands;
+using KvDb.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Core.State;
@@ -20,10 +26,7 @@ namespace KvDb.Core.State;
 /// <summary>Options of <see cref="KvStateMachine"/>.</summary>
 public sealed class KvStateMachineOptions
 {
-    /// <summary>The directory snapshots are kept in.</summary>
-    public required string SnapshotDirectory { get; init; }
-
-    /// <summary>How many applied entries trigger a new snapshot.</summary>
+    /// <summary>Applied entries after which a flush (a new snapshot) is started, even if the memtable is not full.</summary>
     public long SnapshotInterval
     {
         get;
@@ -38,39 +41,48 @@ public sealed class KvStateMachineOptions
     public TimeSpan ApplyDelay { get; init; }
 }
 
-/// <summary>Applies committed kvdb commands to a key-value store; a DotNext <see cref="IStateMachine"/>.</summary>
+/// <summary>Applies committed kvdb commands to the storage engine; a DotNext <see cref="IStateMachine"/>.</summary>
 public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 {
-    private readonly IKeyValueStore store;
+    private readonly StorageEngine engine;
+    private readonly EngineKeyValueStore store;
     private readonly CommandExecutor executor;
     private readonly KvStateMachineOptions options;
     private readonly ILogger logger;
-    private readonly CancellationTokenSource lifetime = new();
-    private volatile SnapshotFile? snapshot;
-    private Task snapshotting = Task.CompletedTask;
+    private readonly StoreBatch noCommands = new();
+    private readonly Lock publishing = new();
+    private CheckpointSnapshot? snapshot;
+    private Task flushing = Task.CompletedTask;
     private long appliedIndex;
     private int disposed;
 
-    /// <summary>Creates a state machine over <paramref name="store"/>.</summary>
-    public KvStateMachine(IKeyValueStore store, KvStateMachineOptions options, ILogger logger)
+    /// <summary>Creates the state machine over an opened engine, whose durable state it starts from.</summary>
+    public KvStateMachine(StorageEngine engine, KvStateMachineOptions options, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(options);
-        this.store = store;
-        executor = new CommandExecutor(store);
+        this.engine = engine;
         this.options = options;
         this.logger = logger;
-        Directory.CreateDirectory(options.SnapshotDirectory);
+        store = new EngineKeyValueStore(engine);
+        executor = new CommandExecutor(store);
+        appliedIndex = engine.AppliedIndex;
+        engine.Flushed += OnFlushed;
+        if (engine.DurableIndex > 0)
+            PublishSnapshot();
     }
 
     /// <summary>The store this machine writes to; read it for local (possibly stale) reads.</summary>
     public IKeyValueStore Store => store;
 
+    /// <summary>The storage engine underneath.</summary>
+    public StorageEngine Engine => engine;
+
     /// <summary>The Raft index of the last applied entry.</summary>
     public long AppliedIndex => Volatile.Read(ref appliedIndex);
 
-    /// <summary>The index of the newest durable snapshot, or 0.</summary>
-    public long SnapshotIndex => snapshot?.Index ?? 0L;
+    /// <summary>The index of the current snapshot (the engine's last flush point), or 0.</summary>
+    public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0L;
 
     /// <summary>Raised after each entry is applied, on the applier's thread; keep handlers short.</summary>
     public event Action<long>? Applied;
@@ -82,21 +94,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     public IClusterConfigurationStorage? ConfigurationStorage { get; set; }
 
     /// <inheritdoc/>
-    ISnapshot? ISnapshotManager.Snapshot => snapshot;
-
-    /// <summary>Loads the newest snapshot on disk. Call before the WAL is created.</summary>
-    /// <exception cref="InvalidDataException">The newest snapshot is corrupted; its path is in the message.</exception>
-    public void Restore()
-    {
-        SnapshotFile.DeleteTemporaryFiles(options.SnapshotDirectory);
-        if (SnapshotFile.List(options.SnapshotDirectory).FirstOrDefault() is not { } newest)
-            return;
-
-        store.Restore(newest.Index, newest.ReadRecords());
-        snapshot = newest;
-        Volatile.Write(ref appliedIndex, newest.Index);
-        LogRestored(newest.Index, newest.Path);
-    }
+    ISnapshot? ISnapshotManager.Snapshot => Volatile.Read(ref snapshot);
 
     /// <inheritdoc/>
     public ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
@@ -128,81 +126,105 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     private long ApplyCommands(in LogEntry entry)
     {
-        // Entries without a payload are the no-ops a new leader appends and configuration
-        // changes handled by DotNext; they still advance the applied index.
+        // Entries without commands (a new leader's no-op, configuration changes handled by
+        // DotNext) still advance the engine, so its flush points follow the log exactly.
         if (entry.TryGetPayload(out var payload) && !payload.IsEmpty && !entry.IsConfiguration)
         {
             var (proposedAt, commands) = LogEntryCodec.Decode(payload);
             var context = entry.Context as ProposalContext;
             var results = context?.Results ?? (commands.Length <= 64 ? stackalloc CommandResult[commands.Length] : new CommandResult[commands.Length]);
-            executor.Execute(entry.Index, proposedAt, commands, results);
+            executor.Execute(entry.Index, entry.Term, proposedAt, commands, results);
             if (context is not null)
                 context.Index = entry.Index;
             foreach (var change in executor.MembershipChanges)
                 MembershipChanged?.Invoke(change);
         }
+        else
+        {
+            store.Write(entry.Index, entry.Term, noCommands);
+        }
 
         Volatile.Write(ref appliedIndex, entry.Index);
         Applied?.Invoke(entry.Index);
-        MaybeStartSnapshot(entry.Index, entry.Term);
+        MaybeStartFlush(entry.Index);
         return entry.Index;
     }
 
-    private void MaybeStartSnapshot(long index, long term)
+    private void MaybeStartFlush(long index)
     {
-        if (index - SnapshotIndex < options.SnapshotInterval || !snapshotting.IsCompleted)
+        if (index - engine.DurableIndex < options.SnapshotInterval || !flushing.IsCompleted)
             return;
 
-        var view = store.OpenView();
-        snapshotting = Task.Run(() => TakeSnapshotAsync(view, term));
+        flushing = Task.Run(FlushInBackground);
     }
 
-    private async Task TakeSnapshotAsync(IKeyValueView view, long term)
+    private void FlushInBackground()
     {
-        using (view)
+        try
         {
-            try
-            {
-                var file = await SnapshotFile.WriteAsync(options.SnapshotDirectory, view, term, lifetime.Token).ConfigureAwait(false);
-                snapshot = file;
-                LogSnapshotTaken(file.Index, file.Length ?? 0L);
-            }
-            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                // The log keeps growing until a later snapshot succeeds; nothing is lost.
-                LogSnapshotFailed(e, view.Index);
-            }
+            engine.Flush();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The log keeps everything until a later flush succeeds; nothing is lost.
+            LogFlushFailed(e);
+        }
+    }
+
+    private void OnFlushed(long durableIndex)
+    {
+        if (Volatile.Read(ref disposed) is 0)
+            PublishSnapshot();
+    }
+
+    // Pins the engine's latest flush point as the snapshot DotNext sees, and lets the previous
+    // one go once no transfer uses it.
+    private void PublishSnapshot()
+    {
+        lock (publishing)
+        {
+            if (Volatile.Read(ref disposed) is not 0 || engine.DurableIndex <= (snapshot?.Index ?? 0))
+                return;
+
+            var next = new CheckpointSnapshot(engine.OpenCheckpoint());
+            var previous = snapshot;
+            Volatile.Write(ref snapshot, next);
+            previous?.Release();
+            LogSnapshotTaken(next.Index, next.Length ?? 0L);
         }
     }
 
     private async ValueTask<long> InstallSnapshotAsync(LogEntry entry, CancellationToken token)
     {
-        await snapshotting.ConfigureAwait(false);
-        var file = await SnapshotFile.ReceiveAsync(options.SnapshotDirectory, entry.Index, entry.Term, CopyAsync, token)
-            .ConfigureAwait(false);
-        store.Restore(entry.Index, file.ReadRecords());
-        snapshot = file;
-        Volatile.Write(ref appliedIndex, entry.Index);
-        LogSnapshotInstalled(entry.Index, file.Length ?? 0L);
-        Applied?.Invoke(entry.Index);
-        return entry.Index;
+        await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
-        ValueTask CopyAsync(Stream destination, CancellationToken t)
-            => entry.WriteToAsync(IAsyncBinaryWriter.Create(destination, new byte[64 * 1024]), t);
+        // DotNext pushes the snapshot's bytes to a writer; the engine pulls from a stream.
+        var pipe = new Pipe();
+        var install = engine.InstallCheckpointAsync(pipe.Reader.AsStream(), token);
+        try
+        {
+            await entry.WriteToAsync(IAsyncBinaryWriter.Create(pipe.Writer.AsStream(leaveOpen: true), new byte[64 * 1024]), token).ConfigureAwait(false);
+            await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
+            await install.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        await install.ConfigureAwait(false);
+        PublishSnapshot();
+        Volatile.Write(ref appliedIndex, engine.AppliedIndex);
+        LogSnapshotInstalled(engine.AppliedIndex, entry.Length ?? 0L);
+        Applied?.Invoke(engine.AppliedIndex);
+        return engine.AppliedIndex;
     }
 
     /// <inheritdoc/>
     public ValueTask ReclaimGarbageAsync(long watermark, CancellationToken token)
     {
-        foreach (var old in SnapshotFile.List(options.SnapshotDirectory))
-        {
-            if (old.Index < watermark)
-                old.Delete();
-        }
-
+        // The engine owns its files; older snapshots are released as newer ones are published.
         return ValueTask.CompletedTask;
     }
 
@@ -213,20 +235,21 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (Interlocked.Exchange(ref disposed, 1) is not 0)
             return;
 
-        await lifetime.CancelAsync().ConfigureAwait(false);
-        await snapshotting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        lifetime.Dispose();
+        engine.Flushed -= OnFlushed;
+        await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        lock (publishing)
+        {
+            snapshot?.Release();
+            snapshot = null;
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Restored state from snapshot at index {Index} ({Path})")]
-    private partial void LogRestored(long index, string path);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot taken at index {Index} ({Bytes} bytes); the log before it can be compacted")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot at index {Index} ({Bytes} bytes of tables): the log before it can be compacted")]
     private partial void LogSnapshotTaken(long index, long bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot installed from the leader at index {Index} ({Bytes} bytes)")]
     private partial void LogSnapshotInstalled(long index, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Taking a snapshot at index {Index} failed")]
-    private partial void LogSnapshotFailed(Exception exception, long index);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flushing the storage engine failed; the log keeps everything until a later flush succeeds")]
+    private partial void LogFlushFailed(Exception exception);
 }

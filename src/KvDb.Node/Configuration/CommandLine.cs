@@ -45,7 +45,8 @@ public static class CommandLine
         new("in-memory", null, "off", "Keep nothing on disk (the log lives in a temporary memory-backed directory, removed on exit). For demos and tests."),
         new("max-value-bytes", "BYTES", "1048576", "Largest value a PUT accepts; larger gets 413."),
         new("request-timeout", "DURATION", "5s", "How long a request waits for a leader, a quorum or a read barrier before 503."),
-        new("snapshot-interval", "ENTRIES", "10000", "Applied log entries between snapshots; the log before a snapshot is deleted."),
+        new("snapshot-interval", "ENTRIES", "10000", "Applied log entries after which the storage engine is flushed (a new snapshot; the log before it is deleted), even if its memtable is not full."),
+        new("memory-budget", "BYTES", "64MiB", "Memory for the storage engine: a quarter per memtable (at most two), half for the block cache. Suffixes KiB, MiB, GiB."),
         new("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it."),
         new("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait."),
         new("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client."),
@@ -155,6 +156,7 @@ public static class CommandLine
             MaxValueBytes = ParseInt("max-value-bytes", Get("max-value-bytes"), 1, 64 << 20),
             RequestTimeout = ParseDuration("request-timeout", Get("request-timeout")),
             SnapshotInterval = ParseInt("snapshot-interval", Get("snapshot-interval"), 2, int.MaxValue),
+            MemoryBudgetBytes = ParseBytes("memory-budget", Get("memory-budget"), 4L << 20, 64L << 30),
             ElectionTimeoutMs = (int)electionTimeout.TotalMilliseconds,
             ThrottleApply = ParseDuration("throttle-apply", Get("throttle-apply")),
             ThrottleAppendAcks = ParseDuration("throttle-append-acks", Get("throttle-append-acks")),
@@ -190,6 +192,13 @@ public static class CommandLine
     {
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
             throw new FormatException($"--{name} '{text}' must be a whole number from {min} to {max}");
+        return value;
+    }
+
+    private static long ParseBytes(string name, string text, long min, long max)
+    {
+        if (!ByteSize.TryParse(text, out var value) || value < min || value > max)
+            throw new FormatException($"--{name} '{text}' must be a size from {ByteSize.Format(min)} to {ByteSize.Format(max)}, like 64MiB");
         return value;
     }
 

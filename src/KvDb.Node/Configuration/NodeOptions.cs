@@ -36,8 +36,11 @@ public sealed record NodeOptions
     /// <summary>How long a request may wait for a leader, a quorum or a read barrier.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Applied entries between two snapshots of the state machine.</summary>
+    /// <summary>Applied entries after which the storage engine is flushed (a new snapshot) even if its memtable is not full.</summary>
     public long SnapshotInterval { get; init; } = 10_000;
+
+    /// <summary>Memory for the storage engine: a quarter per memtable (two at most), half for the block cache.</summary>
+    public long MemoryBudgetBytes { get; init; } = 64L << 20;
 
     /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
     public int ElectionTimeoutMs { get; init; } = 1000;

@@ -2,8 +2,9 @@
 // data directory, the Raft configuration file, and the RaftCluster speaking DotNext's TCP
 // transport to the peers.
 // Invariants:
-//  - Start order is restore snapshot -> open WAL (replays committed entries) -> join the
-//    cluster, so the member never votes or serves with a state older than its own log.
+//  - Start order is open the storage engine (at its last flush point) -> open the WAL, which
+//    replays the committed entries after it -> join the cluster, so the member never votes or
+//    serves with a state older than its own log.
 //  - DotNext 6.12's WAL flushes (msync/fsync) every appended entry before it advances the
 //    commit index on this member, and applies only committed entries; one flush covers every
 //    entry appended so far (group commit). So "applied here" implies "on this member's disk":
@@ -22,6 +23,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.State;
+using KvDb.Core.Storage;
 using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
@@ -39,6 +41,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, IPEndPoint?> resolved = new(StringComparer.Ordinal);
     private readonly RaftConfigurationFile configurationFile;
+    private KvStateMachine? stateMachine;
     private WriteAheadLog? wal;
     private RaftCluster? cluster;
     private volatile bool inConfiguration;
@@ -52,20 +55,10 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         this.lifetime = lifetime;
         logger = loggerFactory.CreateLogger<RaftNode>();
         configurationFile = new RaftConfigurationFile(Path.Combine(options.DataDir, "raft-configuration"));
-        var store = new InMemoryKeyValueStore();
-        StateMachine = new KvStateMachine(store, new KvStateMachineOptions
-        {
-            SnapshotDirectory = Path.Combine(options.DataDir, "snapshots"),
-            SnapshotInterval = options.SnapshotInterval,
-            ApplyDelay = options.ThrottleApply,
-        }, loggerFactory.CreateLogger<KvStateMachine>())
-        {
-            ConfigurationStorage = configurationFile,
-        };
     }
 
-    /// <summary>The replicated state machine.</summary>
-    public KvStateMachine StateMachine { get; }
+    /// <summary>The replicated state machine; valid once started.</summary>
+    public KvStateMachine StateMachine => stateMachine ?? throw new InvalidOperationException("The Raft member has not started yet.");
 
     /// <summary>The Raft cluster; valid once started.</summary>
     public RaftCluster Cluster => cluster ?? throw new InvalidOperationException("The Raft member has not started yet.");
@@ -88,11 +81,26 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken token)
     {
-        StateMachine.Restore();
+        // The engine opens at its last flush point; a damaged file stops the start here,
+        // with its name in the message, before anything is served.
+        var engine = StorageEngine.Open(Path.Combine(options.DataDir, "db"), new StorageOptions
+        {
+            MemtableBytes = options.MemoryBudgetBytes / 4,
+            BlockCacheBytes = options.MemoryBudgetBytes / 2,
+        }, loggerFactory.CreateLogger<StorageEngine>());
+        stateMachine = new KvStateMachine(engine, new KvStateMachineOptions
+        {
+            SnapshotInterval = options.SnapshotInterval,
+            ApplyDelay = options.ThrottleApply,
+        }, loggerFactory.CreateLogger<KvStateMachine>())
+        {
+            ConfigurationStorage = configurationFile,
+        };
+
         if (configurationFile.IsEmpty && !options.Join)
             await configurationFile.SeedAsync(options.Cluster, token);
 
-        StateMachine.MembershipChanged += OnMembershipChanged;
+        stateMachine.MembershipChanged += OnMembershipChanged;
         wal = new WriteAheadLog(new WriteAheadLog.Options
         {
             Location = Path.Combine(options.DataDir, "raft"),
@@ -100,7 +108,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
 
             // The default (one memory page) would make a file per few entries.
             ChunkSize = 4 << 20,
-        }, StateMachine);
+        }, stateMachine);
 
         cluster = new RaftCluster(CreateConfiguration()) { AuditTrail = wal };
         cluster.LeaderChanged += OnLeaderChanged;
@@ -265,8 +273,12 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             await cluster.DisposeAsync();
         if (wal is not null)
             await wal.DisposeAsync();
-        await StateMachine.DisposeAsync();
-        StateMachine.Store.Dispose();
+        if (stateMachine is not null)
+        {
+            await stateMachine.DisposeAsync();
+            stateMachine.Store.Dispose();
+        }
+
         configurationFile.Dispose();
     }
 

@@ -20,7 +20,7 @@ public sealed class CommandExecutorTests
     private CommandResult[] Execute(long index, params KvCommand[] commands)
     {
         var results = new CommandResult[commands.Length];
-        executor.Execute(index, index * 1000, commands, results);
+        executor.Execute(index, 1, index * 1000, commands, results);
         return results;
     }
 
@@ -96,7 +96,7 @@ public sealed class CommandExecutorTests
     private CommandResult Execute(long index, long proposedAt, KvCommand command)
     {
         var results = new CommandResult[1];
-        executor.Execute(index, proposedAt, [command], results);
+        executor.Execute(index, 1, proposedAt, [command], results);
         return results[0];
     }
 

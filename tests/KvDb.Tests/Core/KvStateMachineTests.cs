@@ -1,93 +1,115 @@
+// The state machine on the storage engine, driven by a real DotNext write-ahead log: restarts
+// replay only what the last flush did not cover, and a snapshot moves a whole state.
 using System.Text;
+using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
+using KvDb.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KvDb.Tests.Core;
 
 public sealed class KvStateMachineTests : IDisposable
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("kvdb-sm-").FullName;
+    private readonly string root = Directory.CreateTempSubdirectory("kvdb-sm-").FullName;
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private KvStateMachine Create(InMemoryKeyValueStore store, long interval = 1000)
-        => new(store, new KvStateMachineOptions { SnapshotDirectory = directory, SnapshotInterval = interval }, NullLogger.Instance);
-
-    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static StoreBatch Batch(string key, string value)
+    private sealed class Member : IAsyncDisposable
     {
-        var batch = new StoreBatch();
-        batch.Put(Bytes(key), Bytes(value));
-        return batch;
-    }
-
-    [Fact]
-    public async Task A_snapshot_restores_every_key_after_a_restart()
-    {
-        using var store = new InMemoryKeyValueStore();
-        await using (var machine = Create(store, interval: 10))
+        private Member(KvStateMachine machine, WriteAheadLog log)
         {
-            for (var i = 1; i <= 25; i++)
-                store.Write(i, Batch($"k{i}", $"v{i}"));
-            using var view = store.OpenView();
-            var file = await SnapshotFile.WriteAsync(directory, view, term: 3, CancellationToken.None);
-            file.Index.Should().Be(25);
+            Machine = machine;
+            Log = log;
         }
 
-        using var restored = new InMemoryKeyValueStore();
-        await using var again = Create(restored);
-        again.Restore();
+        public KvStateMachine Machine { get; }
 
-        again.AppliedIndex.Should().Be(25);
-        again.SnapshotIndex.Should().Be(25);
-        ((ISnapshotManager)again).Snapshot!.Term.Should().Be(3);
-        restored.Count.Should().Be(25);
-        restored.TryGet(Bytes("k17"), out var v).Should().BeTrue();
-        v.Should().Equal(Bytes("v17"));
+        public WriteAheadLog Log { get; }
+
+        public static async Task<Member> OpenAsync(string directory, long snapshotInterval = 1000)
+        {
+            var engine = StorageEngine.Open(Path.Combine(directory, "db"), new StorageOptions(), NullLogger.Instance);
+            var machine = new KvStateMachine(engine, new KvStateMachineOptions { SnapshotInterval = snapshotInterval }, NullLogger.Instance);
+            var log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(directory, "raft"), ChunkSize = 1 << 20 }, machine);
+            await log.InitializeAsync();
+            return new Member(machine, log);
+        }
+
+        public async Task<long> AppendCommittedAsync(params KvCommand[] commands)
+        {
+            var payload = LogEntryCodec.Encode(commands, 0);
+            var index = await Log.AppendAsync(new BinaryLogEntry { Term = 1, Content = payload });
+            await Log.CommitAsync(index);
+            await Log.WaitForApplyAsync(index);
+            return index;
+        }
+
+        public string? Read(string key)
+            => Machine.Store.TryGet(StoreKeys.ForUser(Encoding.UTF8.GetBytes(key)), out var record)
+                ? Encoding.UTF8.GetString(UserRecord.Payload(record!).Span)
+                : null;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Log.DisposeAsync();
+            await Machine.DisposeAsync();
+            Machine.Store.Dispose();
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+    }
+
+    private static PutCommand Put(string key, string value) => new() { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) };
+
+    [Fact]
+    public async Task A_restart_resumes_from_the_last_flush_and_replays_the_rest_of_the_log()
+    {
+        long snapshotIndex;
+        await using (var member = await Member.OpenAsync(root, snapshotInterval: 10))
+        {
+            for (var i = 1; i <= 35; i++)
+                await member.AppendCommittedAsync(Put($"k{i}", $"v{i}"));
+            await WaitUntilAsync(() => member.Machine.SnapshotIndex >= 20);
+
+            snapshotIndex = member.Machine.SnapshotIndex;
+            snapshotIndex.Should().BeGreaterThanOrEqualTo(20, "a flush starts every 10 applied entries");
+            snapshotIndex.Should().Be(member.Machine.Engine.DurableIndex);
+        }
+
+        await using var reopened = await Member.OpenAsync(root, snapshotInterval: 10);
+        reopened.Machine.AppliedIndex.Should().Be(35, "the entries after the flush point are replayed from the log");
+        for (var i = 1; i <= 35; i++)
+            reopened.Read($"k{i}").Should().Be($"v{i}");
+        ((ISnapshotManager)reopened.Machine).Snapshot!.Index.Should().BeGreaterThanOrEqualTo(snapshotIndex);
     }
 
     [Fact]
-    public async Task A_corrupted_snapshot_refuses_to_load_and_names_the_file()
+    public async Task A_snapshot_carries_a_whole_state_to_another_member()
     {
-        using var store = new InMemoryKeyValueStore();
-        store.Write(1, Batch("k", "value"));
-        using (var view = store.OpenView())
-            await SnapshotFile.WriteAsync(directory, view, term: 1, CancellationToken.None);
+        await using var source = await Member.OpenAsync(Path.Combine(root, "a"), snapshotInterval: 5);
+        for (var i = 1; i <= 12; i++)
+            await source.AppendCommittedAsync(Put($"k{i}", $"v{i}"));
+        source.Machine.Engine.Flush();
 
-        var path = Directory.GetFiles(directory, "*.snap").Single();
-        var bytes = await File.ReadAllBytesAsync(path);
-        bytes[^6] ^= 0x40;
-        await File.WriteAllBytesAsync(path, bytes);
+        // The engine announces a flush on its background thread, just after Flush returns.
+        await WaitUntilAsync(() => source.Machine.SnapshotIndex == 12);
+        var snapshot = ((ISnapshotManager)source.Machine).Snapshot!;
+        snapshot.Index.Should().Be(12);
 
-        await using var machine = Create(new InMemoryKeyValueStore());
-        machine.Invoking(m => m.Restore()).Should().Throw<InvalidDataException>().WithMessage($"*{Path.GetFileName(path)}*");
-    }
+        await using var target = await Member.OpenAsync(Path.Combine(root, "b"));
+        await target.AppendCommittedAsync(Put("stale", "will be replaced"));
+        await target.Log.AppendAsync(snapshot, snapshot.Index);
 
-    [Fact]
-    public async Task A_truncated_snapshot_is_detected()
-    {
-        using var store = new InMemoryKeyValueStore();
-        store.Write(1, Batch("k", new string('v', 1000)));
-        using (var view = store.OpenView())
-            await SnapshotFile.WriteAsync(directory, view, term: 1, CancellationToken.None);
-        var path = Directory.GetFiles(directory, "*.snap").Single();
-        await using (var stream = new FileStream(path, FileMode.Open))
-            stream.SetLength(stream.Length / 2);
-
-        await using var machine = Create(new InMemoryKeyValueStore());
-        machine.Invoking(m => m.Restore()).Should().Throw<InvalidDataException>().WithMessage($"*{Path.GetFileName(path)}*corrupted*");
-    }
-
-    [Fact]
-    public async Task Half_written_snapshots_from_a_crash_are_ignored_and_removed()
-    {
-        await File.WriteAllTextAsync(Path.Combine(directory, SnapshotFile.FileName(50, 1) + ".tmp"), "garbage");
-        await using var machine = Create(new InMemoryKeyValueStore());
-        machine.Restore();
-        machine.AppliedIndex.Should().Be(0);
-        Directory.GetFiles(directory).Should().BeEmpty();
+        target.Machine.AppliedIndex.Should().Be(12);
+        target.Machine.SnapshotIndex.Should().Be(12);
+        target.Read("k7").Should().Be("v7");
+        target.Read("stale").Should().BeNull("installing a snapshot replaces the whole state");
     }
 }

@@ -1,0 +1,50 @@
+// The state machine's store on the leveldb-style engine: StoreBatch in, WriteBatch out.
+// Invariants: an entry at or below the engine's applied index is skipped, so replaying the
+// Raft log over a state that already holds some of it is harmless (the engine itself refuses
+// to go backwards).
+using KvDb.Core.Storage;
+
+namespace KvDb.Core.State;
+
+/// <summary>An <see cref="IKeyValueStore"/> backed by a <see cref="StorageEngine"/>.</summary>
+public sealed class EngineKeyValueStore(StorageEngine engine) : IKeyValueStore
+{
+    private readonly WriteBatch batch = new();
+
+    /// <summary>The engine underneath.</summary>
+    public StorageEngine Engine => engine;
+
+    /// <inheritdoc/>
+    public long AppliedIndex => engine.AppliedIndex;
+
+    /// <inheritdoc/>
+    public long Count => engine.Stats.ApproximateEntryCount;
+
+    /// <inheritdoc/>
+    public void Write(long index, long term, StoreBatch writes)
+    {
+        if (index <= engine.AppliedIndex)
+            return;
+
+        // Only the applier thread writes, so one reusable batch is enough.
+        batch.Clear();
+        foreach (var (key, value) in writes.Writes())
+        {
+            if (value is null)
+                batch.Delete(key);
+            else
+                batch.Put(key, value);
+        }
+
+        engine.Apply(batch, index, term);
+    }
+
+    /// <inheritdoc/>
+    public bool TryGet(ReadOnlySpan<byte> key, out byte[]? value) => engine.TryGet(key, out value);
+
+    /// <inheritdoc/>
+    public IKeyValueView OpenView() => engine.OpenView();
+
+    /// <inheritdoc/>
+    public void Dispose() => engine.Dispose();
+}
