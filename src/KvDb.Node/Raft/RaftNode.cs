@@ -224,7 +224,11 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
         if (leader is null)
-            LogNoLeader(Cluster.Term);
+        {
+            // Stopping drops leadership too; that is not an operator's concern.
+            if (!lifetime.ApplicationStopping.IsCancellationRequested)
+                LogNoLeader(Cluster.Term);
+        }
         else if (!leader.IsRemote)
             LogBecameLeader(options.Id, Cluster.Term);
         else

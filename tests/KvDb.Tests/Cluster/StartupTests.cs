@@ -94,4 +94,26 @@ public sealed class StartupTests
 
         pong.Should().Be("pong", member.Output);
     }
+
+    [Fact]
+    public async Task A_corrupted_table_file_stops_the_member_at_start_naming_the_file()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(1, "--snapshot-interval", "5");
+        for (var i = 0; i < 20; i++)
+            await cluster.PutWithRetryAsync(1, $"k{i}", new string('v', 200));
+        var tables = Path.Combine(cluster.DataDir(1), "db");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Directory.GetFiles(tables, "*.sst").Length == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        (await cluster.Member(1).StopAsync(TimeSpan.FromSeconds(20))).Should().Be(0);
+
+        var table = Directory.GetFiles(tables, "*.sst").OrderBy(f => f).First();
+        await using (var file = new FileStream(table, FileMode.Open))
+            file.SetLength(file.Length - 7);
+
+        var (code, output) = await KvdbProcess.RunToExitAsync(cluster.Member(1).Args, ExitTimeout);
+        code.Should().NotBe(0);
+        output.Should().Contain(Path.GetFileName(table), "the message names the damaged file");
+        output.Should().Contain("kvdb: member 1");
+    }
 }
