@@ -92,6 +92,7 @@ public static class KvdbProgram
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton<SnapshotTransfer>();
         services.AddSingleton<RaftNode>();
         services.AddHostedService(static sp => sp.GetRequiredService<RaftNode>());
         services.AddSingleton<LeaderForwarder>();
@@ -134,6 +135,10 @@ public static class KvdbProgram
         var libraries = level <= LogLevel.Debug ? level : LogLevel.Warning;
         logging.AddFilter("Microsoft", libraries);
         logging.AddFilter("DotNext", level <= LogLevel.Debug ? level : LogLevel.Error);
+
+        // The transport logs every failed request as an error, including the expected "snapshot
+        // still being fetched, retry" answers; kvdb logs the fetch itself.
+        logging.AddFilter("DotNext.Net.Cluster.Consensus.Raft.NetworkTransport", level <= LogLevel.Debug ? level : LogLevel.Critical);
         logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
 
         // A failed start is reported once, as one line on stderr, not as a logged stack trace.

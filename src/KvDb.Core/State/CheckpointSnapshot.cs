@@ -1,11 +1,12 @@
-// The Raft snapshot DotNext sees: the storage engine's files at a flush point. It is what the
-// log may be compacted up to (everything at or below its index is durable in the engine), what
-// a restart resumes from, and what a lagging member is sent.
+// The Raft snapshot DotNext sees: a storage-engine checkpoint (the engine's files at a flush
+// point). It is what the log may be compacted up to, what a restart resumes from, and what a
+// lagging member is sent: as a SnapshotDescriptor in the Raft message, the archive itself over
+// HTTP (see SnapshotDescriptor for why).
 // Invariants:
 //  - Its content is exactly the state at Index: the checkpoint is pinned when the snapshot is
 //    created, so compaction cannot change or delete the files it names.
-//  - It stays pinned while it is the current snapshot or a transfer of it is running, and is
-//    released once neither holds (reference counted).
+//  - It stays pinned while the state machine holds it or an archive of it is being sent, and is
+//    released once neither does (reference counted).
 using System.IO.Pipelines;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -17,12 +18,14 @@ namespace KvDb.Core.State;
 public sealed class CheckpointSnapshot : ISnapshot
 {
     private readonly StorageCheckpoint checkpoint;
+    private readonly byte[] descriptor;
     private int references = 1;
 
-    /// <summary>Wraps <paramref name="checkpoint"/>; the snapshot owns it from now on.</summary>
-    public CheckpointSnapshot(StorageCheckpoint checkpoint)
+    /// <summary>Wraps <paramref name="checkpoint"/>, which the snapshot owns from now on; <paramref name="sourceUrl"/> serves its archive.</summary>
+    public CheckpointSnapshot(StorageCheckpoint checkpoint, string sourceUrl)
     {
         this.checkpoint = checkpoint;
+        descriptor = new SnapshotDescriptor(checkpoint.Index, checkpoint.Term, checkpoint.Length, sourceUrl).Encode();
         Timestamp = DateTimeOffset.UtcNow;
     }
 
@@ -35,31 +38,33 @@ public sealed class CheckpointSnapshot : ISnapshot
     /// <inheritdoc/>
     public DateTimeOffset Timestamp { get; }
 
+    /// <summary>The length of the checkpoint's archive.</summary>
+    public long ArchiveLength => checkpoint.Length;
+
     /// <inheritdoc/>
-    public long? Length => checkpoint.Length;
+    public long? Length => descriptor.Length;
 
     /// <inheritdoc/>
     public bool IsReusable => true;
 
     /// <inheritdoc/>
-    public async ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
+    public ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
         where TWriter : IAsyncBinaryWriter
+        => writer.Invoke(descriptor, token);
+
+    /// <summary>
+    /// Streams the archive, or returns null when the snapshot was released (a newer one replaced it).
+    /// The checkpoint stays pinned until the returned stream is read to the end or disposed.
+    /// </summary>
+    public Stream? OpenArchive(CancellationToken token)
     {
         if (!TryAcquire())
-            throw new InvalidOperationException($"The snapshot at index {Index} was replaced by a newer one; send that instead.");
+            return null;
 
-        try
-        {
-            // The checkpoint writes to a stream and DotNext's writer is pushed to: a pipe joins them.
-            var pipe = new Pipe();
-            var produce = WriteArchiveAsync(pipe.Writer, token);
-            await writer.CopyFromAsync(pipe.Reader.AsStream(), count: null, token).ConfigureAwait(false);
-            await produce.ConfigureAwait(false);
-        }
-        finally
-        {
-            Release();
-        }
+        // The checkpoint writes to a stream and the caller reads from one: a pipe joins them.
+        var pipe = new Pipe();
+        _ = WriteArchiveAsync(pipe.Writer, token);
+        return pipe.Reader.AsStream();
     }
 
     private async Task WriteArchiveAsync(PipeWriter destination, CancellationToken token)
@@ -72,7 +77,10 @@ public sealed class CheckpointSnapshot : ISnapshot
         catch (Exception e)
         {
             await destination.CompleteAsync(e).ConfigureAwait(false);
-            throw;
+        }
+        finally
+        {
+            Release();
         }
     }
 

@@ -2,18 +2,21 @@
 // offers DotNext the engine's flush points as snapshots.
 // Invariants:
 //  - The Raft log is the engine's write-ahead log. Entries apply to the engine's memtable; a
-//    flush makes them durable and becomes the snapshot. DotNext compacts the log only up to
-//    the snapshot, and after a restart replays the log from it: nothing committed is lost and
-//    nothing is replayed from further back than the last flush.
-//  - Every entry, with or without commands, advances the engine's applied index, so the
-//    snapshot index follows the log exactly.
+//    flush makes them durable and pins that flush point. DotNext compacts the log only up to
+//    the published snapshot, and after a restart replays the log from it (entries the engine
+//    already holds are skipped): nothing committed is lost.
+//  - The published snapshot lags the newest flush point by about CatchUpEntries, so a follower
+//    that is a little behind catches up from the log instead of needing a whole snapshot.
+//  - Every entry, with or without commands, advances the engine's applied index, so flush
+//    points follow the log exactly.
 //  - DotNext never calls ApplyAsync concurrently. Flushes run in the background (started here
-//    every SnapshotInterval entries, or by the engine when its memtable is full) and never
-//    block applying except through the engine's own back-pressure.
-//  - Installing a snapshot replaces the engine's state atomically (old or new, never a mix).
+//    every SnapshotInterval entries, or by the engine when its memtable is full).
+//  - Installing a snapshot: the Raft message names the sender's archive; it is fetched and
+//    verified in the background (no Raft deadline), and swapped in atomically (old or new
+//    state, never a mix) when the leader retries and finds it staged.
 //  - An entry whose payload cannot be decoded stops the member (the exception reaches the
 //    WAL, which stops applying): skipping it would silently fork this replica.
-using System.IO.Pipelines;
+using System.Diagnostics;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -37,22 +40,40 @@ public sealed class KvStateMachineOptions
         }
     } = 10_000;
 
+    /// <summary>How many entries the log keeps beyond the snapshot for followers that lag a little (default: half the interval).</summary>
+    public long? CatchUpEntries { get; init; }
+
     /// <summary>A pause before each entry is applied, to make replicas visibly lag (an experiment knob).</summary>
     public TimeSpan ApplyDelay { get; init; }
+
+    /// <summary>The base URL other members fetch this member's snapshots from.</summary>
+    public string AdvertisedUrl { get; init; } = "";
+
+    /// <summary>Fetches a snapshot archive from the member a descriptor names.</summary>
+    public SnapshotFetcher? Fetcher { get; init; }
+
+    /// <summary>How long an install attempt waits for a fetch it started before asking the leader to retry.</summary>
+    public TimeSpan InstallWait { get; init; } = TimeSpan.FromMilliseconds(200);
 }
 
 /// <summary>Applies committed kvdb commands to the storage engine; a DotNext <see cref="IStateMachine"/>.</summary>
 public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 {
+    private const int MaxPinnedFlushPoints = 4;
+
     private readonly StorageEngine engine;
     private readonly EngineKeyValueStore store;
     private readonly CommandExecutor executor;
     private readonly KvStateMachineOptions options;
     private readonly ILogger logger;
     private readonly StoreBatch noCommands = new();
-    private readonly Lock publishing = new();
-    private CheckpointSnapshot? snapshot;
+    private readonly Lock snapshots = new();
+    private readonly List<CheckpointSnapshot> pinned = [];
+    private readonly CancellationTokenSource lifetime = new();
+    private readonly Timer republisher;
+    private CheckpointSnapshot? published;
     private Task flushing = Task.CompletedTask;
+    private (SnapshotDescriptor For, Task<StagedCheckpoint> Task)? fetch;
     private long appliedIndex;
     private int disposed;
 
@@ -69,7 +90,10 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         appliedIndex = engine.AppliedIndex;
         engine.Flushed += OnFlushed;
         if (engine.DurableIndex > 0)
-            PublishSnapshot();
+            PinFlushPoint(publishNow: true);
+
+        // Publication also advances while no flush happens (a quiet cluster after a burst).
+        republisher = new Timer(static state => ((KvStateMachine)state!).Republish(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>The store this machine writes to; read it for local (possibly stale) reads.</summary>
@@ -81,8 +105,10 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The Raft index of the last applied entry.</summary>
     public long AppliedIndex => Volatile.Read(ref appliedIndex);
 
-    /// <summary>The index of the current snapshot (the engine's last flush point), or 0.</summary>
-    public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0L;
+    /// <summary>The index of the published snapshot (what the log may be compacted to), or 0.</summary>
+    public long SnapshotIndex => Volatile.Read(ref published)?.Index ?? 0L;
+
+    private long CatchUpEntries => options.CatchUpEntries ?? options.SnapshotInterval / 2;
 
     /// <summary>Raised after each entry is applied, on the applier's thread; keep handlers short.</summary>
     public event Action<long>? Applied;
@@ -94,7 +120,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     public IClusterConfigurationStorage? ConfigurationStorage { get; set; }
 
     /// <inheritdoc/>
-    ISnapshot? ISnapshotManager.Snapshot => Volatile.Read(ref snapshot);
+    ISnapshot? ISnapshotManager.Snapshot => Volatile.Read(ref published);
 
     /// <inheritdoc/>
     public ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
@@ -174,51 +200,141 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private void OnFlushed(long durableIndex)
     {
         if (Volatile.Read(ref disposed) is 0)
-            PublishSnapshot();
+            PinFlushPoint(publishNow: false);
     }
 
-    // Pins the engine's latest flush point as the snapshot DotNext sees, and lets the previous
-    // one go once no transfer uses it.
-    private void PublishSnapshot()
+    // Pins the engine's newest flush point; publishing it waits until it is CatchUpEntries old.
+    private void PinFlushPoint(bool publishNow)
     {
-        lock (publishing)
+        lock (snapshots)
         {
-            if (Volatile.Read(ref disposed) is not 0 || engine.DurableIndex <= (snapshot?.Index ?? 0))
+            if (Volatile.Read(ref disposed) is not 0)
                 return;
+            if (engine.DurableIndex > ((pinned.Count > 0 ? pinned[^1] : published)?.Index ?? 0))
+                pinned.Add(new CheckpointSnapshot(engine.OpenCheckpoint(), options.AdvertisedUrl));
+            AdvancePublication(publishNow);
+        }
+    }
 
-            var next = new CheckpointSnapshot(engine.OpenCheckpoint());
-            var previous = snapshot;
-            Volatile.Write(ref snapshot, next);
-            previous?.Release();
-            LogSnapshotTaken(next.Index, next.Length ?? 0L);
+    private void Republish()
+    {
+        lock (snapshots)
+        {
+            if (Volatile.Read(ref disposed) is 0)
+                AdvancePublication(publishNow: false);
+        }
+    }
+
+    // Publishes the newest pinned flush point that is at least CatchUpEntries behind what is
+    // applied (or the newest of all when forced, or when too many are pinned), and lets older
+    // ones go once no transfer uses them.
+    private void AdvancePublication(bool publishNow)
+    {
+        var choice = -1;
+        for (var i = 0; i < pinned.Count; i++)
+        {
+            if (publishNow || pinned.Count - i > MaxPinnedFlushPoints || pinned[i].Index <= AppliedIndex - CatchUpEntries)
+                choice = i;
+        }
+
+        if (choice < 0)
+            return;
+
+        var next = pinned[choice];
+        pinned.RemoveRange(0, choice + 1);
+        var previous = published;
+        Volatile.Write(ref published, next);
+        previous?.Release();
+        LogSnapshotTaken(next.Index, next.ArchiveLength);
+    }
+
+    /// <summary>
+    /// Streams the archive of the published snapshot if it is at <paramref name="index"/>
+    /// (for a member fetching it); null when that snapshot is no longer published.
+    /// </summary>
+    public Stream? OpenSnapshotArchive(long index, CancellationToken token)
+    {
+        lock (snapshots)
+        {
+            var snapshot = published?.Index == index ? published : pinned.Find(p => p.Index == index);
+            return snapshot?.OpenArchive(token);
         }
     }
 
     private async ValueTask<long> InstallSnapshotAsync(LogEntry entry, CancellationToken token)
     {
-        await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var descriptor = await ReadDescriptorAsync(entry, token).ConfigureAwait(false);
+        var staging = StartOrJoinFetch(descriptor);
+        await Task.WhenAny(staging, Task.Delay(options.InstallWait, token)).ConfigureAwait(false);
+        if (!staging.IsCompletedSuccessfully)
+        {
+            throw new SnapshotNotReadyException(
+                $"Fetching the snapshot at index {descriptor.Index} ({descriptor.ArchiveLength} bytes) from {descriptor.SourceUrl}; it is installed when the leader retries.");
+        }
 
-        // DotNext pushes the snapshot's bytes to a writer; the engine pulls from a stream.
-        var pipe = new Pipe();
-        var install = engine.InstallCheckpointAsync(pipe.Reader.AsStream(), token);
+        var staged = staging.Result;
+        await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        fetch = null;
         try
         {
-            await entry.WriteToAsync(IAsyncBinaryWriter.Create(pipe.Writer.AsStream(leaveOpen: true), new byte[64 * 1024]), token).ConfigureAwait(false);
-            await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            engine.InstallStaged(staged);
         }
-        catch (Exception e)
+        catch (InvalidOperationException e)
         {
-            await pipe.Writer.CompleteAsync(e).ConfigureAwait(false);
-            await install.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
+            // Staged over or discarded meanwhile: fetch again on the leader's next attempt.
+            throw new SnapshotNotReadyException($"The staged snapshot at index {descriptor.Index} is gone ({e.Message}); fetching it again.");
         }
 
-        await install.ConfigureAwait(false);
-        PublishSnapshot();
+        // The WAL takes the snapshot's index as committed right after this returns.
+        PinFlushPoint(publishNow: true);
         Volatile.Write(ref appliedIndex, engine.AppliedIndex);
-        LogSnapshotInstalled(engine.AppliedIndex, entry.Length ?? 0L);
+        LogSnapshotInstalled(engine.AppliedIndex, descriptor.ArchiveLength, descriptor.SourceUrl);
         Applied?.Invoke(engine.AppliedIndex);
         return engine.AppliedIndex;
+    }
+
+    private static async Task<SnapshotDescriptor> ReadDescriptorAsync(LogEntry entry, CancellationToken token)
+    {
+        using var buffer = new MemoryStream();
+        await entry.WriteToAsync(IAsyncBinaryWriter.Create(buffer, new byte[4096]), token).ConfigureAwait(false);
+        return SnapshotDescriptor.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    // One fetch at a time; a descriptor for another flush point replaces an older fetch.
+    private Task<StagedCheckpoint> StartOrJoinFetch(SnapshotDescriptor descriptor)
+    {
+        if (fetch is { } current && current.For == descriptor && !current.Task.IsFaulted && !current.Task.IsCanceled)
+            return current.Task;
+
+        var task = FetchAndStageAsync(descriptor);
+        fetch = (descriptor, task);
+        return task;
+    }
+
+    private async Task<StagedCheckpoint> FetchAndStageAsync(SnapshotDescriptor descriptor)
+    {
+        if (options.Fetcher is not { } fetcher)
+            throw new InvalidOperationException("This member cannot fetch snapshots (no fetcher configured).");
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var archive = await fetcher(descriptor, lifetime.Token).ConfigureAwait(false);
+            var staged = await engine.StageCheckpointAsync(archive, lifetime.Token).ConfigureAwait(false);
+            if (staged.Index != descriptor.Index || staged.Term != descriptor.Term)
+            {
+                staged.Dispose();
+                throw new InvalidDataException($"The archive fetched for index {descriptor.Index} holds index {staged.Index}.");
+            }
+
+            LogSnapshotFetched(descriptor.Index, descriptor.ArchiveLength, descriptor.SourceUrl, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return staged;
+        }
+        catch (Exception e) when (!lifetime.IsCancellationRequested)
+        {
+            LogSnapshotFetchFailed(descriptor.Index, descriptor.SourceUrl, e.Message);
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -236,19 +352,38 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             return;
 
         engine.Flushed -= OnFlushed;
+        await republisher.DisposeAsync().ConfigureAwait(false);
+        await lifetime.CancelAsync().ConfigureAwait(false);
         await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        lock (publishing)
+        if (fetch is { } pending)
         {
-            snapshot?.Release();
-            snapshot = null;
+            await ((Task)pending.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (pending.Task.IsCompletedSuccessfully)
+                pending.Task.Result.Dispose();
         }
+
+        lock (snapshots)
+        {
+            published?.Release();
+            published = null;
+            pinned.ForEach(static p => p.Release());
+            pinned.Clear();
+        }
+
+        lifetime.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot at index {Index} ({Bytes} bytes of tables): the log before it can be compacted")]
     private partial void LogSnapshotTaken(long index, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot installed from the leader at index {Index} ({Bytes} bytes)")]
-    private partial void LogSnapshotInstalled(long index, long bytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched the snapshot at index {Index} ({Bytes} bytes) from {Source} in {Seconds:F1} s; installing it on the leader's next attempt")]
+    private partial void LogSnapshotFetched(long index, long bytes, string source, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching the snapshot at index {Index} from {Source} failed ({Reason}); the leader will send it again")]
+    private partial void LogSnapshotFetchFailed(long index, string source, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot installed from the leader at index {Index} ({Bytes} bytes, from {Source})")]
+    private partial void LogSnapshotInstalled(long index, long bytes, string source);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Flushing the storage engine failed; the log keeps everything until a later flush succeeds")]
     private partial void LogFlushFailed(Exception exception);

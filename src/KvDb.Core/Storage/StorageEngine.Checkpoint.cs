@@ -3,6 +3,8 @@
 // Invariants:
 //  - An install stages and verifies everything (archive checksums, manifest, every block of
 //    every table) before touching the engine's state; a rejected archive leaves it as it was.
+//    Staging and switching can also be done apart: at most one checkpoint is staged at a time,
+//    and a newer staging makes older StagedCheckpoint handles stale.
 //  - The switch is one manifest rename: staged tables are first moved in under fresh file
 //    numbers (unreferenced, so a crash before the rename leaves orphans that Open deletes),
 //    then the manifest naming only them replaces the old one. A crash leaves the old state or
@@ -14,6 +16,7 @@ namespace KvDb.Core.Storage;
 public sealed partial class StorageEngine
 {
     private readonly SemaphoreSlim installMutex = new(1, 1);
+    private long stagings;
 
     /// <summary>
     /// Pins the latest flush point (call <see cref="Flush"/> first to include everything applied)
@@ -42,28 +45,88 @@ public sealed partial class StorageEngine
     /// <exception cref="StorageCorruptionException">The archive failed a check; the old state is untouched.</exception>
     public async Task InstallCheckpointAsync(Stream archive, CancellationToken token = default)
     {
+        using var staged = await StageCheckpointAsync(archive, token).ConfigureAwait(false);
+        InstallStaged(staged);
+    }
+
+    /// <summary>
+    /// The slow half of an install, which leaves the engine's state alone: receives an archive into
+    /// the staging directory and verifies every block of it. <see cref="InstallStaged"/> then switches
+    /// to it quickly. Staging again discards what was staged before; so does disposing the result.
+    /// </summary>
+    /// <exception cref="StorageCorruptionException">The archive failed a check.</exception>
+    public async Task<StagedCheckpoint> StageCheckpointAsync(Stream archive, CancellationToken token = default)
+    {
         ArgumentNullException.ThrowIfNull(archive);
         ThrowIfUnusable();
         await installMutex.WaitAsync(token).ConfigureAwait(false);
         var staging = Path.Combine(directory, FileNames.Staging);
         try
         {
-            if (System.IO.Directory.Exists(staging))
-                System.IO.Directory.Delete(staging, recursive: true);
+            DeleteStaging();
             System.IO.Directory.CreateDirectory(staging);
             var received = await CheckpointArchive.ReceiveAsync(archive, staging, token).ConfigureAwait(false);
             VerifyStagedTables(received);
             Inject("checkpoint:verified");
-            var durable = SwapIn(received);
-            Log.InstalledCheckpoint(logger, durable.Index, received.StagedTables.Count);
+            return new StagedCheckpoint(this, received, ++stagings);
+        }
+        catch
+        {
+            DeleteStaging();
+            throw;
+        }
+        finally
+        {
+            installMutex.Release();
+        }
+    }
+
+    /// <summary>
+    /// The fast half of an install: atomically replaces the engine's state with a staged checkpoint
+    /// (file renames and one manifest switch). Same rules as <see cref="InstallCheckpointAsync"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The checkpoint was installed, discarded or staged over.</exception>
+    public void InstallStaged(StagedCheckpoint staged)
+    {
+        ArgumentNullException.ThrowIfNull(staged);
+        installMutex.Wait();
+        try
+        {
+            if (!ReferenceEquals(staged.Engine, this) || staged.Generation != stagings || staged.IsConsumed)
+                throw new InvalidOperationException("This staged checkpoint is no longer staged here.");
+
+            staged.MarkConsumed();
+            var durable = SwapIn(staged.Received);
+            Log.InstalledCheckpoint(logger, durable.Index, staged.Received.StagedTables.Count);
             RaiseFlushed(durable.Index);
         }
         finally
         {
-            if (System.IO.Directory.Exists(staging))
-                System.IO.Directory.Delete(staging, recursive: true);
+            DeleteStaging();
             installMutex.Release();
         }
+    }
+
+    /// <summary>Discards <paramref name="staged"/> if it is still what is staged.</summary>
+    internal void DiscardStaged(StagedCheckpoint staged)
+    {
+        installMutex.Wait();
+        try
+        {
+            if (staged.Generation == stagings && !staged.IsConsumed)
+                DeleteStaging();
+        }
+        finally
+        {
+            installMutex.Release();
+        }
+    }
+
+    private void DeleteStaging()
+    {
+        var staging = Path.Combine(directory, FileNames.Staging);
+        if (System.IO.Directory.Exists(staging))
+            System.IO.Directory.Delete(staging, recursive: true);
     }
 
     private static void VerifyStagedTables(ReceivedCheckpoint received)

@@ -16,7 +16,14 @@ public static class InternalEndpoints
     {
         app.MapPost(LeaderForwarder.ProposePath, ProposeAsync);
         app.MapPost(LeaderForwarder.ReadIndexPath, ReadIndexAsync);
+        app.MapGet(SnapshotTransfer.PathPrefix + "{index:long}", SnapshotArchive);
     }
+
+    // A member installing one of this member's snapshots fetches its archive here.
+    private static IResult SnapshotArchive(long index, RaftNode node, HttpContext context)
+        => node.StateMachine.OpenSnapshotArchive(index, context.RequestAborted) is { } archive
+            ? Results.Stream(archive, "application/octet-stream")
+            : Problems.Of(StatusCodes.Status410Gone, "Snapshot gone", $"The snapshot at index {index} is no longer published here; ask the leader again.");
 
     private static bool IsWithinLimits(KvCommand command, NodeOptions options) => command switch
     {

@@ -41,6 +41,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, IPEndPoint?> resolved = new(StringComparer.Ordinal);
     private readonly RaftConfigurationFile configurationFile;
+    private readonly SnapshotTransfer snapshotTransfer;
     private KvStateMachine? stateMachine;
     private WriteAheadLog? wal;
     private RaftCluster? cluster;
@@ -48,9 +49,10 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private int disposed;
 
     /// <summary>Creates the member; nothing touches the disk or network until <see cref="StartAsync"/>.</summary>
-    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
+    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, SnapshotTransfer snapshotTransfer)
     {
         this.options = options;
+        this.snapshotTransfer = snapshotTransfer;
         this.loggerFactory = loggerFactory;
         this.lifetime = lifetime;
         logger = loggerFactory.CreateLogger<RaftNode>();
@@ -92,6 +94,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         {
             SnapshotInterval = options.SnapshotInterval,
             ApplyDelay = options.ThrottleApply,
+            AdvertisedUrl = options.AdvertisedHttpUrl,
+            Fetcher = snapshotTransfer.FetchAsync,
         }, loggerFactory.CreateLogger<KvStateMachine>())
         {
             ConfigurationStorage = configurationFile,

@@ -28,10 +28,11 @@ public sealed class KvStateMachineTests : IDisposable
 
         public WriteAheadLog Log { get; }
 
-        public static async Task<Member> OpenAsync(string directory, long snapshotInterval = 1000)
+        public static async Task<Member> OpenAsync(string directory, long snapshotInterval = 1000, SnapshotFetcher? fetcher = null)
         {
             var engine = StorageEngine.Open(Path.Combine(directory, "db"), new StorageOptions(), NullLogger.Instance);
-            var machine = new KvStateMachine(engine, new KvStateMachineOptions { SnapshotInterval = snapshotInterval }, NullLogger.Instance);
+            var options = new KvStateMachineOptions { SnapshotInterval = snapshotInterval, CatchUpEntries = 0, Fetcher = fetcher, AdvertisedUrl = "test://" + directory };
+            var machine = new KvStateMachine(engine, options, NullLogger.Instance);
             var log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(directory, "raft"), ChunkSize = 1 << 20 }, machine);
             await log.InitializeAsync();
             return new Member(machine, log);
@@ -91,7 +92,7 @@ public sealed class KvStateMachineTests : IDisposable
     }
 
     [Fact]
-    public async Task A_snapshot_carries_a_whole_state_to_another_member()
+    public async Task A_snapshot_carries_a_whole_state_to_another_member_fetched_outside_the_raft_message()
     {
         await using var source = await Member.OpenAsync(Path.Combine(root, "a"), snapshotInterval: 5);
         for (var i = 1; i <= 12; i++)
@@ -103,9 +104,31 @@ public sealed class KvStateMachineTests : IDisposable
         var snapshot = ((ISnapshotManager)source.Machine).Snapshot!;
         snapshot.Index.Should().Be(12);
 
-        await using var target = await Member.OpenAsync(Path.Combine(root, "b"));
+        // The Raft message names the archive; the target fetches it (here straight from the source).
+        var fetches = 0;
+        await using var target = await Member.OpenAsync(Path.Combine(root, "b"), fetcher: (descriptor, token) =>
+        {
+            Interlocked.Increment(ref fetches);
+            descriptor.SourceUrl.Should().Be("test://" + Path.Combine(root, "a"));
+            return Task.FromResult(source.Machine.OpenSnapshotArchive(descriptor.Index, token)!);
+        });
         await target.AppendCommittedAsync(Put("stale", "will be replaced"));
-        await target.Log.AppendAsync(snapshot, snapshot.Index);
+
+        // Like a leader, retry while the target answers that the archive is still being fetched.
+        while (true)
+        {
+            try
+            {
+                await target.Log.AppendAsync(snapshot, snapshot.Index);
+                break;
+            }
+            catch (SnapshotNotReadyException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        fetches.Should().Be(1, "the retry installs what the first attempt fetched");
 
         target.Machine.AppliedIndex.Should().Be(12);
         target.Machine.SnapshotIndex.Should().Be(12);
