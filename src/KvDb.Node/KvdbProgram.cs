@@ -4,6 +4,7 @@
 using System.Net;
 using KvDb.Node.Configuration;
 using KvDb.Node.Http;
+using KvDb.Node.Operations;
 using KvDb.Node.Raft;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -117,10 +118,12 @@ public static class KvdbProgram
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
+        services.AddOperations();
         services.AddProblemDetails();
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
+        app.UseOperations();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapAdminEndpoints();
