@@ -1,5 +1,5 @@
 // Wires the operability features into the kvdb web application: the Prometheus registry and
-// what feeds it, request metrics. KvdbProgram calls AddOperations and UseOperations; the
+// what feeds it, readiness, status, request metrics. KvdbProgram calls AddOperations and UseOperations; the
 // endpoints are mapped in Http/AdminEndpoints.
 // Invariants:
 //  - /metrics serves one registry per application (never prometheus-net's static default
@@ -32,6 +32,8 @@ public static class OperationsRegistration
         services.AddSingleton<IMetricFactory>(static sp => Metrics.WithCustomRegistry(sp.GetRequiredService<CollectorRegistry>()));
         services.AddSingleton<IStorageMetricsSource>(static sp =>
             sp.GetRequiredService<RaftNode>().StateMachine.Store as IStorageMetricsSource ?? NoStorageMetrics.Instance);
+        services.AddSingleton<ReadinessCheck>();
+        services.AddSingleton<NodeStatusReporter>();
         services.AddHostedService<MeterBridge>();
         services.AddHostedService<RaftMetrics>();
         services.AddHostedService<StorageMetricsExporter>();
