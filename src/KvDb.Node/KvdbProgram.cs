@@ -136,12 +136,7 @@ public static class KvdbProgram
     private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(static console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-            console.UseUtcTimestamp = true;
-        });
+        logging.AddKvdbConsole();
         logging.SetMinimumLevel(level);
 
         // Library internals are noisy (DotNext logs each failed heartbeat with a stack trace);
@@ -150,6 +145,9 @@ public static class KvdbProgram
         logging.AddFilter("Microsoft", libraries);
         logging.AddFilter("DotNext", level <= LogLevel.Debug ? level : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
+
+        // ASP.NET Core writes several lines per request at Debug; RequestLogging writes one.
+        logging.AddFilter("Microsoft.AspNetCore", level <= LogLevel.Trace ? level : LogLevel.Warning);
 
         // A failed start is reported once, as one line on stderr, not as a logged stack trace.
         logging.AddFilter("Microsoft.Extensions.Hosting", level <= LogLevel.Debug ? level : LogLevel.Critical);

@@ -1,6 +1,7 @@
 // Wires the operability features into the kvdb web application: the Prometheus registry and
-// what feeds it, readiness, status, request metrics. KvdbProgram calls AddOperations and UseOperations; the
-// endpoints are mapped in Http/AdminEndpoints.
+// what feeds it, readiness, status, request metrics and logging, the console log format.
+// KvdbProgram calls AddOperations, UseOperations and AddKvdbConsole; the endpoints are mapped
+// in Http/AdminEndpoints.
 // Invariants:
 //  - /metrics serves one registry per application (never prometheus-net's static default
 //    one), so two members built in one process cannot mix their series.
@@ -10,6 +11,7 @@
 //    IStorageMetricsSource, else NoStorageMetrics: a storage engine plugs in by implementing it.
 using KvDb.Core.Operations;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Logging.Console;
 using Prometheus;
 
 namespace KvDb.Node.Operations;
@@ -40,7 +42,13 @@ public static class OperationsRegistration
         return services;
     }
 
-    /// <summary>Adds request metrics; call before any other middleware.</summary>
+    /// <summary>Adds request metrics and request logging; call before any other middleware.</summary>
     public static IApplicationBuilder UseOperations(this IApplicationBuilder app)
-        => app.UseMiddleware<HttpRequestMetrics>();
+        => app.UseMiddleware<HttpRequestMetrics>().UseMiddleware<RequestLogging>();
+
+    /// <summary>Logs to the console in kvdb's one-line format (<see cref="ConsoleLineFormatter"/>).</summary>
+    public static ILoggingBuilder AddKvdbConsole(this ILoggingBuilder logging)
+        => logging
+            .AddConsole(static console => console.FormatterName = ConsoleLineFormatter.FormatterName)
+            .AddConsoleFormatter<ConsoleLineFormatter, ConsoleFormatterOptions>();
 }
