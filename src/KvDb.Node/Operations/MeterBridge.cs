@@ -12,6 +12,8 @@
 //  - The adapter must be handed the factory of kvdb's registry explicitly: by default it
 //    writes to prometheus-net's global registry, which /metrics does not serve.
 //  - Histogram buckets follow the instrument's unit (ms, bytes, counts).
+//  - Bridged values count from when this service started, after the Raft member: entries
+//    replayed from the log at start-up are not in the dotnext_io_writeaheadlog_* counts.
 using System.Diagnostics.Metrics;
 using Prometheus;
 
