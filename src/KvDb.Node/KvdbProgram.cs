@@ -4,6 +4,7 @@
 using System.Net;
 using KvDb.Node.Configuration;
 using KvDb.Node.Http;
+using KvDb.Node.Operations;
 using KvDb.Node.Raft;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -103,10 +104,12 @@ public static class KvdbProgram
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
+        services.AddOperations();
         services.AddProblemDetails();
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
+        app.UseOperations();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapAdminEndpoints();
@@ -122,12 +125,7 @@ public static class KvdbProgram
     private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(static console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-            console.UseUtcTimestamp = true;
-        });
+        logging.AddKvdbConsole();
         logging.SetMinimumLevel(level);
 
         // Library internals are noisy (DotNext logs each failed heartbeat with a stack trace);
@@ -140,6 +138,9 @@ public static class KvdbProgram
         // still being fetched, retry" answers; kvdb logs the fetch itself.
         logging.AddFilter("DotNext.Net.Cluster.Consensus.Raft.NetworkTransport", level <= LogLevel.Debug ? level : LogLevel.Critical);
         logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
+
+        // ASP.NET Core writes several lines per request at Debug; RequestLogging writes one.
+        logging.AddFilter("Microsoft.AspNetCore", level <= LogLevel.Trace ? level : LogLevel.Warning);
 
         // A failed start is reported once, as one line on stderr, not as a logged stack trace.
         logging.AddFilter("Microsoft.Extensions.Hosting", level <= LogLevel.Debug ? level : LogLevel.Critical);

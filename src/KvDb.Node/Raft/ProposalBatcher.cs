@@ -15,6 +15,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Node.Configuration;
+using KvDb.Node.Operations;
 
 namespace KvDb.Node.Raft;
 
@@ -214,6 +215,7 @@ public sealed partial class ProposalBatcher(
         for (var i = 0; i < batch.Count; i++)
             batch[i].Completion.TrySetResult(new(index, context.Results[i]));
         LogBatchCommitted(batch.Count, index);
+        KvdbInstruments.ProposalBatchWrites.Record(batch.Count);
     }
 
     private async Task PushCommitIndexAsync()

@@ -46,6 +46,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private WriteAheadLog? wal;
     private RaftCluster? cluster;
     private volatile bool inConfiguration;
+    private volatile bool leading;
+    private HashSet<EndPoint>? lastConfiguration;
     private int disposed;
 
     /// <summary>Creates the member; nothing touches the disk or network until <see cref="StartAsync"/>.</summary>
@@ -127,6 +129,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         RefuseToStartIfRemoved();
 
         inConfiguration = cluster.Members.Any(static m => !m.IsRemote);
+        Interlocked.CompareExchange(ref lastConfiguration, [.. cluster.Members.Select(static m => m.EndPoint)], null);
         LogStarted(options.Id, options.RaftEndPoint, options.AdvertisedHttpUrl, cluster.Members.Count);
         if (!inConfiguration)
             LogWaitingToBeAdded(options.Id, options.PeerUrl);
@@ -217,7 +220,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             .Select(ep => (Id: IdOf(ep, members), EndPoint: ep))
             .OrderBy(static m => m.Id ?? int.MaxValue)
             .Select(static m => $"{m.Id?.ToString() ?? "?"}={m.EndPoint}");
-        LogConfigurationChanged(string.Join(", ", described));
+        LogConfigurationChanged(string.Join(", ", described), DescribeChange(configuration.Members, members));
         var nowIn = configuration.Members.Contains(options.RaftEndPoint);
         if (nowIn && !inConfiguration && IsStarted)
             LogAdded(options.Id);
@@ -225,8 +228,15 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    // Operators read "became the leader" and "lost leadership" as a pair: log the second when
+    // this member led and the leader is now another member or none.
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
+        var nowLeading = leader is { IsRemote: false };
+        if (leading && !nowLeading)
+            LogLostLeadership(options.Id, Cluster.Term, leader is null ? "none yet" : $"member {IdOf(leader.EndPoint)?.ToString() ?? "?"} ({leader.EndPoint})");
+        leading = nowLeading;
+
         if (leader is null)
         {
             // Stopping drops leadership too; that is not an operator's concern.
@@ -237,6 +247,20 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             LogBecameLeader(options.Id, Cluster.Term);
         else
             LogNewLeader(IdOf(leader.EndPoint)?.ToString() ?? "?", leader.EndPoint, Cluster.Term);
+    }
+
+    // Which voters joined or left since the last configuration this member saw, by id.
+    private string DescribeChange(IReadOnlyCollection<EndPoint> now, SortedDictionary<int, string> members)
+    {
+        var previous = lastConfiguration;
+        lastConfiguration = [.. now];
+        if (previous is null)
+            return "first configuration seen";
+
+        var changes = now.Where(ep => !previous.Contains(ep)).Select(ep => $"member {IdOf(ep, members)?.ToString() ?? "?"} ({ep}) added")
+            .Concat(previous.Where(ep => !now.Contains(ep)).Select(ep => $"member {IdOf(ep, members)?.ToString() ?? "?"} ({ep}) removed"))
+            .ToList();
+        return changes.Count == 0 ? "unchanged" : string.Join("; ", changes);
     }
 
     // Members added later get the same one-line reachability logging.
@@ -305,11 +329,14 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} was removed from the cluster; shutting down")]
     private partial void LogRemoved(int id);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Raft configuration is now: {Members}")]
-    private partial void LogConfigurationChanged(string members);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Raft configuration is now: {Members} ({Change})")]
+    private partial void LogConfigurationChanged(string members, string change);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} became the leader in term {Term}")]
     private partial void LogBecameLeader(int id, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} lost leadership in term {Term} (new leader: {NewLeader})")]
+    private partial void LogLostLeadership(int id, long term, string newLeader);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({EndPoint}) is the leader in term {Term}")]
     private partial void LogNewLeader(string id, EndPoint endPoint, long term);
