@@ -141,6 +141,9 @@ start_kvdb() {
     pids+=($!)
   done
   for i in 1 2 3; do wait_until 60 "kvdb member $i accepting writes" kvdb_put_ok "$(kvdb_http $i)"; done
+  local leader
+  leader=$(curl -s "http://127.0.0.1:$(kvdb_http 1)/v1/members" | jq -r '.[] | select(.role == "leader") | .id' || true)
+  say "kvdb leader: member ${leader:-unknown} (at concurrency 1 the single worker talks to member 1)"
   endpoints=""
   for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(kvdb_http $i)"; done
 }
@@ -161,6 +164,12 @@ start_etcd() {
   range=$(curl -s -XPOST "http://127.0.0.1:$(etcd_client 1)/v3/kv/range" -d '{"key":"Y29tcGFyZS1wcm9iZQ=="}')
   jq -e '.kvs[0].value == "b2s="' <<<"$range" >/dev/null || die "etcd's gateway did not answer /v3/kv/range as expected: $range"
   say "etcd $(curl -s "http://127.0.0.1:$(etcd_client 1)/version" | jq -r .etcdserver) serves the gateway at /v3/kv/put and /v3/kv/range"
+  local status leader=unknown
+  for i in 1 2 3; do
+    status=$(curl -s -XPOST "http://127.0.0.1:$(etcd_client $i)/v3/maintenance/status" -d '{}' || true)
+    if jq -e '.header.member_id == .leader' <<<"$status" >/dev/null 2>&1; then leader=$i; fi
+  done
+  say "etcd leader: member $leader (at concurrency 1 the single worker talks to member 1)"
   endpoints=""
   for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(etcd_client $i)"; done
 }
