@@ -16,6 +16,9 @@ public static class KvdbProgram
     /// <summary>Runs kvdb with <paramref name="args"/>; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is [Bench.BenchCommand.Name, .. var benchArgs])
+            return await Bench.BenchCommand.RunAsync(benchArgs);
+
         switch (CommandLine.Parse(args, Environment.GetEnvironmentVariable))
         {
             case ParseResult.Print print:

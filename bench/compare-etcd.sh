@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Compares kvdb with etcd under the same load, one system at a time, and prints a table of
+# workload x {kvdb, etcd, ratio} with throughput and p99 latency.
+#
+# What it does:
+#   1. builds kvdb (Release) into out/kvdb;
+#   2. installs Debian's etcd-server and etcd-client with apt-get when etcd is missing;
+#   3. starts a three-member kvdb cluster (as the Procfile, but on its own loopback ports and a
+#      temporary data directory), runs every workload with `kvdb bench`, stops it;
+#   4. starts a three-member etcd cluster (loopback, temporary data directories) and runs the
+#      same workloads with `kvdb bench --target etcd` (etcd's v3 JSON gateway), stops it;
+#   5. prints the table (Markdown) and keeps each run's JSON in the results directory.
+# The two clusters never run at the same time, and nothing else of this script runs during a
+# measurement but the bench client itself (which shares the machine with the servers).
+#
+# Durability is on for both: kvdb keeps its Raft log on disk (DotNext's WAL is flushed before
+# a write is acknowledged), and etcd runs with its defaults, which fsync the WAL on every
+# commit (no --unsafe-no-fsync). Both data directories live under $TMPDIR (default /tmp); if
+# that is a tmpfs, fsync costs nothing and the script warns. Values are 100 bytes, keys are
+# chosen uniformly from 10000, each member gets an equal share of the client connections.
+#
+# Workloads: put at concurrency 1, 16, 64 and 256; linearizable get at 64; local get at 64
+# (etcd: serializable range); a 50/50 put/get mix at 64.
+#
+# Usage:  bench/compare-etcd.sh
+# Environment (all optional):
+#   BENCH_DURATION    measured time per workload (default 10s; e.g. 2s for a quick run)
+#   BENCH_WARMUP      warm-up per workload, excluded from the results (default 1s)
+#   BENCH_KEYS        key space (default 10000)
+#   BENCH_VALUE_SIZE  value bytes (default 100)
+#   BENCH_SYSTEMS     which systems to run, in order (default "kvdb etcd")
+#   BENCH_PORT_BASE   first port used (default 24000, below Linux's ephemeral range 32768+ so a
+#                     client connection cannot take a member's port): kvdb Raft +1..3, kvdb HTTP +11..13,
+#                     etcd clients +21..23, etcd peers +31..33; all on 127.0.0.1
+#   BENCH_RESULTS     where the JSON results and logs go (default out/compare-etcd/<time>)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=${BENCH_DURATION:-10s}
+warmup=${BENCH_WARMUP:-1s}
+keys=${BENCH_KEYS:-10000}
+value_size=${BENCH_VALUE_SIZE:-100}
+systems=${BENCH_SYSTEMS:-kvdb etcd}
+base=${BENCH_PORT_BASE:-24000}
+results=${BENCH_RESULTS:-out/compare-etcd/$(date -u +%Y%m%dT%H%M%SZ)}
+
+# name|flags: the workloads, in the order of the table.
+workloads=(
+  "put c=1|--mix put=100 --concurrency 1"
+  "put c=16|--mix put=100 --concurrency 16"
+  "put c=64|--mix put=100 --concurrency 64"
+  "put c=256|--mix put=100 --concurrency 256"
+  "get linearizable c=64|--mix get=100 --concurrency 64 --consistency linearizable"
+  "get local c=64|--mix get=100 --concurrency 64 --consistency local"
+  "put/get 50/50 c=64|--mix put=50,get=50 --concurrency 64"
+)
+
+say() { echo "compare-etcd: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_tool() { # command, Debian packages...
+  local command=$1; shift
+  command -v "$command" >/dev/null && return
+  say "installing $* with apt-get"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null \
+    || { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; } \
+    || die "could not install $*"
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- processes we start, and stopping them whatever happens -----------------------------------
+pids=()
+work=""
+
+stop_members() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+}
+
+cleanup() {
+  trap - EXIT INT TERM
+  stop_members
+  [ -n "$work" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- prerequisites ----------------------------------------------------------------------------
+ensure_tool curl curl
+ensure_tool jq jq
+ensure_tool etcd etcd-server etcd-client
+etcd_version=$(etcd --version | sed -n 's/^etcd Version: //p')
+say "etcd $etcd_version ($(command -v etcd)); its JSON gateway is checked at /v3/kv/... once it runs"
+
+say "building kvdb (Release) into out/kvdb"
+dotnet build src/KvDb.Node -c Release -o out/kvdb -nologo -v quiet >/dev/null
+kvdb=out/kvdb/kvdb
+
+for offset in 1 2 3 11 12 13 21 22 23 31 32 33; do
+  port_busy $((base + offset)) && die "port $((base + offset)) is in use; set BENCH_PORT_BASE to a free range"
+done
+
+mkdir -p "$results"
+work=$(mktemp -d "${TMPDIR:-/tmp}/kvdb-compare.XXXXXX")
+if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
+  say "warning: $work is on tmpfs, so fsync is free for both systems; set TMPDIR to a directory on disk for durable numbers"
+fi
+
+kvdb_raft() { echo $((base + $1)); }
+kvdb_http() { echo $((base + 10 + $1)); }
+etcd_client() { echo $((base + 20 + $1)); }
+etcd_peer() { echo $((base + 30 + $1)); }
+
+wait_until() { # seconds, description, command...
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$what did not happen within ${seconds}s (logs in $results)"
+    sleep 0.2
+  done
+}
+
+kvdb_put_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "http://127.0.0.1:$1/compare-probe" -d ok)" = 204 ]; }
+etcd_put_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' -XPOST "http://127.0.0.1:$1/v3/kv/put" -d '{"key":"Y29tcGFyZS1wcm9iZQ==","value":"b2s="}')" = 200 ]; }
+
+start_kvdb() {
+  local cluster="" i
+  for i in 1 2 3; do cluster+="${cluster:+,}http://127.0.0.1:$(kvdb_raft $i)"; done
+  for i in 1 2 3; do
+    "$kvdb" --id $i --cluster "$cluster" --port "$(kvdb_http $i)" --data-dir "$work/kvdb/node-$i" --log-level Warning \
+      >"$results/kvdb-member-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in 1 2 3; do wait_until 60 "kvdb member $i accepting writes" kvdb_put_ok "$(kvdb_http $i)"; done
+  local leader
+  leader=$(curl -s "http://127.0.0.1:$(kvdb_http 1)/v1/members" | jq -r '.[] | select(.role == "leader") | .id' || true)
+  say "kvdb leader: member ${leader:-unknown} (at concurrency 1 the single worker talks to member 1)"
+  endpoints=""
+  for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(kvdb_http $i)"; done
+}
+
+start_etcd() {
+  local initial="" i
+  for i in 1 2 3; do initial+="${initial:+,}e$i=http://127.0.0.1:$(etcd_peer $i)"; done
+  for i in 1 2 3; do
+    etcd --name "e$i" --data-dir "$work/etcd/e$i" \
+      --listen-client-urls "http://127.0.0.1:$(etcd_client $i)" --advertise-client-urls "http://127.0.0.1:$(etcd_client $i)" \
+      --listen-peer-urls "http://127.0.0.1:$(etcd_peer $i)" --initial-advertise-peer-urls "http://127.0.0.1:$(etcd_peer $i)" \
+      --initial-cluster "$initial" --initial-cluster-state new --initial-cluster-token kvdb-compare \
+      --logger zap --log-level warn >"$results/etcd-member-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in 1 2 3; do wait_until 60 "etcd member $i accepting writes on /v3/kv/put" etcd_put_ok "$(etcd_client $i)"; done
+  local range
+  range=$(curl -s -XPOST "http://127.0.0.1:$(etcd_client 1)/v3/kv/range" -d '{"key":"Y29tcGFyZS1wcm9iZQ=="}')
+  jq -e '.kvs[0].value == "b2s="' <<<"$range" >/dev/null || die "etcd's gateway did not answer /v3/kv/range as expected: $range"
+  say "etcd $(curl -s "http://127.0.0.1:$(etcd_client 1)/version" | jq -r .etcdserver) serves the gateway at /v3/kv/put and /v3/kv/range"
+  local status leader=unknown
+  for i in 1 2 3; do
+    status=$(curl -s -XPOST "http://127.0.0.1:$(etcd_client $i)/v3/maintenance/status" -d '{}' || true)
+    if jq -e '.header.member_id == .leader' <<<"$status" >/dev/null 2>&1; then leader=$i; fi
+  done
+  say "etcd leader: member $leader (at concurrency 1 the single worker talks to member 1)"
+  endpoints=""
+  for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(etcd_client $i)"; done
+}
+
+run_workloads() { # system
+  local system=$1 entry name flags file
+  for entry in "${workloads[@]}"; do
+    name=${entry%%|*}
+    flags=${entry#*|}
+    file="$results/$system-${name//[^a-z0-9]/_}"
+    local status=0
+    # shellcheck disable=SC2086 # flags are words on purpose
+    "$kvdb" bench --target "$system" --endpoints "$endpoints" --duration "$duration" --warmup "$warmup" \
+      --keys "$keys" --value-size "$value_size" $flags --json >"$file.json" 2>"$file.log" || status=$?
+    [ $status -eq 0 ] || say "$system $name: kvdb bench exited $status; see $file.log"
+    say "$(printf '%-5s %-22s %s' "$system" "$name" "$(jq -r '"\(.total.opsPerSecond) ops/s, p99 \(.total.latencyMs.p99 // "-") ms, errors \(.total.errors)"' "$file.json" 2>/dev/null || echo "no result")")"
+  done
+}
+
+for system in $systems; do
+  case $system in
+    kvdb) say "starting three kvdb members (HTTP on $(kvdb_http 1)-$(kvdb_http 3))"; start_kvdb ;;
+    etcd) say "starting three etcd members (clients on $(etcd_client 1)-$(etcd_client 3))"; start_etcd ;;
+    *) die "unknown system '$system' in BENCH_SYSTEMS (kvdb, etcd)" ;;
+  esac
+  run_workloads "$system"
+  say "stopping $system"
+  stop_members
+done
+
+# --- the table ----------------------------------------------------------------------------------
+value() { # system, workload name, jq path
+  local file="$results/$1-${2//[^a-z0-9]/_}.json"
+  [ -s "$file" ] && jq -r "$3 // empty" "$file" 2>/dev/null || true
+}
+ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; else echo -; fi; }
+number() { if [ -n "$1" ]; then printf "$2" "$1"; else echo -; fi; }
+
+echo
+echo "kvdb vs etcd $etcd_version: 3 members each on 127.0.0.1, $(nproc) cores, ${value_size}-byte values, $keys keys, ${duration} measured after ${warmup} warm-up per workload"
+echo
+echo "| workload | kvdb ops/s | etcd ops/s | kvdb/etcd | kvdb p99 ms | etcd p99 ms | kvdb/etcd p99 |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+errors_seen=""
+for entry in "${workloads[@]}"; do
+  name=${entry%%|*}
+  kt=$(value kvdb "$name" .total.opsPerSecond); et=$(value etcd "$name" .total.opsPerSecond)
+  kp=$(value kvdb "$name" .total.latencyMs.p99); ep=$(value etcd "$name" .total.latencyMs.p99)
+  echo "| $name | $(number "$kt" %.0f) | $(number "$et" %.0f) | $(ratio "$kt" "$et") | $(number "$kp" %.2f) | $(number "$ep" %.2f) | $(ratio "$kp" "$ep") |"
+  for system in kvdb etcd; do
+    e=$(value "$system" "$name" .total.errors)
+    if [ -n "$e" ] && [ "$e" != 0 ]; then
+      errors_seen+="  $system $name: $e errors $(value "$system" "$name" '.errors | tostring')"$'\n'
+    fi
+  done
+done
+echo
+echo "Throughput ratio > 1 and p99 ratio < 1 favour kvdb. Results and logs: $results"
+if [ -n "$errors_seen" ]; then
+  echo "Requests failed in some runs:"
+  printf '%s' "$errors_seen"
+fi

@@ -1,0 +1,129 @@
+// Sends benchmark requests over keep-alive HTTP/1.1 and turns each into an outcome. One
+// SocketsHttpHandler pools connections for all endpoints, allowed as many per endpoint as
+// workers use it, so no worker ever waits for a connection. Invariants:
+//  - SendAsync never throws for a failed request: every failure becomes an error kind
+//    ("http NNN", "timeout", "connection", or the exception's type) so it can be counted.
+//  - The whole response body is read (into the worker's buffer) before the response is
+//    disposed, so the connection goes back to the pool ready for the next request.
+//  - No proxy, no redirects, no cookies, no decompression: nothing between the bench and the
+//    server, and nothing that costs time per request besides HTTP itself.
+using System.Net;
+using System.Net.Sockets;
+
+namespace KvDb.Node.Bench;
+
+/// <summary>The outcome of one request and, for an error, its kind.</summary>
+public readonly record struct RequestResult(RequestOutcome Outcome, string? Error);
+
+/// <summary>Issues benchmark requests for workers.</summary>
+public sealed class BenchClient : IDisposable
+{
+    // "http 503" etc. are made once per status code rather than per failed request.
+    private static readonly string[] StatusNames = Enumerable.Range(0, 600).Select(code => $"http {code}").ToArray();
+
+    private readonly HttpMessageInvoker invoker;
+    private readonly BenchProtocol protocol;
+    private readonly TimeSpan timeout;
+
+    /// <summary>A client for <paramref name="options"/>' endpoints speaking <paramref name="protocol"/>.</summary>
+    public BenchClient(BenchOptions options, BenchProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(protocol);
+        this.protocol = protocol;
+        timeout = options.Timeout;
+        var connectionsPerEndpoint = 1;
+        for (var e = 0; e < options.Endpoints.Count; e++)
+            connectionsPerEndpoint = Math.Max(connectionsPerEndpoint, options.WorkersOn(e));
+
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            MaxConnectionsPerServer = connectionsPerEndpoint,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ConnectTimeout = options.Timeout,
+        };
+        invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    /// <summary>Sends <paramref name="kind"/> on <paramref name="key"/> for <paramref name="worker"/> and waits for the whole answer.</summary>
+    public async ValueTask<RequestResult> SendAsync(BenchWorker worker, OperationKind kind, int key)
+    {
+        // Not disposed: disposing would only dispose the worker's reusable body.
+        var request = protocol.CreateRequest(kind, key, worker.Endpoint, worker.Body(kind));
+        var token = worker.Timeout.Token;
+        worker.Timeout.CancelAfter(timeout);
+        // After an exception the abandoned request may still hold the worker's body; the worker
+        // then swaps in fresh ones (an error status is a finished request and needs no swap).
+        var abandoned = true;
+        RequestResult result;
+        try
+        {
+            using var response = await invoker.SendAsync(request, token).ConfigureAwait(false);
+            var prefix = await ReadBodyAsync(response, worker.Buffer, token).ConfigureAwait(false);
+            var outcome = protocol.Classify(kind, response.StatusCode, worker.Buffer.AsSpan(0, prefix));
+            abandoned = false;
+            result = new RequestResult(outcome, outcome is RequestOutcome.Error ? StatusName((int)response.StatusCode) : null);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            result = new RequestResult(RequestOutcome.Error, "timeout");
+        }
+        catch (HttpRequestException e)
+        {
+            result = new RequestResult(RequestOutcome.Error, Describe(e));
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            result = new RequestResult(RequestOutcome.Error, "connection");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Counted and shown by type rather than ending the run: a benchmark should report
+            // what went wrong alongside what it measured.
+            result = new RequestResult(RequestOutcome.Error, "error: " + e.GetType().Name);
+        }
+        finally
+        {
+            worker.AfterRequest(abandoned);
+        }
+
+        return result;
+    }
+
+    // Reads the body to its end; returns how many bytes of its head are in buffer[..Prefix].
+    private static async ValueTask<int> ReadBodyAsync(HttpResponseMessage response, byte[] buffer, CancellationToken token)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var prefix = 0;
+            while (true)
+            {
+                var into = prefix < BenchWorker.Prefix ? buffer.AsMemory(prefix, BenchWorker.Prefix - prefix) : buffer.AsMemory(BenchWorker.Prefix);
+                var read = await stream.ReadAsync(into, token).ConfigureAwait(false);
+                if (read == 0)
+                    return prefix;
+                if (prefix < BenchWorker.Prefix)
+                    prefix += read;
+            }
+        }
+    }
+
+    private static string StatusName(int code) => code >= 0 && code < StatusNames.Length ? StatusNames[code] : $"http {code}";
+
+    private static string Describe(HttpRequestException e) => e.HttpRequestError switch
+    {
+        HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError => "connection",
+        HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse => "connection",
+        _ when e.InnerException is IOException or SocketException => "connection",
+        _ => "http error: " + e.HttpRequestError,
+    };
+
+    /// <inheritdoc/>
+    public void Dispose() => invoker.Dispose();
+}

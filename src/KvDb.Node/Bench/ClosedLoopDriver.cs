@@ -1,0 +1,42 @@
+// Closed-loop load: each worker sends its next request as soon as its last one is answered,
+// so exactly Concurrency requests are in flight while the run lasts. Latency is measured from
+// the actual send. (A closed loop slows down with the server, so its tail latencies are those
+// of a client that waits; use the open loop to see what a fixed arrival rate would suffer.)
+// Invariants: no request starts at or after the window's End; a request is recorded as
+// measured exactly when it started inside [MeasureFrom, End).
+using System.Diagnostics;
+
+namespace KvDb.Node.Bench;
+
+/// <summary>Runs workers back-to-back for the length of a <see cref="RunWindow"/>.</summary>
+public static class ClosedLoopDriver
+{
+    /// <summary>Runs every worker until <paramref name="window"/> ends or <paramref name="stop"/> is cancelled.</summary>
+    public static Task RunAsync(OperationMix mix, BenchClient client, IReadOnlyList<BenchWorker> workers, LatencyRecorder recorder, RunWindow window, CancellationToken stop)
+    {
+        var tasks = new Task[workers.Count];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            var worker = workers[i];
+            tasks[i] = Task.Run(() => WorkAsync(mix, client, worker, recorder, window, stop), CancellationToken.None);
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    private static async Task WorkAsync(OperationMix mix, BenchClient client, BenchWorker worker, LatencyRecorder recorder, RunWindow window, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            if (started >= window.End)
+                return;
+
+            var kind = mix.Choose(worker.Random);
+            var key = worker.Keys.Next();
+            var result = await client.SendAsync(worker, kind, key).ConfigureAwait(false);
+            var latency = RunWindow.Microseconds(started, Stopwatch.GetTimestamp());
+            recorder.Record(worker.Index, kind, result.Outcome, latency, window.IsMeasured(started), result.Error);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// kvdb's root API as a benchmark target: put is PUT /{key} with the value as the body (204),
+// get is GET /{key} (200 with the value, 404 when absent), with ?consistency=local for local
+// reads. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
+// no percent-encoding; one URI per key and endpoint is built once and reused.
+using System.Net;
+using KvDb.Node.Http;
+
+namespace KvDb.Node.Bench;
+
+/// <summary>Requests against kvdb's <c>/{key}</c> API.</summary>
+public sealed class KvdbProtocol : BenchProtocol
+{
+    private readonly KeyedCache<Uri>[] putUris;
+    private readonly KeyedCache<Uri>[] getUris;
+    private readonly ReadOnlyMemory<byte> value;
+
+    /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
+    public KvdbProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, ReadConsistency consistency)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
+        value = keys.Value;
+        putUris = new KeyedCache<Uri>[endpoints.Count];
+        getUris = new KeyedCache<Uri>[endpoints.Count];
+        var query = consistency is ReadConsistency.Local ? "?consistency=local" : "";
+        for (var e = 0; e < endpoints.Count; e++)
+        {
+            var endpoint = endpoints[e];
+            putUris[e] = new KeyedCache<Uri>(keys.Count, i => new Uri(endpoint, keys.Key(i)));
+            // Linearizable reads share the put URIs; local ones carry the query.
+            getUris[e] = query.Length == 0 ? putUris[e] : new KeyedCache<Uri>(keys.Count, i => new Uri(endpoint, keys.Key(i) + query));
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string? RequestMediaType => "application/octet-stream";
+
+    /// <inheritdoc/>
+    public override HttpRequestMessage CreateRequest(OperationKind kind, int key, int endpoint, ReusableContent body)
+    {
+        if (kind is OperationKind.Get)
+            return Request(HttpMethod.Get, getUris[endpoint].Get(key), null);
+
+        // Every put stores the same value, so this is a no-op after the worker's first put.
+        body.Set(value);
+        return Request(HttpMethod.Put, putUris[endpoint].Get(key), body);
+    }
+
+    /// <inheritdoc/>
+    public override RequestOutcome Classify(OperationKind kind, HttpStatusCode status, ReadOnlySpan<byte> bodyPrefix) => (kind, status) switch
+    {
+        (OperationKind.Put, HttpStatusCode.NoContent or HttpStatusCode.OK) => RequestOutcome.Success,
+        (OperationKind.Get, HttpStatusCode.OK) => RequestOutcome.Success,
+        (OperationKind.Get, HttpStatusCode.NotFound) => RequestOutcome.NotFound,
+        _ => RequestOutcome.Error,
+    };
+}

@@ -1,0 +1,125 @@
+// Flag parsing of `kvdb bench`: defaults, every flag, and one-line errors for bad input.
+using KvDb.Node.Bench;
+using KvDb.Node.Http;
+
+namespace KvDb.Tests.Bench;
+
+public sealed class BenchCommandLineTests
+{
+    private static BenchOptions Options(params string[] args)
+        => BenchCommandLine.Parse(args).Should().BeOfType<BenchParseResult.Run>().Which.Options;
+
+    private static string Error(params string[] args)
+        => BenchCommandLine.Parse(args).Should().BeOfType<BenchParseResult.Error>().Which.Message;
+
+    [Fact]
+    public void No_flags_bench_a_local_kvdb_member_with_the_documented_defaults()
+    {
+        var o = Options();
+        o.Target.Should().Be(BenchTarget.Kvdb);
+        o.Endpoints.Should().Equal(new Uri("http://127.0.0.1:12380/"));
+        o.Duration.Should().Be(TimeSpan.FromSeconds(10));
+        o.Warmup.Should().Be(TimeSpan.FromSeconds(1));
+        o.Concurrency.Should().Be(64);
+        o.ValueSize.Should().Be(100);
+        o.Keys.Should().Be(10_000);
+        o.Mix.ToString().Should().Be("put=50,get=50");
+        o.Consistency.Should().Be(ReadConsistency.Linearizable);
+        o.TargetRate.Should().BeNull();
+        o.Timeout.Should().Be(TimeSpan.FromSeconds(10));
+        o.Preload.Should().BeTrue("the default mix has gets");
+        o.Json.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Every_flag_is_read_in_both_spellings()
+    {
+        var o = Options(
+            "--endpoints", "http://127.0.0.1:1,http://localhost:2/", "--target=etcd", "--duration", "2s", "--warmup=200ms",
+            "--concurrency", "256", "--value-size=0", "--keys", "7", "--mix", "put=20, get=80", "--consistency=local",
+            "--target-rate", "5000", "--timeout", "1.5s", "--preload=false", "--json");
+        o.Endpoints.Should().Equal(new Uri("http://127.0.0.1:1/"), new Uri("http://localhost:2/"));
+        o.Target.Should().Be(BenchTarget.Etcd);
+        o.Duration.Should().Be(TimeSpan.FromSeconds(2));
+        o.Warmup.Should().Be(TimeSpan.FromMilliseconds(200));
+        o.Concurrency.Should().Be(256);
+        o.ValueSize.Should().Be(0);
+        o.Keys.Should().Be(7);
+        o.Mix.Percent(OperationKind.Put).Should().Be(20);
+        o.Mix.Percent(OperationKind.Get).Should().Be(80);
+        o.Consistency.Should().Be(ReadConsistency.Local);
+        o.TargetRate.Should().Be(5000);
+        o.Timeout.Should().Be(TimeSpan.FromMilliseconds(1500));
+        o.Preload.Should().BeFalse();
+        o.Json.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Etcd_defaults_to_etcds_client_port()
+        => Options("--target", "etcd").Endpoints.Should().Equal(new Uri("http://127.0.0.1:2379/"));
+
+    [Fact]
+    public void Preloading_follows_the_mix_unless_told()
+    {
+        Options("--mix", "put=100").Preload.Should().BeFalse("nothing reads the keys");
+        Options("--mix", "get=100").Preload.Should().BeTrue();
+        Options("--mix", "put=100", "--preload").Preload.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Workers_are_spread_round_robin_over_the_endpoints()
+    {
+        var o = Options("--endpoints", "http://a:1,http://b:2,http://c:3", "--concurrency", "64");
+        new[] { o.WorkersOn(0), o.WorkersOn(1), o.WorkersOn(2) }.Should().Equal(22, 21, 21);
+    }
+
+    [Theory]
+    [InlineData("--concurrency", "0")]
+    [InlineData("--concurrency", "many")]
+    [InlineData("--keys", "0")]
+    [InlineData("--value-size", "-1")]
+    [InlineData("--duration", "0s")]
+    [InlineData("--duration", "soon")]
+    [InlineData("--warmup", "-1s")]
+    [InlineData("--timeout", "0ms")]
+    [InlineData("--target-rate", "0")]
+    [InlineData("--target", "redis")]
+    [InlineData("--consistency", "eventual")]
+    [InlineData("--mix", "put=60,get=60")]
+    [InlineData("--endpoints", "127.0.0.1:12380")]
+    [InlineData("--endpoints", "http://127.0.0.1:12380/v1")]
+    [InlineData("--endpoints", "ftp://127.0.0.1:12380")]
+    [InlineData("--endpoints", "http://127.0.0.1:12380,")]
+    [InlineData("--preload=maybe", null)]
+    [InlineData("--json=yes-please", null)]
+    public void Bad_values_are_one_line_errors_naming_the_flag(string flag, string? value)
+    {
+        var error = value is null ? Error(flag) : Error(flag, value);
+        error.Should().NotContain("\n").And.NotBeNullOrWhiteSpace();
+        error.Should().Contain(flag.Split('=')[0]);
+    }
+
+    [Fact]
+    public void Unknown_flags_and_stray_words_are_errors()
+    {
+        Error("--concurency", "8").Should().Contain("unknown flag '--concurency'");
+        Error("fast").Should().Contain("unexpected argument 'fast'");
+    }
+
+    [Fact]
+    public void A_flag_without_its_value_says_which_value_it_needs()
+        => Error("--duration").Should().Contain("--duration DURATION");
+
+    [Fact]
+    public void Help_explains_every_flag()
+    {
+        var help = BenchCommandLine.Parse(["--help"]).Should().BeOfType<BenchParseResult.Print>().Which.Text;
+        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--target-rate", "--timeout", "--preload", "--json" })
+            help.Should().Contain(flag);
+        BenchCommandLine.Parse(["-h"]).Should().BeOfType<BenchParseResult.Print>();
+    }
+
+    [Fact]
+    public void Kvdb_help_mentions_the_bench_subcommand()
+        => KvDb.Node.Configuration.CommandLine.Help().Should().Contain("kvdb bench");
+}

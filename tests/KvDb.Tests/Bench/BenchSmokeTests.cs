@@ -1,0 +1,99 @@
+// `kvdb bench` end to end as CI runs it: the real executable against a real single-member,
+// in-memory kvdb for a couple of seconds. Never asserts on speed (CI machines are small and
+// shared), only that the run worked: requests succeeded, none failed, percentiles are sane.
+using System.Diagnostics;
+using System.Text.Json;
+using KvDb.Tests.Cluster;
+
+namespace KvDb.Tests.Bench;
+
+[Collection(ClusterCollection.Name)]
+public sealed class BenchSmokeTests
+{
+    [Theory]
+    [InlineData("put=50,get=50", "linearizable", null)]
+    [InlineData("get=100", "local", "400")]
+    public async Task A_short_run_against_one_member_succeeds_with_sane_percentiles(string mix, string consistency, string? targetRate)
+    {
+        await using var cluster = await KvdbCluster.StartAsync(1, "--in-memory");
+        string[] args =
+        [
+            "bench", "--endpoints", cluster.Url(1).ToString(), "--duration", "2s", "--warmup", "500ms",
+            "--concurrency", "8", "--keys", "500", "--mix", mix, "--consistency", consistency, "--json",
+            .. targetRate is null ? Array.Empty<string>() : ["--target-rate", targetRate],
+        ];
+
+        var (exitCode, stdout, stderr) = await RunKvdbAsync(args, TimeSpan.FromMinutes(2));
+
+        exitCode.Should().Be(0, $"stderr:\n{stderr}\nstdout:\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        var total = root.GetProperty("total");
+        total.GetProperty("opsPerSecond").GetDouble().Should().BePositive();
+        total.GetProperty("errors").GetInt64().Should().Be(0, stdout);
+        total.GetProperty("notFound").GetInt64().Should().Be(0, "the keys were preloaded");
+        root.GetProperty("errors").EnumerateObject().Should().BeEmpty();
+        root.GetProperty("mode").GetString().Should().Be(targetRate is null ? "closed-loop" : "open-loop");
+
+        var latency = total.GetProperty("latencyMs");
+        var p50 = latency.GetProperty("p50").GetDouble();
+        var p99 = latency.GetProperty("p99").GetDouble();
+        var max = latency.GetProperty("max").GetDouble();
+        p50.Should().BePositive();
+        p50.Should().BeLessThanOrEqualTo(p99);
+        p99.Should().BeLessThanOrEqualTo(max);
+        stderr.Should().Contain("ops/s", "a progress line goes to stderr once a second");
+    }
+
+    [Fact]
+    public async Task A_bad_flag_is_one_line_on_stderr_and_exit_code_2()
+    {
+        var (exitCode, stdout, stderr) = await RunKvdbAsync(["bench", "--mix", "put=50,get=40"], TimeSpan.FromMinutes(1));
+        exitCode.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Trim().Should().StartWith("kvdb bench: --mix").And.NotContain("\n");
+    }
+
+    [Fact]
+    public async Task Nothing_listening_means_exit_code_1_and_connection_errors()
+    {
+        var port = FreePorts.Take(1)[0];
+        var (exitCode, stdout, stderr) = await RunKvdbAsync(
+            ["bench", "--endpoints", $"http://127.0.0.1:{port}", "--duration", "300ms", "--warmup", "0s", "--concurrency", "2", "--mix", "put=100", "--json"],
+            TimeSpan.FromMinutes(1));
+        exitCode.Should().Be(1, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        json.RootElement.GetProperty("errors").GetProperty("connection").GetInt64().Should().BePositive();
+    }
+
+    // stdout and stderr apart: the JSON result must be alone on stdout.
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunKvdbAsync(IReadOnlyList<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(KvdbProcess.KvdbDll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_gcServer"] = "0";
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kvdb {string.Join(' ', args)} ran longer than {timeout}; stderr so far:\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
