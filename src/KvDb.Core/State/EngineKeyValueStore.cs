@@ -2,12 +2,13 @@
 // Invariants: an entry at or below the engine's applied index is skipped, so replaying the
 // Raft log over a state that already holds some of it is harmless (the engine itself refuses
 // to go backwards).
+using KvDb.Core.Operations;
 using KvDb.Core.Storage;
 
 namespace KvDb.Core.State;
 
-/// <summary>An <see cref="IKeyValueStore"/> backed by a <see cref="StorageEngine"/>.</summary>
-public sealed class EngineKeyValueStore(StorageEngine engine) : IKeyValueStore
+/// <summary>An <see cref="IKeyValueStore"/> backed by a <see cref="StorageEngine"/>, reporting its figures for monitoring.</summary>
+public sealed class EngineKeyValueStore(StorageEngine engine) : IKeyValueStore, IStorageMetricsSource
 {
     private readonly WriteBatch batch = new();
 
@@ -44,6 +45,23 @@ public sealed class EngineKeyValueStore(StorageEngine engine) : IKeyValueStore
 
     /// <inheritdoc/>
     public IKeyValueView OpenView() => engine.OpenView();
+
+    /// <inheritdoc/>
+    public StorageFigures? Current
+    {
+        get
+        {
+            var stats = engine.Stats;
+            return new(stats.MemtableBytes + stats.ImmutableMemtableBytes, stats.TableCount, stats.TotalTableBytes, stats.CompactionsCompleted);
+        }
+    }
+
+    /// <inheritdoc/>
+    public event Action<CompactionSummary>? CompactionCompleted
+    {
+        add => engine.CompactionCompleted += value;
+        remove => engine.CompactionCompleted -= value;
+    }
 
     /// <inheritdoc/>
     public void Dispose() => engine.Dispose();

@@ -82,6 +82,7 @@ public sealed partial class StorageEngine
             var compaction = pick(input, options, compactPointers);
             if (compaction is null)
                 return false;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var outputs = compaction.IsTrivialMove ? [.. compaction.Inputs] : WriteCompactionOutputs(compaction, input);
             InjectOrClose("compaction:outputs-written", compaction.IsTrivialMove ? [] : outputs);
             lock (manifestLock)
@@ -97,7 +98,7 @@ public sealed partial class StorageEngine
                 InstallVersion(edit, flushed: null);
             }
 
-            RecordCompaction(compaction, outputs);
+            RecordCompaction(compaction, outputs, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return true;
         }
         finally
@@ -106,7 +107,7 @@ public sealed partial class StorageEngine
         }
     }
 
-    private void RecordCompaction(Compaction compaction, List<TableHandle> outputs)
+    private void RecordCompaction(Compaction compaction, List<TableHandle> outputs, TimeSpan duration)
     {
         if (compaction.Level > 0)
             compactPointers[compaction.Level] = compaction.Inputs[^1].Meta.Largest;
@@ -117,6 +118,7 @@ public sealed partial class StorageEngine
         Interlocked.Add(ref compactedBytesRead, compaction.InputBytes);
         Interlocked.Add(ref compactedBytesWritten, written);
         Log.Compacted(logger, compaction.Inputs.Count + compaction.Parents.Count, compaction.Level, outputs.Count, compaction.InputBytes, written);
+        CompactionCompleted?.Invoke(new Operations.CompactionSummary(compaction.Level + 1, compaction.Inputs.Count + compaction.Parents.Count, outputs.Count, written, duration));
     }
 
     /// <summary>Writes the memtable's newest version of each key into one level-0 table.</summary>

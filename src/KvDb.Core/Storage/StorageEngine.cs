@@ -99,6 +99,9 @@ public sealed partial class StorageEngine : IDisposable
     /// </summary>
     public event Action<long>? Flushed;
 
+    /// <summary>Raised on the compaction thread after each compaction that rewrote tables; handlers must be quick.</summary>
+    public event Action<Operations.CompactionSummary>? CompactionCompleted;
+
     /// <summary>A test hook called at named points of flushes, compactions and installs; throwing simulates a crash there.</summary>
     internal Action<string>? FaultInjection { get; set; }
 

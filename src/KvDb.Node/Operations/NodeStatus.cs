@@ -53,7 +53,7 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
         var started = node.IsStarted;
         var commit = started ? node.Log.LastCommittedEntryIndex : 0L;
         var lastLog = started ? node.Log.LastEntryIndex : 0L;
-        var applied = node.StateMachine.AppliedIndex;
+        var applied = started ? node.StateMachine.AppliedIndex : 0L;
         var members = started ? await membership.ListAsync(token).ConfigureAwait(false) : [];
         var now = DateTimeOffset.UtcNow;
         return new NodeStatus(
@@ -66,7 +66,7 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
             CommitIndex: commit,
             AppliedIndex: applied,
             LastLogIndex: lastLog,
-            SnapshotIndex: node.StateMachine.SnapshotIndex,
+            SnapshotIndex: started ? node.StateMachine.SnapshotIndex : 0L,
             Ready: ready.IsReady,
             Readiness: ready.Reason,
             Members: members,

@@ -7,8 +7,8 @@
 //    one), so two members built in one process cannot mix their series.
 //  - AddOperations comes after the Raft services: hosted services start in registration order
 //    and the exporters subscribe to a started Raft member.
-//  - The storage metrics source is the state machine's store when it implements
-//    IStorageMetricsSource, else NoStorageMetrics: a storage engine plugs in by implementing it.
+//  - The storage metrics source follows the member's storage engine, which exists once the
+//    member has started (MemberStorageMetrics).
 using KvDb.Core.Operations;
 using KvDb.Node.Raft;
 using Microsoft.Extensions.Logging.Console;
@@ -32,8 +32,7 @@ public static class OperationsRegistration
             return registry;
         });
         services.AddSingleton<IMetricFactory>(static sp => Metrics.WithCustomRegistry(sp.GetRequiredService<CollectorRegistry>()));
-        services.AddSingleton<IStorageMetricsSource>(static sp =>
-            sp.GetRequiredService<RaftNode>().StateMachine.Store as IStorageMetricsSource ?? NoStorageMetrics.Instance);
+        services.AddSingleton<IStorageMetricsSource, MemberStorageMetrics>();
         services.AddSingleton<ReadinessCheck>();
         services.AddSingleton<NodeStatusReporter>();
         services.AddHostedService<MeterBridge>();

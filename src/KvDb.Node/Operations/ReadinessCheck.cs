@@ -82,7 +82,7 @@ public sealed class ReadinessCheck(RaftNode node, NodeOptions options)
             Voter: started && RaftRole.IsVoter(node),
             Join: options.Join,
             HasLeader: started && node.Cluster.Leader is not null,
-            Applied: node.StateMachine.AppliedIndex,
+            Applied: started ? node.StateMachine.AppliedIndex : 0L,
             Committed: committed);
     }
 

@@ -37,6 +37,7 @@ public sealed class OperationsEndpointsTests
         after.Value("kvdb_raft_voting_members").Should().Be(3);
         after.Value("kvdb_raft_leader_changes_total").Should().BeGreaterThanOrEqualTo(1);
         after.Value("kvdb_member_id").Should().Be(leader);
+        after.Value("kvdb_storage_memtable_bytes").Should().BeGreaterThan(0, "the writes sit in the storage engine's memtable");
 
         // HTTP requests are labelled by route pattern, never by the key in the path.
         after.Value("kvdb_http_request_duration_seconds_count", "route=/{**key}", "method=PUT", "code=204").Should().BeGreaterThanOrEqualTo(10);
@@ -188,7 +189,8 @@ public sealed class OperationsEndpointsTests
         document.RootElement.GetProperty("dataDirBytes").GetInt64().Should().BeGreaterThanOrEqualTo(0);
         var metrics = PrometheusText.Parse(await client.GetStringAsync(new Uri(url, "metrics")));
         metrics.Value("kvdb_raft_role", "role=joining").Should().Be(1);
-        metrics.Find("kvdb_storage_memtable_bytes").Should().BeEmpty("no storage engine reports figures yet");
+        metrics.Find("kvdb_storage_memtable_bytes").Should().ContainSingle("the storage engine reports as soon as the member has started");
+        metrics.Find("kvdb_storage_table_files").Should().ContainSingle();
     }
 
     [Fact]
