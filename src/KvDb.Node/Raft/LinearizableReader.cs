@@ -4,8 +4,9 @@
 //    flight serves every read that arrived before it began, later reads wait for the next.
 //    That is what makes sharing safe: the state a read sees includes every write that was
 //    acknowledged before the read began.
-//  - On the leader a round records the last log index, confirms leadership with a heartbeat
-//    round acknowledged by a majority, then waits until that index is applied here.
+//  - On the leader a round records the commit index (or, until the leader has committed an
+//    entry of its own term, the index of that entry), confirms leadership with a heartbeat round
+//    acknowledged by a majority, then waits until that index is applied here.
 //  - On a follower a round asks the leader for a read index over the internal HTTP API (the
 //    leader answers only after a confirmed round of its own), then waits until this member
 //    has applied that far. DotNext's own follower barrier is not used: it trusts the leader's
@@ -87,9 +88,11 @@ public sealed class LinearizableReader(RaftNode node, LeaderForwarder forwarder,
         }
     }
 
-    // ReadIndex: every write acknowledged so far is at or below the last log index, and a
-    // heartbeat round acknowledged by a majority after this point proves no other leader can
-    // have committed anything newer.
+    // ReadIndex: every write acknowledged so far is at or below the commit index, once this
+    // leader has committed an entry of its own term (before that, its commit index may lag what
+    // earlier leaders committed, so the read waits for its first entry instead); and a heartbeat
+    // round acknowledged by a majority after this point proves no other leader can have
+    // committed anything newer. Entries appended but not yet committed are not waited for.
     private async Task LeaderBarrierAsync(CancellationToken token)
     {
         var cluster = node.Cluster;
@@ -97,7 +100,10 @@ public sealed class LinearizableReader(RaftNode node, LeaderForwarder forwarder,
         if (leadership.IsCancellationRequested)
             throw new NotLeaderException();
 
-        var readIndex = node.Log.LastEntryIndex;
+        var (startTerm, startIndex) = node.LeadershipStart;
+        var readIndex = startTerm == cluster.Term
+            ? long.Max(node.Log.LastCommittedEntryIndex, startIndex)
+            : node.Log.LastEntryIndex;
         await cluster.ForceReplicationAsync(token).ConfigureAwait(false);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);

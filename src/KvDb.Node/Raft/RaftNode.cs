@@ -46,6 +46,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private WriteAheadLog? wal;
     private RaftCluster? cluster;
     private volatile bool inConfiguration;
+    private LeadershipMark? leadershipStart;
     private volatile bool leading;
     private HashSet<EndPoint>? lastConfiguration;
     private int disposed;
@@ -230,9 +231,18 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
 
     // Operators read "became the leader" and "lost leadership" as a pair: log the second when
     // this member led and the leader is now another member or none.
+    /// <summary>
+    /// The term this member last became leader in and its last log index at that moment (which
+    /// covers the no-op a new leader appends). Once that index is committed, the leader's commit
+    /// index covers every entry committed by earlier leaders (Raft's ReadIndex precondition).
+    /// </summary>
+    public (long Term, long Index) LeadershipStart => Volatile.Read(ref leadershipStart) is { } start ? (start.Term, start.Index) : (-1, long.MaxValue);
+
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
         var nowLeading = leader is { IsRemote: false };
+        if (nowLeading)
+            Volatile.Write(ref leadershipStart, new LeadershipMark(Cluster.Term, Log.LastEntryIndex));
         if (leading && !nowLeading)
             LogLostLeadership(options.Id, Cluster.Term, leader is null ? "none yet" : $"member {IdOf(leader.EndPoint)?.ToString() ?? "?"} ({leader.EndPoint})");
         leading = nowLeading;
@@ -353,6 +363,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} stopped; the log is flushed")]
     private partial void LogStopped(int id);
 }
+
+internal sealed record LeadershipMark(long Term, long Index);
 
 /// <summary>The member cannot start for a reason the operator must fix; the message says which.</summary>
 public sealed class StartupException(string message) : Exception(message);
