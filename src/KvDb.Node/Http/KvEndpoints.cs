@@ -37,5 +37,9 @@ public static class KvEndpoints
         {
             return Problems.Unavailable(context, e);
         }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
+        }
     }
 }

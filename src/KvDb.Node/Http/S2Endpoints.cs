@@ -72,6 +72,10 @@ public static class S2Endpoints
         {
             return Problems.Unavailable(context, e);
         }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
+        }
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string consistency, KvService kv)
@@ -125,6 +129,10 @@ public static class S2Endpoints
         catch (UnavailableException e)
         {
             return Problems.Unavailable(context, e);
+        }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
         }
     }
 
