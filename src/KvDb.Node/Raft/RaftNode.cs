@@ -9,6 +9,8 @@
 //    commit index on this member, and applies only committed entries; one flush covers every
 //    entry appended so far (group commit). So "applied here" implies "on this member's disk":
 //    the leader answers a write after applying it, a follower after applying it itself.
+//  - A follower acknowledges entries appended for the leader only once they are flushed
+//    (DurableAppendLog), so every member of a committing majority has the entry on disk.
 //  - --cluster only seeds the Raft configuration on a member's first start; afterwards the
 //    configuration file (kept current by DotNext as configuration entries apply) wins.
 //  - A member that applies its own removal stops the process with exit code 0; one that
@@ -124,7 +126,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         if (DamagedDataDirectory.CheckUnverifiedFiles(raftDirectory) is { } damage)
             throw new StartupException(DamagedDataDirectory.Explain(damage, options));
 
-        wal = new WriteAheadLog(new WriteAheadLog.Options
+        wal = new DurableAppendLog(new WriteAheadLog.Options
         {
             Location = raftDirectory,
             HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,

@@ -82,6 +82,47 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output)
         missing.Should().BeEmpty($"every acknowledged write survives kill -9 of every member\n{cluster.Describe()}");
     }
 
+    [Fact]
+    public async Task A_follower_has_an_entry_on_disk_before_the_leader_counts_its_acknowledgement()
+    {
+        // With one follower frozen, the leader's majority is itself and the other follower, so
+        // every 204 rests on that follower's acknowledgement. The follower's raft/checkpoint
+        // (the last index it flushed) must already cover the write when the client hears 204:
+        // otherwise a kill -9 or a power loss would make it forget an entry it acknowledged.
+        await using var cluster = await KvdbCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var followers = new[] { 1, 2, 3 }.Where(id => id != leader).ToArray();
+        var checkpoint = Path.Combine(cluster.DataDir(followers[0]), "raft", "checkpoint");
+        var behind = new List<string>();
+        cluster.Member(followers[1]).Pause();
+        try
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                using var response = await cluster.Client.PutAsync(new Uri(cluster.Url(leader), $"v1/kv/durable-ack-{i}"), new StringContent("v"));
+                response.StatusCode.Should().Be(HttpStatusCode.NoContent, cluster.Describe());
+                var revision = long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+                var flushed = LastFlushedIndex(checkpoint);
+                if (flushed < revision)
+                    behind.Add($"write at index {revision} acknowledged while member {followers[0]} had flushed up to {flushed}");
+            }
+        }
+        finally
+        {
+            cluster.Member(followers[1]).Resume();
+        }
+
+        behind.Should().BeEmpty("a follower acknowledges an append only once it is on disk");
+    }
+
+    // The last index recorded in DotNext's raft/checkpoint: version u32, committed i64, last i64.
+    private static long LastFlushedIndex(string checkpoint)
+    {
+        using var file = new FileStream(checkpoint, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Span<byte> bytes = stackalloc byte[20];
+        return file.ReadAtLeast(bytes, 20, throwOnEndOfStream: false) == 20 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(bytes[12..]) : 0;
+    }
+
     // Writes and log entries proposed so far, summed over the members (only a leader proposes).
     private static async Task<(double Writes, double Entries)> BatchingAsync(KvdbCluster cluster)
     {
