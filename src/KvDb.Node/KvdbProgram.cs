@@ -103,6 +103,7 @@ public static class KvdbProgram
         services.AddSingleton<ProposalBatcher>();
         services.AddHostedService(static sp => sp.GetRequiredService<ProposalBatcher>());
         services.AddSingleton<LinearizableReader>();
+        services.AddSingleton<DiskSpaceGuard>();
         services.AddSingleton<KvService>();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();

@@ -42,6 +42,12 @@ public sealed record NodeOptions
     /// <summary>Memory for the storage engine: a quarter per memtable (two at most), half for the block cache.</summary>
     public long MemoryBudgetBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Free space the data directory's filesystem must keep: below it this member refuses writes
+    /// (507) so that the Raft log and the storage engine never run out of space; 0 disables the check.
+    /// </summary>
+    public long MinFreeDiskBytes { get; init; } = 256L << 20;
+
     /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
     public int ElectionTimeoutMs { get; init; } = 1000;
 

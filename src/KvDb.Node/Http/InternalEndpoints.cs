@@ -4,6 +4,7 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
 using KvDb.Node.Configuration;
+using KvDb.Node.Operations;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Http;
@@ -51,7 +52,7 @@ public static class InternalEndpoints
         }
     }
 
-    private static async Task<IResult> ProposeAsync(HttpContext context, ProposalBatcher batcher, NodeOptions options)
+    private static async Task<IResult> ProposeAsync(HttpContext context, ProposalBatcher batcher, DiskSpaceGuard diskSpace, NodeOptions options)
     {
         var body = await RequestBody.ReadAsync(context, 64 << 20);
         if (body is null)
@@ -70,6 +71,19 @@ public static class InternalEndpoints
         // This port is reachable by clients too: hold forwarded commands to the client limits.
         if (Array.Find(commands, c => !IsWithinLimits(c, options)) is { } invalid)
             return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
+
+        // The leader's own disk must have room too: a follower checked only its own.
+        if (Array.Exists(commands, static c => c is KeyCommand))
+        {
+            try
+            {
+                diskSpace.ThrowIfLow();
+            }
+            catch (InsufficientStorageException e)
+            {
+                return Problems.InsufficientStorage(e);
+            }
+        }
 
         try
         {

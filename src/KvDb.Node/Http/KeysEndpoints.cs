@@ -59,6 +59,10 @@ public static class KeysEndpoints
         {
             return Problems.Unavailable(context, e);
         }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
+        }
     }
 
     private static async Task<IResult> RangeAsync(HttpContext context, KvService kv)

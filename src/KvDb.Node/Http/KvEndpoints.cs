@@ -11,6 +11,21 @@ public static class KvEndpoints
 {
     private const string Allow = "GET, HEAD, PUT";
 
+    // kvdb's own endpoints at the root and the methods they serve.
+    private static readonly Dictionary<string, string> OwnEndpoints = new(StringComparer.Ordinal)
+    {
+        ["ping"] = "GET",
+        ["readyz"] = "GET",
+        ["metrics"] = "GET",
+        ["api"] = "PUT, DELETE",
+        ["v1/status"] = "GET",
+        ["v1/log"] = "GET",
+        ["v1/members"] = "GET, POST",
+        ["v1/kv"] = "GET",
+    };
+
+    private static readonly string[] OwnPrefixes = ["v1/", "internal/", "api/"];
+
     /// <summary>Maps <c>/{key}</c>.</summary>
     public static void MapKvEndpoints(this IEndpointRouteBuilder app)
     {
@@ -26,6 +41,8 @@ public static class KvEndpoints
         var (key, text, error) = KeyPath.FromRequest(context);
         if (error is not null)
             return Problems.BadRequest(error);
+        if (HttpMethods.IsPut(method) && OwnEndpointProblem(context, text!) is { } reserved)
+            return reserved;
 
         try
         {
@@ -37,5 +54,24 @@ public static class KvEndpoints
         {
             return Problems.Unavailable(context, e);
         }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
+        }
+    }
+
+    private static IResult? OwnEndpointProblem(HttpContext context, string path)
+    {
+        if (OwnEndpoints.TryGetValue(path, out var allow))
+        {
+            context.Response.Headers.Allow = allow;
+            return Problems.Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed",
+                $"/{path} is one of kvdb's own endpoints ({allow}), not a key. To store a key named '{path}', use PUT /v1/kv/{path}.");
+        }
+
+        return Array.Exists(OwnPrefixes, prefix => path.StartsWith(prefix, StringComparison.Ordinal))
+            ? Problems.Of(StatusCodes.Status404NotFound, "No such endpoint",
+                $"/{ValueResults.Shorten(path)} is under kvdb's own paths and is not a key. To store a key with this name, use PUT /v1/kv/{ValueResults.Shorten(path)}.")
+            : null;
     }
 }

@@ -6,6 +6,7 @@
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Node.Configuration;
+using KvDb.Node.Operations;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Http;
@@ -21,7 +22,7 @@ public enum ReadConsistency
 }
 
 /// <summary>Reads and writes keys through the replicated state machine.</summary>
-public sealed class KvService(RaftNode node, ProposalBatcher batcher, LinearizableReader reader, NodeOptions options)
+public sealed class KvService(RaftNode node, ProposalBatcher batcher, LinearizableReader reader, DiskSpaceGuard diskSpace, NodeOptions options)
 {
     /// <summary>The accepted spellings of the consistency parameter, for error messages.</summary>
     public const string ConsistencyNames = "'linearizable' (the default) or 'local'";
@@ -44,8 +45,10 @@ public sealed class KvService(RaftNode node, ProposalBatcher batcher, Linearizab
 
     /// <summary>Proposes a put or delete and waits until it is committed, durable and applied here.</summary>
     /// <exception cref="UnavailableException">No leader or quorum within the request timeout.</exception>
+    /// <exception cref="InsufficientStorageException">This member's or the leader's disk is below --min-free-disk; nothing was proposed.</exception>
     public async Task<ProposalResult> WriteAsync(KeyCommand command, CancellationToken token)
     {
+        diskSpace.ThrowIfLow();
         var result = await batcher.ProposeAsync(command, mayForward: true, token).ConfigureAwait(false);
         if (options.ThrottleAppendAcks > TimeSpan.Zero)
             await Task.Delay(options.ThrottleAppendAcks, token).ConfigureAwait(false);

@@ -24,6 +24,10 @@ public static class Problems
             extensions: new Dictionary<string, object?> { ["outcomeUnknown"] = e.OutcomeUnknown });
     }
 
+    /// <summary>507: a member's disk is below its free-space reserve; the write was not applied. Reads still work.</summary>
+    public static IResult InsufficientStorage(InsufficientStorageException e)
+        => Of(StatusCodes.Status507InsufficientStorage, "Insufficient storage", e.Message);
+
     /// <summary>405 with the Allow header listing what the resource supports.</summary>
     public static IResult MethodNotAllowed(HttpContext context, string allow)
     {

@@ -14,6 +14,7 @@ using KvDb.Core.Commands;
 using KvDb.Core.Values;
 using KvDb.Node.Configuration;
 using KvDb.Node.Raft;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace KvDb.Node.Http;
 
@@ -72,6 +73,10 @@ public static class S2Endpoints
         {
             return Problems.Unavailable(context, e);
         }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
+        }
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string consistency, KvService kv)
@@ -84,8 +89,9 @@ public static class S2Endpoints
         };
         if (level is null)
             return Problems.BadRequest($"'{ValueResults.Shorten(consistency)}' is not a read consistency: use /api/Strong or /api/Eventual.");
-        if (KeyFromQuery(context) is not { } key)
-            return Problems.BadRequest(ValidateKey(context.Request.Query["key"].ToString()) ?? "Give the key as ?key=...");
+        var (key, keyError) = KeyFromQuery(context);
+        if (key is null)
+            return Problems.BadRequest(keyError!);
 
         try
         {
@@ -114,8 +120,9 @@ public static class S2Endpoints
         var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
         if (conditions is null)
             return Problems.BadRequest(headerError!);
-        if (KeyFromQuery(context) is not { } key)
-            return Problems.BadRequest(ValidateKey(context.Request.Query["key"].ToString()) ?? "Give the key as ?key=...");
+        var (key, keyError) = KeyFromQuery(context);
+        if (key is null)
+            return Problems.BadRequest(keyError!);
 
         try
         {
@@ -126,12 +133,45 @@ public static class S2Endpoints
         {
             return Problems.Unavailable(context, e);
         }
+        catch (InsufficientStorageException e)
+        {
+            return Problems.InsufficientStorage(e);
+        }
     }
 
-    private static string? KeyFromQuery(HttpContext context)
+    // The key from the raw query string, decoded strictly (ASP.NET's query parser keeps an
+    // invalid escape such as %FF as the literal text "%FF", which would name another key).
+    private static (string? Key, string? Error) KeyFromQuery(HttpContext context)
     {
-        var key = context.Request.Query["key"].ToString();
-        return ValidateKey(key) is null ? key : null;
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null)
+        {
+            var fallback = context.Request.Query["key"].ToString();
+            return ValidateKey(fallback) is { } error ? (null, error) : (fallback, null);
+        }
+
+        string? key = null;
+        var query = raw.IndexOf('?') is var start and >= 0 ? raw[(start + 1)..] : "";
+        foreach (var part in query.Split('&'))
+        {
+            var equals = part.IndexOf('=');
+            if ((equals < 0 ? part : part[..equals]) != "key")
+                continue;
+            if (key is not null)
+                return (null, "Give the key once: ?key=...");
+
+            var encoded = equals < 0 ? "" : part[(equals + 1)..].Replace("+", "%20", StringComparison.Ordinal);
+            if (encoded.Length == 0)
+                return (null, ValidateKey(""));
+            var (_, text, decodeError) = KeyPath.Decode(encoded);
+            if (decodeError is not null)
+                return (null, decodeError);
+            key = text;
+        }
+
+        if (key is null)
+            return (null, "Give the key as ?key=...");
+        return ValidateKey(key) is { } invalid ? (null, invalid) : (key, null);
     }
 
     private static string? ValidateKey(string key)

@@ -11,6 +11,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using DotNext.Net.Cluster;
 using KvDb.Core.Commands;
 
@@ -51,6 +52,8 @@ public sealed class LeaderForwarder : IDisposable
         using var response = await client.PostAsync(target, content, token).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
             throw new UnavailableException("The leader could not commit the write (it may be stepping down); retry.", outcomeUnknown: true);
+        if (response.StatusCode is HttpStatusCode.InsufficientStorage)
+            throw new InsufficientStorageException(await ProblemDetailAsync(response, token).ConfigureAwait(false) ?? "The leader's disk is below its --min-free-disk reserve; the write was not applied.");
         response.EnsureSuccessStatusCode();
 
         var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
@@ -73,6 +76,22 @@ public sealed class LeaderForwarder : IDisposable
         if (body.Length != sizeof(long))
             throw new HttpRequestException($"The leader answered {body.Length} bytes for a read index.");
         return BinaryPrimitives.ReadInt64LittleEndian(body);
+    }
+
+    // The "detail" of a problem-details answer, or null when there is none.
+    private static async Task<string?> ProblemDetailAsync(HttpResponseMessage response, CancellationToken token)
+    {
+        try
+        {
+            using var problem = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false), cancellationToken: token).ConfigureAwait(false);
+            return problem.RootElement.ValueKind is JsonValueKind.Object && problem.RootElement.TryGetProperty("detail", out var detail) && detail.ValueKind is JsonValueKind.String
+                ? detail.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Encodes a read index for the response to a read-index request.</summary>

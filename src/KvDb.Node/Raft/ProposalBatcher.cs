@@ -249,7 +249,7 @@ public sealed partial class ProposalBatcher(
 
     private static Exception Translate(Exception e, CancellationToken stoppingToken) => e switch
     {
-        UnavailableException => e,
+        UnavailableException or InsufficientStorageException => e,
         NotLeaderException => new UnavailableException("Leadership changed while the write was being committed; it may or may not have been applied.", outcomeUnknown: true, e),
         OperationCanceledException when stoppingToken.IsCancellationRequested => new UnavailableException("This member is shutting down.", outcomeUnknown: true, e),
         OperationCanceledException => new UnavailableException("Timed out waiting for a majority to commit the write; it may or may not have been applied.", outcomeUnknown: true, e),

@@ -9,6 +9,8 @@
 //    commit index on this member, and applies only committed entries; one flush covers every
 //    entry appended so far (group commit). So "applied here" implies "on this member's disk":
 //    the leader answers a write after applying it, a follower after applying it itself.
+//  - A follower acknowledges entries appended for the leader only once they are flushed
+//    (DurableAppendLog), so every member of a committing majority has the entry on disk.
 //  - --cluster only seeds the Raft configuration on a member's first start; afterwards the
 //    configuration file (kept current by DotNext as configuration entries apply) wins.
 //  - A member that applies its own removal stops the process with exit code 0; one that
@@ -17,6 +19,7 @@
 //    cut short.
 using System.Collections.Concurrent;
 using System.Net;
+using DotNext.IO.Log;
 using DotNext.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -31,6 +34,9 @@ namespace KvDb.Node.Raft;
 /// <summary>This process's Raft member: state machine, log and cluster transport.</summary>
 public sealed partial class RaftNode : IHostedService, IAsyncDisposable
 {
+    /// <summary>The size of the Raft log's chunk files (raft/data/N).</summary>
+    public const int LogChunkSize = 4 << 20;
+
     /// <summary>Member metadata key carrying the HTTP API URL, so followers can forward to the leader.</summary>
     public const string HttpUrlMetadataKey = "kvdb-http";
 
@@ -87,12 +93,21 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken token)
     {
         // The engine opens at its last flush point; a damaged file stops the start here,
-        // with its name in the message, before anything is served.
-        var engine = StorageEngine.Open(Path.Combine(options.DataDir, "db"), new StorageOptions
+        // with its name in the message and what to do, before anything is served.
+        StorageEngine engine;
+        try
         {
-            MemtableBytes = options.MemoryBudgetBytes / 4,
-            BlockCacheBytes = options.MemoryBudgetBytes / 2,
-        }, loggerFactory.CreateLogger<StorageEngine>());
+            engine = StorageEngine.Open(Path.Combine(options.DataDir, "db"), new StorageOptions
+            {
+                MemtableBytes = options.MemoryBudgetBytes / 4,
+                BlockCacheBytes = options.MemoryBudgetBytes / 2,
+            }, loggerFactory.CreateLogger<StorageEngine>());
+        }
+        catch (StorageCorruptionException e)
+        {
+            throw new StartupException(DamagedDataDirectory.Explain(e.Message.TrimEnd('.'), options));
+        }
+
         stateMachine = new KvStateMachine(engine, new KvStateMachineOptions
         {
             SnapshotInterval = options.SnapshotInterval,
@@ -108,13 +123,17 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             await configurationFile.SeedAsync(options.Cluster, token);
 
         stateMachine.MembershipChanged += OnMembershipChanged;
-        wal = new WriteAheadLog(new WriteAheadLog.Options
+        var raftDirectory = Path.Combine(options.DataDir, "raft");
+        if (DamagedDataDirectory.CheckUnverifiedFiles(raftDirectory) is { } damage)
+            throw new StartupException(DamagedDataDirectory.Explain(damage, options));
+
+        wal = new DurableAppendLog(new WriteAheadLog.Options
         {
-            Location = Path.Combine(options.DataDir, "raft"),
+            Location = raftDirectory,
             HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
 
             // The default (one memory page) would make a file per few entries.
-            ChunkSize = 4 << 20,
+            ChunkSize = LogChunkSize,
         }, stateMachine);
 
         cluster = new RaftCluster(CreateConfiguration()) { AuditTrail = wal };
@@ -124,8 +143,19 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         foreach (var member in cluster.Members)
             member.MemberStatusChanged += OnMemberStatusChanged;
 
-        // Starting the cluster initialises the log: committed entries are replayed first.
-        await cluster.StartAsync(token);
+        // Starting the cluster initialises the log: DotNext verifies the CRC32 of every entry
+        // after the snapshot, then replays the committed ones.
+        try
+        {
+            await cluster.StartAsync(token);
+        }
+        catch (Exception e) when (IntegrityFailure(e) is { } failure)
+        {
+            var where = DamagedDataDirectory.Locate(raftDirectory, stateMachine.SnapshotIndex, LogChunkSize)
+                ?? $"the Raft log in '{raftDirectory}' failed DotNext's integrity check ({failure.Message})";
+            throw new StartupException(DamagedDataDirectory.Explain(where, options));
+        }
+
         LogReplayed(wal.LastCommittedEntryIndex, StateMachine.AppliedIndex);
         RefuseToStartIfRemoved();
 
@@ -171,6 +201,17 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
                 $"this member ({options.PeerUrl}) was removed from the cluster, whose members are now {string.Join(", ", members.Select(m => $"{m.Key}={m.Value}"))}. "
                 + $"To add it again: POST its URL to /<id> on a member, then start it with --join and an empty --data-dir.");
         }
+    }
+
+    private static IntegrityException? IntegrityFailure(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is IntegrityException integrity)
+                return integrity;
+        }
+
+        return null;
     }
 
     /// <summary>The replicated membership map (id → peer URL) as applied on this member.</summary>

@@ -180,6 +180,59 @@ public sealed class KvdbCluster : IAsyncDisposable
     public string Describe()
         => string.Join('\n', retired.Concat(Members).Select(m => $"--- member {m.Id} (running: {m.IsRunning}, exit: {m.ExitCode})\n{m.Output}"));
 
+    /// <summary>
+    /// Polls <c>GET /v1/status</c> on the running members until one of them says it is the leader
+    /// (and, with <paramref name="except"/>, that it is not that member); returns its id.
+    /// </summary>
+    public async Task<int> WaitForLeaderAsync(TimeSpan? timeout = null, int? except = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        using var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var member in Members.Where(m => m.IsRunning && m.Id != except))
+            {
+                try
+                {
+                    using var status = System.Text.Json.JsonDocument.Parse(await quick.GetStringAsync(new Uri(Url(member.Id), "v1/status")));
+                    if (status.RootElement.GetProperty("role").GetString() == "leader")
+                        return member.Id;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet, or paused.
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No leader among the running members.\n{Describe()}");
+    }
+
+    /// <summary>Polls until member <paramref name="id"/> answers a linearizable read (it has a leader and has caught up).</summary>
+    public async Task WaitUntilMemberServesAsync(int id, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        using var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await quick.GetAsync(KeyUrl(id, "serving-probe"));
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound)
+                    return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"Member {id} never served a linearizable read.\n{Describe()}");
+    }
+
     /// <summary>The members as <c>GET /v1/members</c> on member <paramref name="id"/> shows them.</summary>
     public async Task<List<MemberInfo>> MembersAsync(int id)
     {

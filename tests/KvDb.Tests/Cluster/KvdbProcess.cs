@@ -111,6 +111,20 @@ public sealed partial class KvdbProcess : IAsyncDisposable
         await p.WaitForExitAsync();
     }
 
+    /// <summary>SIGSTOP: the process is frozen (it keeps its sockets, answers nothing) until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        if (process is { HasExited: false } p)
+            Signal(p.Id, SigStop);
+    }
+
+    /// <summary>SIGCONT: a paused process runs again, as if nothing happened, with its old idea of who leads.</summary>
+    public void Resume()
+    {
+        if (process is { HasExited: false } p)
+            Signal(p.Id, SigCont);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (process is null)
@@ -133,6 +147,8 @@ public sealed partial class KvdbProcess : IAsyncDisposable
 
     private const int SigKill = 9;
     private const int SigTerm = 15;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
 
     private static void Signal(int pid, int signal)
     {

@@ -14,7 +14,7 @@ public sealed class StartupTests
     {
         var (code, output) = await KvdbProcess.RunToExitAsync(["--help"], ExitTimeout);
         code.Should().Be(0);
-        foreach (var flag in new[] { "--id", "--cluster", "--port", "--join", "--data-dir", "--in-memory", "--max-value-bytes", "--request-timeout", "--snapshot-interval", "--election-timeout", "--log-level", "KVDB_CLUSTER" })
+        foreach (var flag in new[] { "--id", "--cluster", "--port", "--join", "--data-dir", "--in-memory", "--max-value-bytes", "--request-timeout", "--snapshot-interval", "--min-free-disk", "--election-timeout", "--log-level", "KVDB_CLUSTER" })
             output.Should().Contain(flag);
     }
 
@@ -114,6 +114,7 @@ public sealed class StartupTests
         var (code, output) = await KvdbProcess.RunToExitAsync(cluster.Member(1).Args, ExitTimeout);
         code.Should().NotBe(0);
         output.Should().Contain(Path.GetFileName(table), "the message names the damaged file");
-        output.Should().Contain("kvdb: member 1");
+        output.Should().Contain("kvdb: member 1 cannot start");
+        output.Should().Contain("--join").And.Contain("backup", "the message says how to recover");
     }
 }

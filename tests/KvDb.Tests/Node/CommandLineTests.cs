@@ -47,6 +47,17 @@ public sealed class CommandLineTests
         Options(["--port=9100"], env).Port.Should().Be(9100);
     }
 
+    [Fact]
+    public void The_free_disk_reserve_defaults_to_256MiB_takes_sizes_and_0_turns_it_off()
+    {
+        Options([]).MinFreeDiskBytes.Should().Be(256L << 20);
+        Options(["--min-free-disk", "1GiB"]).MinFreeDiskBytes.Should().Be(1L << 30);
+        Options([], new() { ["KVDB_MIN_FREE_DISK"] = "64MiB" }).MinFreeDiskBytes.Should().Be(64L << 20);
+        Options(["--min-free-disk", "0"]).MinFreeDiskBytes.Should().Be(0);
+        Parse(["--min-free-disk", "lots"]).Should().BeOfType<ParseResult.Error>().Which.Message.Should().Contain("--min-free-disk");
+        CommandLine.Help().Should().Contain("--min-free-disk").And.Contain("KVDB_MIN_FREE_DISK");
+    }
+
     [Theory]
     [InlineData("--id", "0")]
     [InlineData("--id", "2")]
