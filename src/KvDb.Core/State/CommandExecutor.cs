@@ -68,9 +68,9 @@ public sealed class CommandExecutor(IKeyValueStore store)
 
     private CommandResult Put(long index, PutCommand put)
     {
+        // An unconditional put does not need the key's current state: no read on the hot path.
         var key = StoreKeys.ForUser(put.Key);
-        var current = RevisionOf(key);
-        if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
+        if (put.Condition is { } condition && RevisionOf(key) is var current && !condition.IsSatisfiedBy(current))
             return new(CommandOutcome.PreconditionFailed, current);
 
         batch.Put(key, UserRecord.Encode(put.Kind, index, put.Value));
