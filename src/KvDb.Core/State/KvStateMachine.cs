@@ -157,7 +157,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (entry.TryGetPayload(out var payload) && !payload.IsEmpty && !entry.IsConfiguration)
         {
             var (proposedAt, commands) = LogEntryCodec.Decode(payload);
-            var context = entry.Context as ProposalContext;
+            var context = entry.Context is ProposalContext proposal && proposal.Describes(entry.Term, commands.Length) ? proposal : null;
             var results = context?.Results ?? (commands.Length <= 64 ? stackalloc CommandResult[commands.Length] : new CommandResult[commands.Length]);
             executor.Execute(entry.Index, entry.Term, proposedAt, commands, results);
             if (context is not null)

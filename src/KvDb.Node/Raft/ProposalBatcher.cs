@@ -198,13 +198,19 @@ public sealed partial class ProposalBatcher(
         for (var i = 0; i < commands.Length; i++)
             commands[i] = batch[i].Command;
 
-        var context = new ProposalContext(commands.Length);
+        // The entry carries the term its context names, so the applier can tell this entry from
+        // one a later leader wrote at the same index (see ProposalContext).
+        var term = node.Cluster.Term;
+        var context = new ProposalContext(term, commands.Length);
         var payload = LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        await node.Cluster.ReplicateAsync(payload, context, token).ConfigureAwait(false);
+        await node.Cluster.ReplicateAsync(new BinaryLogEntry { Term = term, Content = payload, Context = context }, token).ConfigureAwait(false);
 
-        // DotNext hands the context to the applier on the proposing member; if it ever did not,
-        // the commit index is an upper bound of the entry's index.
-        var index = context.Index > 0 ? context.Index : node.Log.LastCommittedEntryIndex;
+        // Applied, yet not through this context: another entry took its index, so whether these
+        // commands took effect is unknown. Never answer with results that are not theirs.
+        if (context.Index is 0)
+            throw new UnavailableException("Leadership changed while the write was being committed; it may or may not have been applied.", outcomeUnknown: true);
+
+        var index = context.Index;
         if (!batch.TrueForAll(static p => p.MayForward))
         {
             // Followers that forwarded part of this batch wait to apply it themselves; push the

@@ -92,6 +92,40 @@ public sealed class KvStateMachineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_entry_that_replaced_a_proposal_at_its_index_is_applied_without_the_proposals_stale_context()
+    {
+        // A deposed leader's uncommitted entry is overwritten by the new leader's; DotNext keeps
+        // the old entry's context under that index and hands it to the applier with the new one.
+        await using var member = await Member.OpenAsync(root);
+        var stale = new ProposalContext(term: 1, commandCount: 1);
+        var proposed = await member.Log.AppendAsync(new BinaryLogEntry { Term = 1, Content = LogEntryCodec.Encode([Put("lost", "x")], 0), Context = stale });
+
+        var replacement = LogEntryCodec.Encode([Put("a", "1"), Put("b", "2")], 0);
+        await member.Log.AppendAsync(new BinaryLogEntry { Term = 2, Content = replacement }, proposed);
+        await member.Log.CommitAsync(proposed);
+        await member.Log.WaitForApplyAsync(proposed);
+
+        member.Read("a").Should().Be("1");
+        member.Read("b").Should().Be("2");
+        member.Read("lost").Should().BeNull();
+        stale.Index.Should().Be(0, "the proposer must learn its entry was not the one applied");
+        member.Machine.AppliedIndex.Should().Be(proposed);
+    }
+
+    [Fact]
+    public async Task A_proposal_context_receives_its_entrys_index_and_results()
+    {
+        await using var member = await Member.OpenAsync(root);
+        var context = new ProposalContext(term: 3, commandCount: 2);
+        var index = await member.Log.AppendAsync(new BinaryLogEntry { Term = 3, Content = LogEntryCodec.Encode([Put("a", "1"), Put("b", "2")], 0), Context = context });
+        await member.Log.CommitAsync(index);
+        await member.Log.WaitForApplyAsync(index);
+
+        context.Index.Should().Be(index);
+        context.Results.Should().OnlyContain(result => result.Outcome == CommandOutcome.Applied && result.Revision == index);
+    }
+
+    [Fact]
     public async Task A_snapshot_carries_a_whole_state_to_another_member_fetched_outside_the_raft_message()
     {
         await using var source = await Member.OpenAsync(Path.Combine(root, "a"), snapshotInterval: 5);
