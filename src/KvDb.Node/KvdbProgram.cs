@@ -54,7 +54,14 @@ public static class KvdbProgram
         try
         {
             await using var app = BuildApp(options);
+            var node = app.Services.GetRequiredService<RaftNode>();
             await app.RunAsync();
+            if (node.ApplyFailure is { } failure)
+            {
+                await Console.Error.WriteLineAsync($"kvdb: member {options.Id} stopped: it could not apply a committed entry: {Describe(failure)}");
+                return 1;
+            }
+
             return 0;
         }
         catch (StartupException e)

@@ -113,6 +113,13 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>Raised after each entry is applied, on the applier's thread; keep handlers short.</summary>
     public event Action<long>? Applied;
 
+    /// <summary>
+    /// Raised when a committed entry cannot be applied (its index and the error). DotNext stops
+    /// applying for good after that, so the owner should stop the member: a restart replays the
+    /// log from the last flush instead of serving a state that no longer follows the log.
+    /// </summary>
+    public event Action<long, Exception>? ApplyFailed;
+
     /// <summary>Raised for each change an applied entry makes to the membership map, on the applier's thread.</summary>
     public event Action<MembershipChange>? MembershipChanged;
 
@@ -133,21 +140,42 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
         return options.ApplyDelay > TimeSpan.Zero || entry.IsConfiguration
             ? ApplyEntryAsync(entry, token)
-            : ValueTask.FromResult(ApplyCommands(entry));
+            : ApplyNow(entry);
+    }
+
+    private ValueTask<long> ApplyNow(in LogEntry entry)
+    {
+        try
+        {
+            return ValueTask.FromResult(ApplyCommands(entry));
+        }
+        catch (Exception e)
+        {
+            ApplyFailed?.Invoke(entry.Index, e);
+            throw;
+        }
     }
 
     private async ValueTask<long> ApplyEntryAsync(LogEntry entry, CancellationToken token)
     {
-        if (options.ApplyDelay > TimeSpan.Zero)
-            await Task.Delay(options.ApplyDelay, token).ConfigureAwait(false);
+        try
+        {
+            if (options.ApplyDelay > TimeSpan.Zero)
+                await Task.Delay(options.ApplyDelay, token).ConfigureAwait(false);
 
-        // DotNext saves configuration entries to its configuration storage itself once the
-        // cluster has attached the storage to the log; entries replayed before that (at
-        // start-up) arrive here with their payload and are saved here instead.
-        if (entry.IsConfiguration && ConfigurationStorage is { } storage && entry.TryGetPayload(out var configuration) && !configuration.IsEmpty)
-            await storage.SaveConfigurationAsync(entry, entry.Index, token).ConfigureAwait(false);
+            // DotNext saves configuration entries to its configuration storage itself once the
+            // cluster has attached the storage to the log; entries replayed before that (at
+            // start-up) arrive here with their payload and are saved here instead.
+            if (entry.IsConfiguration && ConfigurationStorage is { } storage && entry.TryGetPayload(out var configuration) && !configuration.IsEmpty)
+                await storage.SaveConfigurationAsync(entry, entry.Index, token).ConfigureAwait(false);
 
-        return ApplyCommands(entry);
+            return ApplyCommands(entry);
+        }
+        catch (Exception e) when (!token.IsCancellationRequested)
+        {
+            ApplyFailed?.Invoke(entry.Index, e);
+            throw;
+        }
     }
 
     private long ApplyCommands(in LogEntry entry)

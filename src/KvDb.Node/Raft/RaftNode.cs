@@ -86,6 +86,9 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// <summary>True once this member has applied its own removal from the cluster.</summary>
     public bool WasRemoved { get; private set; }
 
+    /// <summary>Why this member stopped applying committed entries, or null while it applies them.</summary>
+    public Exception? ApplyFailure { get; private set; }
+
     /// <summary>This member's Raft endpoint.</summary>
     public EndPoint LocalEndPoint => options.RaftEndPoint;
 
@@ -123,6 +126,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             await configurationFile.SeedAsync(options.Cluster, token);
 
         stateMachine.MembershipChanged += OnMembershipChanged;
+        stateMachine.ApplyFailed += OnApplyFailed;
         var raftDirectory = Path.Combine(options.DataDir, "raft");
         if (DamagedDataDirectory.CheckUnverifiedFiles(raftDirectory) is { } damage)
             throw new StartupException(DamagedDataDirectory.Explain(damage, options));
@@ -255,6 +259,13 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         lifetime.StopApplication();
     }
 
+    private void OnApplyFailed(long index, Exception error)
+    {
+        ApplyFailure = error;
+        LogApplyFailed(options.Id, index, error);
+        lifetime.StopApplication();
+    }
+
     private ValueTask OnConfigurationChanged(IClusterConfiguration<EndPoint> configuration, CancellationToken token)
     {
         var members = Members();
@@ -376,6 +387,9 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} was added to the cluster; it now serves reads and writes")]
     private partial void LogAdded(int id);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Member {Id} cannot apply committed entry {Index}; stopping (a restart replays the log from the last flush)")]
+    private partial void LogApplyFailed(int id, long index, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} was removed from the cluster; shutting down")]
     private partial void LogRemoved(int id);

@@ -113,6 +113,22 @@ public sealed class KvStateMachineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_committed_entry_that_cannot_be_applied_is_reported_so_the_member_can_stop()
+    {
+        await using var member = await Member.OpenAsync(root);
+        (long Index, Exception Error)? failure = null;
+        member.Machine.ApplyFailed += (index, error) => failure = (index, error);
+
+        var index = await member.Log.AppendAsync(new BinaryLogEntry { Term = 1, Content = new byte[] { 0xFF, 0x00, 0x13 } });
+        await member.Log.CommitAsync(index);
+        await WaitUntilAsync(() => failure is not null);
+
+        failure.Should().NotBeNull("DotNext stops applying after this, so the member must learn of it");
+        failure!.Value.Index.Should().Be(index);
+        member.Machine.AppliedIndex.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_proposal_context_receives_its_entrys_index_and_results()
     {
         await using var member = await Member.OpenAsync(root);
