@@ -8,7 +8,8 @@
 //  - Every write carries a value no other write uses, so a read names the write it saw.
 //  - A write is Ok only on 204; refused before any effect (connection refused, 503 without
 //    outcomeUnknown, 507) it is discarded; anything else (timeouts, resets, 503 with
-//    outcomeUnknown) is unknown: it may or may not have taken effect.
+//    outcomeUnknown) is unknown: it may or may not have taken effect. HttpClient never resends
+//    a write behind the recorder's back (see freshConnections), so "refused" is never a resend.
 //  - Reads are linearizable (the default); consistency=local reads are never recorded.
 //  - No 500 is ever acceptable; 503 is, while a leader is being replaced.
 // The run is bounded: the nemesis schedule is fixed and every wait has a deadline.
@@ -97,6 +98,11 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         history.Count(o => !o.Input.IsWrite).Should().BeGreaterThan(100, stats);
 
         var verdict = LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(60));
+        if (verdict.FoundViolation)
+        {
+            output.WriteLine(workload.DescribeRoutes(verdict.Explanation, history.Min(o => o.Call)));
+            output.WriteLine(cluster.Describe());
+        }
         verdict.FoundViolation.Should().BeFalse($"the history must be linearizable:\n{verdict.Explanation}");
         verdict.IsLinearizable.Should().BeTrue($"the checker must reach a verdict for every key:\n{verdict.Explanation}");
 
@@ -113,6 +119,16 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             Timeout = TimeSpan.FromSeconds(4),
         };
 
+        // HttpClient resends a request without a body (a DELETE) when a reused connection closes
+        // before any answer (dotnet/runtime#86714): a DELETE that reached a member just before it
+        // was killed came back as "connection refused" from the resend, and was discarded as never
+        // sent although it took effect. A connection that is never reused is never resent on, so
+        // "refused" means what it says.
+        private readonly HttpClient freshConnections = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), PooledConnectionLifetime = TimeSpan.Zero })
+        {
+            Timeout = TimeSpan.FromSeconds(4),
+        };
+
         /// <summary>Write-once keys whose write was acknowledged, with the value written.</summary>
         public ConcurrentDictionary<string, string> WriteOnce { get; } = new(StringComparer.Ordinal);
 
@@ -120,6 +136,10 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         public ConcurrentBag<string> ServerErrors { get; } = [];
 
         private readonly ConcurrentDictionary<string, int> statuses = new(StringComparer.Ordinal);
+
+        // Which member each operation was sent to and what came back, keyed like the history
+        // (client and call time), so a violation report can say which member answered what.
+        private readonly ConcurrentBag<(long Call, int Client, int Member, string Key, string Input)> routes = [];
 
         public async Task RunClientAsync(int clientId, CancellationToken stop)
         {
@@ -164,6 +184,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         private async Task PutAsync(int clientId, int member, string key, string value, bool writeOnce = false)
         {
             var operation = recorder.Begin(clientId, key, KvInput.Put(value));
+            Route(operation, member);
             if (await WriteAsync(operation, () => http.PutAsync(cluster.KeyUrl(member, key), new StringContent(value)), "PUT") && writeOnce)
                 WriteOnce[key] = value;
         }
@@ -171,7 +192,8 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         private Task DeleteAsync(int clientId, int member, string key)
         {
             var operation = recorder.Begin(clientId, key, KvInput.Delete);
-            return WriteAsync(operation, () => http.DeleteAsync(new Uri(cluster.Url(member), "v1/kv/" + Uri.EscapeDataString(key))), "DELETE");
+            Route(operation, member);
+            return WriteAsync(operation, () => freshConnections.DeleteAsync(new Uri(cluster.Url(member), "v1/kv/" + Uri.EscapeDataString(key))), "DELETE");
         }
 
         // Returns true when the write was acknowledged.
@@ -218,6 +240,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         private async Task<bool> GetAsync(int clientId, int member, string key)
         {
             var operation = recorder.Begin(clientId, key, KvInput.Get);
+            Route(operation, member);
             try
             {
                 using var response = await http.GetAsync(cluster.KeyUrl(member, key));
@@ -243,6 +266,22 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
                 operation.Discard();
                 return false;
             }
+        }
+
+        private void Route(PendingOperation operation, int member)
+            => routes.Add((operation.Call, operation.ClientId, member, operation.Key, operation.Input.ToString()));
+
+        /// <summary>For each key named in <paramref name="explanation"/>: every operation on it sent, with the member it went to.</summary>
+        public string DescribeRoutes(string explanation, long origin)
+        {
+            var text = new System.Text.StringBuilder("Members that served the operations on the keys above (times as above):\n");
+            foreach (var key in routes.Select(r => r.Key).Distinct().Where(k => explanation.Contains($"\"{k}\"", StringComparison.Ordinal)))
+            {
+                foreach (var route in routes.Where(r => r.Key == key).OrderBy(r => r.Call))
+                    text.AppendLine($"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input}");
+            }
+
+            return text.ToString();
         }
 
         private void NoteServerError(string method, string key, int status, string body)
