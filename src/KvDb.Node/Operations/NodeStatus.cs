@@ -5,6 +5,7 @@
 //    behind what was committed before the request arrived.
 //  - members is exactly what GET /v1/members answers on this member (MembershipService).
 //  - Answers even without a leader or quorum: nothing in it needs the cluster's agreement.
+//  - writesRefused is exactly what the write path sees: DiskSpaceGuard decides both.
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Node.Configuration;
@@ -35,13 +36,16 @@ public sealed record NodeStatus(
     IReadOnlyList<MemberView> Members,
     string DataDir,
     long DataDirBytes,
+    long DiskFreeBytes,
+    long MinFreeDiskBytes,
+    bool WritesRefused,
     bool InMemory,
     string Version,
     DateTimeOffset StartedAt,
     double UptimeSeconds);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, NodeOptions options)
+public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, NodeOptions options)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -72,6 +76,9 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
             Members: members,
             DataDir: options.DataDir,
             DataDirBytes: DataDirectorySize.Of(options.DataDir),
+            DiskFreeBytes: disk.FreeBytes,
+            MinFreeDiskBytes: disk.ReserveBytes,
+            WritesRefused: disk.ReserveBytes > 0 && disk.IsLow,
             InMemory: options.InMemory,
             Version: CommandLine.Version,
             StartedAt: ProcessStartedAt,

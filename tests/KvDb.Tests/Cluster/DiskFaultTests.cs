@@ -7,6 +7,7 @@
 //    small filesystem (tmpfs, when this machine lets the test mount one) the refusal starts and
 //    stops by itself as the disk fills and empties.
 using System.Net;
+using System.Text.Json;
 using System.Text;
 using KvDb.Core.Commands;
 using Xunit.Abstractions;
@@ -101,7 +102,12 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             (await cluster.GetAsync(1, $"kept-{i}")).Should().Be($"v{i}", "a refused write changes nothing and reads go on");
         (await cluster.GetAsync(1, "new-key")).Should().BeNull();
         (await client.GetStringAsync(new Uri(url, "v1/kv?prefix=kept-"))).Should().Contain("\"kept-9\"");
-        member.Output.Should().Contain("refuses writes (507)");
+        (await member.WaitForOutputAsync("refuses writes (507)")).Should().BeTrue(member.Output);
+        using (var status = JsonDocument.Parse(await client.GetStringAsync(new Uri(url, "v1/status"))))
+        {
+            status.RootElement.GetProperty("writesRefused").GetBoolean().Should().BeTrue("an operator must see why writes fail");
+            status.RootElement.GetProperty("minFreeDiskBytes").GetInt64().Should().Be(reserve);
+        }
 
         // With the reserve met again (here: the default), writes work and the old data is intact.
         (await member.StopAsync(StopTimeout)).Should().Be(0);
@@ -144,7 +150,7 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
 
                 File.Delete(filler);
                 (await WaitForPutStatusAsync(cluster, HttpStatusCode.NoContent)).Should().Be(HttpStatusCode.NoContent, cluster.Describe());
-                cluster.Member(1).Output.Should().Contain("accepts writes again");
+                (await cluster.Member(1).WaitForOutputAsync("accepts writes again")).Should().BeTrue(cluster.Member(1).Output);
             }
         }
         finally

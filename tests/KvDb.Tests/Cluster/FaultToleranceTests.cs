@@ -109,7 +109,7 @@ public sealed class FaultToleranceTests
         (await cluster.WaitForValueAsync(3, "behind-119", "b119", query: "consistency=local")).Should().Be("b119", cluster.Describe());
         for (var i = 0; i < 120; i++)
             (await cluster.GetAsync(3, $"behind-{i}", "consistency=local")).Should().Be($"b{i}");
-        cluster.Member(3).Output.Should().Contain("Snapshot installed", "the leader's log before the snapshot was compacted away");
+        (await cluster.Member(3).WaitForOutputAsync("Snapshot installed")).Should().BeTrue("the leader's log before the snapshot was compacted away");
 
         // Reading the log from its start says how far it was compacted instead of failing.
         var log = (await cluster.Client.GetStringAsync(new Uri(cluster.Url(1), "v1/log?from=1&limit=50"))).Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -28,6 +28,23 @@ public sealed partial class KvdbProcess : IAsyncDisposable
 
     public int? ExitCode => process is { HasExited: true } p ? p.ExitCode : null;
 
+    /// <summary>
+    /// Waits until the member's output contains <paramref name="text"/> (its log lines reach us
+    /// through an asynchronous pipe, a little after the event they describe); false at the deadline.
+    /// </summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(20);
+        }
+
+        return true;
+    }
+
     public string Output
     {
         get

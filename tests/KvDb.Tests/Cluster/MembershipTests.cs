@@ -29,7 +29,8 @@ public sealed class MembershipTests
         (await cluster.WaitForValueAsync(four, "my-key", "before-4")).Should().Be("before-4", cluster.Describe());
         await cluster.PutWithRetryAsync(four, "written-on-4", "hello");
         (await cluster.GetAsync(1, "written-on-4")).Should().Be("hello");
-        cluster.Member(four).Output.Should().Contain("waiting to be added").And.Contain("was added to the cluster");
+        (await cluster.Member(four).WaitForOutputAsync("was added to the cluster")).Should().BeTrue(cluster.Member(four).Output);
+        cluster.Member(four).Output.Should().Contain("waiting to be added");
 
         // Remove member 3 through a member other than 3: it notices and exits 0.
         using (var delete = await cluster.Client.DeleteAsync(new Uri(cluster.Url(1), "3")))
@@ -106,7 +107,7 @@ public sealed class MembershipTests
         put!.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "a joining member has no cluster until one adds it");
         (await client.GetAsync(new Uri(url, "k"))).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         lone.IsRunning.Should().BeTrue();
-        lone.Output.Should().Contain("waiting to be added");
+        (await lone.WaitForOutputAsync("waiting to be added")).Should().BeTrue(lone.Output);
     }
 
     [Fact]

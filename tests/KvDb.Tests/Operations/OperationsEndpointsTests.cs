@@ -100,7 +100,7 @@ public sealed class OperationsEndpointsTests
         status.RootElement.GetProperty("role").GetString().Should().Be("follower");
         status.RootElement.GetProperty("leader").ValueKind.Should().Be(JsonValueKind.Null);
         (await ScrapeAsync(cluster, survivor)).Value("kvdb_raft_has_leader").Should().Be(0);
-        cluster.Member(survivor).Output.Should().Contain($"Member {survivor} lost leadership");
+        (await cluster.Member(survivor).WaitForOutputAsync($"Member {survivor} lost leadership")).Should().BeTrue(cluster.Member(survivor).Output);
 
         // With a majority back, the member is ready again.
         cluster.Restart(others[0]);
@@ -151,6 +151,9 @@ public sealed class OperationsEndpointsTests
             status.GetProperty("dataDir").GetString().Should().Be(cluster.DataDir(id));
             status.GetProperty("dataDirBytes").GetInt64().Should().BeGreaterThan(0, "the Raft log is on disk");
             status.GetProperty("inMemory").GetBoolean().Should().BeFalse();
+            status.GetProperty("diskFreeBytes").GetInt64().Should().BeGreaterThan(0);
+            status.GetProperty("minFreeDiskBytes").GetInt64().Should().Be(256L << 20, "the default --min-free-disk");
+            status.GetProperty("writesRefused").GetBoolean().Should().BeFalse();
             status.GetProperty("version").GetString().Should().Be(version);
             status.GetProperty("uptimeSeconds").GetDouble().Should().BeGreaterThan(0);
             status.GetProperty("startedAt").GetDateTimeOffset().Should().BeBefore(DateTimeOffset.UtcNow);
