@@ -8,15 +8,18 @@
 //  - Every write carries a value no other write uses, so a read names the write it saw.
 //  - A write is Ok only on 204; refused before any effect (connection refused, 503 without
 //    outcomeUnknown, 507) it is discarded; anything else (timeouts, resets, 503 with
-//    outcomeUnknown) is unknown: it may or may not have taken effect. HttpClient never resends
-//    a write behind the recorder's back (see freshConnections), so "refused" is never a resend.
+//    outcomeUnknown) is unknown: it may or may not have taken effect. "Refused" counts as never
+//    sent only when no connection was ever made for the request (HttpClient may resend a
+//    request that reached a member; see Workload.writes).
 //  - Reads are linearizable (the default); consistency=local reads are never recorded.
 //  - No 500 is ever acceptable; 503 is, while a leader is being replaced.
 // The run is bounded: the nemesis schedule is fixed and every wait has a deadline.
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using KvDb.Tests.Linearizability;
 using Xunit.Abstractions;
@@ -119,12 +122,36 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             Timeout = TimeSpan.FromSeconds(4),
         };
 
-        // HttpClient resends a request without a body (a DELETE) when a reused connection closes
-        // before any answer (dotnet/runtime#86714): a DELETE that reached a member just before it
-        // was killed came back as "connection refused" from the resend, and was discarded as never
-        // sent although it took effect. A connection that is never reused is never resent on, so
-        // "refused" means what it says.
-        private readonly HttpClient freshConnections = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), PooledConnectionLifetime = TimeSpan.Zero })
+        // HttpClient may resend a request on a new connection when the connection it went out on
+        // closes before any answer (dotnet/runtime#86714): a write that reached a member just
+        // before its kill -9 took effect, was resent, met "connection refused", and looked as if
+        // it had never been sent. Writes therefore go over connections made for them alone, and
+        // the connect callback marks a request once any connection for it was made: "refused"
+        // means "never sent" only for a request that was never connected.
+        private static readonly HttpRequestOptionsKey<StrongBox<bool>> Connected = new("kvdb-test-connected");
+
+        private readonly HttpClient writes = new(new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, token);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+                if (context.InitialRequestMessage.Options.TryGetValue(Connected, out var connected))
+                    connected.Value = true;
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        })
         {
             Timeout = TimeSpan.FromSeconds(4),
         };
@@ -185,7 +212,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         {
             var operation = recorder.Begin(clientId, key, KvInput.Put(value));
             Route(operation, member);
-            if (await WriteAsync(operation, () => http.PutAsync(cluster.KeyUrl(member, key), new StringContent(value)), "PUT") && writeOnce)
+            if (await WriteAsync(operation, new HttpRequestMessage(HttpMethod.Put, cluster.KeyUrl(member, key)) { Content = new StringContent(value) }) && writeOnce)
                 WriteOnce[key] = value;
         }
 
@@ -193,17 +220,22 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         {
             var operation = recorder.Begin(clientId, key, KvInput.Delete);
             Route(operation, member);
-            return WriteAsync(operation, () => freshConnections.DeleteAsync(new Uri(cluster.Url(member), "v1/kv/" + Uri.EscapeDataString(key))), "DELETE");
+            return WriteAsync(operation, new HttpRequestMessage(HttpMethod.Delete, new Uri(cluster.Url(member), "v1/kv/" + Uri.EscapeDataString(key))));
         }
 
         // Returns true when the write was acknowledged.
-        private async Task<bool> WriteAsync(PendingOperation operation, Func<Task<HttpResponseMessage>> send, string method)
+        private async Task<bool> WriteAsync(PendingOperation operation, HttpRequestMessage request)
         {
+            using var _ = request;
+            var method = request.Method.Method;
+            var connected = new StrongBox<bool>();
+            request.Options.Set(Connected, connected);
             try
             {
-                using var response = await send();
+                using var response = await writes.SendAsync(request);
                 var status = (int)response.StatusCode;
                 Count(method, status);
+                Answer(operation, status.ToString(CultureInfo.InvariantCulture));
                 switch (response.StatusCode)
                 {
                     // A delete of an absent key (404) is still a delete that took effect.
@@ -212,6 +244,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
                         return true;
                     case HttpStatusCode.ServiceUnavailable when !await IsOutcomeUnknownAsync(response):
                     case HttpStatusCode.InsufficientStorage:
+                        Answer(operation, $"{status} {await response.Content.ReadAsStringAsync()}");
                         operation.Discard();
                         break;
                     default:
@@ -220,16 +253,19 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
                         break;
                 }
             }
-            catch (HttpRequestException e) when (IsConnectionRefused(e))
+            catch (HttpRequestException e) when (IsConnectionRefused(e) && !connected.Value)
             {
-                // The member is down: the request was never sent.
+                // The member is down and no connection was ever made for this request: never sent.
                 Count(method, 0);
+                Answer(operation, "refused");
                 operation.Discard();
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
-                // Timed out (a paused member) or cut off (a killed one) after the request left.
+                // Timed out (a paused member) or cut off (a killed one) after the request left,
+                // or refused on a resend after the first attempt reached a member.
                 Count(method, -1);
+                Answer(operation, $"unknown ({e.GetType().Name}: {e.Message})");
                 operation.CompleteUnknown();
             }
 
@@ -246,6 +282,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
                 using var response = await http.GetAsync(cluster.KeyUrl(member, key));
                 var status = (int)response.StatusCode;
                 Count("GET", status);
+                Answer(operation, status.ToString(CultureInfo.InvariantCulture));
                 switch (response.StatusCode)
                 {
                     case HttpStatusCode.OK:
@@ -268,8 +305,12 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             }
         }
 
+        private readonly ConcurrentDictionary<(long Call, int Client), string> answers = new();
+
         private void Route(PendingOperation operation, int member)
             => routes.Add((operation.Call, operation.ClientId, member, operation.Key, operation.Input.ToString()));
+
+        private void Answer(PendingOperation operation, string answer) => answers[(operation.Call, operation.ClientId)] = answer;
 
         /// <summary>For each key named in <paramref name="explanation"/>: every operation on it sent, with the member it went to.</summary>
         public string DescribeRoutes(string explanation, long origin)
@@ -278,7 +319,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             foreach (var key in routes.Select(r => r.Key).Distinct().Where(k => explanation.Contains($"\"{k}\"", StringComparison.Ordinal)))
             {
                 foreach (var route in routes.Where(r => r.Key == key).OrderBy(r => r.Call))
-                    text.AppendLine($"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input}");
+                    text.AppendLine($"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input} -> {answers.GetValueOrDefault((route.Call, route.Client), "?")}");
             }
 
             return text.ToString();
