@@ -198,9 +198,17 @@ public sealed partial class ProposalBatcher(
         for (var i = 0; i < commands.Length; i++)
             commands[i] = batch[i].Command;
 
-        // The entry carries the term its context names, so the applier can tell this entry from
-        // one a later leader wrote at the same index (see ProposalContext).
-        var term = node.Cluster.Term;
+        // The entry must carry the term of the leadership it is proposed under, never the
+        // current term: a deposed leader learns the new term a moment before DotNext tears its
+        // leader state down, and an entry appended in that moment with the *new* term would share
+        // (index, term) with the new leader's entry at that index. Raft's log matching would then
+        // accept it as the leader's, and this member would commit and apply a write nobody else
+        // has (seen with SIGSTOP/SIGCONT). Under the old term the entry is merely overwritten.
+        // The context names the same term, so the applier can tell this entry from one a later
+        // leader wrote at the same index (see ProposalContext).
+        var (term, _) = node.LeadershipStart;
+        if (term != node.Cluster.Term)
+            throw new UnavailableException("This member is ceasing to be the leader; nothing was proposed, retry.");
         var context = new ProposalContext(term, commands.Length);
         var payload = LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await node.Cluster.ReplicateAsync(new BinaryLogEntry { Term = term, Content = payload, Context = context }, token).ConfigureAwait(false);

@@ -287,6 +287,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// The term this member last became leader in and its last log index at that moment (which
     /// covers the no-op a new leader appends). Once that index is committed, the leader's commit
     /// index covers every entry committed by earlier leaders (Raft's ReadIndex precondition).
+    /// The term is read while DotNext is still inside its transition to leader (it raises
+    /// LeaderChanged there), so it is this leadership's term: the term proposed entries carry.
     /// </summary>
     public (long Term, long Index) LeadershipStart => Volatile.Read(ref leadershipStart) is { } start ? (start.Term, start.Index) : (-1, long.MaxValue);
 
