@@ -260,10 +260,11 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
                 Answer(operation, "refused");
                 operation.Discard();
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or SocketException)
             {
                 // Timed out (a paused member) or cut off (a killed one) after the request left,
-                // or refused on a resend after the first attempt reached a member.
+                // or refused on a resend after the first attempt reached a member. (A connection
+                // reset right after the connect callback surfaces as a bare SocketException.)
                 Count(method, -1);
                 Answer(operation, $"unknown ({e.GetType().Name}: {e.Message})");
                 operation.CompleteUnknown();
