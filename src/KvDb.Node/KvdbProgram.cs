@@ -1,5 +1,6 @@
 // The kvdb executable: parse flags, check the environment, then run one cluster member
-// (Raft over DotNext's TCP transport + the HTTP API on Kestrel) until SIGTERM or Ctrl+C.
+// (Raft over HTTP on the peer port + the client API on --port, both on one Kestrel server)
+// until SIGTERM or Ctrl+C.
 // Exit codes: 0 clean shutdown, 1 failed at start-up or while running, 2 bad command line.
 using System.Net;
 using KvDb.Node.Configuration;
@@ -95,6 +96,7 @@ public static class KvdbProgram
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.HttpAddress, options.Port);
+            kestrel.Listen(options.RaftEndPoint);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = long.Max(64L << 20, options.MaxValueBytes + (1L << 20));
             kestrel.Limits.MaxRequestLineSize = 64 * 1024;
@@ -103,9 +105,7 @@ public static class KvdbProgram
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton<SnapshotTransfer>();
-        services.AddSingleton<RaftNode>();
-        services.AddHostedService(static sp => sp.GetRequiredService<RaftNode>());
+        services.AddRaftMember(options);
         services.AddSingleton<LeaderForwarder>();
         services.AddSingleton<ProposalBatcher>();
         services.AddHostedService(static sp => sp.GetRequiredService<ProposalBatcher>());
@@ -120,9 +120,12 @@ public static class KvdbProgram
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
+        app.UsePeerProtocol(options);
         app.UseOperations();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRouting();
+        app.UsePortPolicy(options);
         app.MapAdminEndpoints();
         app.MapInternalEndpoints();
         app.MapMembershipEndpoints();
@@ -147,7 +150,7 @@ public static class KvdbProgram
 
         // The transport logs every failed request as an error, including the expected "snapshot
         // still being fetched, retry" answers; kvdb logs the fetch itself.
-        logging.AddFilter("DotNext.Net.Cluster.Consensus.Raft.NetworkTransport", level <= LogLevel.Debug ? level : LogLevel.Critical);
+        logging.AddFilter("DotNext.Net.Cluster.Consensus.Raft.Http", level <= LogLevel.Debug ? level : LogLevel.Critical);
         logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
 
         // ASP.NET Core writes several lines per request at Debug; RequestLogging writes one.

@@ -14,7 +14,7 @@ namespace KvDb.Core.State;
 /// <param name="Index">The Raft index of the state.</param>
 /// <param name="Term">The Raft term of the entry at <paramref name="Index"/>.</param>
 /// <param name="ArchiveLength">The archive's length in bytes.</param>
-/// <param name="SourceUrl">The base URL of the member serving it (its HTTP API).</param>
+/// <param name="SourceUrl">The base URL of the member serving it (its peer URL).</param>
 public sealed record SnapshotDescriptor(long Index, long Term, long ArchiveLength, string SourceUrl)
 {
     private const int FixedSize = 8 + sizeof(long) * 3 + sizeof(ushort);

@@ -57,6 +57,9 @@ public sealed record NodeOptions
     /// <summary>An experiment knob: a pause before this member acknowledges each write it took from a client.</summary>
     public TimeSpan ThrottleAppendAcks { get; init; }
 
+    /// <summary>Writes a member holds waiting to be proposed; one more is refused with 503 at once.</summary>
+    public int MaxPendingWrites { get; init; } = 16_384;
+
     /// <summary>The minimum level of log lines written to the console.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Connections;
 
 namespace KvDb.Node.Configuration;
 
@@ -47,6 +48,12 @@ public static partial class PeerUrl
             throw new FormatException($"host '{uri.Host}' cannot be resolved: {e.Message}");
         }
     }
+
+    /// <summary>The Raft endpoint DotNext knows the member at a normalised <paramref name="url"/> by.</summary>
+    public static UriEndPoint ToEndPoint(string url) => new(new Uri(url + "/", UriKind.Absolute));
+
+    /// <summary>The normalised peer URL of a Raft endpoint, or null when it is not one.</summary>
+    public static string? Of(EndPoint? endPoint) => endPoint is UriEndPoint { Uri: var uri } ? Normalize(uri.GetLeftPart(UriPartial.Authority)) : null;
 
     /// <summary>Resolves <paramref name="url"/>, or returns null when it cannot be resolved.</summary>
     public static IPEndPoint? TryResolve(string url)

@@ -1,4 +1,4 @@
-// Member-to-member endpoints on the HTTP port. Followers forward client writes here; the
+// Member-to-member endpoints, on the peer port only (PeerPort). Followers forward client writes here; the
 // leader proposes them (never forwarding again) and answers with per-command results.
 // Followers also ask the leader for read indices here (ReadIndex for linearizable reads).
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -15,9 +15,9 @@ public static class InternalEndpoints
     /// <summary>Maps <see cref="LeaderForwarder.ProposePath"/>.</summary>
     public static void MapInternalEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost(LeaderForwarder.ProposePath, ProposeAsync);
-        app.MapPost(LeaderForwarder.ReadIndexPath, ReadIndexAsync);
-        app.MapGet(SnapshotTransfer.PathPrefix + "{index:long}", SnapshotArchive);
+        app.MapPost(LeaderForwarder.ProposePath, ProposeAsync).PeerOnly();
+        app.MapPost(LeaderForwarder.ReadIndexPath, ReadIndexAsync).PeerOnly();
+        app.MapGet(SnapshotTransfer.PathPrefix + "{index:long}", SnapshotArchive).PeerOnly();
     }
 
     // A member installing one of this member's snapshots fetches its archive here.
@@ -68,7 +68,8 @@ public static class InternalEndpoints
             return Problems.BadRequest(e.Message);
         }
 
-        // This port is reachable by clients too: hold forwarded commands to the client limits.
+        // Hold forwarded commands to the client limits all the same: a member never stores what
+        // its own clients could not have sent.
         if (Array.Find(commands, c => !IsWithinLimits(c, options)) is { } invalid)
             return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
 

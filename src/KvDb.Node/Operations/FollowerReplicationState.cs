@@ -8,8 +8,9 @@
 //    loop. After every acknowledged AppendEntries it is (last index the follower matched) + 1;
 //    right after an election DotNext sets it optimistically to (leader's last index) + 1, so a
 //    follower that is far behind reads as caught up until its first rejected append.
-//  - If a DotNext upgrade renames or reshapes the field, IsSupported turns false and the lag
+//  - If a DotNext upgrade renames or reshapes the field, MatchedIndex answers null and the lag
 //    series disappear (reachability stays); the cluster tests notice.
+using System.Collections.Concurrent;
 using System.Reflection;
 using DotNext.Net.Cluster.Consensus.Raft;
 
@@ -18,18 +19,15 @@ namespace KvDb.Node.Operations;
 /// <summary>The leader's view of how far each follower has replicated, read from DotNext.</summary>
 public static class FollowerReplicationState
 {
-    private static readonly (FieldInfo State, FieldInfo NextIndex)? Fields = FindFields();
-
-    /// <summary>True when this DotNext version exposes the replication state kvdb reads.</summary>
-    public static bool IsSupported => Fields is not null;
+    private static readonly ConcurrentDictionary<Type, (FieldInfo State, FieldInfo NextIndex)?> Fields = new();
 
     /// <summary>
     /// The highest log index the leader knows <paramref name="member"/> has matched
     /// (DotNext's next index − 1), or null when it cannot be read.
     /// </summary>
-    public static long? MatchedIndex(RaftClusterMember member)
+    public static long? MatchedIndex(IRaftClusterMember member)
     {
-        if (Fields is not var (state, nextIndex))
+        if (Fields.GetOrAdd(member.GetType(), FindFields) is not var (state, nextIndex))
             return null;
 
         // GetValue boxes a copy of the struct; the second GetValue reads the copy.
@@ -37,14 +35,20 @@ public static class FollowerReplicationState
         return boxedState is null || nextIndex.GetValue(boxedState) is not long next ? null : long.Max(0L, next - 1L);
     }
 
-    private static (FieldInfo, FieldInfo)? FindFields()
+    private static (FieldInfo, FieldInfo)? FindFields(Type memberType)
     {
         // Look the field up by type, not by name: the struct is IRaftClusterMember.ReplicationState.
         const BindingFlags instance = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
-        var state = typeof(RaftClusterMember)
-            .GetFields(instance)
+        var state = Hierarchy(memberType)
+            .SelectMany(static t => t.GetFields(instance | BindingFlags.DeclaredOnly))
             .FirstOrDefault(static f => f.FieldType is { IsValueType: true, Name: "ReplicationState" } && f.FieldType.DeclaringType == typeof(IRaftClusterMember));
         var nextIndex = state?.FieldType.GetField("NextIndex", instance);
         return state is not null && nextIndex?.FieldType == typeof(long) ? (state, nextIndex) : null;
+    }
+
+    private static IEnumerable<Type> Hierarchy(Type? type)
+    {
+        for (; type is not null; type = type.BaseType)
+            yield return type;
     }
 }

@@ -108,7 +108,7 @@ public sealed class RaftMetrics : IHostedService
         UpdatePerMember(cluster, current == RaftRole.Leader, last);
     }
 
-    private void UpdatePerMember(RaftCluster cluster, bool leading, long leaderLastIndex)
+    private void UpdatePerMember(IRaftCluster cluster, bool leading, long leaderLastIndex)
     {
         var reachableSeen = new HashSet<string>(StringComparer.Ordinal);
         var followersSeen = new HashSet<string>(StringComparer.Ordinal);

@@ -1,5 +1,6 @@
-// Talks to the leader's internal HTTP API on behalf of a follower: forwards batches of
-// writes, and asks for read indices for linearizable reads.
+// Talks to the leader's peer port on behalf of a follower: forwards batches of writes, and
+// asks for read indices for linearizable reads. The leader's peer URL is its Raft address, so
+// nothing needs to be looked up first.
 // Wire format (internal, little-endian):
 //   propose    request: a LogEntryCodec payload (the batch of commands)
 //              response: per command, in order: index i64 | outcome u8 | revision i64 | replayed u8
@@ -8,12 +9,12 @@
 // read-index request only as leader, so nothing is passed on twice (no forwarding loops
 // while leadership moves); a leader that stepped down answers 503 and the follower retries.
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using DotNext.Net.Cluster;
 using KvDb.Core.Commands;
+using Microsoft.AspNetCore.Connections;
 
 namespace KvDb.Node.Raft;
 
@@ -41,12 +42,10 @@ public sealed class LeaderForwarder : IDisposable
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    private readonly ConcurrentDictionary<EndPoint, Uri> httpUrls = new();
-
     /// <summary>Sends <paramref name="commands"/> to <paramref name="leader"/> and returns one result per command.</summary>
     public async Task<ProposalResult[]> ForwardAsync(IClusterMember leader, KvCommand[] commands, CancellationToken token)
     {
-        var target = new Uri(await GetHttpUrlAsync(leader, token).ConfigureAwait(false), ProposePath);
+        var target = new Uri(PeerUri(leader), ProposePath);
         using var content = new ByteArrayContent(LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
         using var response = await client.PostAsync(target, content, token).ConfigureAwait(false);
@@ -66,7 +65,7 @@ public sealed class LeaderForwarder : IDisposable
     /// <exception cref="UnavailableException">The member is not the leader (any more).</exception>
     public async Task<long> ReadIndexAsync(IClusterMember leader, CancellationToken token)
     {
-        var target = new Uri(await GetHttpUrlAsync(leader, token).ConfigureAwait(false), ReadIndexPath);
+        var target = new Uri(PeerUri(leader), ReadIndexPath);
         using var response = await client.PostAsync(target, content: null, token).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
             throw new UnavailableException("The member asked for a read index is not the leader any more.");
@@ -102,16 +101,9 @@ public sealed class LeaderForwarder : IDisposable
         return body;
     }
 
-    private async ValueTask<Uri> GetHttpUrlAsync(IClusterMember leader, CancellationToken token)
-    {
-        if (httpUrls.TryGetValue(leader.EndPoint, out var url))
-            return url;
-
-        var metadata = await leader.GetMetadataAsync(refresh: false, token).ConfigureAwait(false);
-        if (!metadata.TryGetValue(RaftNode.HttpUrlMetadataKey, out var text) || !Uri.TryCreate(text, UriKind.Absolute, out url))
-            throw new UnavailableException($"The leader at {leader.EndPoint} did not publish its HTTP address.");
-        return httpUrls[leader.EndPoint] = url;
-    }
+    private static Uri PeerUri(IClusterMember leader) => leader.EndPoint is UriEndPoint { Uri: var uri }
+        ? uri
+        : throw new UnavailableException($"The leader's address {leader.EndPoint} is not a peer URL.");
 
     /// <summary>Encodes results for the response to a forwarded batch.</summary>
     public static byte[] EncodeResults(IReadOnlyList<ProposalResult> results)

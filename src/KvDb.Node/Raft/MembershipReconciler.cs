@@ -7,9 +7,7 @@
 //  - A member in the map but not running yet stays "joining": it does not count towards the
 //    quorum until it has been caught up and added.
 //  - The leader never removes itself: a removed leader stops, and its successor removes it.
-using System.Net;
-using DotNext.Net.Cluster;
-using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
 
@@ -72,45 +70,44 @@ public sealed partial class MembershipReconciler(
             return;
         }
 
-        var cluster = node.Cluster;
-        var voting = cluster.Members.Select(static m => m.EndPoint).ToHashSet();
+        var voting = node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var (id, url) in map)
         {
-            if (node.EndPointOf(url) is { } endPoint && !voting.Contains(endPoint) && await PeerProbe.IsReachableAsync(endPoint, ProbeTimeout, token).ConfigureAwait(false))
+            if (!voting.Contains(url) && await PeerProbe.IsReachableAsync(url, ProbeTimeout, token).ConfigureAwait(false))
             {
-                await AddAsync(cluster, id, endPoint, token).ConfigureAwait(false);
+                await AddAsync(id, url, token).ConfigureAwait(false);
                 return;
             }
         }
 
-        var wanted = map.Values.Select(node.EndPointOf).OfType<EndPoint>().ToHashSet();
-        foreach (var member in cluster.Members)
+        var wanted = map.Values.ToHashSet(StringComparer.Ordinal);
+        foreach (var member in node.Cluster.Members)
         {
-            if (member.IsRemote && !wanted.Contains(member.EndPoint))
+            if (member.IsRemote && PeerUrl.Of(member.EndPoint) is { } url && !wanted.Contains(url))
             {
-                await RemoveAsync(cluster, member.EndPoint, token).ConfigureAwait(false);
+                await RemoveAsync(url, token).ConfigureAwait(false);
                 return;
             }
         }
     }
 
-    private async Task AddAsync(RaftCluster cluster, int id, EndPoint endPoint, CancellationToken token)
+    private async Task AddAsync(int id, string url, CancellationToken token)
     {
-        LogAdding(id, endPoint);
+        LogAdding(id, url);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(ChangeTimeout);
-        if (await cluster.AddMemberAsync(endPoint, timeout.Token).ConfigureAwait(false))
-            LogAdded(id, endPoint);
+        if (await node.Membership.AddMemberAsync(PeerUrl.ToEndPoint(url).Uri, timeout.Token).ConfigureAwait(false))
+            LogAdded(id, url);
         else
-            LogAddFailed(id, endPoint);
+            LogAddFailed(id, url);
     }
 
-    private async Task RemoveAsync(RaftCluster cluster, EndPoint endPoint, CancellationToken token)
+    private async Task RemoveAsync(string url, CancellationToken token)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(ChangeTimeout);
-        if (await cluster.RemoveMemberAsync(endPoint, timeout.Token).ConfigureAwait(false))
-            LogRemoved(endPoint);
+        if (await node.Membership.RemoveMemberAsync(PeerUrl.ToEndPoint(url).Uri, timeout.Token).ConfigureAwait(false))
+            LogRemoved(url);
     }
 
     /// <inheritdoc/>
@@ -120,17 +117,17 @@ public sealed partial class MembershipReconciler(
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Adding member {Id} ({EndPoint}) to the Raft configuration: catching it up first")]
-    private partial void LogAdding(int id, EndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adding member {Id} ({PeerUrl}) to the Raft configuration: catching it up first")]
+    private partial void LogAdding(int id, string peerUrl);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({EndPoint}) added to the Raft configuration")]
-    private partial void LogAdded(int id, EndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({PeerUrl}) added to the Raft configuration")]
+    private partial void LogAdded(int id, string peerUrl);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Id} ({EndPoint}) could not be caught up and added; will retry")]
-    private partial void LogAddFailed(int id, EndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Id} ({PeerUrl}) could not be caught up and added; will retry")]
+    private partial void LogAddFailed(int id, string peerUrl);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Member at {EndPoint} removed from the Raft configuration")]
-    private partial void LogRemoved(EndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member at {PeerUrl} removed from the Raft configuration")]
+    private partial void LogRemoved(string peerUrl);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Membership round failed, will retry: {Reason}")]
     private partial void LogRoundFailed(string reason);

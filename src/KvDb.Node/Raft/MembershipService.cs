@@ -5,7 +5,6 @@
 //    agrees on it; conflicts are decided when the entry is applied, not by the caller.
 //  - An add answers "added" once this member sees the new member in the Raft configuration,
 //    and "pending" when it is not running yet: the leader adds it as soon as it is reachable.
-using System.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
@@ -56,9 +55,7 @@ public sealed partial class MembershipService(RaftNode node, ProposalBatcher bat
     /// <exception cref="UnavailableException">No leader or quorum.</exception>
     public async Task<(MembershipOutcome Outcome, string Detail)> AddAsync(int id, string peerUrl, CancellationToken token)
     {
-        if (node.EndPointOf(peerUrl) is not { } endPoint)
-            return (MembershipOutcome.Conflict, $"{peerUrl} does not resolve to an address.");
-        if (FindOtherWithEndPoint(id, endPoint) is { } other)
+        if (FindOtherWithUrl(id, peerUrl) is { } other)
             return (MembershipOutcome.Conflict, $"{peerUrl} is already the address of member {other.Key} ({other.Value}).");
 
         await EnsureBootstrappedAsync(mayForward: true, token).ConfigureAwait(false);
@@ -70,7 +67,7 @@ public sealed partial class MembershipService(RaftNode node, ProposalBatcher bat
         wait.CancelAfter(options.RequestTimeout * 2);
         try
         {
-            while (!node.Cluster.Members.Any(m => Equals(m.EndPoint, endPoint)))
+            while (!node.Cluster.Members.Any(m => PeerUrl.Of(m.EndPoint) == peerUrl))
                 await Task.Delay(50, wait.Token).ConfigureAwait(false);
             return (MembershipOutcome.Done, $"Member {id} ({peerUrl}) is in the cluster.");
         }
@@ -110,15 +107,14 @@ public sealed partial class MembershipService(RaftNode node, ProposalBatcher bat
         return await Task.WhenAll(views).ConfigureAwait(false);
     }
 
-    private async Task<MemberView> DescribeAsync(RaftCluster cluster, int id, string peerUrl, CancellationToken token)
+    private async Task<MemberView> DescribeAsync(IRaftCluster cluster, int id, string peerUrl, CancellationToken token)
     {
-        var endPoint = node.EndPointOf(peerUrl);
-        var member = cluster.Members.FirstOrDefault(m => Equals(m.EndPoint, endPoint));
-        var role = member is null ? "joining" : Equals(cluster.Leader?.EndPoint, endPoint) ? "leader" : "follower";
+        var member = cluster.Members.FirstOrDefault(m => PeerUrl.Of(m.EndPoint) == peerUrl);
+        var role = member is null ? "joining" : PeerUrl.Of(cluster.Leader?.EndPoint) == peerUrl ? "leader" : "follower";
         if (member is { IsRemote: false })
             return new(id, peerUrl, options.AdvertisedHttpUrl, role, Reachable: true);
 
-        var reachable = endPoint is not null && await PeerProbe.IsReachableAsync(endPoint, ProbeTimeout, token).ConfigureAwait(false);
+        var reachable = await PeerProbe.IsReachableAsync(peerUrl, ProbeTimeout, token).ConfigureAwait(false);
         return new(id, peerUrl, reachable && member is not null ? await HttpUrlOfAsync(member, token).ConfigureAwait(false) : null, role, reachable);
     }
 
@@ -137,11 +133,11 @@ public sealed partial class MembershipService(RaftNode node, ProposalBatcher bat
         }
     }
 
-    private KeyValuePair<int, string>? FindOtherWithEndPoint(int id, IPEndPoint endPoint)
+    private KeyValuePair<int, string>? FindOtherWithUrl(int id, string peerUrl)
     {
         foreach (var pair in node.Members())
         {
-            if (pair.Key != id && Equals(node.EndPointOf(pair.Value), endPoint))
+            if (pair.Key != id && string.Equals(pair.Value, peerUrl, StringComparison.Ordinal))
                 return pair;
         }
 

@@ -10,7 +10,13 @@
 //    names exactly one value.
 //  - On a follower the batch is forwarded to the leader in one HTTP request; the answer
 //    waits until this member has applied it too, so a client reads its own write here.
+//  - The queue is bounded (--max-pending-writes): a write that finds it full is refused at
+//    once with 503 and Retry-After, nothing proposed, instead of waiting behind a backlog
+//    it would time out in anyway.
+//  - Stopping takes no new writes and waits for the batches in flight to finish (each within
+//    its request timeout); writes still queued are refused as not applied.
 using System.Threading.Channels;
+using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
@@ -41,8 +47,15 @@ public sealed partial class ProposalBatcher(
     private const int MaxBatchBytes = 4 << 20;
     private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(25);
 
-    private readonly Channel<Proposal> queue = Channel.CreateUnbounded<Proposal>(new() { SingleReader = true });
+    private readonly Channel<Proposal> queue = Channel.CreateBounded<Proposal>(new BoundedChannelOptions(options.MaxPendingWrites)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
     private readonly SemaphoreSlim slots = new(MaxInFlight, MaxInFlight);
+
+    private volatile bool stopping;
 
     // Proposals whose key was already in the batch being built; only the drain loop touches it.
     private readonly Queue<Proposal> heldBack = new();
@@ -56,7 +69,12 @@ public sealed partial class ProposalBatcher(
     {
         var proposal = new Proposal(command, mayForward);
         if (!queue.Writer.TryWrite(proposal))
-            throw new UnavailableException("This member is shutting down.");
+        {
+            return Task.FromException<ProposalResult>(stopping
+                ? new UnavailableException("This member is shutting down.")
+                : new UnavailableException($"This member has {options.MaxPendingWrites} writes waiting to be proposed (--max-pending-writes); retry shortly."));
+        }
+
         return proposal.Completion.Task.WaitAsync(token);
     }
 
@@ -77,12 +95,18 @@ public sealed partial class ProposalBatcher(
                     continue;
                 }
 
-                _ = CommitAndReleaseAsync(batch, stoppingToken);
+                _ = CommitAndReleaseAsync(batch);
             }
         }
         finally
         {
+            stopping = true;
             queue.Writer.TryComplete();
+
+            // Batches in flight end by themselves (committed, refused or timed out); their
+            // clients hear the outcome instead of "shutting down" while the write may commit.
+            for (var i = 0; i < MaxInFlight; i++)
+                await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             while (heldBack.TryDequeue(out var held))
                 held.Completion.TrySetException(new UnavailableException("This member is shutting down."));
             while (reader.TryRead(out var left))
@@ -117,15 +141,15 @@ public sealed partial class ProposalBatcher(
         return batch;
     }
 
-    private async Task CommitAndReleaseAsync(List<Proposal> batch, CancellationToken stoppingToken)
+    private async Task CommitAndReleaseAsync(List<Proposal> batch)
     {
         try
         {
-            await CommitAsync(batch, stoppingToken).ConfigureAwait(false);
+            await CommitAsync(batch).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            var error = Translate(e, stoppingToken);
+            var error = Translate(e);
             foreach (var proposal in batch)
                 proposal.Completion.TrySetException(error);
         }
@@ -135,10 +159,9 @@ public sealed partial class ProposalBatcher(
         }
     }
 
-    private async Task CommitAsync(List<Proposal> batch, CancellationToken stoppingToken)
+    private async Task CommitAsync(List<Proposal> batch)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(options.RequestTimeout);
+        using var timeout = new CancellationTokenSource(options.RequestTimeout);
         var token = timeout.Token;
 
         var cluster = node.Cluster;
@@ -180,7 +203,7 @@ public sealed partial class ProposalBatcher(
         }
     }
 
-    private static async Task<RaftClusterMember> WaitForLeaderAsync(RaftCluster cluster, CancellationToken token)
+    private static async Task<IClusterMember> WaitForLeaderAsync(IRaftCluster cluster, CancellationToken token)
     {
         try
         {
@@ -244,7 +267,7 @@ public sealed partial class ProposalBatcher(
         }
     }
 
-    private async Task ForwardAsync(RaftClusterMember leader, List<Proposal> batch, CancellationToken token)
+    private async Task ForwardAsync(IClusterMember leader, List<Proposal> batch, CancellationToken token)
     {
         var commands = new KvCommand[batch.Count];
         for (var i = 0; i < commands.Length; i++)
@@ -261,11 +284,11 @@ public sealed partial class ProposalBatcher(
         LogBatchForwarded(batch.Count, highest);
     }
 
-    private static Exception Translate(Exception e, CancellationToken stoppingToken) => e switch
+    private static Exception Translate(Exception e) => e switch
     {
         UnavailableException or InsufficientStorageException => e,
         NotLeaderException => new UnavailableException("Leadership changed while the write was being committed; it may or may not have been applied.", outcomeUnknown: true, e),
-        OperationCanceledException when stoppingToken.IsCancellationRequested => new UnavailableException("This member is shutting down.", outcomeUnknown: true, e),
+        ObjectDisposedException => new UnavailableException("This member is shutting down.", outcomeUnknown: true, e),
         OperationCanceledException => new UnavailableException("Timed out waiting for a majority to commit the write; it may or may not have been applied.", outcomeUnknown: true, e),
         HttpRequestException => new UnavailableException($"Forwarding to the leader failed: {e.Message}", outcomeUnknown: true, e),
         _ => e,

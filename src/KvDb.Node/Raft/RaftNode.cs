@@ -1,10 +1,12 @@
 // Owns this member's Raft machinery: the state machine, DotNext's write-ahead log in the
-// data directory, the Raft configuration file, and the RaftCluster speaking DotNext's TCP
-// transport to the peers.
+// data directory, the Raft configuration file, and the Raft member DotNext.AspNetCore.Cluster
+// hosts inside this process's Kestrel (consensus messages over HTTP on the peer port).
 // Invariants:
 //  - Start order is open the storage engine (at its last flush point) -> open the WAL, which
-//    replays the committed entries after it -> join the cluster, so the member never votes or
-//    serves with a state older than its own log.
+//    replays the committed entries after it -> start the Raft member, so the member never votes
+//    or serves with a state older than its own log. DotNext registers its cluster as a hosted
+//    service of its own; kvdb takes that registration out and starts the cluster here, after
+//    the log (see AddRaftMember).
 //  - DotNext 6.12's WAL flushes (msync/fsync) every appended entry before it advances the
 //    commit index on this member, and applies only committed entries; one flush covers every
 //    entry appended so far (group commit). So "applied here" implies "on this member's disk":
@@ -13,25 +15,28 @@
 //    (DurableAppendLog), so every member of a committing majority has the entry on disk.
 //  - --cluster only seeds the Raft configuration on a member's first start; afterwards the
 //    configuration file (kept current by DotNext as configuration entries apply) wins.
+//  - Members are named by their normalised peer URL everywhere (the membership map, DotNext's
+//    configuration, logs); no host name is resolved to decide who is who.
 //  - A member that applies its own removal stops the process with exit code 0; one that
 //    finds itself removed at start-up refuses to start.
 //  - Stop order is the reverse of start; the WAL is disposed last so no committed entry is
 //    cut short.
-using System.Collections.Concurrent;
 using System.Net;
 using DotNext.IO.Log;
 using DotNext.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.AspNetCore.Connections;
 using KvDb.Core.State;
 using KvDb.Core.Storage;
 using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
 
-/// <summary>This process's Raft member: state machine, log and cluster transport.</summary>
+/// <summary>This process's Raft member: state machine, log and the DotNext cluster member.</summary>
 public sealed partial class RaftNode : IHostedService, IAsyncDisposable
 {
     /// <summary>The size of the Raft log's chunk files (raft/data/N).</summary>
@@ -45,21 +50,26 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     private readonly ILogger<RaftNode> logger;
     private readonly IHostApplicationLifetime lifetime;
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<string, IPEndPoint?> resolved = new(StringComparer.Ordinal);
     private readonly RaftConfigurationFile configurationFile;
     private readonly SnapshotTransfer snapshotTransfer;
+    private readonly IServiceProvider services;
     private KvStateMachine? stateMachine;
     private WriteAheadLog? wal;
-    private RaftCluster? cluster;
+    private IRaftCluster? cluster;
     private volatile bool inConfiguration;
     private LeadershipMark? leadershipStart;
     private volatile bool leading;
-    private HashSet<EndPoint>? lastConfiguration;
+    private HashSet<string>? lastConfiguration;
     private int disposed;
 
     /// <summary>Creates the member; nothing touches the disk or network until <see cref="StartAsync"/>.</summary>
-    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, SnapshotTransfer snapshotTransfer)
+    /// <remarks>
+    /// It takes the service provider because DotNext builds its cluster in a DI factory that
+    /// needs the log, which exists only once this member has opened it in <see cref="StartAsync"/>.
+    /// </remarks>
+    public RaftNode(NodeOptions options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, SnapshotTransfer snapshotTransfer, IServiceProvider services)
     {
+        this.services = services;
         this.options = options;
         this.snapshotTransfer = snapshotTransfer;
         this.loggerFactory = loggerFactory;
@@ -72,7 +82,16 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     public KvStateMachine StateMachine => stateMachine ?? throw new InvalidOperationException("The Raft member has not started yet.");
 
     /// <summary>The Raft cluster; valid once started.</summary>
-    public RaftCluster Cluster => cluster ?? throw new InvalidOperationException("The Raft member has not started yet.");
+    public IRaftCluster Cluster => cluster ?? throw new InvalidOperationException("The Raft member has not started yet.");
+
+    /// <summary>The Raft cluster's membership operations by peer URI; valid once started.</summary>
+    public IRaftHttpCluster Membership => (IRaftHttpCluster)Cluster;
+
+    /// <summary>The current term.</summary>
+    public long Term => Cluster.Term;
+
+    /// <summary>The Raft configuration file; DotNext's cluster reads it through DI.</summary>
+    public RaftConfigurationFile ConfigurationFile => configurationFile;
 
     /// <summary>The Raft log; valid once started.</summary>
     public WriteAheadLog Log => wal ?? throw new InvalidOperationException("The Raft member has not started yet.");
@@ -89,8 +108,6 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// <summary>Why this member stopped applying committed entries, or null while it applies them.</summary>
     public Exception? ApplyFailure { get; private set; }
 
-    /// <summary>This member's Raft endpoint.</summary>
-    public EndPoint LocalEndPoint => options.RaftEndPoint;
 
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken token)
@@ -115,7 +132,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         {
             SnapshotInterval = options.SnapshotInterval,
             ApplyDelay = options.ThrottleApply,
-            AdvertisedUrl = options.AdvertisedHttpUrl,
+            // Archives are served on the peer port, with the other member-to-member calls.
+            AdvertisedUrl = options.PeerUrl,
             Fetcher = snapshotTransfer.FetchAsync,
         }, loggerFactory.CreateLogger<KvStateMachine>())
         {
@@ -123,7 +141,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         };
 
         if (configurationFile.IsEmpty && !options.Join)
-            await configurationFile.SeedAsync(options.Cluster, token);
+            await configurationFile.SeedAsync(options.ClusterUrls.Select(PeerUrl.ToEndPoint), token);
 
         stateMachine.MembershipChanged += OnMembershipChanged;
         stateMachine.ApplyFailed += OnApplyFailed;
@@ -140,7 +158,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             ChunkSize = LogChunkSize,
         }, stateMachine);
 
-        cluster = new RaftCluster(CreateConfiguration()) { AuditTrail = wal };
+        cluster = services.GetRequiredService<IRaftCluster>();
         cluster.LeaderChanged += OnLeaderChanged;
         ((IPeerMesh)cluster).PeerDiscovered += OnPeerDiscovered;
         configurationFile.ConfigurationChanged += OnConfigurationChanged;
@@ -151,7 +169,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         // after the snapshot, then replays the committed ones.
         try
         {
-            await cluster.StartAsync(token);
+            await ((IHostedService)cluster).StartAsync(token);
         }
         catch (Exception e) when (IntegrityFailure(e) is { } failure)
         {
@@ -164,31 +182,27 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         RefuseToStartIfRemoved();
 
         inConfiguration = cluster.Members.Any(static m => !m.IsRemote);
-        Interlocked.CompareExchange(ref lastConfiguration, [.. cluster.Members.Select(static m => m.EndPoint)], null);
-        LogStarted(options.Id, options.RaftEndPoint, options.AdvertisedHttpUrl, cluster.Members.Count);
+        Interlocked.CompareExchange(ref lastConfiguration, [.. cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint) ?? "?")], null);
+        LogStarted(options.Id, options.PeerUrl, options.AdvertisedHttpUrl, cluster.Members.Count);
         if (!inConfiguration)
             LogWaitingToBeAdded(options.Id, options.PeerUrl);
         started.TrySetResult();
     }
 
-    private RaftCluster.TcpConfiguration CreateConfiguration()
+    /// <summary>Sets up DotNext's Raft member for <paramref name="options"/>.</summary>
+    public static void Configure(HttpClusterMemberConfiguration configuration, NodeOptions options)
     {
-        var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
-        {
-            LowerElectionTimeout = options.ElectionTimeoutMs,
-            UpperElectionTimeout = options.ElectionTimeoutMs * 2,
-            // DotNext bounds every Raft request (votes, appends, a whole snapshot transfer) by
-            // this one timeout, on both ends. A candidate waits for every voter until its own
-            // election timeout, so a paused (not crashed) voter must time out before that or no
-            // election can succeed; otherwise the longer the better for snapshot transfers.
-            RequestTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs * 0.9),
-            ColdStart = false,
-            ConfigurationStorage = configurationFile,
-            LoggerFactory = loggerFactory,
-            TransmissionBlockSize = 64 * 1024,
-        };
+        configuration.PublicEndPoint = PeerUrl.ToEndPoint(options.PeerUrl).Uri;
+        configuration.LowerElectionTimeout = options.ElectionTimeoutMs;
+        configuration.UpperElectionTimeout = options.ElectionTimeoutMs * 2;
+
+        // DotNext bounds every Raft request (votes, appends, snapshot messages) by this timeout.
+        // A candidate waits for every voter until its own election timeout, so a paused (not
+        // crashed) voter must time out before that or no election can succeed.
+        configuration.RpcTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs * 0.9);
+        configuration.RequestTimeout = configuration.RpcTimeout;
+        configuration.ColdStart = false;
         configuration.Metadata[HttpUrlMetadataKey] = options.AdvertisedHttpUrl;
-        return configuration;
     }
 
     // Restarting a removed member would leave it campaigning forever among members that no
@@ -199,7 +213,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
             return;
 
         var members = Members();
-        if (members.Count > 0 && IdOf(options.RaftEndPoint, members) is null)
+        if (members.Count > 0 && IdOf(options.PeerUrl, members) is null)
         {
             throw new StartupException(
                 $"this member ({options.PeerUrl}) was removed from the cluster, whose members are now {string.Join(", ", members.Select(m => $"{m.Key}={m.Value}"))}. "
@@ -225,33 +239,33 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         return MembershipMap.Read(view);
     }
 
-    /// <summary>Resolves a peer URL of the membership map to its endpoint (cached), or null.</summary>
-    public IPEndPoint? EndPointOf(string peerUrl) => resolved.GetOrAdd(peerUrl, PeerUrl.TryResolve);
+    /// <summary>The id of the member at the Raft endpoint <paramref name="endPoint"/>, or null when unknown.</summary>
+    public int? IdOf(EndPoint? endPoint) => PeerUrl.Of(endPoint) is { } url ? IdOf(url, Members()) : null;
 
-    /// <summary>The id of the member at <paramref name="endPoint"/>, or null when unknown.</summary>
-    public int? IdOf(EndPoint? endPoint) => IdOf(endPoint, Members());
-
-    private int? IdOf(EndPoint? endPoint, SortedDictionary<int, string> members)
+    private int? IdOf(string peerUrl, SortedDictionary<int, string> members)
     {
         foreach (var (id, url) in members)
         {
-            if (Equals(EndPointOf(url), endPoint))
+            if (string.Equals(url, peerUrl, StringComparison.Ordinal))
                 return id;
         }
 
         // Before the first leader has recorded the map, ids are positions in --cluster.
-        for (var i = 0; members.Count == 0 && i < options.Cluster.Count; i++)
+        for (var i = 0; members.Count == 0 && i < options.ClusterUrls.Count; i++)
         {
-            if (options.Cluster[i].Equals(endPoint))
+            if (string.Equals(options.ClusterUrls[i], peerUrl, StringComparison.Ordinal))
                 return i + 1;
         }
 
         return null;
     }
 
+    private string Describe(EndPoint endPoint, SortedDictionary<int, string> members)
+        => PeerUrl.Of(endPoint) is { } url ? $"{IdOf(url, members)?.ToString() ?? "?"} ({url})" : $"? ({endPoint})";
+
     private void OnMembershipChanged(MembershipChange change)
     {
-        if (!IsStarted || !change.Removed || !Equals(EndPointOf(change.PeerUrl), options.RaftEndPoint))
+        if (!IsStarted || !change.Removed || !string.Equals(change.PeerUrl, options.PeerUrl, StringComparison.Ordinal))
             return;
 
         WasRemoved = true;
@@ -266,15 +280,16 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         lifetime.StopApplication();
     }
 
-    private ValueTask OnConfigurationChanged(IClusterConfiguration<EndPoint> configuration, CancellationToken token)
+    private ValueTask OnConfigurationChanged(IClusterConfiguration<UriEndPoint> configuration, CancellationToken token)
     {
         var members = Members();
-        var described = configuration.Members
-            .Select(ep => (Id: IdOf(ep, members), EndPoint: ep))
+        var urls = configuration.Members.Select(static ep => PeerUrl.Of(ep) ?? ep.ToString()).ToList();
+        var described = urls
+            .Select(url => (Id: IdOf(url, members), Url: url))
             .OrderBy(static m => m.Id ?? int.MaxValue)
-            .Select(static m => $"{m.Id?.ToString() ?? "?"}={m.EndPoint}");
-        LogConfigurationChanged(string.Join(", ", described), DescribeChange(configuration.Members, members));
-        var nowIn = configuration.Members.Contains(options.RaftEndPoint);
+            .Select(static m => $"{m.Id?.ToString() ?? "?"}={m.Url}");
+        LogConfigurationChanged(string.Join(", ", described), DescribeChange(urls, members));
+        var nowIn = urls.Contains(options.PeerUrl);
         if (nowIn && !inConfiguration && IsStarted)
             LogAdded(options.Id);
         inConfiguration = nowIn;
@@ -296,33 +311,33 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     {
         var nowLeading = leader is { IsRemote: false };
         if (nowLeading)
-            Volatile.Write(ref leadershipStart, new LeadershipMark(Cluster.Term, Log.LastEntryIndex));
+            Volatile.Write(ref leadershipStart, new LeadershipMark(Term, Log.LastEntryIndex));
         if (leading && !nowLeading)
-            LogLostLeadership(options.Id, Cluster.Term, leader is null ? "none yet" : $"member {IdOf(leader.EndPoint)?.ToString() ?? "?"} ({leader.EndPoint})");
+            LogLostLeadership(options.Id, Term, leader is null ? "none yet" : $"member {Describe(leader.EndPoint, Members())}");
         leading = nowLeading;
 
         if (leader is null)
         {
             // Stopping drops leadership too; that is not an operator's concern.
             if (!lifetime.ApplicationStopping.IsCancellationRequested)
-                LogNoLeader(Cluster.Term);
+                LogNoLeader(Term);
         }
         else if (!leader.IsRemote)
-            LogBecameLeader(options.Id, Cluster.Term);
+            LogBecameLeader(options.Id, Term);
         else
-            LogNewLeader(IdOf(leader.EndPoint)?.ToString() ?? "?", leader.EndPoint, Cluster.Term);
+            LogNewLeader(Describe(leader.EndPoint, Members()), Term);
     }
 
     // Which voters joined or left since the last configuration this member saw, by id.
-    private string DescribeChange(IReadOnlyCollection<EndPoint> now, SortedDictionary<int, string> members)
+    private string DescribeChange(IReadOnlyCollection<string> now, SortedDictionary<int, string> members)
     {
         var previous = lastConfiguration;
         lastConfiguration = [.. now];
         if (previous is null)
             return "first configuration seen";
 
-        var changes = now.Where(ep => !previous.Contains(ep)).Select(ep => $"member {IdOf(ep, members)?.ToString() ?? "?"} ({ep}) added")
-            .Concat(previous.Where(ep => !now.Contains(ep)).Select(ep => $"member {IdOf(ep, members)?.ToString() ?? "?"} ({ep}) removed"))
+        var changes = now.Where(url => !previous.Contains(url)).Select(url => $"member {IdOf(url, members)?.ToString() ?? "?"} ({url}) added")
+            .Concat(previous.Where(url => !now.Contains(url)).Select(url => $"member {IdOf(url, members)?.ToString() ?? "?"} ({url}) removed"))
             .ToList();
         return changes.Count == 0 ? "unchanged" : string.Join("; ", changes);
     }
@@ -337,11 +352,11 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     // DotNext logs every failed heartbeat with a stack trace; operators need one line per change.
     private void OnMemberStatusChanged(ClusterMemberStatusChangedEventArgs e)
     {
-        var id = IdOf(e.Member.EndPoint)?.ToString() ?? "?";
+        var member = Describe(e.Member.EndPoint, Members());
         if (e.NewStatus is ClusterMemberStatus.Unavailable)
-            LogMemberUnreachable(id, e.Member.EndPoint);
+            LogMemberUnreachable(member);
         else if (e.NewStatus is ClusterMemberStatus.Available && e.PreviousStatus is ClusterMemberStatus.Unavailable)
-            LogMemberReachable(id, e.Member.EndPoint);
+            LogMemberReachable(member);
     }
 
     /// <inheritdoc/>
@@ -350,7 +365,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         if (cluster is not null)
         {
             cluster.LeaderChanged -= OnLeaderChanged;
-            await cluster.StopAsync(token);
+            await ((IHostedService)cluster).StopAsync(token);
         }
 
         if (wal is not null)
@@ -365,8 +380,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         if (Interlocked.Exchange(ref disposed, 1) is not 0)
             return;
 
-        if (cluster is not null)
-            await cluster.DisposeAsync();
+        if (cluster is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
         if (wal is not null)
             await wal.DisposeAsync();
         if (stateMachine is not null)
@@ -381,8 +396,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Log replayed: committed index {Committed}, applied index {Applied}")]
     private partial void LogReplayed(long committed, long applied);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} started: Raft on {RaftEndPoint}, HTTP API on {HttpUrl}, {Count} member(s) in the Raft configuration")]
-    private partial void LogStarted(int id, EndPoint raftEndPoint, string httpUrl, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} started: peers on {PeerUrl}, HTTP API on {HttpUrl}, {Count} member(s) in the Raft configuration")]
+    private partial void LogStarted(int id, string peerUrl, string httpUrl, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} is waiting to be added to a cluster (--join): on any member run  curl -XPOST http://<member>/{Id} -d {PeerUrl}")]
     private partial void LogWaitingToBeAdded(int id, string peerUrl);
@@ -405,17 +420,17 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} lost leadership in term {Term} (new leader: {NewLeader})")]
     private partial void LogLostLeadership(int id, long term, string newLeader);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({EndPoint}) is the leader in term {Term}")]
-    private partial void LogNewLeader(string id, EndPoint endPoint, long term);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Member} is the leader in term {Term}")]
+    private partial void LogNewLeader(string member, long term);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No leader in term {Term}: waiting for an election (a majority of members must be reachable)")]
     private partial void LogNoLeader(long term);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Id} ({EndPoint}) is unreachable")]
-    private partial void LogMemberUnreachable(string id, EndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Member} is unreachable")]
+    private partial void LogMemberUnreachable(string member);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} ({EndPoint}) is reachable again")]
-    private partial void LogMemberReachable(string id, EndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Member} is reachable again")]
+    private partial void LogMemberReachable(string member);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} stopped; the log is flushed")]
     private partial void LogStopped(int id);

@@ -79,9 +79,21 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
         ("PUT", "/v1/kv/k", "Idempotency-Key: " + new string('i', 256), 400),
         ("DELETE", "/v1/kv/k", "Idempotency-Key: has space", 400),
         ("PUT", "/too-big", "\n\n" + new string('v', 1025), 413),
-        ("POST", "/internal/v1/propose", "\n\nnot a batch", 400),
-        ("POST", "/internal/v1/propose", "\n\n\u0001\0\0\0\0\0\0\0\u00c1", 400),
+        ("POST", PeerPrefix + "/internal/v1/propose", "\n\nnot a batch", 400),
+        ("POST", PeerPrefix + "/internal/v1/propose", "\n\n\u0001\0\0\0\0\0\0\0\u00c1", 400),
+
+        // Member-to-member endpoints are not on the client port, whatever the method; the peer
+        // port serves nothing else.
+        ("POST", "/internal/v1/propose", "\n\nnot a batch", 404),
+        ("POST", "/internal/v1/read-index", "", 404),
+        ("GET", "/internal/v1/snapshots/1", "", 404),
+        ("GET", PeerPrefix + "/ping", "", 404),
+        ("PUT", PeerPrefix + "/some-key", "\n\nvalue", 404),
+        ("GET", PeerPrefix + "/v1/kv/some-key", "", 404),
     ];
+
+    // A target starting with this is sent to the member's peer port instead of its client port.
+    private const string PeerPrefix = "peer:";
 
     public static TheoryData<int, string> Cases
     {
@@ -181,12 +193,14 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
 
     private Task<(int Status, string Head, string Body)> SendAsync(string method, string target, string headers, byte[] body)
     {
+        var peer = target.StartsWith(PeerPrefix, StringComparison.Ordinal);
+        target = peer ? target[PeerPrefix.Length..] : target;
         var head = new StringBuilder($"{method} {target} HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n");
         foreach (var line in headers.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             head.Append(line).Append('\n');
         if (body.Length > 0 || method is "PUT" or "POST")
             head.Append("Content-Length: ").Append(body.Length).Append('\n');
-        return RawHttp.SendAsync(Cluster.Url(1), head.ToString(), body);
+        return RawHttp.SendAsync(peer ? new Uri(Cluster.PeerUrl(1)) : Cluster.Url(1), head.ToString(), body);
     }
 
     private static (string Headers, byte[] Body) Split(string headersAndBody)

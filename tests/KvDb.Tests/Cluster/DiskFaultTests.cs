@@ -88,7 +88,7 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             () => client.DeleteAsync(new Uri(url, "v1/kv/kept-2")),
             () => client.PutAsync(new Uri(url, "api"), new StringContent("""{"key": "kept-3", "value": {"Str": "typed"}}""")),
             () => client.DeleteAsync(new Uri(url, "api?key=kept-4")),
-            () => client.PostAsync(new Uri(url, "internal/v1/propose"), new ByteArrayContent(LogEntryCodec.Encode([new PutCommand { Key = "kept-5"u8.ToArray(), Value = "forwarded"u8.ToArray() }], 0))),
+            () => client.PostAsync(new Uri(new Uri(cluster.PeerUrl(1)), "internal/v1/propose"), new ByteArrayContent(LogEntryCodec.Encode([new PutCommand { Key = "kept-5"u8.ToArray(), Value = "forwarded"u8.ToArray() }], 0))),
         };
         foreach (var write in writes)
         {
