@@ -10,6 +10,7 @@ using System.Net;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class DeposedLeaderTests
 {
     private const int Rounds = 6;
