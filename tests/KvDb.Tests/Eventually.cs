@@ -14,19 +14,20 @@ public static class Eventually
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; throws once <paramref name="timeout"/> has passed without it.</summary>
-    /// <param name="what">The condition in words, for the failure message: "the snapshot index reaches 12".</param>
-    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-        => WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
+    /// <param name="what">The condition in words, for the failure message: "the snapshot index to reach 12".</param>
+    /// <param name="state">What there was instead, computed only for the failure message.</param>
+    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null, Func<string>? state = null)
+        => WaitUntilAsync(() => Task.FromResult(condition()), what, timeout, state);
 
-    /// <inheritdoc cref="WaitUntilAsync(Func{bool}, string, TimeSpan?)"/>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    /// <inheritdoc cref="WaitUntilAsync(Func{bool}, string, TimeSpan?, Func{string}?)"/>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<string>? state = null)
     {
         var limit = timeout ?? DefaultTimeout;
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
             if (clock.Elapsed >= limit)
-                throw new TimeoutException($"Waited {limit.TotalSeconds:0.#} s for {what}; it never happened.");
+                throw new TimeoutException($"Waited {limit.TotalSeconds:0.#} s for {what}; it never happened." + (state is null ? "" : $" Instead: {state()}"));
             await Task.Delay(Interval);
         }
     }
