@@ -8,6 +8,7 @@ using KvDb.Tests.Cluster;
 namespace KvDb.Tests.Bench;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class BenchSmokeTests
 {
     [Theory]

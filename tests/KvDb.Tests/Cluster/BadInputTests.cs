@@ -17,6 +17,7 @@ using Xunit.Abstractions;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper output) : IClassFixture<SingleMemberFixture>
 {
     private const int FuzzRequests = 4000;

@@ -3,6 +3,10 @@ namespace KvDb.Tests.Cluster;
 /// <summary>
 /// Cluster tests start real processes with real election timers; running them one at a time
 /// keeps a 2-core CI machine from starving elections and making them flaky.
+/// Every class in this collection also carries <c>[Trait("Category", "Cluster")]</c> itself, because
+/// xunit 2 does not give a collection's traits to its classes, and the fast inner loop
+/// (<c>--filter "Category!=Cluster"</c>) relies on the trait to leave out every test that starts
+/// processes.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ClusterCollection

@@ -16,6 +16,7 @@ using Xunit.Abstractions;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class CrashDurabilityTests(ITestOutputHelper output)
 {
     private const int Writers = 24;

@@ -5,6 +5,7 @@ using System.Net;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class FaultToleranceTests
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);

@@ -17,6 +17,7 @@ public sealed class SingleMemberFixture : IAsyncLifetime
 }
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class HttpApiTests(SingleMemberFixture fixture) : IClassFixture<SingleMemberFixture>
 {
     private KvdbCluster Cluster => fixture.Cluster;

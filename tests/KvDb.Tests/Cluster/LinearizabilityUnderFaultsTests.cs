@@ -27,6 +27,7 @@ using Xunit.Abstractions;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
 {
     private const int Clients = 8;

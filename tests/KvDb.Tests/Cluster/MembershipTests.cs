@@ -7,6 +7,7 @@ using System.Text;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class MembershipTests
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);

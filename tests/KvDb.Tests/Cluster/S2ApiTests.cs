@@ -7,6 +7,7 @@ using System.Text.Json;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class S2ApiTests(ThreeMemberFixture fixture) : IClassFixture<ThreeMemberFixture>
 {
     private KvdbCluster Cluster => fixture.Cluster;
@@ -136,6 +137,7 @@ public sealed class S2ApiTests(ThreeMemberFixture fixture) : IClassFixture<Three
 
 /// <summary>The document's experiment: a member that applies slowly, Eventual versus Strong reads.</summary>
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class S2ThrottleExperimentTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 namespace KvDb.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class StartupTests
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);

@@ -18,6 +18,7 @@ public sealed class ThreeMemberFixture : IAsyncLifetime
 }
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class V1KvTests(ThreeMemberFixture fixture) : IClassFixture<ThreeMemberFixture>
 {
     private KvdbCluster Cluster => fixture.Cluster;

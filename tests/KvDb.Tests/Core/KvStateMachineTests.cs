@@ -60,13 +60,6 @@ public sealed class KvStateMachineTests : IDisposable
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-            await Task.Delay(10);
-    }
-
     private static PutCommand Put(string key, string value) => new() { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) };
 
     [Fact]
@@ -77,7 +70,7 @@ public sealed class KvStateMachineTests : IDisposable
         {
             for (var i = 1; i <= 35; i++)
                 await member.AppendCommittedAsync(Put($"k{i}", $"v{i}"));
-            await WaitUntilAsync(() => member.Machine.SnapshotIndex >= 20);
+            await Eventually.WaitUntilAsync(() => member.Machine.SnapshotIndex >= 20, "a flush to cover index 20 (one starts every 10 applied entries)");
 
             snapshotIndex = member.Machine.SnapshotIndex;
             snapshotIndex.Should().BeGreaterThanOrEqualTo(20, "a flush starts every 10 applied entries");
@@ -121,7 +114,7 @@ public sealed class KvStateMachineTests : IDisposable
 
         var index = await member.Log.AppendAsync(new BinaryLogEntry { Term = 1, Content = new byte[] { 0xFF, 0x00, 0x13 } });
         await member.Log.CommitAsync(index);
-        await WaitUntilAsync(() => failure is not null);
+        await Eventually.WaitUntilAsync(() => failure is not null, "ApplyFailed to report the undecodable entry");
 
         failure.Should().NotBeNull("DotNext stops applying after this, so the member must learn of it");
         failure!.Value.Index.Should().Be(index);
@@ -150,7 +143,7 @@ public sealed class KvStateMachineTests : IDisposable
         source.Machine.Engine.Flush();
 
         // The engine announces a flush on its background thread, just after Flush returns.
-        await WaitUntilAsync(() => source.Machine.SnapshotIndex == 12);
+        await Eventually.WaitUntilAsync(() => source.Machine.SnapshotIndex == 12, "the source to announce its flush at index 12");
         var snapshot = ((ISnapshotManager)source.Machine).Snapshot!;
         snapshot.Index.Should().Be(12);
 
@@ -165,18 +158,18 @@ public sealed class KvStateMachineTests : IDisposable
         await target.AppendCommittedAsync(Put("stale", "will be replaced"));
 
         // Like a leader, retry while the target answers that the archive is still being fetched.
-        while (true)
+        await Eventually.WaitUntilAsync(async () =>
         {
             try
             {
                 await target.Log.AppendAsync(snapshot, snapshot.Index);
-                break;
+                return true;
             }
             catch (SnapshotNotReadyException)
             {
-                await Task.Delay(50);
+                return false;
             }
-        }
+        }, "the target to install the snapshot (it kept answering that the archive is still being fetched)");
 
         fetches.Should().Be(1, "the retry installs what the first attempt fetched");
 

@@ -8,6 +8,7 @@ using KvDb.Tests.Cluster;
 namespace KvDb.Tests.Operations;
 
 [Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class OperationsEndpointsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
