@@ -7,6 +7,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using KvDb.Cli;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Node.Configuration;

@@ -1,3 +1,4 @@
+using KvDb.Cli;
 using KvDb.Node.Configuration;
 
 namespace KvDb.Tests.Node;

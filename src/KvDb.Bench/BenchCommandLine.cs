@@ -7,10 +7,9 @@
 //    benchmark should be reproducible from its command line alone.
 using System.Globalization;
 using System.Text;
-using KvDb.Node.Configuration;
-using KvDb.Node.Http;
+using KvDb.Cli;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>The result of parsing the <c>kvdb bench</c> command line.</summary>
 public abstract record BenchParseResult
@@ -121,8 +120,8 @@ public static class BenchCommandLine
 
         var consistency = (Given("consistency") ?? "linearizable").ToLowerInvariant() switch
         {
-            "linearizable" => ReadConsistency.Linearizable,
-            "local" or "serializable" => ReadConsistency.Local,
+            "linearizable" => BenchConsistency.Linearizable,
+            "local" or "serializable" => BenchConsistency.Local,
             var other => throw new FormatException($"--consistency '{other}' is not linearizable or local"),
         };
 
