@@ -79,6 +79,22 @@ public sealed class CommandLineTests
         => Parse(["--port"]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("--port PORT");
 
     [Fact]
+    public void A_repeated_flag_takes_its_last_value()
+    {
+        // Test harnesses and scripts append overrides to a default command line (DiskFaultTests
+        // passes its own --data-dir after KvdbCluster's).
+        Options(["--data-dir", "a", "--port", "1", "--data-dir", "b", "--port=2"]).Should().Match<NodeOptions>(o => o.DataDir == "b" && o.Port == 2);
+    }
+
+    [Theory]
+    [InlineData("--join", true)]
+    [InlineData("--join=false", false)]
+    [InlineData("--join=yes", true)]
+    [InlineData("--join=off", false)]
+    public void Switches_stand_alone_or_take_true_or_false(string arg, bool on)
+        => Options([arg]).Join.Should().Be(on);
+
+    [Fact]
     public void Help_lists_every_flag_with_its_environment_variable()
     {
         var help = Parse(["--help"]).Should().BeOfType<CommandLineOutcome.Print>().Which.Text;
