@@ -22,13 +22,13 @@ public static class KvdbProgram
 
         switch (CommandLine.Parse(args, Environment.GetEnvironmentVariable))
         {
-            case ParseResult.Print print:
+            case CommandLineOutcome.Print print:
                 Console.Out.Write(print.Text.EndsWith('\n') ? print.Text : print.Text + Environment.NewLine);
                 return 0;
-            case ParseResult.Error error:
+            case CommandLineOutcome.Error error:
                 await Console.Error.WriteLineAsync($"kvdb: {error.Message}");
                 return 2;
-            case ParseResult.Run run:
+            case CommandLineOutcome.Run run:
                 return await RunMemberAsync(run.Options);
             default:
                 return 2;

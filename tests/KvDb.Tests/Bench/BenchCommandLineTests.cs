@@ -1,6 +1,5 @@
 // Flag parsing of `kvdb bench`: defaults, every flag, and one-line errors for bad input.
-using KvDb.Node.Bench;
-using KvDb.Node.Http;
+using KvDb.Bench;
 
 namespace KvDb.Tests.Bench;
 
@@ -24,7 +23,7 @@ public sealed class BenchCommandLineTests
         o.ValueSize.Should().Be(100);
         o.Keys.Should().Be(10_000);
         o.Mix.ToString().Should().Be("put=50,get=50");
-        o.Consistency.Should().Be(ReadConsistency.Linearizable);
+        o.Consistency.Should().Be(BenchConsistency.Linearizable);
         o.TargetRate.Should().BeNull();
         o.Timeout.Should().Be(TimeSpan.FromSeconds(10));
         o.Preload.Should().BeTrue("the default mix has gets");
@@ -47,7 +46,7 @@ public sealed class BenchCommandLineTests
         o.Keys.Should().Be(7);
         o.Mix.Percent(OperationKind.Put).Should().Be(20);
         o.Mix.Percent(OperationKind.Get).Should().Be(80);
-        o.Consistency.Should().Be(ReadConsistency.Local);
+        o.Consistency.Should().Be(BenchConsistency.Local);
         o.TargetRate.Should().Be(5000);
         o.Timeout.Should().Be(TimeSpan.FromMilliseconds(1500));
         o.Preload.Should().BeFalse();

@@ -6,7 +6,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using KvDb.Node.Bench;
+using KvDb.Bench;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

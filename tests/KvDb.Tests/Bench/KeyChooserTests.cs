@@ -1,5 +1,5 @@
 // The key chooser stays inside --keys and spreads over all of it; key names have one width.
-using KvDb.Node.Bench;
+using KvDb.Bench;
 
 namespace KvDb.Tests.Bench;
 

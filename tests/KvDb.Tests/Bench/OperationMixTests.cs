@@ -1,5 +1,5 @@
 // --mix parsing and the choice of operation per request.
-using KvDb.Node.Bench;
+using KvDb.Bench;
 
 namespace KvDb.Tests.Bench;
 

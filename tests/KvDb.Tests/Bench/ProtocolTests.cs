@@ -2,8 +2,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using KvDb.Node.Bench;
-using KvDb.Node.Http;
+using KvDb.Bench;
 
 namespace KvDb.Tests.Bench;
 
@@ -27,7 +26,7 @@ public sealed class ProtocolTests
     [Fact]
     public async Task Kvdb_puts_the_value_to_the_key_path_on_the_workers_endpoint()
     {
-        var protocol = new KvdbProtocol(Endpoints, Keys, ReadConsistency.Linearizable);
+        var protocol = new KvdbProtocol(Endpoints, Keys, BenchConsistency.Linearizable);
         var request = protocol.CreateRequest(OperationKind.Put, 7, 1, new ReusableContent(protocol.RequestMediaType));
         request.Method.Should().Be(HttpMethod.Put);
         request.RequestUri.Should().Be(new Uri("http://127.0.0.1:2/bench-07"));
@@ -37,9 +36,9 @@ public sealed class ProtocolTests
     }
 
     [Theory]
-    [InlineData(ReadConsistency.Linearizable, "http://127.0.0.1:1/bench-42")]
-    [InlineData(ReadConsistency.Local, "http://127.0.0.1:1/bench-42?consistency=local")]
-    public void Kvdb_gets_the_key_path_with_the_consistency(ReadConsistency consistency, string uri)
+    [InlineData(BenchConsistency.Linearizable, "http://127.0.0.1:1/bench-42")]
+    [InlineData(BenchConsistency.Local, "http://127.0.0.1:1/bench-42?consistency=local")]
+    public void Kvdb_gets_the_key_path_with_the_consistency(BenchConsistency consistency, string uri)
     {
         var request = new KvdbProtocol(Endpoints, Keys, consistency).CreateRequest(OperationKind.Get, 42, 0, new ReusableContent(null));
         request.Method.Should().Be(HttpMethod.Get);
@@ -55,12 +54,12 @@ public sealed class ProtocolTests
     [InlineData(OperationKind.Put, HttpStatusCode.NotFound, RequestOutcome.Error)]
     [InlineData(OperationKind.Get, HttpStatusCode.ServiceUnavailable, RequestOutcome.Error)]
     public void Kvdb_answers_are_judged_by_status(OperationKind kind, HttpStatusCode status, RequestOutcome expected)
-        => new KvdbProtocol(Endpoints, Keys, ReadConsistency.Linearizable).Classify(kind, status, default).Should().Be(expected);
+        => new KvdbProtocol(Endpoints, Keys, BenchConsistency.Linearizable).Classify(kind, status, default).Should().Be(expected);
 
     [Fact]
     public async Task Etcd_puts_base64_key_and_value_as_json_to_the_v3_gateway()
     {
-        var protocol = new EtcdProtocol(Endpoints, Keys, ReadConsistency.Linearizable);
+        var protocol = new EtcdProtocol(Endpoints, Keys, BenchConsistency.Linearizable);
         var request = protocol.CreateRequest(OperationKind.Put, 3, 0, new ReusableContent(protocol.RequestMediaType));
         request.Method.Should().Be(HttpMethod.Post);
         request.RequestUri.Should().Be(new Uri("http://127.0.0.1:1/v3/kv/put"));
@@ -71,9 +70,9 @@ public sealed class ProtocolTests
     }
 
     [Theory]
-    [InlineData(ReadConsistency.Linearizable, false)]
-    [InlineData(ReadConsistency.Local, true)]
-    public async Task Etcd_gets_with_a_range_request_serializable_when_local(ReadConsistency consistency, bool serializable)
+    [InlineData(BenchConsistency.Linearizable, false)]
+    [InlineData(BenchConsistency.Local, true)]
+    public async Task Etcd_gets_with_a_range_request_serializable_when_local(BenchConsistency consistency, bool serializable)
     {
         var request = new EtcdProtocol(Endpoints, Keys, consistency).CreateRequest(OperationKind.Get, 99, 1, new ReusableContent("application/json"));
         request.RequestUri.Should().Be(new Uri("http://127.0.0.1:2/v3/kv/range"));
@@ -87,7 +86,7 @@ public sealed class ProtocolTests
     [Fact]
     public void Etcd_range_answers_without_kvs_are_not_found()
     {
-        var protocol = new EtcdProtocol(Endpoints, Keys, ReadConsistency.Linearizable);
+        var protocol = new EtcdProtocol(Endpoints, Keys, BenchConsistency.Linearizable);
         var found = """{"header":{"revision":"2"},"kvs":[{"key":"Zm9v","value":"YmFy"}],"count":"1"}"""u8;
         var missing = """{"header":{"revision":"2"}}"""u8;
         protocol.Classify(OperationKind.Get, HttpStatusCode.OK, found).Should().Be(RequestOutcome.Success);

@@ -1,7 +1,7 @@
 // Recording (warm-up excluded, errors by kind) and the table and JSON made from it.
 using System.Globalization;
 using System.Text.Json;
-using KvDb.Node.Bench;
+using KvDb.Bench;
 
 namespace KvDb.Tests.Bench;
 

@@ -1,14 +1,15 @@
+using KvDb.Cli;
 using KvDb.Node.Configuration;
 
 namespace KvDb.Tests.Node;
 
 public sealed class CommandLineTests
 {
-    private static ParseResult Parse(string[] args, Dictionary<string, string>? env = null)
+    private static CommandLineOutcome Parse(string[] args, Dictionary<string, string>? env = null)
         => CommandLine.Parse(args, name => env is not null && env.TryGetValue(name, out var v) ? v : null);
 
     private static NodeOptions Options(string[] args, Dictionary<string, string>? env = null)
-        => Parse(args, env).Should().BeOfType<ParseResult.Run>().Which.Options;
+        => Parse(args, env).Should().BeOfType<CommandLineOutcome.Run>().Which.Options;
 
     [Fact]
     public void No_arguments_run_one_member_on_the_documented_defaults()
@@ -54,7 +55,7 @@ public sealed class CommandLineTests
         Options(["--min-free-disk", "1GiB"]).MinFreeDiskBytes.Should().Be(1L << 30);
         Options([], new() { ["KVDB_MIN_FREE_DISK"] = "64MiB" }).MinFreeDiskBytes.Should().Be(64L << 20);
         Options(["--min-free-disk", "0"]).MinFreeDiskBytes.Should().Be(0);
-        Parse(["--min-free-disk", "lots"]).Should().BeOfType<ParseResult.Error>().Which.Message.Should().Contain("--min-free-disk");
+        Parse(["--min-free-disk", "lots"]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("--min-free-disk");
         CommandLine.Help().Should().Contain("--min-free-disk").And.Contain("KVDB_MIN_FREE_DISK");
     }
 
@@ -69,18 +70,34 @@ public sealed class CommandLineTests
     [InlineData("--request-timeout", "-5s")]
     public void Bad_values_are_one_line_errors(string flag, string value)
     {
-        var error = Parse([flag, value]).Should().BeOfType<ParseResult.Error>().Which.Message;
+        var error = Parse([flag, value]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message;
         error.Should().NotContain("\n").And.NotBeNullOrWhiteSpace();
     }
 
     [Fact]
     public void A_flag_without_its_value_says_which_value_it_needs()
-        => Parse(["--port"]).Should().BeOfType<ParseResult.Error>().Which.Message.Should().Contain("--port PORT");
+        => Parse(["--port"]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("--port PORT");
+
+    [Fact]
+    public void A_repeated_flag_takes_its_last_value()
+    {
+        // Test harnesses and scripts append overrides to a default command line (DiskFaultTests
+        // passes its own --data-dir after KvdbCluster's).
+        Options(["--data-dir", "a", "--port", "1", "--data-dir", "b", "--port=2"]).Should().Match<NodeOptions>(o => o.DataDir == "b" && o.Port == 2);
+    }
+
+    [Theory]
+    [InlineData("--join", true)]
+    [InlineData("--join=false", false)]
+    [InlineData("--join=yes", true)]
+    [InlineData("--join=off", false)]
+    public void Switches_stand_alone_or_take_true_or_false(string arg, bool on)
+        => Options([arg]).Join.Should().Be(on);
 
     [Fact]
     public void Help_lists_every_flag_with_its_environment_variable()
     {
-        var help = Parse(["--help"]).Should().BeOfType<ParseResult.Print>().Which.Text;
+        var help = Parse(["--help"]).Should().BeOfType<CommandLineOutcome.Print>().Which.Text;
         foreach (var (flag, env) in new[] { ("--id", "KVDB_ID"), ("--cluster", "KVDB_CLUSTER"), ("--port", "KVDB_PORT"), ("--join", "KVDB_JOIN"), ("--data-dir", "KVDB_DATA_DIR"), ("--in-memory", "KVDB_IN_MEMORY") })
             help.Should().Contain(flag).And.Contain(env);
     }

@@ -10,7 +10,7 @@
 //    recorded as latency and the achieved rate falls short of the target (the report says so).
 using System.Diagnostics;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Issues requests on a fixed schedule of <c>rate</c> per second over a pool of workers.</summary>
 public static class OpenLoopDriver

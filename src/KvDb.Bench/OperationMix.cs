@@ -5,7 +5,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>The share of each <see cref="OperationKind"/> in a workload, in percent.</summary>
 public sealed class OperationMix

@@ -4,7 +4,7 @@
 // may both build, and either result is kept (the values are immutable and equal, so that race
 // is harmless and cheaper than a lock). Above MaxCachedEntries the cache is off and every call
 // builds, trading allocation for bounded memory on huge key spaces.
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Lazily built, immutable per-key values.</summary>
 public sealed class KeyedCache<T>

@@ -4,9 +4,8 @@
 // those same requests, so for each summary p50 <= p90 <= p99 <= p99.9 <= max; Latency is null
 // exactly when Ops is 0. Operations lists the kinds in the mix, in OperationKind order.
 using HdrHistogram;
-using KvDb.Node.Http;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Latency percentiles in milliseconds.</summary>
 public sealed record LatencySummary(double P50, double P90, double P99, double P999, double Max, double Mean)
@@ -88,7 +87,7 @@ public sealed class BenchResult
     public string Mode => Options.TargetRate is null ? "closed-loop" : "open-loop";
 
     /// <summary>The name of the read consistency as the flag spells it.</summary>
-    public string Consistency => Options.Consistency is ReadConsistency.Local ? "local" : "linearizable";
+    public string Consistency => Options.Consistency is BenchConsistency.Local ? "local" : "linearizable";
 
     /// <summary>True when an open-loop run fell more than 5% short of its target rate (too few workers, or a saturated server).</summary>
     public bool MissedTargetRate => Options.TargetRate is { } rate && (Total.OpsPerSecond + Total.Errors / Math.Max(ElapsedSeconds, 1e-9)) < 0.95 * rate;

@@ -4,7 +4,7 @@
 // past the retry budget ends the preload with a message naming the key, the endpoint and the
 // last error, and the benchmark does not run. Retries absorb a leader election just after a
 // cluster starts. Nothing here is recorded in the results.
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Puts every key once, with retries.</summary>
 public static class Preloader

@@ -6,9 +6,8 @@
 //  - Ctrl+C once stops issuing requests and still reports what was measured; twice kills.
 using System.Diagnostics;
 using System.Globalization;
-using KvDb.Node.Http;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Entry point of the <c>kvdb bench</c> subcommand.</summary>
 public static class BenchCommand
@@ -107,7 +106,7 @@ public static class BenchCommand
     {
         var loop = o.TargetRate is { } rate ? $"open loop at {rate} ops/s (at most {o.Concurrency} in flight)" : $"closed loop, concurrency {o.Concurrency}";
         var target = o.Target is BenchTarget.Etcd ? "etcd" : "kvdb";
-        var reads = o.Consistency is ReadConsistency.Local ? "local" : "linearizable";
+        var reads = o.Consistency is BenchConsistency.Local ? "local" : "linearizable";
         return string.Create(CultureInfo.InvariantCulture,
             $"bench: {target} at {string.Join(',', o.Endpoints)}; {loop}; mix {o.Mix}, {reads} gets; {o.ValueSize}-byte values over {o.Keys} keys; warm-up {o.Warmup.TotalSeconds:0.###}s, measuring {o.Duration.TotalSeconds:0.###}s");
     }

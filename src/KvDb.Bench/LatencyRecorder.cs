@@ -9,7 +9,7 @@
 //    the measured ones, so warm-up never leaks into the results.
 using HdrHistogram;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>What became of one request.</summary>
 public enum RequestOutcome

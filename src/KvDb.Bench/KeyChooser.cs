@@ -1,7 +1,7 @@
 // Picks the key index of each operation: uniform over the key space [0, keys).
 // Invariants: every index returned is in [0, keys); one chooser belongs to one worker (it wraps
 // a non-thread-safe Random), so choosing a key takes no lock and allocates nothing.
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Chooses key indexes uniformly from <c>[0, keys)</c>.</summary>
 public sealed class KeyChooser

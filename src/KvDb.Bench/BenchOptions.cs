@@ -2,9 +2,8 @@
 // Invariants: once built by BenchCommandLine.Parse every field is valid (at least one endpoint,
 // each an absolute http(s) base URL ending in "/"; sizes and durations within the documented
 // ranges; Preload already resolved from the mix), so the drivers never re-check them.
-using KvDb.Node.Http;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Which system a benchmark drives.</summary>
 public enum BenchTarget
@@ -44,7 +43,7 @@ public sealed class BenchOptions
     public required OperationMix Mix { get; init; }
 
     /// <summary>Consistency of reads: kvdb <c>?consistency=local</c>, etcd <c>"serializable": true</c> when local.</summary>
-    public ReadConsistency Consistency { get; init; } = ReadConsistency.Linearizable;
+    public BenchConsistency Consistency { get; init; } = BenchConsistency.Linearizable;
 
     /// <summary>Open loop at this many operations per second in total; null for a closed loop.</summary>
     public int? TargetRate { get; init; }

@@ -4,7 +4,7 @@
 // start is in [MeasureFrom, End).
 using System.Diagnostics;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>When a run starts, starts recording and stops issuing requests (Stopwatch timestamps).</summary>
 public readonly record struct RunWindow(long Start, long MeasureFrom, long End)

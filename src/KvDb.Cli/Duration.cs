@@ -1,7 +1,8 @@
 // Durations as people write them on a command line: "200ms", "2s", "1.5s", "1m", "1h".
+// Shared by kvdb and kvdb bench so that both read durations the same way.
 using System.Globalization;
 
-namespace KvDb.Node.Configuration;
+namespace KvDb.Cli;
 
 /// <summary>Parses short human-written durations.</summary>
 public static class Duration

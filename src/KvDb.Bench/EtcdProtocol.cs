@@ -7,9 +7,8 @@
 // fields), anything but 200 is an error.
 using System.Net;
 using System.Text;
-using KvDb.Node.Http;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Requests against etcd's <c>/v3/kv/put</c> and <c>/v3/kv/range</c>.</summary>
 public sealed class EtcdProtocol : BenchProtocol
@@ -28,7 +27,7 @@ public sealed class EtcdProtocol : BenchProtocol
     private readonly KeyedCache<byte[]> rangeBodies;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
-    public EtcdProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, ReadConsistency consistency)
+    public EtcdProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, BenchConsistency consistency)
     {
         ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
         putUris = new Uri[endpoints.Count];
@@ -40,7 +39,7 @@ public sealed class EtcdProtocol : BenchProtocol
         }
 
         var value = Convert.ToBase64String(keys.Value);
-        var serializable = consistency is ReadConsistency.Local ? ",\"serializable\":true" : "";
+        var serializable = consistency is BenchConsistency.Local ? ",\"serializable\":true" : "";
         putBodies = new KeyedCache<byte[]>(keys.Count, i => PutBody(keys.KeyBytes(i), value));
         rangeBodies = new KeyedCache<byte[]>(keys.Count, i => Encoding.UTF8.GetBytes($"{{\"key\":\"{Convert.ToBase64String(keys.KeyBytes(i))}\"{serializable}}}"));
     }

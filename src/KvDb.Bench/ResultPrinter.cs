@@ -10,7 +10,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Formats benchmark results.</summary>
 public static class ResultPrinter

@@ -1,6 +1,6 @@
 // The operations a benchmark issues. Invariant: values are dense from 0, so they index
 // per-operation arrays (histograms, mix thresholds) without a dictionary on the hot path.
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>One kind of benchmark operation.</summary>
 public enum OperationKind

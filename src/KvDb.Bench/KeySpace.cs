@@ -6,7 +6,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>The benchmark's key names and its value bytes.</summary>
 public sealed class KeySpace

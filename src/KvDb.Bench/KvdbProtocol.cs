@@ -3,9 +3,8 @@
 // reads. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
 // no percent-encoding; one URI per key and endpoint is built once and reused.
 using System.Net;
-using KvDb.Node.Http;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Requests against kvdb's <c>/{key}</c> API.</summary>
 public sealed class KvdbProtocol : BenchProtocol
@@ -15,13 +14,13 @@ public sealed class KvdbProtocol : BenchProtocol
     private readonly ReadOnlyMemory<byte> value;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
-    public KvdbProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, ReadConsistency consistency)
+    public KvdbProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, BenchConsistency consistency)
     {
         ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
         value = keys.Value;
         putUris = new KeyedCache<Uri>[endpoints.Count];
         getUris = new KeyedCache<Uri>[endpoints.Count];
-        var query = consistency is ReadConsistency.Local ? "?consistency=local" : "";
+        var query = consistency is BenchConsistency.Local ? "?consistency=local" : "";
         for (var e = 0; e < endpoints.Count; e++)
         {
             var endpoint = endpoints[e];

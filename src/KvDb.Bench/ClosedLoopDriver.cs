@@ -6,7 +6,7 @@
 // measured exactly when it started inside [MeasureFrom, End).
 using System.Diagnostics;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Runs workers back-to-back for the length of a <see cref="RunWindow"/>.</summary>
 public static class ClosedLoopDriver

@@ -8,7 +8,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>An <see cref="HttpContent"/> whose bytes can be swapped between requests.</summary>
 public sealed class ReusableContent : HttpContent

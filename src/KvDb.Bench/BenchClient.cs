@@ -10,7 +10,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>The outcome of one request and, for an error, its kind.</summary>
 public readonly record struct RequestResult(RequestOutcome Outcome, string? Error);

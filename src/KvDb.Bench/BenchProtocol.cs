@@ -4,7 +4,7 @@
 // success, a not-found or an error.
 using System.Net;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>The wire protocol of one benchmark target.</summary>
 public abstract class BenchProtocol

@@ -2,7 +2,7 @@
 // reusable request bodies, response buffer and timeout. Invariants: a worker has at most one
 // request in flight, so nothing here is shared or locked; it sticks to endpoint
 // Index mod endpoints for the whole run (round-robin over workers, like a client pool).
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>One closed- or open-loop worker's private state.</summary>
 public sealed class BenchWorker

@@ -6,7 +6,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace KvDb.Node.Bench;
+namespace KvDb.Bench;
 
 /// <summary>Prints a progress line once a second while a run lasts.</summary>
 public static class ProgressReporter

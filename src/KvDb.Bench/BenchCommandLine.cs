@@ -1,0 +1,95 @@
+// Turns the flags of `kvdb bench` into BenchOptions, on System.CommandLine, with the conventions
+// of kvdb's own flags (KvDb.Cli): --flag value or --flag=value, durations like 200ms/10s/1m,
+// switches that take no value or true/false, the last of a repeated flag wins, one-line errors.
+// Invariants:
+//  - Every flag is declared once, in BenchFlags: parsing and --help are both derived from it.
+//  - Parse returns fully valid options, the help text, or one error message without newlines.
+//  - Bench flags are not read from the environment: KVDB_* variables configure a member, and a
+//    benchmark should be reproducible from its command line alone.
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Text;
+using KvDb.Cli;
+
+namespace KvDb.Bench;
+
+/// <summary>Parses the flags of <c>kvdb bench</c>.</summary>
+public static class BenchCommandLine
+{
+    /// <summary>The default endpoint of each target: a single member on its usual port.</summary>
+    public const string DefaultKvdbEndpoint = "http://127.0.0.1:12380";
+
+    /// <summary>etcd's default client URL.</summary>
+    public const string DefaultEtcdEndpoint = "http://127.0.0.1:2379";
+
+    /// <summary>Parses the arguments that follow <c>bench</c>.</summary>
+    public static BenchParseResult Parse(IReadOnlyList<string> args)
+    {
+        var flags = new BenchFlags();
+        var result = FlagParser.Parse(flags.Command, args);
+
+        // Same order as kvdb's: syntax problems, then --help, then bad values.
+        if (ParseErrors.Syntax(result, "kvdb bench") is { } syntax)
+            return new BenchParseResult.Error(syntax);
+        if (flags.Command.Options.OfType<HelpOption>().Any(help => result.GetResult(help) is { Implicit: false }))
+            return new BenchParseResult.Print(Help(flags));
+        if (ParseErrors.First(result) is { } error)
+            return new BenchParseResult.Error(error);
+        return new BenchParseResult.Run(flags.Build(result));
+    }
+
+    /// <summary>Parses a comma-separated list of http(s) base URLs; each comes back ending in "/".</summary>
+    public static List<Uri> ParseEndpoints(string text)
+    {
+        var endpoints = new List<Uri>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri)
+                || uri.Scheme is not ("http" or "https")
+                || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                throw new FormatException($"--endpoints entry '{part}' is not a base URL like {DefaultKvdbEndpoint}");
+            }
+
+            endpoints.Add(new Uri(uri.GetLeftPart(UriPartial.Authority) + "/"));
+        }
+
+        return endpoints;
+    }
+
+    /// <summary>The <c>kvdb bench --help</c> text.</summary>
+    public static string Help() => Help(new BenchFlags());
+
+    private static string Help(BenchFlags flags)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(flags.Command.Description);
+        text.AppendLine();
+        text.AppendLine("Usage:");
+        text.AppendLine("  kvdb bench [flags]");
+        text.AppendLine("  kvdb bench --endpoints http://127.0.0.1:12380,http://127.0.0.1:22380,http://127.0.0.1:32380 --duration 10s --concurrency 64 --mix put=50,get=50");
+        text.AppendLine("  kvdb bench --target etcd --endpoints http://127.0.0.1:2379 --mix get=100 --consistency local");
+        text.AppendLine();
+        text.AppendLine("Closed loop by default: each of --concurrency workers sends its next request as soon as the last");
+        text.AppendLine("is answered. With --target-rate the load is open loop. A progress line (ops/s, errors) goes to");
+        text.AppendLine("stderr once a second; at the end, throughput and p50/p90/p99/p99.9/max latency (HDR histogram,");
+        text.AppendLine("per operation and in total, successful requests only) and errors by kind (http status, timeout,");
+        text.AppendLine("connection) go to stdout. A get of a missing key is a success, counted as 'not found'.");
+        text.AppendLine();
+        text.AppendLine("Flags (not read from the environment):");
+        foreach (var flag in flags.Flags)
+        {
+            Row(text, flag.Usage, flag.Summary);
+            text.Append(' ', 30).AppendLine($"[default: {flag.DefaultText}]");
+        }
+
+        Row(text, "--help", "Show this help and exit.");
+        text.AppendLine();
+        text.AppendLine("Durations are written 200ms, 2s, 1.5s, 1m. Exit codes: 0 the run finished with at least one");
+        text.AppendLine("successful request, 1 preloading failed or nothing succeeded, 2 bad command line.");
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, string usage, string summary)
+        => text.Append("  ").Append(usage.PadRight(28)).AppendLine(summary);
+}

@@ -1,0 +1,121 @@
+// The flags of `kvdb bench` as a System.CommandLine command, and the BenchOptions they make.
+// Invariants:
+//  - Each flag is declared once, here, in --help order: name, value placeholder, default, help
+//    text and parser together. None reads the environment (see BenchCommandLine).
+//  - Each flag validates its own value; Build only resolves the defaults that depend on other
+//    flags (--endpoints on --target, --preload on --mix), so it cannot fail.
+using System.CommandLine;
+using System.CommandLine.Help;
+using KvDb.Cli;
+
+namespace KvDb.Bench;
+
+/// <summary>The flags of <c>kvdb bench</c>.</summary>
+internal sealed class BenchFlags
+{
+    private const int MaxConcurrency = 100_000;
+    private const int MaxKeys = 100_000_000;
+    private const int MaxValueSize = 64 << 20;
+
+    public BenchFlags()
+    {
+        Endpoints = new("endpoints", "URLS", $"{BenchCommandLine.DefaultKvdbEndpoint} (etcd: {BenchCommandLine.DefaultEtcdEndpoint})", "Comma-separated base URLs of the members' HTTP APIs. Worker i always talks to endpoint i mod N, so load is spread round-robin.", BenchCommandLine.ParseEndpoints, defaultValue: () => null);
+        Target = new("target", "kvdb|etcd", "kvdb", "kvdb: PUT/GET /{key}. etcd: its v3 JSON gateway, POST /v3/kv/put and /v3/kv/range with base64 keys and values.", TargetValue);
+        Duration = new("duration", "DURATION", "10s", "How long results are recorded (after the warm-up).", Span("duration", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(24)));
+        Warmup = new("warmup", "DURATION", "1s", "Load before recording starts, excluded from the results (opens connections, warms caches). 0s for none.", Span("warmup", TimeSpan.Zero, TimeSpan.FromHours(1)));
+        Concurrency = new("concurrency", "N", "64", $"Closed loop: requests kept in flight (one per worker). Open loop: the most in flight at once. 1 to {MaxConcurrency}.", WholeNumber.Between("concurrency", 1, MaxConcurrency));
+        ValueSize = new("value-size", "BYTES", "100", "Bytes per value written.", WholeNumber.Between("value-size", 0, MaxValueSize));
+        Keys = new("keys", "N", "10000", "Size of the key space; each operation picks one of the keys bench-0..bench-(N-1) uniformly (the number zero-padded to one width).", WholeNumber.Between("keys", 1, MaxKeys));
+        Mix = new("mix", "KIND=PCT,...", "put=50,get=50", "Share of each operation in percent, adding up to 100; kinds are put and get (e.g. put=100, get=100, put=20,get=80).", OperationMix.Parse);
+        Consistency = new("consistency", "MODE", "linearizable", "Reads: linearizable, or local (kvdb ?consistency=local; etcd \"serializable\": true).", ConsistencyValue);
+        TargetRate = new("target-rate", "OPS", "off (closed loop)", "Open loop: start OPS operations per second in total on a fixed schedule, whatever the answers; latency counts from each request's intended start, so a stall is not hidden (no coordinated omission).", text => WholeNumber.Between("target-rate", 1, 100_000_000)(text), defaultValue: () => null);
+        Timeout = new("timeout", "DURATION", "10s", "A request not answered within this counts as a timeout error.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
+        Preload = new("preload", null, "on when the mix has gets", "Write every key once before the warm-up so reads hit existing keys; --preload=false to skip.", text => OnOff.Parse("preload", text), defaultValue: () => null);
+        Json = new("json", null, "off", "Print the results as one JSON object on stdout instead of a table.", text => OnOff.Parse("json", text));
+
+        // A plain Command, not a RootCommand: kvdb bench has --help but no --version of its own.
+        Command = new Command("bench", "kvdb bench: a load generator for kvdb (or etcd, for comparison) over keep-alive HTTP/1.1.") { new HelpOption() };
+        foreach (var flag in Flags)
+            Command.Add((Option)flag);
+    }
+
+    public Command Command { get; }
+
+    /// <summary>Every flag but --help, in --help order.</summary>
+    public IReadOnlyList<IFlag> Flags =>
+        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, TargetRate, Timeout, Preload, Json];
+
+    public Flag<List<Uri>?> Endpoints { get; }
+    public Flag<BenchTarget> Target { get; }
+    public Flag<TimeSpan> Duration { get; }
+    public Flag<TimeSpan> Warmup { get; }
+    public Flag<int> Concurrency { get; }
+    public Flag<int> ValueSize { get; }
+    public Flag<int> Keys { get; }
+    public Flag<OperationMix> Mix { get; }
+    public Flag<BenchConsistency> Consistency { get; }
+    public Flag<int?> TargetRate { get; }
+    public Flag<TimeSpan> Timeout { get; }
+    public Flag<OnOff?> Preload { get; }
+    public Flag<OnOff> Json { get; }
+
+    /// <summary>The options of a parse that has no errors.</summary>
+    public BenchOptions Build(ParseResult result)
+    {
+        var target = result.GetValue(Target);
+        var mix = result.GetRequiredValue(Mix);
+
+        // Not given, --endpoints comes back empty rather than null (System.CommandLine turns a null
+        // list into an empty one); a given --endpoints is never empty, so empty means "by target".
+        var endpoints = result.GetValue(Endpoints) is { Count: > 0 } given
+            ? given
+            : BenchCommandLine.ParseEndpoints(target is BenchTarget.Etcd ? BenchCommandLine.DefaultEtcdEndpoint : BenchCommandLine.DefaultKvdbEndpoint);
+        return new BenchOptions
+        {
+            Target = target,
+            Endpoints = endpoints,
+            Duration = result.GetValue(Duration),
+            Warmup = result.GetValue(Warmup),
+            Concurrency = result.GetValue(Concurrency),
+            ValueSize = result.GetValue(ValueSize),
+            Keys = result.GetValue(Keys),
+            Mix = mix,
+            Consistency = result.GetValue(Consistency),
+            TargetRate = result.GetValue(TargetRate),
+            Timeout = result.GetValue(Timeout),
+            Preload = result.GetValue(Preload)?.IsOn ?? mix.Has(OperationKind.Get),
+            Json = result.GetValue(Json).IsOn,
+        };
+    }
+
+    private static BenchTarget TargetValue(string text) => text.ToLowerInvariant() switch
+    {
+        "kvdb" => BenchTarget.Kvdb,
+        "etcd" => BenchTarget.Etcd,
+        var other => throw new FormatException($"--target '{other}' is not kvdb or etcd"),
+    };
+
+    private static BenchConsistency ConsistencyValue(string text) => text.ToLowerInvariant() switch
+    {
+        "linearizable" => BenchConsistency.Linearizable,
+        "local" or "serializable" => BenchConsistency.Local,
+        var other => throw new FormatException($"--consistency '{other}' is not linearizable or local"),
+    };
+
+    private static Func<string, TimeSpan> Span(string flag, TimeSpan min, TimeSpan max) => text =>
+    {
+        if (!KvDb.Cli.Duration.TryParse(text, out var value))
+            throw new FormatException($"--{flag} '{text}' is not a duration like 200ms, 10s or 1m");
+        if (value < min || value > max)
+            throw new FormatException($"--{flag} '{text}' must be from {Describe(min)} to {Describe(max)}");
+        return value;
+    };
+
+    private static string Describe(TimeSpan span) => span switch
+    {
+        { Ticks: 0 } => "0s",
+        { TotalHours: >= 1 } => $"{span.TotalHours:0.#}h",
+        { TotalSeconds: >= 1 } => $"{span.TotalSeconds:0.#}s",
+        _ => $"{span.TotalMilliseconds:0.#}ms",
+    };
+}

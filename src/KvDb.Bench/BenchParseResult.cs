@@ -1,0 +1,16 @@
+// What the `kvdb bench` command line asks for: run, print the help, or reject the input.
+// (Not named ParseResult: that is System.CommandLine's.)
+namespace KvDb.Bench;
+
+/// <summary>The result of parsing the <c>kvdb bench</c> command line.</summary>
+public abstract record BenchParseResult
+{
+    /// <summary>Options to run the benchmark with.</summary>
+    public sealed record Run(BenchOptions Options) : BenchParseResult;
+
+    /// <summary>The user asked for help: print <paramref name="Text"/> and exit 0.</summary>
+    public sealed record Print(string Text) : BenchParseResult;
+
+    /// <summary>Bad input: print <paramref name="Message"/> to stderr and exit 2.</summary>
+    public sealed record Error(string Message) : BenchParseResult;
+}
