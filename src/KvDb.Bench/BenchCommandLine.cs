@@ -1,5 +1,5 @@
 // Turns the flags of `kvdb bench` into BenchOptions, on System.CommandLine, with the conventions
-// of kvdb's own flags (KvDb.Cli): --flag value or --flag=value, durations like 200ms/10s/1m,
+// of kvdb's own flags (KvDb.Flags): --flag value or --flag=value, durations like 200ms/10s/1m,
 // switches that take no value or true/false, the last of a repeated flag wins, one-line errors.
 // Invariants:
 //  - Every flag is declared once, in BenchFlags: parsing and --help are both derived from it.
@@ -9,7 +9,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Text;
-using KvDb.Cli;
+using KvDb.Flags;
 
 namespace KvDb.Bench;
 

@@ -6,7 +6,7 @@
 //    flags (--endpoints on --target, --preload on --mix), so it cannot fail.
 using System.CommandLine;
 using System.CommandLine.Help;
-using KvDb.Cli;
+using KvDb.Flags;
 
 namespace KvDb.Bench;
 
@@ -104,7 +104,7 @@ internal sealed class BenchFlags
 
     private static Func<string, TimeSpan> Span(string flag, TimeSpan min, TimeSpan max) => text =>
     {
-        if (!KvDb.Cli.Duration.TryParse(text, out var value))
+        if (!KvDb.Flags.Duration.TryParse(text, out var value))
             throw new FormatException($"--{flag} '{text}' is not a duration like 200ms, 10s or 1m");
         if (value < min || value > max)
             throw new FormatException($"--{flag} '{text}' must be from {Describe(min)} to {Describe(max)}");

@@ -10,7 +10,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Text;
-using KvDb.Cli;
+using KvDb.Flags;
 
 namespace KvDb.Node.Configuration;
 

@@ -1,4 +1,4 @@
-using KvDb.Cli;
+using KvDb.Flags;
 using KvDb.Node.Configuration;
 
 namespace KvDb.Tests.Node;

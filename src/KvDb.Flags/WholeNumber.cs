@@ -1,7 +1,7 @@
 // Whole-number flag values (--port, --concurrency, ...), with the same range error everywhere.
 using System.Globalization;
 
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>Parses whole-number flag values.</summary>
 public static class WholeNumber

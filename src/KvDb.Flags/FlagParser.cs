@@ -4,7 +4,7 @@
 // [directives], no bundling of one-letter options.
 using System.CommandLine;
 
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>Parses arguments with kvdb's command-line conventions.</summary>
 public static class FlagParser

@@ -5,7 +5,7 @@
 // Why a struct and not bool: System.CommandLine only lets a bool option take a value that
 // bool.TryParse accepts; anything else (--preload=maybe) would become a stray argument instead of
 // an error that names the flag.
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>Whether a switch flag is on.</summary>
 /// <param name="IsOn">True when the switch is on.</param>

@@ -2,7 +2,7 @@
 // Shared by kvdb and kvdb bench so that both read durations the same way.
 using System.Globalization;
 
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>Parses short human-written durations.</summary>
 public static class Duration

@@ -7,7 +7,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>Turns a <see cref="ParseResult"/>'s errors into kvdb's one-line messages.</summary>
 public static class ParseErrors

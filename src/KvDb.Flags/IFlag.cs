@@ -1,7 +1,7 @@
 // What --help needs to know about a flag, whatever its value type.
 // Invariant: everything --help prints about a flag comes from the flag itself (see Flag<T>), so
 // the help text cannot drift from what the parser accepts.
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>The help-facing description of one flag.</summary>
 public interface IFlag

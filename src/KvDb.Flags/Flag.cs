@@ -12,7 +12,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 
-namespace KvDb.Cli;
+namespace KvDb.Flags;
 
 /// <summary>A flag whose value parses to <typeparamref name="T"/>; see the file header for its conventions.</summary>
 public sealed class Flag<T> : Option<T>, IFlag
