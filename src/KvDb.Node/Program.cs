@@ -1,3 +1,2 @@
-using KvDb.Node;
 
 return await KvdbProgram.RunAsync(args);

@@ -20,7 +20,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
-using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
 

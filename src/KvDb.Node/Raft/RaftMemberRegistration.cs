@@ -9,7 +9,6 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
-using KvDb.Node.Configuration;
 using Microsoft.AspNetCore.Connections;
 
 namespace KvDb.Node.Raft;

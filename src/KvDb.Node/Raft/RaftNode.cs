@@ -32,7 +32,6 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.AspNetCore.Connections;
 using KvDb.Core.State;
 using KvDb.Core.Storage;
-using KvDb.Node.Configuration;
 
 namespace KvDb.Node.Raft;
 

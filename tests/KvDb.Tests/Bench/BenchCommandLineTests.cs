@@ -120,5 +120,5 @@ public sealed class BenchCommandLineTests
 
     [Fact]
     public void Kvdb_help_mentions_the_bench_subcommand()
-        => KvDb.Node.Configuration.CommandLine.Help().Should().Contain("kvdb bench");
+        => KvDb.Node.Hosting.CommandLine.Help().Should().Contain("kvdb bench");
 }

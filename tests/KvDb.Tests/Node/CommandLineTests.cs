@@ -1,5 +1,4 @@
 using KvDb.Flags;
-using KvDb.Node.Configuration;
 
 namespace KvDb.Tests.Node;
 

@@ -2,8 +2,6 @@
 // injected measurement and clock: the threshold, the cache between measurements, recovery,
 // --min-free-disk 0, and a measurement that fails.
 using System.Diagnostics;
-using KvDb.Node.Operations;
-using KvDb.Node.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KvDb.Tests.Node;

@@ -1,5 +1,4 @@
 using System.Text;
-using KvDb.Node.Http;
 
 namespace KvDb.Tests.Node;
 

@@ -1,4 +1,3 @@
-using KvDb.Node.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -8,12 +7,12 @@ public sealed class ConsoleLineFormatterTests
 {
     [Theory]
     [InlineData("KvDb.Node.Raft.RaftNode", "raft")]
-    [InlineData("KvDb.Node.Raft.MembershipReconciler", "membership")]
+    [InlineData("KvDb.Node.Membership.MembershipReconciler", "membership")]
     [InlineData("KvDb.Core.State.KvStateMachine", "state")]
-    [InlineData("KvDb.Node.Operations.RequestLogging", "http")]
-    [InlineData("KvDb.Node.Operations.StorageMetricsExporter", "storage")]
-    [InlineData("KvDb.Node.Operations.ReadinessCheck", "ops")]
-    [InlineData("KvDb.Node.KvdbProgram", "kvdb")]
+    [InlineData("KvDb.Node.Observability.RequestLogging", "http")]
+    [InlineData("KvDb.Node.Observability.StorageMetricsExporter", "storage")]
+    [InlineData("KvDb.Node.Observability.ReadinessCheck", "ops")]
+    [InlineData("KvDb.Node.Hosting.KvdbProgram", "kvdb")]
     [InlineData("DotNext.Net.Cluster.Consensus.Raft.RaftCluster", "dotnext")]
     [InlineData("Microsoft.AspNetCore.Hosting.Diagnostics", "Microsoft.AspNetCore.Hosting.Diagnostics")]
     public void Categories_are_shortened_to_their_subsystem(string category, string expected)

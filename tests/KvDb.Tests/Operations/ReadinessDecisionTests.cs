@@ -1,4 +1,3 @@
-using KvDb.Node.Operations;
 
 namespace KvDb.Tests.Operations;
 

@@ -1,0 +1,50 @@
+// The single-key handlers shared by kv-db's root paths (/{key}) and kvdb's own /v1/kv/{key}:
+// one behaviour, two addresses.
+using KvDb.Core.Commands;
+
+namespace KvDb.Node.Api;
+
+/// <summary>GET, PUT and DELETE of one key.</summary>
+public static class KeyHandlers
+{
+    /// <summary>Reads <paramref name="key"/> with the consistency the query asks for.</summary>
+    public static async Task<IResult> GetAsync(HttpContext context, KvService kv, byte[] key, string text)
+    {
+        if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
+            return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+
+        return await kv.GetAsync(key, consistency, context.RequestAborted) is { } value
+            ? ValueResults.Value(context, value)
+            : ValueResults.NotFound(text);
+    }
+
+    /// <summary>Stores the request body under <paramref name="key"/>, honouring If-Match, If-None-Match and Idempotency-Key.</summary>
+    public static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options, byte[] key, string text)
+    {
+        var (conditions, error) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(error!);
+
+        var value = await RequestBody.ReadAsync(context, options.MaxValueBytes);
+        if (value is null)
+            return TooLarge(options);
+
+        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
+        return ValueResults.Written(context, text, await kv.WriteAsync(put, context.RequestAborted));
+    }
+
+    /// <summary>Removes <paramref name="key"/>, honouring If-Match and Idempotency-Key.</summary>
+    public static async Task<IResult> DeleteAsync(HttpContext context, KvService kv, byte[] key, string text)
+    {
+        var (conditions, error) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(error!);
+
+        var delete = new DeleteCommand { Key = key, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
+        return ValueResults.Written(context, text, await kv.WriteAsync(delete, context.RequestAborted));
+    }
+
+    /// <summary>413 for a value over the limit.</summary>
+    public static IResult TooLarge(NodeOptions options)
+        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {options.MaxValueBytes} bytes (--max-value-bytes).");
+}

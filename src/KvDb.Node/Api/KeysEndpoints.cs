@@ -1,0 +1,209 @@
+// kvdb's own key-value API: /v1/kv/{key} for one key (raw bytes, revisions as ETags,
+// conditional writes, idempotent retries) and /v1/kv for ordered range and prefix reads.
+// Invariants:
+//  - A range page lists keys in unsigned byte order and comes from one point-in-time view;
+//    the continuation token resumes strictly after the last key returned, so paging never
+//    repeats or skips a key that exists throughout.
+//  - Values in a page are JSON strings when their bytes are valid UTF-8 (typed values: their
+//    JSON text), else base64 under "valueBase64".
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using KvDb.Core.Commands;
+using KvDb.Core.State;
+using KvDb.Core.Values;
+
+namespace KvDb.Node.Api;
+
+/// <summary>Maps <c>/v1/kv</c>.</summary>
+public static class KeysEndpoints
+{
+    /// <summary>Items per page when no limit is given.</summary>
+    public const int DefaultLimit = 100;
+
+    /// <summary>The largest accepted limit.</summary>
+    public const int MaxLimit = 1000;
+
+    private const string Prefix = "/v1/kv/";
+    private const string Allow = "GET, HEAD, PUT, DELETE";
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Maps the single-key and range endpoints.</summary>
+    public static void MapKeysEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/kv", RangeAsync);
+        app.Map("/v1/kv/{**key}", HandleKeyAsync);
+    }
+
+    private static async Task<IResult> HandleKeyAsync(HttpContext context, KvService kv, NodeOptions options)
+    {
+        var method = context.Request.Method;
+        var (key, text, error) = KeyPath.FromRequest(context, Prefix);
+        if (error is not null)
+            return Problems.BadRequest(error);
+
+        return method switch
+        {
+            _ when HttpMethods.IsGet(method) || HttpMethods.IsHead(method) => await KeyHandlers.GetAsync(context, kv, key!, text!),
+            _ when HttpMethods.IsPut(method) => await KeyHandlers.PutAsync(context, kv, options, key!, text!),
+            _ when HttpMethods.IsDelete(method) => await KeyHandlers.DeleteAsync(context, kv, key!, text!),
+            _ => Problems.MethodNotAllowed(context, Allow),
+        };
+    }
+
+    private static async Task<IResult> RangeAsync(HttpContext context, KvService kv)
+    {
+        var query = context.Request.Query;
+        if (!KvService.TryParseConsistency(query["consistency"], out var consistency))
+            return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+        if (ParseLimit(query["limit"]) is not { } limit)
+            return Problems.BadRequest($"limit must be a whole number from 1 to {MaxLimit} (default {DefaultLimit}).");
+        var (range, rangeError) = KeyRange.FromQuery(query["prefix"], query["start"], query["end"]);
+        if (range is null)
+            return Problems.BadRequest(rangeError!);
+
+        var start = range.Start;
+        if (query["continuation"].ToString() is { Length: > 0 } token)
+        {
+            if (DecodeContinuation(token) is not { } after || !range.Contains(after))
+                return Problems.BadRequest("continuation is not a token from a previous page of this range.");
+            start = [.. after, 0];
+        }
+
+        // The view lives until the page is written, after this handler returns.
+        var view = await kv.OpenViewAsync(consistency, context.RequestAborted);
+        return Results.Stream(async stream =>
+        {
+            using (view)
+                await WritePageAsync(stream, view, start, range.End, limit);
+        }, "application/json");
+    }
+
+    private static async Task WritePageAsync(Stream stream, IKeyValueView view, byte[] start, byte[]? end, int limit)
+    {
+        await using var json = new Utf8JsonWriter(stream, TypedValueJson.WriterOptions);
+        json.WriteStartObject();
+        json.WriteStartArray("items");
+        byte[]? last = null;
+        var more = false;
+        var count = 0;
+        foreach (var (storedKey, record) in view.Scan(StoreKeys.ForUser(start), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end)))
+        {
+            if (count == limit)
+            {
+                more = true;
+                break;
+            }
+
+            last = storedKey[1..];
+            WriteItem(json, last, StoredValue.Decode(record));
+            count++;
+        }
+
+        json.WriteEndArray();
+        if (more)
+            json.WriteString("continuation", EncodeContinuation(last!));
+        else
+            json.WriteNull("continuation");
+        json.WriteEndObject();
+    }
+
+    private static void WriteItem(Utf8JsonWriter json, byte[] key, StoredValue value)
+    {
+        json.WriteStartObject();
+        json.WriteString("key", Encoding.UTF8.GetString(key));
+        if (value.Kind is ValueKind.Typed)
+        {
+            json.WriteString("value", TypedValueCodec.Decode(value.Payload).ToString());
+            json.WriteBoolean("typed", true);
+        }
+        else if (IsUtf8(value.Payload.Span))
+        {
+            json.WriteString("value", value.Payload.Span);
+        }
+        else
+        {
+            json.WriteBase64String("valueBase64", value.Payload.Span);
+        }
+
+        json.WriteNumber("revision", value.Revision);
+        json.WriteEndObject();
+    }
+
+    private static bool IsUtf8(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            StrictUtf8.GetCharCount(bytes);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private static int? ParseLimit(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+            return DefaultLimit;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;
+    }
+
+    // The token is the last key returned, base64url: opaque to clients, checked on return.
+    private static string EncodeContinuation(byte[] lastKey) => Base64Url.EncodeToString(lastKey);
+
+    private static byte[]? DecodeContinuation(string token)
+    {
+        try
+        {
+            var key = Base64Url.DecodeFromChars(token);
+            return key.Length is > 0 and <= KeyPath.MaxKeyBytes ? key : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A range of user keys: [Start, End), End null meaning "to the last key".</summary>
+    private sealed record KeyRange(byte[] Start, byte[]? End)
+    {
+        public bool Contains(byte[] key)
+            => key.AsSpan().SequenceCompareTo(Start) >= 0 && (End is null || key.AsSpan().SequenceCompareTo(End) < 0);
+
+        public static (KeyRange? Range, string? Error) FromQuery(string? prefix, string? start, string? end)
+        {
+            if (!string.IsNullOrEmpty(prefix))
+            {
+                if (!string.IsNullOrEmpty(start) || !string.IsNullOrEmpty(end))
+                    return (null, "Use prefix, or start and end, not both.");
+                var bytes = Encoding.UTF8.GetBytes(prefix);
+                return (new KeyRange(bytes, Successor(bytes)), null);
+            }
+
+            var from = Encoding.UTF8.GetBytes(start ?? "");
+            var to = string.IsNullOrEmpty(end) ? null : Encoding.UTF8.GetBytes(end);
+            if (to is not null && from.AsSpan().SequenceCompareTo(to) > 0)
+                return (null, "start must not be after end (end is exclusive).");
+            return (new KeyRange(from, to), null);
+        }
+
+        // The first key after every key starting with 'prefix', or null when there is none.
+        private static byte[]? Successor(byte[] prefix)
+        {
+            var end = (byte[])prefix.Clone();
+            for (var i = end.Length - 1; i >= 0; i--)
+            {
+                if (end[i] != 0xFF)
+                {
+                    end[i]++;
+                    return end[..(i + 1)];
+                }
+            }
+
+            return null;
+        }
+    }
+}

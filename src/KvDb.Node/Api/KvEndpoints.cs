@@ -1,0 +1,64 @@
+// kv-db's interface: PUT /{key} stores the body, GET /{key} returns it. The key is the whole
+// percent-decoded path (KeyPath), so any UTF-8 key works, "/" included as %2F. Key deletion
+// lives at DELETE /v1/kv/{key}: at the root, DELETE /{digits} removes a member, as in kv-db.
+
+namespace KvDb.Node.Api;
+
+/// <summary>Maps the kv-db compatible key-value endpoints at the root path.</summary>
+public static class KvEndpoints
+{
+    private const string Allow = "GET, HEAD, PUT";
+
+    // kvdb's own endpoints at the root and the methods they serve.
+    private static readonly Dictionary<string, string> OwnEndpoints = new(StringComparer.Ordinal)
+    {
+        ["ping"] = "GET",
+        ["readyz"] = "GET",
+        ["metrics"] = "GET",
+        ["api"] = "PUT, DELETE",
+        ["v1/status"] = "GET",
+        ["v1/log"] = "GET",
+        ["v1/members"] = "GET, POST",
+        ["v1/kv"] = "GET",
+    };
+
+    private static readonly string[] OwnPrefixes = ["v1/", "internal/", "api/"];
+
+    /// <summary>Maps <c>/{key}</c>.</summary>
+    public static void MapKvEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.Map("/{**key}", HandleAsync).WithName("kv");
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext context, KvService kv, NodeOptions options)
+    {
+        var method = context.Request.Method;
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsPut(method))
+            return Problems.MethodNotAllowed(context, Allow);
+
+        var (key, text, error) = KeyPath.FromRequest(context);
+        if (error is not null)
+            return Problems.BadRequest(error);
+        if (HttpMethods.IsPut(method) && OwnEndpointProblem(context, text!) is { } reserved)
+            return reserved;
+
+        return HttpMethods.IsPut(method)
+            ? await KeyHandlers.PutAsync(context, kv, options, key!, text!)
+            : await KeyHandlers.GetAsync(context, kv, key!, text!);
+    }
+
+    private static IResult? OwnEndpointProblem(HttpContext context, string path)
+    {
+        if (OwnEndpoints.TryGetValue(path, out var allow))
+        {
+            context.Response.Headers.Allow = allow;
+            return Problems.Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed",
+                $"/{path} is one of kvdb's own endpoints ({allow}), not a key. To store a key named '{path}', use PUT /v1/kv/{path}.");
+        }
+
+        return Array.Exists(OwnPrefixes, prefix => path.StartsWith(prefix, StringComparison.Ordinal))
+            ? Problems.Of(StatusCodes.Status404NotFound, "No such endpoint",
+                $"/{ValueResults.Shorten(path)} is under kvdb's own paths and is not a key. To store a key with this name, use PUT /v1/kv/{ValueResults.Shorten(path)}.")
+            : null;
+    }
+}

@@ -1,0 +1,96 @@
+// The committed Raft log as JSON lines, like `s2 read`: GET /v1/log?from=<index>&limit=<n>
+// (&consistency=local to skip the read barrier that otherwise makes the listing linearizable).
+//   {"index":5,"term":2,"Put":{"key":"hello","value":{"UInt":2}}}
+//   {"index":6,"term":2,"Delete":{"key":"hello"}}
+// Invariants:
+//  - Only committed entries are shown, in index order; an entry carrying several commands
+//    (group commit) gives one line per command, numbered by "position".
+//  - Entries already folded into a snapshot are not an error: the first line says how far the
+//    log was compacted and the listing goes on after it.
+//  - The log's read lock is held only while a chunk is rendered into memory, never while the
+//    client reads, so a slow reader cannot hold up log compaction.
+using System.Globalization;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+
+namespace KvDb.Node.Api;
+
+/// <summary>Maps <c>/v1/log</c>.</summary>
+public static class LogEndpoints
+{
+    /// <summary>Entries listed when no limit is given.</summary>
+    public const int DefaultLimit = 100;
+
+    /// <summary>The largest accepted limit.</summary>
+    public const int MaxLimit = 10_000;
+
+    private const int ChunkSize = 256;
+
+    /// <summary>Maps the log endpoint.</summary>
+    public static void MapLogEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/v1/log", ReadAsync);
+
+    private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader)
+    {
+        var query = context.Request.Query;
+        if (Parse(query["from"], 1, long.MaxValue) is not { } from)
+            return Problems.BadRequest("from must be a log index: a whole number from 1.");
+        if (Parse(query["limit"], DefaultLimit, MaxLimit) is not { } limit || limit < 1)
+            return Problems.BadRequest($"limit must be a whole number from 1 to {MaxLimit} (default {DefaultLimit}).");
+        if (!KvService.TryParseConsistency(query["consistency"], out var consistency))
+            return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+
+        // Like a read: by default the listing includes every write acknowledged before it began.
+        if (consistency is ReadConsistency.Linearizable)
+        {
+            await reader.WaitAsync(context.RequestAborted);
+        }
+
+        return Results.Stream(stream => WriteAsync(stream, state.Log, from, limit, context.RequestAborted), "application/x-ndjson");
+    }
+
+    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, CancellationToken token)
+    {
+        // The compacted-through line does not count against the limit: 'limit' entries follow it.
+        var committed = log.LastCommittedEntryIndex;
+        for (long start = from, remaining = limit; remaining > 0 && start <= committed;)
+        {
+            var end = long.Min(committed, start + long.Min(remaining, ChunkSize) - 1);
+            var (lines, next, entries) = await RenderAsync(log, start, end, token);
+            await stream.WriteAsync(lines, token);
+            remaining -= entries;
+            start = next;
+        }
+    }
+
+    private static async Task<(byte[] Lines, long Next, long Entries)> RenderAsync(WriteAheadLog log, long start, long end, CancellationToken token)
+    {
+        using var buffer = new MemoryStream();
+        var next = start;
+        var entries = 0L;
+        using (var reader = await log.ReadAsync(start, end, token))
+        {
+            foreach (var entry in reader)
+            {
+                if (entry.IsSnapshot)
+                {
+                    LogEntryJson.WriteCompacted(buffer, entry.Index);
+                }
+                else
+                {
+                    LogEntryJson.WriteEntry(buffer, entry);
+                    entries++;
+                }
+
+                next = entry.Index + 1;
+            }
+        }
+
+        return (buffer.ToArray(), next, entries);
+    }
+
+    private static long? Parse(string? text, long fallback, long max)
+    {
+        if (string.IsNullOrEmpty(text))
+            return fallback;
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1 && value <= max ? value : null;
+    }
+}

@@ -1,0 +1,33 @@
+// The one place exceptions become problem details. Endpoints let the exceptions that mean
+// "the cluster cannot do this now" travel up; this handler answers them.
+// Invariants:
+//  - UnavailableException and NotLeaderException answer 503 with Retry-After and
+//    "outcomeUnknown" (true only when a write may have been applied); InsufficientStorageException
+//    answers 507. Nothing else is caught here: any other exception stays a 500 from ASP.NET Core's
+//    handler and is logged, because it is a bug, not an answer.
+//  - A response that has started cannot be changed; such a request is left to fail.
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace KvDb.Node.Api;
+
+/// <summary>Maps kvdb's expected failures to problem details.</summary>
+public sealed class ProblemExceptionHandler : IExceptionHandler
+{
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken token)
+    {
+        var result = exception switch
+        {
+            UnavailableException unavailable => Problems.Unavailable(context, unavailable),
+            NotLeaderException => Problems.Unavailable(context, new UnavailableException("This member is not the leader.")),
+            InsufficientStorageException storage => Problems.InsufficientStorage(storage),
+            _ => null,
+        };
+        if (result is null || context.Response.HasStarted)
+            return false;
+
+        await result.ExecuteAsync(context);
+        return true;
+    }
+}

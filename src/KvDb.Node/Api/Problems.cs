@@ -1,0 +1,36 @@
+// Every error kvdb answers is an RFC 7807 problem-details document; these build them.
+
+namespace KvDb.Node.Api;
+
+/// <summary>Factories for the problem-details responses kvdb gives.</summary>
+public static class Problems
+{
+    /// <summary>A 4xx/5xx problem with a title and a detail that tells the client what to do.</summary>
+    public static IResult Of(int status, string title, string detail)
+        => Results.Problem(statusCode: status, title: title, detail: detail);
+
+    /// <summary>400: the request itself is wrong.</summary>
+    public static IResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
+
+    /// <summary>503 with Retry-After: the cluster cannot serve this now; retrying later may work.</summary>
+    public static IResult Unavailable(HttpContext context, UnavailableException e)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return Results.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Cluster unavailable",
+            detail: e.Message,
+            extensions: new Dictionary<string, object?> { ["outcomeUnknown"] = e.OutcomeUnknown });
+    }
+
+    /// <summary>507: a member's disk is below its free-space reserve; the write was not applied. Reads still work.</summary>
+    public static IResult InsufficientStorage(InsufficientStorageException e)
+        => Of(StatusCodes.Status507InsufficientStorage, "Insufficient storage", e.Message);
+
+    /// <summary>405 with the Allow header listing what the resource supports.</summary>
+    public static IResult MethodNotAllowed(HttpContext context, string allow)
+    {
+        context.Response.Headers.Allow = allow;
+        return Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed", $"{context.Request.Method} is not supported here; use {allow}.");
+    }
+}

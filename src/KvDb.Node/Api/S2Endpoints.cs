@@ -1,0 +1,154 @@
+// The S2 key-value example's API: typed JSON values under string keys.
+//   PUT    /api                          {"key": "...", "value": {"Str": "world"}}
+//   GET    /api/Strong?key=...           linearizable (also /api/Strong/)
+//   GET    /api/Eventual?key=...         this member's applied state at once
+//   DELETE /api?key=...
+// Invariants:
+//  - One keyspace with the raw APIs: a typed value is stored in TypedValueCodec's form and a
+//    raw value read here is {"Str": ...} when its bytes are valid UTF-8, else 422 (S2 has no
+//    bytes type; the raw APIs still read it).
+//  - Strong waits until this member has applied everything committed when the read arrived
+//    (and, being a Raft ReadIndex, everything acknowledged before it), up to --request-timeout.
+using System.Text;
+using KvDb.Core.Commands;
+using KvDb.Core.Values;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace KvDb.Node.Api;
+
+/// <summary>Maps <c>/api</c>.</summary>
+public static class S2Endpoints
+{
+    /// <summary>Maps the S2 endpoints.</summary>
+    public static void MapS2Endpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/api", PutAsync);
+        app.MapDelete("/api", DeleteAsync);
+        app.MapGet("/api/{consistency}", GetAsync);
+    }
+
+    private static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options)
+    {
+        var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(headerError!);
+
+        // JSON text of a value can be several times its binary size (escapes, tags).
+        var body = await RequestBody.ReadAsync(context, checked(options.MaxValueBytes * 4 + 4096));
+        if (body is null)
+            return KeyHandlers.TooLarge(options);
+
+        KeyValueEnvelope envelope;
+        try
+        {
+            envelope = TypedValueJson.ParseEnvelope(body);
+        }
+        catch (TypedValueFormatException e)
+        {
+            return Problems.BadRequest($"Invalid request body at {e.Message}");
+        }
+
+        if (ValidateKey(envelope.Key) is { } keyError)
+            return Problems.BadRequest(keyError);
+
+        var value = TypedValueCodec.Encode(envelope.Value);
+        if (value.Length > options.MaxValueBytes)
+            return KeyHandlers.TooLarge(options);
+
+        var put = new PutCommand
+        {
+            Key = Encoding.UTF8.GetBytes(envelope.Key),
+            Value = value,
+            Kind = ValueKind.Typed,
+            Condition = conditions.Condition,
+            IdempotencyKey = conditions.IdempotencyKey,
+        };
+        return ValueResults.Written(context, envelope.Key, await kv.WriteAsync(put, context.RequestAborted));
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, string consistency, KvService kv)
+    {
+        var level = consistency.ToLowerInvariant() switch
+        {
+            "strong" => ReadConsistency.Linearizable,
+            "eventual" => ReadConsistency.Local,
+            _ => (ReadConsistency?)null,
+        };
+        if (level is null)
+            return Problems.BadRequest($"'{ValueResults.Shorten(consistency)}' is not a read consistency: use /api/Strong or /api/Eventual.");
+        var (key, keyError) = KeyFromQuery(context);
+        if (key is null)
+            return Problems.BadRequest(keyError!);
+
+        if (await kv.GetAsync(Encoding.UTF8.GetBytes(key), level.Value, context.RequestAborted) is not { } stored)
+            return ValueResults.NotFound(key);
+
+        var value = stored.Kind is ValueKind.Typed ? TypedValueCodec.Decode(stored.Payload) : TypedValue.FromRawBytes(stored.Payload.Span);
+        if (value is null)
+        {
+            return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Not a typed value",
+                $"'{ValueResults.Shorten(key)}' holds raw bytes that are not UTF-8 text; read them with GET /v1/kv/{{key}}.");
+        }
+
+        context.Response.Headers.ETag = WriteConditions.ETagOf(stored.Revision);
+        context.Response.Headers[ValueResults.RevisionHeader] = stored.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Bytes(TypedValueJson.ToJsonBytes(new KeyValueEnvelope(key, value)), "application/json");
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, KvService kv)
+    {
+        var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(headerError!);
+        var (key, keyError) = KeyFromQuery(context);
+        if (key is null)
+            return Problems.BadRequest(keyError!);
+
+        var delete = new DeleteCommand { Key = Encoding.UTF8.GetBytes(key), Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
+        return ValueResults.Written(context, key, await kv.WriteAsync(delete, context.RequestAborted));
+    }
+
+    // The key from the raw query string, decoded strictly (ASP.NET's query parser keeps an
+    // invalid escape such as %FF as the literal text "%FF", which would name another key).
+    private static (string? Key, string? Error) KeyFromQuery(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null)
+        {
+            var fallback = context.Request.Query["key"].ToString();
+            return ValidateKey(fallback) is { } error ? (null, error) : (fallback, null);
+        }
+
+        string? key = null;
+        var query = raw.IndexOf('?') is var start and >= 0 ? raw[(start + 1)..] : "";
+        foreach (var part in query.Split('&'))
+        {
+            var equals = part.IndexOf('=');
+            if ((equals < 0 ? part : part[..equals]) != "key")
+                continue;
+            if (key is not null)
+                return (null, "Give the key once: ?key=...");
+
+            var encoded = equals < 0 ? "" : part[(equals + 1)..].Replace("+", "%20", StringComparison.Ordinal);
+            if (encoded.Length == 0)
+                return (null, ValidateKey(""));
+            var (_, text, decodeError) = KeyPath.Decode(encoded);
+            if (decodeError is not null)
+                return (null, decodeError);
+            key = text;
+        }
+
+        if (key is null)
+            return (null, "Give the key as ?key=...");
+        return ValidateKey(key) is { } invalid ? (null, invalid) : (key, null);
+    }
+
+    private static string? ValidateKey(string key)
+    {
+        if (key.Length == 0)
+            return "The key is empty: give it as ?key=... (or \"key\" in the body).";
+        if (Encoding.UTF8.GetByteCount(key) > KeyPath.MaxKeyBytes)
+            return $"The key is longer than {KeyPath.MaxKeyBytes} bytes of UTF-8.";
+        return null;
+    }
+}

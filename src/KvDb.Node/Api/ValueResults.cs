@@ -1,0 +1,78 @@
+// Turns stored values and write results into HTTP answers, the same way for every API.
+// Invariants:
+//  - A value is sent as its bytes: raw values as application/octet-stream, typed values as
+//    their externally tagged JSON (application/json).
+//  - Every answer about one key carries its revision as ETag and X-Kvdb-Revision; a 412 carries
+//    the current revision, so a client can retry a compare-and-swap without another read.
+using System.Globalization;
+using KvDb.Core.Commands;
+using KvDb.Core.State;
+using KvDb.Core.Values;
+
+namespace KvDb.Node.Api;
+
+/// <summary>HTTP results for values and writes.</summary>
+public static class ValueResults
+{
+    /// <summary>The header carrying a key's revision.</summary>
+    public const string RevisionHeader = "X-Kvdb-Revision";
+
+    /// <summary>The header marking an answer replayed for a retried Idempotency-Key.</summary>
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>200 with the value's bytes, or 304 when the client's If-None-Match names its revision.</summary>
+    public static IResult Value(HttpContext context, StoredValue value)
+    {
+        SetRevision(context, value.Revision);
+        if (WriteConditions.TryParseETag(context.Request.Headers.IfNoneMatch.ToString().Trim()) == value.Revision)
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+
+        return value.Kind is ValueKind.Typed
+            ? Results.Bytes(TypedValueCodec.Decode(value.Payload).ToJsonBytes(), "application/json")
+            : Results.Bytes(value.Payload, "application/octet-stream");
+    }
+
+    /// <summary>404 for a key that is not stored.</summary>
+    public static IResult NotFound(string key)
+        => Problems.Of(StatusCodes.Status404NotFound, "Key not found", $"No value is stored under '{Shorten(key)}'.");
+
+    /// <summary>The answer to a put or delete: <paramref name="success"/> when applied, else the reason.</summary>
+    public static IResult Written(HttpContext context, string key, ProposalResult result, IResult? success = null)
+    {
+        if (result.Replayed)
+            context.Response.Headers[ReplayedHeader] = "true";
+
+        switch (result.Outcome)
+        {
+            case CommandOutcome.Applied:
+                SetRevision(context, result.Revision);
+                return success ?? Results.NoContent();
+            case CommandOutcome.NotFound:
+                return NotFound(key);
+            case CommandOutcome.PreconditionFailed:
+                if (result.Revision > 0)
+                    SetRevision(context, result.Revision);
+                return Results.Problem(
+                    statusCode: StatusCodes.Status412PreconditionFailed,
+                    title: "Precondition failed",
+                    detail: result.Revision > 0
+                        ? $"'{Shorten(key)}' is at revision {result.Revision}; the write's If-Match/If-None-Match did not hold."
+                        : $"'{Shorten(key)}' does not exist; the write's If-Match did not hold.",
+                    extensions: new Dictionary<string, object?> { ["currentRevision"] = result.Revision });
+            case CommandOutcome.IdempotencyKeyReused:
+                return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
+                    "This Idempotency-Key was already used for a different request; use a new key for a new request.");
+            default:
+                return Problems.Of(StatusCodes.Status409Conflict, "Conflict", $"The write was refused ({result.Outcome}).");
+        }
+    }
+
+    private static void SetRevision(HttpContext context, long revision)
+    {
+        context.Response.Headers.ETag = WriteConditions.ETagOf(revision);
+        context.Response.Headers[RevisionHeader] = revision.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A key as it may appear in an error message.</summary>
+    public static string Shorten(string key) => key.Length <= 100 ? key : key[..100] + "…";
+}

@@ -1,0 +1,105 @@
+// Composition of one member: Kestrel with its two ports, the Raft member (engine, log and
+// DotNext's cluster, opened in that order by RaftNode), then the narrow services each use case
+// takes (IConsensus, IProposer, IReadBarrier, LocalState, the membership service), and the
+// request pipeline: consensus protocol on the peer port first, then operations, one
+// exception-to-problem-details mapping, routing, the port policy and each use case's endpoints.
+// Invariants:
+//  - Hosted services start in registration order: the Raft member first, so everything after
+//    it finds the member started; they stop in reverse, so the write batcher drains before the
+//    member stops.
+//  - Peer-only endpoints are mapped like the others and refused on the client port by
+//    PeerPort's policy (and everything else is refused on the peer port).
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace KvDb.Node.Hosting;
+
+/// <summary>Builds the web application of one member.</summary>
+public static class NodeComposition
+{
+    /// <summary>Builds the web application of one member; exposed for in-process tests.</summary>
+    public static WebApplication BuildApp(NodeOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        ConfigureLogging(builder.Logging, options.LogLevel);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.HttpAddress, options.Port);
+            kestrel.Listen(options.RaftEndPoint);
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = long.Max(64L << 20, options.MaxValueBytes + (1L << 20));
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddRaftMember(options);
+        services.AddSingleton<IConsensus>(static sp => sp.GetRequiredService<RaftNode>());
+        services.AddSingleton<LocalState>();
+        services.AddSingleton<PeerClient>();
+
+        // Writes: group commit, forwarding to the leader, disk-space admission.
+        services.AddSingleton<IWriteForwarder, WriteForwarder>();
+        services.AddSingleton<ProposalBatcher>();
+        services.AddSingleton<IProposer>(static sp => sp.GetRequiredService<ProposalBatcher>());
+        services.AddHostedService(static sp => sp.GetRequiredService<ProposalBatcher>());
+        services.AddSingleton<DiskSpaceGuard>();
+
+        // Reads: read index, both sides.
+        services.AddSingleton<IReadIndexSource, ReadIndexClient>();
+        services.AddSingleton<LinearizableReader>();
+        services.AddSingleton<IReadBarrier>(static sp => sp.GetRequiredService<LinearizableReader>());
+
+        services.AddSingleton<KvService>();
+        services.AddSingleton<MembershipService>();
+        services.AddHostedService<MembershipReconciler>();
+        services.AddMembershipRouting();
+        services.AddOperations();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var app = builder.Build();
+        app.UsePeerProtocol(options);
+        app.UseOperations();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UsePortPolicy(options);
+        app.MapAdminEndpoints();
+        app.MapForwardedWriteEndpoints();
+        app.MapReadIndexEndpoints();
+        app.MapSnapshotEndpoints();
+        app.MapMembershipEndpoints();
+        app.MapKeysEndpoints();
+        app.MapS2Endpoints();
+        app.MapLogEndpoints();
+        app.MapKvEndpoints();
+        return app;
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.AddKvdbConsole();
+        logging.SetMinimumLevel(level);
+
+        // Library internals are noisy (DotNext logs each failed heartbeat with a stack trace);
+        // kvdb logs the events operators care about itself. Show them only when debugging.
+        var libraries = level <= LogLevel.Debug ? level : LogLevel.Warning;
+        logging.AddFilter("Microsoft", libraries);
+        logging.AddFilter("DotNext", level <= LogLevel.Debug ? level : LogLevel.Error);
+
+        // The transport logs every failed request as an error, including the expected "snapshot
+        // still being fetched, retry" answers; kvdb logs the fetch itself.
+        logging.AddFilter("DotNext.Net.Cluster.Consensus.Raft.Http", level <= LogLevel.Debug ? level : LogLevel.Critical);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", libraries);
+
+        // ASP.NET Core writes several lines per request at Debug; RequestLogging writes one.
+        logging.AddFilter("Microsoft.AspNetCore", level <= LogLevel.Trace ? level : LogLevel.Warning);
+
+        // A failed start is reported once, as one line on stderr, not as a logged stack trace.
+        logging.AddFilter("Microsoft.Extensions.Hosting", level <= LogLevel.Debug ? level : LogLevel.Critical);
+    }
+
+}

@@ -1,0 +1,128 @@
+// kvdb's flags as a System.CommandLine root command, and the NodeOptions they make.
+// Invariants:
+//  - Each flag is declared once, here, in --help order: name, value placeholder, default,
+//    help text and parser together; its environment variable is KVDB_ + the name in upper case
+//    with '_' for '-'. Parsing, the environment and --help are all derived from these.
+//  - Each flag validates its own value (ranges, syntax); Build checks what spans flags (--id
+//    within --cluster), so it returns valid NodeOptions or throws one FormatException.
+using System.CommandLine;
+using KvDb.Flags;
+using Microsoft.Extensions.Logging;
+
+namespace KvDb.Node.Hosting;
+
+/// <summary>kvdb's flags, reading the environment through an injected lookup.</summary>
+internal sealed class NodeFlags
+{
+    private const string DefaultCluster = "http://127.0.0.1:12379";
+
+    public NodeFlags(Func<string, string?> environment)
+    {
+        Id = Env(new Flag<int>("id", "N", "1", "This member's 1-based position in --cluster.", WholeNumber.Between("id", 1, int.MaxValue)));
+        Cluster = Env(new Flag<PeerList>("cluster", "URLS", DefaultCluster, "Comma-separated Raft peer URLs (http://host:port) of all members, in id order; seeds the membership on a first start. Each URL is that member's peer port: Raft and member-to-member calls over HTTP (DotNext.AspNetCore.Cluster).", PeerList.Parse));
+        Port = Env(new Flag<int>("port", "PORT", "12380", "Port of the HTTP API (it listens on the host of this member's peer URL).", WholeNumber.Between("port", 1, 65535)));
+        Join = Env(Switch("join", "Join an existing cluster instead of bootstrapping one: wait until a member adds this one."));
+        DataDir = Env(new Flag<string?>("data-dir", "DIR", "data/node-<id>", "Directory of the Raft log and snapshots; created when missing.", text => text, defaultValue: () => null));
+        InMemory = Env(Switch("in-memory", "Keep nothing on disk (the log lives in a temporary memory-backed directory, removed on exit). For demos and tests."));
+        MaxValueBytes = Env(new Flag<int>("max-value-bytes", "BYTES", "1048576", "Largest value a PUT accepts; larger gets 413.", WholeNumber.Between("max-value-bytes", 1, 64 << 20)));
+        RequestTimeout = Env(new Flag<TimeSpan>("request-timeout", "DURATION", "5s", "How long a request waits for a leader, a quorum or a read barrier before 503.", AnyDuration("request-timeout")));
+        SnapshotInterval = Env(new Flag<int>("snapshot-interval", "ENTRIES", "10000", "Applied log entries after which the storage engine is flushed (a new snapshot; the log before it is deleted), even if its memtable is not full.", WholeNumber.Between("snapshot-interval", 2, int.MaxValue)));
+        MemoryBudget = Env(new Flag<long>("memory-budget", "BYTES", "64MiB", "Memory for the storage engine: a quarter per memtable (at most two), half for the block cache. Suffixes KiB, MiB, GiB.", Bytes("memory-budget", 4L << 20, 64L << 30)));
+        MinFreeDisk = Env(new Flag<long>("min-free-disk", "BYTES", "256MiB", "Free space the data directory's filesystem must keep: below it writes get 507 (reads go on), so the log never runs out of space. 0 turns the check off.", Bytes("min-free-disk", 0, 1L << 50)));
+        ElectionTimeout = Env(new Flag<TimeSpan>("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it.", ElectionTimeoutValue));
+        ThrottleApply = Env(new Flag<TimeSpan>("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait.", AnyDuration("throttle-apply")));
+        ThrottleAppendAcks = Env(new Flag<TimeSpan>("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client.", AnyDuration("throttle-append-acks")));
+        LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
+
+        Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
+        foreach (var flag in Flags)
+            Command.Add((Option)flag);
+
+        Flag<T> Env<T>(Flag<T> flag) => flag.FromEnvironment("KVDB_" + flag.FlagName.Replace('-', '_').ToUpperInvariant(), environment);
+    }
+
+    public RootCommand Command { get; }
+
+    /// <summary>Every flag that takes a value or is a switch, in --help order (--help and --version are the command's own).</summary>
+    public IReadOnlyList<IFlag> Flags =>
+    [
+        Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, SnapshotInterval,
+        MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks, LogLevel,
+    ];
+
+    public Flag<int> Id { get; }
+    public Flag<PeerList> Cluster { get; }
+    public Flag<int> Port { get; }
+    public Flag<OnOff> Join { get; }
+    public Flag<string?> DataDir { get; }
+    public Flag<OnOff> InMemory { get; }
+    public Flag<int> MaxValueBytes { get; }
+    public Flag<TimeSpan> RequestTimeout { get; }
+    public Flag<int> SnapshotInterval { get; }
+    public Flag<long> MemoryBudget { get; }
+    public Flag<long> MinFreeDisk { get; }
+    public Flag<TimeSpan> ElectionTimeout { get; }
+    public Flag<TimeSpan> ThrottleApply { get; }
+    public Flag<TimeSpan> ThrottleAppendAcks { get; }
+    public Flag<LogLevel> LogLevel { get; }
+
+    /// <summary>The options of a parse that has no errors.</summary>
+    /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
+    public NodeOptions Build(ParseResult result)
+    {
+        // Checked here rather than in a command validator: System.CommandLine validates commands
+        // before it fills in defaults, so a validator would not see --cluster's default.
+        var cluster = result.GetRequiredValue(Cluster);
+        var id = result.GetValue(Id);
+        if (id > cluster.Urls.Count)
+            throw new FormatException($"--id {id} is outside --cluster, which lists {cluster.Urls.Count} member(s); ids are 1..{cluster.Urls.Count}");
+
+        return new NodeOptions
+        {
+            Id = id,
+            Cluster = cluster.EndPoints,
+            ClusterUrls = cluster.Urls,
+            Port = result.GetValue(Port),
+            Join = result.GetValue(Join).IsOn,
+            InMemory = result.GetValue(InMemory).IsOn,
+            DataDir = result.GetValue(DataDir) ?? Path.Combine("data", $"node-{id}"),
+            MaxValueBytes = result.GetValue(MaxValueBytes),
+            RequestTimeout = result.GetValue(RequestTimeout),
+            SnapshotInterval = result.GetValue(SnapshotInterval),
+            MemoryBudgetBytes = result.GetValue(MemoryBudget),
+            MinFreeDiskBytes = result.GetValue(MinFreeDisk),
+            ElectionTimeoutMs = (int)result.GetValue(ElectionTimeout).TotalMilliseconds,
+            ThrottleApply = result.GetValue(ThrottleApply),
+            ThrottleAppendAcks = result.GetValue(ThrottleAppendAcks),
+            LogLevel = result.GetValue(LogLevel),
+        };
+    }
+
+    private static Flag<OnOff> Switch(string name, string summary)
+        => new(name, null, "off", summary, text => OnOff.Parse(name, text));
+
+    private static Func<string, TimeSpan> AnyDuration(string flag) => text =>
+        Duration.TryParse(text, out var value) ? value : throw new FormatException($"--{flag} '{text}' is not a duration like 200ms, 2s or 1m");
+
+    private static TimeSpan ElectionTimeoutValue(string text)
+    {
+        var value = AnyDuration("election-timeout")(text);
+        if (value < TimeSpan.FromMilliseconds(50) || value > TimeSpan.FromSeconds(60))
+            throw new FormatException("--election-timeout must be between 50ms and 60s");
+        return value;
+    }
+
+    private static Func<string, long> Bytes(string flag, long min, long max) => text =>
+    {
+        if (!ByteSize.TryParse(text, out var value) || value < min || value > max)
+            throw new FormatException($"--{flag} '{text}' must be a size from {ByteSize.Format(min)} to {ByteSize.Format(max)}, like 64MiB");
+        return value;
+    };
+
+    private static LogLevel LogLevelValue(string text)
+    {
+        if (!Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) || !Enum.IsDefined(level))
+            throw new FormatException($"--log-level '{text}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
+        return level;
+    }
+}

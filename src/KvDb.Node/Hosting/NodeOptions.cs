@@ -1,0 +1,77 @@
+// Everything a kvdb member is configured with, after parsing and validation.
+// Invariants: once built by CommandLine.Parse, every field is valid (Id indexes Cluster,
+// ports are in range, sizes positive), so the rest of the program never re-checks them.
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace KvDb.Node.Hosting;
+
+/// <summary>The validated configuration of one kvdb member.</summary>
+public sealed record NodeOptions
+{
+    /// <summary>This member's 1-based index into <see cref="Cluster"/>.</summary>
+    public int Id { get; init; } = 1;
+
+    /// <summary>Raft peer endpoints of the initial members, in id order.</summary>
+    public required IReadOnlyList<IPEndPoint> Cluster { get; init; }
+
+    /// <summary>The peer URLs of the initial members in id order, normalised (see <see cref="PeerUrl"/>).</summary>
+    public required IReadOnlyList<string> ClusterUrls { get; init; }
+
+    /// <summary>The HTTP API port.</summary>
+    public int Port { get; init; } = 12380;
+
+    /// <summary>Start without bootstrapping a cluster; wait to be added by an existing one.</summary>
+    public bool Join { get; init; }
+
+    /// <summary>Where the Raft log and snapshots live.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Keep nothing on disk: the log and snapshots live in a temporary memory-backed directory.</summary>
+    public bool InMemory { get; init; }
+
+    /// <summary>The largest value accepted by PUT, in bytes.</summary>
+    public int MaxValueBytes { get; init; } = 1 << 20;
+
+    /// <summary>How long a request may wait for a leader, a quorum or a read barrier.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Applied entries after which the storage engine is flushed (a new snapshot) even if its memtable is not full.</summary>
+    public long SnapshotInterval { get; init; } = 10_000;
+
+    /// <summary>Memory for the storage engine: a quarter per memtable (two at most), half for the block cache.</summary>
+    public long MemoryBudgetBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Free space the data directory's filesystem must keep: below it this member refuses writes
+    /// (507) so that the Raft log and the storage engine never run out of space; 0 disables the check.
+    /// </summary>
+    public long MinFreeDiskBytes { get; init; } = 256L << 20;
+
+    /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
+    public int ElectionTimeoutMs { get; init; } = 1000;
+
+    /// <summary>An experiment knob: a pause before each entry this member applies, so local reads visibly lag.</summary>
+    public TimeSpan ThrottleApply { get; init; }
+
+    /// <summary>An experiment knob: a pause before this member acknowledges each write it took from a client.</summary>
+    public TimeSpan ThrottleAppendAcks { get; init; }
+
+    /// <summary>Writes a member holds waiting to be proposed; one more is refused with 503 at once.</summary>
+    public int MaxPendingWrites { get; init; } = 16_384;
+
+    /// <summary>The minimum level of log lines written to the console.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>This member's own Raft endpoint.</summary>
+    public IPEndPoint RaftEndPoint => Cluster[Id - 1];
+
+    /// <summary>The address the HTTP API listens on: the host of this member's peer URL.</summary>
+    public IPAddress HttpAddress => RaftEndPoint.Address;
+
+    /// <summary>The URL other members and clients reach this member's HTTP API at.</summary>
+    public string AdvertisedHttpUrl => $"http://{new Uri(ClusterUrls[Id - 1]).Host}:{Port}";
+
+    /// <summary>This member's own peer URL.</summary>
+    public string PeerUrl => ClusterUrls[Id - 1];
+}

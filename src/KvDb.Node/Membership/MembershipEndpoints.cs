@@ -1,0 +1,104 @@
+// Membership over REST, kv-db style at the root (POST/DELETE /{nodeId} when nodeId is all
+// digits) and in kvdb's own form under /v1/members.
+// Invariants: the root paths are membership only for POST and DELETE with an all-digit first
+// segment; GET and PUT of such a path still address the key of that name.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing.Constraints;
+
+namespace KvDb.Node.Membership;
+
+/// <summary>Maps the membership endpoints.</summary>
+public static class MembershipEndpoints
+{
+    private const int MaxBodyBytes = 4096;
+
+    /// <summary>Registers the route constraint the root membership paths use.</summary>
+    public static IServiceCollection AddMembershipRouting(this IServiceCollection services)
+        => services.Configure<RouteOptions>(static routes => routes.SetParameterPolicy<RegexInlineRouteConstraint>("regex"));
+
+    /// <summary>Maps <c>POST/DELETE /{nodeId}</c> and <c>/v1/members</c>.</summary>
+    public static void MapMembershipEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync);
+        app.MapDelete("/{nodeId:regex(^[0-9]+$)}", RemoveAsync);
+        app.MapGet("/v1/members", ListAsync);
+        app.MapPost("/v1/members", AddFromJsonAsync);
+        app.MapDelete("/v1/members/{nodeId}", RemoveAsync);
+    }
+
+    private static async Task<IResult> AddAtRootAsync(HttpContext context, string nodeId, MembershipService members)
+    {
+        var body = await RequestBody.ReadAsync(context, MaxBodyBytes);
+        if (body is null)
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", "The body is the new member's peer URL, like " + PeerUrl.Example + ".");
+        return await AddAsync(context, nodeId, Encoding.UTF8.GetString(body), members);
+    }
+
+    private static async Task<IResult> AddFromJsonAsync(HttpContext context, MembershipService members)
+    {
+        var body = await RequestBody.ReadAsync(context, MaxBodyBytes);
+        if (body is null)
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", "Expected {\"id\": 4, \"peerUrl\": \"" + PeerUrl.Example + "\"}.");
+
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var root = json.RootElement;
+            if (root.ValueKind is not JsonValueKind.Object
+                || !root.TryGetProperty("id", out var id) || id.ValueKind is not JsonValueKind.Number
+                || !root.TryGetProperty("peerUrl", out var url) || url.ValueKind is not JsonValueKind.String)
+                return Problems.BadRequest("Expected {\"id\": 4, \"peerUrl\": \"" + PeerUrl.Example + "\"}: a number 'id' and a string 'peerUrl'.");
+            return await AddAsync(context, id.GetRawText(), url.GetString()!, members);
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest($"The body is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static async Task<IResult> AddAsync(HttpContext context, string nodeId, string url, MembershipService members)
+    {
+        if (ParseId(nodeId) is not { } id)
+            return InvalidId(nodeId);
+        if (PeerUrl.Normalize(url) is not { } peerUrl)
+            return Problems.BadRequest($"'{Shorten(url)}' is not a peer URL like {PeerUrl.Example}.");
+
+        var (outcome, detail) = await members.AddAsync(id, peerUrl, context.RequestAborted);
+        return outcome switch
+        {
+            MembershipOutcome.Done => Results.NoContent(),
+            MembershipOutcome.Pending => Results.Json(new { id, peerUrl, status = "joining", detail }, statusCode: StatusCodes.Status202Accepted),
+            _ => Problems.Of(StatusCodes.Status409Conflict, "Member conflict", detail),
+        };
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpContext context, string nodeId, MembershipService members)
+    {
+        if (ParseId(nodeId) is not { } id)
+            return InvalidId(nodeId);
+
+        var (outcome, detail) = await members.RemoveAsync(id, context.RequestAborted);
+        return outcome switch
+        {
+            MembershipOutcome.Done => Results.NoContent(),
+            MembershipOutcome.NotFound => Problems.Of(StatusCodes.Status404NotFound, "No such member", detail),
+            _ => Problems.Of(StatusCodes.Status409Conflict, "Member conflict", detail),
+        };
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, MembershipService members)
+    {
+        var list = await members.ListAsync(context.RequestAborted);
+        return Results.Json(list.Select(static m => new { id = m.Id, peerUrl = m.PeerUrl, httpUrl = m.HttpUrl, role = m.Role, reachable = m.Reachable }));
+    }
+
+    private static int? ParseId(string text)
+        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+
+    private static IResult InvalidId(string text)
+        => Problems.BadRequest($"'{Shorten(text)}' is not a member id: ids are whole numbers from 1 to {int.MaxValue}.");
+
+    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+}

@@ -1,0 +1,157 @@
+// The membership operations behind the REST API: record a member in (or remove it from) the
+// replicated membership map through Raft, and describe the members.
+// Invariants:
+//  - The map is changed only through the log (SetMember/RemoveMember), so every member
+//    agrees on it; conflicts are decided when the entry is applied, not by the caller.
+//  - An add answers "added" once this member sees the new member in the Raft configuration,
+//    and "pending" when it is not running yet: the leader adds it as soon as it is reachable.
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Core.Commands;
+
+namespace KvDb.Node.Membership;
+
+/// <summary>What became of a membership request.</summary>
+public enum MembershipOutcome
+{
+    /// <summary>Done: the member is in the Raft configuration (add) or out of the map (remove).</summary>
+    Done,
+
+    /// <summary>Recorded; the member joins once it runs with --join and the leader has caught it up.</summary>
+    Pending,
+
+    /// <summary>No such member.</summary>
+    NotFound,
+
+    /// <summary>The id or URL belongs to another member, or the last member would be removed.</summary>
+    Conflict,
+}
+
+/// <summary>One member as shown by <c>GET /v1/members</c>.</summary>
+public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable);
+
+/// <summary>Adds, removes and lists members.</summary>
+public sealed partial class MembershipService(RaftNode node, IProposer proposer, NodeOptions options, ILogger<MembershipService> logger)
+{
+    /// <summary>
+    /// Records the initial members (ids 1..N from --cluster) if no member is recorded yet. The
+    /// first leader does this; a membership request arriving earlier does it first too.
+    /// </summary>
+    public async Task EnsureBootstrappedAsync(bool mayForward, CancellationToken token)
+    {
+        // A member started with --join never seeds a membership of its own.
+        if (options.Join || node.Members().Count > 0)
+            return;
+
+        var result = await proposer.ProposeAsync(new BootstrapMembersCommand { PeerUrls = [.. options.ClusterUrls] }, mayForward, token).ConfigureAwait(false);
+        if (result.Outcome is CommandOutcome.Applied)
+            LogBootstrapped(string.Join(", ", options.ClusterUrls.Select((url, i) => $"{i + 1}={url}")));
+    }
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Records member <paramref name="id"/> at <paramref name="peerUrl"/> and waits a while for it to be added.</summary>
+    /// <exception cref="UnavailableException">No leader or quorum.</exception>
+    public async Task<(MembershipOutcome Outcome, string Detail)> AddAsync(int id, string peerUrl, CancellationToken token)
+    {
+        if (FindOtherWithUrl(id, peerUrl) is { } other)
+            return (MembershipOutcome.Conflict, $"{peerUrl} is already the address of member {other.Key} ({other.Value}).");
+
+        await EnsureBootstrappedAsync(mayForward: true, token).ConfigureAwait(false);
+        var result = await proposer.ProposeAsync(new SetMemberCommand { Id = id, PeerUrl = peerUrl }, mayForward: true, token).ConfigureAwait(false);
+        if (result.Outcome is CommandOutcome.Conflict)
+            return (MembershipOutcome.Conflict, DescribeConflict(id, peerUrl));
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        wait.CancelAfter(options.RequestTimeout * 2);
+        try
+        {
+            while (!node.Cluster.Members.Any(m => PeerUrl.Of(m.EndPoint) == peerUrl))
+                await Task.Delay(50, wait.Token).ConfigureAwait(false);
+            return (MembershipOutcome.Done, $"Member {id} ({peerUrl}) is in the cluster.");
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return (MembershipOutcome.Pending, $"Member {id} ({peerUrl}) is recorded; it joins once it runs with --join and the leader has caught it up.");
+        }
+    }
+
+    /// <summary>Removes member <paramref name="id"/>; the member stops itself when it applies the removal.</summary>
+    /// <exception cref="UnavailableException">No leader or quorum.</exception>
+    public async Task<(MembershipOutcome Outcome, string Detail)> RemoveAsync(int id, CancellationToken token)
+    {
+        await EnsureBootstrappedAsync(mayForward: true, token).ConfigureAwait(false);
+        var result = await proposer.ProposeAsync(new RemoveMemberCommand { Id = id }, mayForward: true, token).ConfigureAwait(false);
+        return result.Outcome switch
+        {
+            CommandOutcome.NotFound => (MembershipOutcome.NotFound, $"There is no member {id}."),
+            CommandOutcome.Conflict => (MembershipOutcome.Conflict, $"Member {id} is the last member; a cluster cannot be left empty."),
+            _ => (MembershipOutcome.Done, $"Member {id} is removed; it shuts itself down."),
+        };
+    }
+
+    /// <summary>The members of the map with their role and reachability, as seen from this member.</summary>
+    public async Task<IReadOnlyList<MemberView>> ListAsync(CancellationToken token)
+    {
+        var map = node.Members();
+        if (map.Count == 0)
+        {
+            // The first leader has not recorded the map yet: show the --cluster list.
+            for (var i = 0; i < options.ClusterUrls.Count; i++)
+                map[i + 1] = options.ClusterUrls[i];
+        }
+
+        var cluster = node.Cluster;
+        var views = map.Select(pair => DescribeAsync(cluster, pair.Key, pair.Value, token));
+        return await Task.WhenAll(views).ConfigureAwait(false);
+    }
+
+    private async Task<MemberView> DescribeAsync(IRaftCluster cluster, int id, string peerUrl, CancellationToken token)
+    {
+        var member = cluster.Members.FirstOrDefault(m => PeerUrl.Of(m.EndPoint) == peerUrl);
+        var role = member is null ? "joining" : PeerUrl.Of(cluster.Leader?.EndPoint) == peerUrl ? "leader" : "follower";
+        if (member is { IsRemote: false })
+            return new(id, peerUrl, options.AdvertisedHttpUrl, role, Reachable: true);
+
+        var reachable = await PeerProbe.IsReachableAsync(peerUrl, ProbeTimeout, token).ConfigureAwait(false);
+        return new(id, peerUrl, reachable && member is not null ? await HttpUrlOfAsync(member, token).ConfigureAwait(false) : null, role, reachable);
+    }
+
+    private static async Task<string?> HttpUrlOfAsync(IClusterMember member, CancellationToken token)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(ProbeTimeout);
+            var metadata = await member.GetMetadataAsync(refresh: false, timeout.Token).ConfigureAwait(false);
+            return metadata.TryGetValue(RaftNode.HttpUrlMetadataKey, out var url) ? url : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private KeyValuePair<int, string>? FindOtherWithUrl(int id, string peerUrl)
+    {
+        foreach (var pair in node.Members())
+        {
+            if (pair.Key != id && string.Equals(pair.Value, peerUrl, StringComparison.Ordinal))
+                return pair;
+        }
+
+        return null;
+    }
+
+    private string DescribeConflict(int id, string peerUrl)
+    {
+        var map = node.Members();
+        if (map.TryGetValue(id, out var current))
+            return $"Member {id} already exists with the URL {current}; remove it first to change its URL.";
+        var owner = map.FirstOrDefault(p => string.Equals(p.Value, peerUrl, StringComparison.OrdinalIgnoreCase));
+        return $"{peerUrl} is already the address of member {owner.Key}.";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the initial members: {Members}")]
+    private partial void LogBootstrapped(string members);
+}

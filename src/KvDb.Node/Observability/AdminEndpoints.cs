@@ -1,0 +1,44 @@
+// Operator-facing endpoints: liveness (/ping), readiness (/readyz), Prometheus metrics
+// (/metrics) and this member's status (/v1/status). The logic lives in Operations/; these are
+// the HTTP shapes.
+// Invariants:
+//  - /ping answers 200 while the process runs, whatever the cluster's state.
+//  - /readyz answers 200 "ready" only when ReadinessCheck says so, else 503 problem details
+//    whose detail is the reason (and a "reason" code), with Retry-After.
+//  - /metrics and /v1/status answer 200 without a leader or quorum.
+using Prometheus;
+
+namespace KvDb.Node.Observability;
+
+/// <summary>Maps the operator-facing endpoints.</summary>
+public static class AdminEndpoints
+{
+    /// <summary>Maps <c>/ping</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/v1/status</c>.</summary>
+    public static void MapAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ping", static () => Results.Text("pong"));
+        app.MapGet("/readyz", ReadyAsync);
+        app.MapGet("/v1/status", StatusAsync);
+
+        // prometheus-net negotiates the text format (or OpenMetrics) and streams the registry.
+        var registry = app.ServiceProvider.GetRequiredService<CollectorRegistry>();
+        app.MapMetrics("/metrics", registry);
+    }
+
+    private static async Task<IResult> ReadyAsync(HttpContext context, ReadinessCheck readiness)
+    {
+        var outcome = await readiness.EvaluateAsync(context.RequestAborted);
+        if (outcome.IsReady)
+            return Results.Text("ready");
+
+        context.Response.Headers.RetryAfter = "1";
+        return Results.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Not ready",
+            detail: outcome.Reason,
+            extensions: new Dictionary<string, object?> { ["reason"] = outcome.Code });
+    }
+
+    private static async Task<IResult> StatusAsync(HttpContext context, NodeStatusReporter status)
+        => Results.Json(await status.GetAsync(context.RequestAborted));
+}

@@ -1,0 +1,24 @@
+// kvdb's own System.Diagnostics.Metrics instruments, for code that records events as they
+// happen (the proposal batcher) without depending on the Prometheus library. They reach
+// /metrics through the same Meter bridge as DotNext's instruments (MeterBridge).
+// Invariants:
+//  - The meter's name is the Prometheus prefix: the bridge names a series "<meter>_<instrument>",
+//    so MeterName "kvdb" + "raft_proposal_batch_writes" is kvdb_raft_proposal_batch_writes.
+//  - Instruments are static (one process, one member); recording is lock-free and costs
+//    nothing when no listener is attached.
+using System.Diagnostics.Metrics;
+
+namespace KvDb.Node.Observability;
+
+/// <summary>kvdb's event-driven instruments.</summary>
+public static class KvdbInstruments
+{
+    /// <summary>The name of kvdb's Meter; also the prefix of its Prometheus series.</summary>
+    public const string MeterName = "kvdb";
+
+    private static readonly Meter Meter = new(MeterName, CommandLine.Version);
+
+    /// <summary>Writes carried by each log entry this member proposed as leader: how well group commit batches.</summary>
+    public static readonly Histogram<int> ProposalBatchWrites = Meter.CreateHistogram<int>(
+        "raft_proposal_batch_writes", unit: "{write}", description: "Writes carried by each Raft log entry this member proposed as leader (group commit).");
+}

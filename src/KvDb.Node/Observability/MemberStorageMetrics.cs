@@ -1,0 +1,39 @@
+// The storage metrics of this member's engine, for exporters created before the member has
+// started (the engine is opened when the Raft member starts).
+// Invariants: Current is null until the member has started; compaction handlers added at any
+// time receive every compaction finished after the member started.
+using KvDb.Core.Operations;
+
+namespace KvDb.Node.Observability;
+
+/// <summary>Forwards to the started member's store when it reports storage figures.</summary>
+public sealed class MemberStorageMetrics : IStorageMetricsSource
+{
+    private readonly RaftNode node;
+    private event Action<CompactionSummary>? Handlers;
+
+    /// <summary>Follows <paramref name="node"/>; subscribes to its engine once it has started.</summary>
+    public MemberStorageMetrics(RaftNode node)
+    {
+        this.node = node;
+        _ = node.Started.ContinueWith(
+            started =>
+            {
+                if (started.IsCompletedSuccessfully && node.StateMachine.Store is IStorageMetricsSource source)
+                    source.CompactionCompleted += summary => Handlers?.Invoke(summary);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <inheritdoc/>
+    public StorageFigures? Current => node.IsStarted && node.StateMachine.Store is IStorageMetricsSource source ? source.Current : null;
+
+    /// <inheritdoc/>
+    public event Action<CompactionSummary>? CompactionCompleted
+    {
+        add => Handlers += value;
+        remove => Handlers -= value;
+    }
+}

@@ -1,0 +1,97 @@
+// GET /v1/status: everything an operator asks first about one member, in one JSON document.
+// Invariants:
+//  - Built from the live member at request time; the indices are read commit-first, so
+//    appliedIndex may be ahead of commitIndex by the entries applied in between, never
+//    behind what was committed before the request arrived.
+//  - members is exactly what GET /v1/members answers on this member (MembershipService).
+//  - Answers even without a leader or quorum: nothing in it needs the cluster's agreement.
+//  - writesRefused is exactly what the write path sees: DiskSpaceGuard decides both.
+using System.Diagnostics;
+using DotNext.Net.Cluster.Consensus.Raft;
+
+namespace KvDb.Node.Observability;
+
+/// <summary>The leader as this member knows it.</summary>
+/// <param name="Id">Its member id, or null when it is not in the membership map.</param>
+/// <param name="PeerUrl">Its Raft peer URL.</param>
+/// <param name="HttpUrl">Its HTTP API URL, or null when it could not be learnt.</param>
+public sealed record LeaderStatus(int? Id, string PeerUrl, string? HttpUrl);
+
+/// <summary>The document <c>GET /v1/status</c> answers.</summary>
+public sealed record NodeStatus(
+    int Id,
+    string PeerUrl,
+    string HttpUrl,
+    string Role,
+    long Term,
+    LeaderStatus? Leader,
+    long CommitIndex,
+    long AppliedIndex,
+    long LastLogIndex,
+    long SnapshotIndex,
+    bool Ready,
+    string Readiness,
+    IReadOnlyList<MemberView> Members,
+    string DataDir,
+    long DataDirBytes,
+    long DiskFreeBytes,
+    long MinFreeDiskBytes,
+    bool WritesRefused,
+    bool InMemory,
+    string Version,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds);
+
+/// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
+public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, NodeOptions options)
+{
+    /// <summary>When this process started (UTC).</summary>
+    public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
+
+    /// <summary>Describes this member now.</summary>
+    public async Task<NodeStatus> GetAsync(CancellationToken token)
+    {
+        var ready = await readiness.EvaluateAsync(token).ConfigureAwait(false);
+        var started = node.IsStarted;
+        var commit = started ? node.Log.LastCommittedEntryIndex : 0L;
+        var lastLog = started ? node.Log.LastEntryIndex : 0L;
+        var applied = started ? node.StateMachine.AppliedIndex : 0L;
+        var members = started ? await membership.ListAsync(token).ConfigureAwait(false) : [];
+        var now = DateTimeOffset.UtcNow;
+        return new NodeStatus(
+            Id: options.Id,
+            PeerUrl: options.PeerUrl,
+            HttpUrl: options.AdvertisedHttpUrl,
+            Role: RaftRole.Of(node),
+            Term: started ? node.Cluster.Term : 0L,
+            Leader: started ? DescribeLeader(members) : null,
+            CommitIndex: commit,
+            AppliedIndex: applied,
+            LastLogIndex: lastLog,
+            SnapshotIndex: started ? node.StateMachine.SnapshotIndex : 0L,
+            Ready: ready.IsReady,
+            Readiness: ready.Reason,
+            Members: members,
+            DataDir: options.DataDir,
+            DataDirBytes: DataDirectorySize.Of(options.DataDir),
+            DiskFreeBytes: disk.FreeBytes,
+            MinFreeDiskBytes: disk.ReserveBytes,
+            WritesRefused: disk.ReserveBytes > 0 && disk.IsLow,
+            InMemory: options.InMemory,
+            Version: CommandLine.Version,
+            StartedAt: ProcessStartedAt,
+            UptimeSeconds: Math.Round((now - ProcessStartedAt).TotalSeconds, 3));
+    }
+
+    private LeaderStatus? DescribeLeader(IReadOnlyList<MemberView> members)
+    {
+        if (node.Cluster.Leader is not { } leader)
+            return null;
+        if (!leader.IsRemote)
+            return new LeaderStatus(options.Id, options.PeerUrl, options.AdvertisedHttpUrl);
+
+        var id = node.IdOf(leader.EndPoint);
+        var view = members.FirstOrDefault(m => m.Id == id);
+        return new LeaderStatus(id, view?.PeerUrl ?? $"http://{leader.EndPoint}", view?.HttpUrl);
+    }
+}

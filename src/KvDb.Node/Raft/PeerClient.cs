@@ -1,0 +1,24 @@
+// The HTTP client a member calls other members' peer ports with (forwarded writes, read
+// indices, snapshot archives). DotNext's Raft messages use clients of their own.
+// Invariants: one connection pool per process, so calls to the leader reuse warm connections;
+// no overall timeout here (a snapshot fetch may take long): each caller bounds its own call
+// with its cancellation token.
+namespace KvDb.Node.Raft;
+
+/// <summary>The shared HTTP client for member-to-member calls.</summary>
+public sealed class PeerClient : IDisposable
+{
+    /// <summary>The client; requests are HTTP/1.1, the protocol the peer port serves.</summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler
+    {
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        MaxConnectionsPerServer = 64,
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <inheritdoc/>
+    public void Dispose() => Http.Dispose();
+}

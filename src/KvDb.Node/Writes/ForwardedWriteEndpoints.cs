@@ -1,0 +1,57 @@
+// The peer endpoint a leader takes batches of writes forwarded by followers at (see
+// WriteForwarder). The leader proposes them with mayForward=false and answers one result per
+// command.
+// Invariants: forwarded commands are held to the same limits as a client's (a member never
+// stores what its own clients could not have sent), and the leader's own disk reserve is
+// checked too (a follower checked only its own).
+using KvDb.Core.Commands;
+
+namespace KvDb.Node.Writes;
+
+/// <summary>Maps the forwarded-writes endpoint (peer port only).</summary>
+public static class ForwardedWriteEndpoints
+{
+    /// <summary>The largest forwarded batch accepted.</summary>
+    public const int MaxBatchBytes = 64 << 20;
+
+    /// <summary>Maps <c>POST /internal/v1/propose</c>.</summary>
+    public static void MapForwardedWriteEndpoints(this IEndpointRouteBuilder app)
+        => app.MapPost(WriteForwarder.Path, ProposeAsync).PeerOnly();
+
+    private static async Task<IResult> ProposeAsync(HttpContext context, IProposer proposer, DiskSpaceGuard diskSpace, NodeOptions options)
+    {
+        var body = await RequestBody.ReadAsync(context, MaxBatchBytes);
+        if (body is null)
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Batch too large", "A forwarded batch is limited to 64 MiB.");
+
+        KvCommand[] commands;
+        try
+        {
+            commands = LogEntryCodec.Decode(body).Commands;
+        }
+        catch (InvalidDataException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+
+        if (Array.Exists(commands, c => !IsWithinLimits(c, options)))
+            return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
+        if (Array.Exists(commands, static c => c is KeyCommand))
+            diskSpace.ThrowIfLow();
+
+        var pending = new Task<ProposalResult>[commands.Length];
+        for (var i = 0; i < commands.Length; i++)
+            pending[i] = proposer.ProposeAsync(commands[i], mayForward: false, context.RequestAborted);
+        var results = await Task.WhenAll(pending);
+        return Results.Bytes(WriteForwarder.EncodeResults(results), WriteForwarder.MediaType);
+    }
+
+    private static bool IsWithinLimits(KvCommand command, NodeOptions options) => command switch
+    {
+        PutCommand put => IsValidKey(put.Key) && put.Value.Length <= options.MaxValueBytes,
+        KeyCommand keyed => IsValidKey(keyed.Key),
+        _ => true,
+    };
+
+    private static bool IsValidKey(byte[] key) => key.Length is > 0 and <= KeyPath.MaxKeyBytes;
+}
