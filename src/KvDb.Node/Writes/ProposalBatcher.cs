@@ -107,14 +107,16 @@ public sealed partial class ProposalBatcher(
             stopping = true;
             queue.Writer.TryComplete();
 
-            // Batches in flight end by themselves (committed, refused or timed out); their
-            // clients hear the outcome instead of "shutting down" while the write may commit.
-            for (var i = 0; i < MaxInFlight; i++)
-                await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            // Never proposed, so certainly not applied: refuse them at once.
             while (heldBack.TryDequeue(out var held))
                 held.Completion.TrySetException(new UnavailableException("This member is shutting down."));
             while (reader.TryRead(out var left))
                 left.Completion.TrySetException(new UnavailableException("This member is shutting down."));
+
+            // Batches in flight end by themselves (committed, refused or timed out); their
+            // clients hear the outcome instead of "shutting down" while the write may commit.
+            for (var i = 0; i < MaxInFlight; i++)
+                await slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
