@@ -38,6 +38,11 @@
 #                     client connection cannot take a member's port): kvdb Raft +1..3, kvdb HTTP +11..13,
 #                     etcd clients +21..23, etcd peers +31..33; all on 127.0.0.1
 #   BENCH_RESULTS     where the JSON results and logs go (default out/compare-etcd/<time>)
+#   BENCH_KVDB        a kvdb executable to measure instead of building this checkout (e.g. an
+#                     older build, to compare two versions in one run: BENCH_SYSTEMS=kvdb for each)
+#   BENCH_ETCD_GRPC   an etcd-grpc-bench executable (../shared/bench/etcd-grpc, see its README):
+#                     when set, etcd is also driven through its native gRPC client (put, linearizable
+#                     get, serializable get at concurrency 64) and those lines are printed after the table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -107,9 +112,18 @@ ensure_tool etcd etcd-server etcd-client
 etcd_version=$(etcd --version | sed -n 's/^etcd Version: //p')
 say "etcd $etcd_version ($(command -v etcd)); its JSON gateway is checked at /v3/kv/... once it runs"
 
-say "building kvdb (Release) into out/kvdb"
-dotnet build src/KvDb.Node -c Release -o out/kvdb -nologo -v quiet >/dev/null
-kvdb=out/kvdb/kvdb
+if [ -n "${BENCH_KVDB:-}" ]; then
+  kvdb=$BENCH_KVDB
+  say "measuring $kvdb (BENCH_KVDB); the bench client is this checkout's"
+  say "building kvdb bench (Release) into out/kvdb"
+  dotnet build src/KvDb.Node -c Release -o out/kvdb -nologo -v quiet >/dev/null
+  bench=out/kvdb/kvdb
+else
+  say "building kvdb (Release) into out/kvdb"
+  dotnet build src/KvDb.Node -c Release -o out/kvdb -nologo -v quiet >/dev/null
+  kvdb=out/kvdb/kvdb
+  bench=$kvdb
+fi
 
 for offset in 1 2 3 11 12 13 21 22 23 31 32 33; do
   port_busy $((base + offset)) && die "port $((base + offset)) is in use; set BENCH_PORT_BASE to a free range"
@@ -183,7 +197,7 @@ start_etcd() {
 warm_up_system() { # system
   [ "$system_warmup" = 0s ] || [ "$system_warmup" = 0 ] && return 0
   say "$1: warming up for $system_warmup (not measured)"
-  "$kvdb" bench --target "$1" --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s \
+  "$bench" bench --target "$1" --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s \
     --keys "$keys" --value-size "$value_size" --concurrency 64 --mix put=50,get=50 --json >"$results/$1-system-warmup.json" 2>&1 || true
 }
 
@@ -195,10 +209,22 @@ run_workloads() { # system
     file="$results/$system-${name//[^a-z0-9]/_}"
     local status=0
     # shellcheck disable=SC2086 # flags are words on purpose
-    "$kvdb" bench --target "$system" --endpoints "$endpoints" --duration "$duration" --warmup "$warmup" \
+    "$bench" bench --target "$system" --endpoints "$endpoints" --duration "$duration" --warmup "$warmup" \
       --keys "$keys" --value-size "$value_size" $flags --json >"$file.json" 2>"$file.log" || status=$?
     [ $status -eq 0 ] || say "$system $name: kvdb bench exited $status; see $file.log"
     say "$(printf '%-5s %-22s %s' "$system" "$name" "$(jq -r '"\(.total.opsPerSecond) ops/s, p99 \(.total.latencyMs.p99 // "-") ms, errors \(.total.errors)"' "$file.json" 2>/dev/null || echo "no result")")"
+  done
+}
+
+grpc_lines=""
+run_etcd_grpc() { # etcd through clientv3, as etcd's own benchmark drives it
+  local grpc_endpoints="" i op line
+  for i in 1 2 3; do grpc_endpoints+="${grpc_endpoints:+,}127.0.0.1:$(etcd_client $i)"; done
+  "$BENCH_ETCD_GRPC" -endpoints "$grpc_endpoints" -op put -clients 64 -conns 8 -duration "$warmup" >/dev/null 2>&1 || true
+  for op in put get sget; do
+    line=$("$BENCH_ETCD_GRPC" -endpoints "$grpc_endpoints" -op $op -clients 64 -conns 8 -duration "$duration" 2>"$results/etcd-grpc-$op.log" || true)
+    say "etcd-grpc $op c=64: $line (ops/s p50 p99 errors)"
+    grpc_lines+="| etcd gRPC $op c=64 | $line |"$'\n'
   done
 }
 
@@ -210,6 +236,7 @@ for system in $systems; do
   esac
   warm_up_system "$system"
   run_workloads "$system"
+  [ "$system" = etcd ] && [ -n "${BENCH_ETCD_GRPC:-}" ] && run_etcd_grpc
   say "stopping $system"
   stop_members
 done
@@ -242,6 +269,12 @@ for entry in "${workloads[@]}"; do
 done
 echo
 echo "Throughput ratio > 1 and p99 ratio < 1 favour kvdb. Results and logs: $results"
+if [ -n "$grpc_lines" ]; then
+  echo
+  echo "etcd through its native gRPC client (etcd-grpc-bench: ops/s, p50 ms, p99 ms, errors; get = linearizable, sget = serializable):"
+  echo
+  printf '%s' "$grpc_lines"
+fi
 if [ -n "$errors_seen" ]; then
   echo "Requests failed in some runs:"
   printf '%s' "$errors_seen"

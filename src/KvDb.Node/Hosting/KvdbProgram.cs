@@ -34,7 +34,7 @@ public static class KvdbProgram
     private static async Task<int> RunMemberAsync(NodeOptions parsed)
     {
         var options = WithDataDirectory(parsed);
-        if (Preflight.CheckPort(options.RaftEndPoint, "Raft (from --cluster)") is { } raftError
+        if (Preflight.CheckPort(options.PeerEndPoint, "Raft (from --cluster)") is { } raftError
             || Preflight.CheckPort(new IPEndPoint(options.HttpAddress, options.Port), "HTTP (--port)") is { } httpError && (raftError = httpError) is not null)
         {
             await Console.Error.WriteLineAsync($"kvdb: {raftError}");

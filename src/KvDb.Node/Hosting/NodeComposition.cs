@@ -24,7 +24,7 @@ public static class NodeComposition
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.HttpAddress, options.Port);
-            kestrel.Listen(options.RaftEndPoint);
+            kestrel.Listen(options.PeerEndPoint);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = long.Max(64L << 20, options.MaxValueBytes + (1L << 20));
             kestrel.Limits.MaxRequestLineSize = 64 * 1024;

@@ -77,12 +77,17 @@ internal sealed class NodeFlags
         if (id > cluster.Urls.Count)
             throw new FormatException($"--id {id} is outside --cluster, which lists {cluster.Urls.Count} member(s); ids are 1..{cluster.Urls.Count}");
 
+        var peerEndPoint = PeerList.ResolveOwn(cluster.Urls[id - 1]);
+        var port = result.GetValue(Port);
+        if (port == peerEndPoint.Port)
+            throw new FormatException($"--port {port} is this member's peer port (its URL in --cluster); the client API needs a port of its own");
+
         return new NodeOptions
         {
             Id = id,
-            Cluster = cluster.EndPoints,
+            PeerEndPoint = peerEndPoint,
             ClusterUrls = cluster.Urls,
-            Port = result.GetValue(Port),
+            Port = port,
             Join = result.GetValue(Join).IsOn,
             InMemory = result.GetValue(InMemory).IsOn,
             DataDir = result.GetValue(DataDir) ?? Path.Combine("data", $"node-{id}"),

@@ -1,5 +1,5 @@
 // Everything a kvdb member is configured with, after parsing and validation.
-// Invariants: once built by CommandLine.Parse, every field is valid (Id indexes Cluster,
+// Invariants: once built by CommandLine.Parse, every field is valid (Id indexes ClusterUrls,
 // ports are in range, sizes positive), so the rest of the program never re-checks them.
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -9,11 +9,15 @@ namespace KvDb.Node.Hosting;
 /// <summary>The validated configuration of one kvdb member.</summary>
 public sealed record NodeOptions
 {
-    /// <summary>This member's 1-based index into <see cref="Cluster"/>.</summary>
+    /// <summary>This member's 1-based index into <see cref="ClusterUrls"/>.</summary>
     public int Id { get; init; } = 1;
 
-    /// <summary>Raft peer endpoints of the initial members, in id order.</summary>
-    public required IReadOnlyList<IPEndPoint> Cluster { get; init; }
+    /// <summary>
+    /// The address this member's peer port listens on: its own URL in --cluster, resolved once at
+    /// start. Other members' host names are never resolved here (a peer whose name does not
+    /// resolve yet must not stop this member from starting); HTTP resolves them at each connection.
+    /// </summary>
+    public required IPEndPoint PeerEndPoint { get; init; }
 
     /// <summary>The peer URLs of the initial members in id order, normalised (see <see cref="PeerUrl"/>).</summary>
     public required IReadOnlyList<string> ClusterUrls { get; init; }
@@ -63,11 +67,8 @@ public sealed record NodeOptions
     /// <summary>The minimum level of log lines written to the console.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
-    /// <summary>This member's own Raft endpoint.</summary>
-    public IPEndPoint RaftEndPoint => Cluster[Id - 1];
-
     /// <summary>The address the HTTP API listens on: the host of this member's peer URL.</summary>
-    public IPAddress HttpAddress => RaftEndPoint.Address;
+    public IPAddress HttpAddress => PeerEndPoint.Address;
 
     /// <summary>The URL other members and clients reach this member's HTTP API at.</summary>
     public string AdvertisedHttpUrl => $"http://{new Uri(ClusterUrls[Id - 1]).Host}:{Port}";

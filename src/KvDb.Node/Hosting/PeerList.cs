@@ -1,17 +1,16 @@
-// The value of --cluster: the initial members' peer URLs and where their Raft traffic goes.
-// Invariants: at least one member; URLs are normalised (PeerUrl) and each resolves to a distinct
-// endpoint, in the same (id) order as the URLs.
+// The value of --cluster: the initial members' peer URLs, in id order.
+// Invariants: at least one member; URLs are normalised (PeerUrl) and distinct. Only this
+// member's own URL is ever resolved here (to listen on it); the others are reached by URL.
 using System.Net;
 
 namespace KvDb.Node.Hosting;
 
 /// <summary>The initial members named by <c>--cluster</c>, in id order.</summary>
 /// <param name="Urls">Normalised peer URLs.</param>
-/// <param name="EndPoints">The resolved endpoint of each URL.</param>
-public sealed record PeerList(IReadOnlyList<string> Urls, IReadOnlyList<IPEndPoint> EndPoints)
+public sealed record PeerList(IReadOnlyList<string> Urls)
 {
-    /// <summary>Parses a comma-separated list of peer URLs and resolves each.</summary>
-    /// <exception cref="FormatException">An entry is not a peer URL, does not resolve, or repeats another.</exception>
+    /// <summary>Parses a comma-separated list of peer URLs.</summary>
+    /// <exception cref="FormatException">An entry is not a peer URL, or repeats another.</exception>
     public static PeerList Parse(string text)
     {
         var urls = new List<string>();
@@ -21,20 +20,21 @@ public sealed record PeerList(IReadOnlyList<string> Urls, IReadOnlyList<IPEndPoi
                 ?? throw new FormatException($"--cluster entry '{part}' is not a peer URL like {PeerUrl.Example}"));
         }
 
-        var endpoints = urls.Select(Resolve).ToArray();
-        for (var i = 0; i < endpoints.Length; i++)
+        for (var i = 0; i < urls.Count; i++)
         {
             for (var j = 0; j < i; j++)
             {
-                if (endpoints[i].Equals(endpoints[j]))
+                if (string.Equals(urls[i], urls[j], StringComparison.Ordinal))
                     throw new FormatException($"--cluster lists {urls[i]} twice (members {j + 1} and {i + 1})");
             }
         }
 
-        return new(urls, endpoints);
+        return new(urls);
     }
 
-    private static IPEndPoint Resolve(string url)
+    /// <summary>Resolves this member's own peer URL to the address its peer port listens on.</summary>
+    /// <exception cref="FormatException">The host has no address; the message names --cluster.</exception>
+    public static IPEndPoint ResolveOwn(string url)
     {
         try
         {

@@ -48,7 +48,7 @@ public static class PeerPort
                 : next(context);
         });
 
-    private static bool IsPeer(HttpContext context, NodeOptions options) => context.Connection.LocalPort == options.RaftEndPoint.Port;
+    private static bool IsPeer(HttpContext context, NodeOptions options) => context.Connection.LocalPort == options.PeerEndPoint.Port;
 
     private static Task NotFound(HttpContext context, string detail)
         => Problems.Of(StatusCodes.Status404NotFound, "No such endpoint", detail).ExecuteAsync(context);

@@ -15,7 +15,7 @@ public sealed class CommandLineTests
     {
         var options = Options([]);
         options.Id.Should().Be(1);
-        options.Cluster.Should().ContainSingle().Which.ToString().Should().Be("127.0.0.1:12379");
+        options.PeerEndPoint.ToString().Should().Be("127.0.0.1:12379");
         options.Port.Should().Be(12380);
         options.DataDir.Should().Be(Path.Combine("data", "node-1"));
         options.Join.Should().BeFalse();
@@ -28,7 +28,7 @@ public sealed class CommandLineTests
     {
         var options = Options(["--id", "2", "--cluster", "http://127.0.0.1:12379,http://127.0.0.1:22379,http://127.0.0.1:32379", "--port", "22380", "--join"]);
         options.Id.Should().Be(2);
-        options.RaftEndPoint.ToString().Should().Be("127.0.0.1:22379");
+        options.PeerEndPoint.ToString().Should().Be("127.0.0.1:22379");
         options.Port.Should().Be(22380);
         options.Join.Should().BeTrue();
         options.DataDir.Should().Be(Path.Combine("data", "node-2"));
@@ -64,6 +64,7 @@ public sealed class CommandLineTests
     [InlineData("--cluster", "127.0.0.1:12379")]
     [InlineData("--cluster", "http://127.0.0.1:12379,http://127.0.0.1:12379")]
     [InlineData("--port", "0")]
+    [InlineData("--port", "12379")]
     [InlineData("--max-value-bytes", "-1")]
     [InlineData("--log-level", "chatty")]
     [InlineData("--request-timeout", "-5s")]
@@ -71,6 +72,18 @@ public sealed class CommandLineTests
     {
         var error = Parse([flag, value]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message;
         error.Should().NotContain("\n").And.NotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public void Only_this_members_own_host_name_is_resolved()
+    {
+        // Member 2's host does not resolve (yet): member 1 still starts, and reaches it by URL later.
+        var options = Options(["--id", "1", "--cluster", "http://127.0.0.1:12379,http://member-2.invalid:22379"]);
+        options.PeerEndPoint.ToString().Should().Be("127.0.0.1:12379");
+        options.ClusterUrls.Should().Equal("http://127.0.0.1:12379", "http://member-2.invalid:22379");
+
+        Parse(["--id", "2", "--cluster", "http://127.0.0.1:12379,http://member-2.invalid:22379"])
+            .Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("member-2.invalid");
     }
 
     [Fact]

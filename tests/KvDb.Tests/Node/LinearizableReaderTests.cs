@@ -10,7 +10,7 @@ public sealed class LinearizableReaderTests
 {
     private static readonly NodeOptions Options = new()
     {
-        Cluster = [new IPEndPoint(IPAddress.Loopback, 1)],
+        PeerEndPoint = new IPEndPoint(IPAddress.Loopback, 1),
         ClusterUrls = ["http://127.0.0.1:1"],
         DataDir = "/unused",
         RequestTimeout = TimeSpan.FromSeconds(10),

@@ -13,7 +13,7 @@ public sealed class ProposalBatcherTests
 {
     private static NodeOptions Options(int maxPendingWrites = 16_384) => new()
     {
-        Cluster = [new IPEndPoint(IPAddress.Loopback, 1)],
+        PeerEndPoint = new IPEndPoint(IPAddress.Loopback, 1),
         ClusterUrls = ["http://127.0.0.1:1"],
         DataDir = "/unused",
         RequestTimeout = TimeSpan.FromSeconds(10),
