@@ -3,7 +3,6 @@
 // until SIGTERM or Ctrl+C.
 // Exit codes: 0 clean shutdown, 1 failed at start-up or while running, 2 bad command line.
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace KvDb.Node.Hosting;
 
@@ -34,7 +33,7 @@ public static class KvdbProgram
     private static async Task<int> RunMemberAsync(NodeOptions parsed)
     {
         var options = WithDataDirectory(parsed);
-        if (Preflight.CheckPort(options.PeerEndPoint, "Raft (from --cluster)") is { } raftError
+        if (Preflight.CheckPort(options.PeerEndPoint, "peer (this member's URL in --cluster)") is { } raftError
             || Preflight.CheckPort(new IPEndPoint(options.HttpAddress, options.Port), "HTTP (--port)") is { } httpError && (raftError = httpError) is not null)
         {
             await Console.Error.WriteLineAsync($"kvdb: {raftError}");

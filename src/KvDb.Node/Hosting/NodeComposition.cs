@@ -9,7 +9,6 @@
 //    member stops.
 //  - Peer-only endpoints are mapped like the others and refused on the client port by
 //    PeerPort's policy (and everything else is refused on the peer port).
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace KvDb.Node.Hosting;
 

@@ -1,5 +1,5 @@
 // Bridges System.Diagnostics.Metrics instruments into the Prometheus registry: DotNext's own
-// meters (write-ahead log, Raft server and client, the TCP transport's multiplexer) and
+// meters (write-ahead log, Raft server and HTTP client) and
 // kvdb's (KvdbInstruments). prometheus-net's MeterAdapter does the translation.
 // Invariants:
 //  - Only meters whose name starts with "DotNext." or is kvdb's are bridged: the runtime's and

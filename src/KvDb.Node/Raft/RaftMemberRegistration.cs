@@ -6,6 +6,9 @@
 //    it, so DotNext's own hosted-service registration is taken out (it would start the cluster
 //    before the log is open, and stop it after the log is gone).
 //  - Consensus messages are answered only on connections that arrived on the peer port.
+//  - The container disposes what its factories returned in reverse order of resolution:
+//    the cluster, then the configuration file, then the log; RaftNode.DisposeAsync disposes
+//    them in the same order (and the state machine after), and disposing twice is harmless.
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;

@@ -107,7 +107,6 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
     /// <summary>Why this member stopped applying committed entries, or null while it applies them.</summary>
     public Exception? ApplyFailure { get; private set; }
 
-
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken token)
     {
