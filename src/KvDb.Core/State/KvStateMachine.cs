@@ -11,6 +11,9 @@
 //    points follow the log exactly.
 //  - DotNext never calls ApplyAsync concurrently. Flushes run in the background (started here
 //    every SnapshotInterval entries, or by the engine when its memtable is full).
+//  - Nothing here blocks DotNext's applier thread: when the engine must wait for a flush or a
+//    compaction before the next write (a write stall), ApplyAsync awaits room first; flushes
+//    and installs await the engine instead of waiting on it.
 //  - Installing a snapshot: the Raft message names the sender's archive; it is fetched and
 //    verified in the background (no Raft deadline), and swapped in atomically (old or new
 //    state, never a mix) when the leader retries and finds it staged.
@@ -138,7 +141,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (entry.IsSnapshot)
             return InstallSnapshotAsync(entry, token);
 
-        return options.ApplyDelay > TimeSpan.Zero || entry.IsConfiguration
+        return options.ApplyDelay > TimeSpan.Zero || entry.IsConfiguration || engine.MustWaitForRoom
             ? ApplyEntryAsync(entry, token)
             : ApplyNow(entry);
     }
@@ -162,6 +165,9 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             if (options.ApplyDelay > TimeSpan.Zero)
                 await Task.Delay(options.ApplyDelay, token).ConfigureAwait(false);
+
+            // This is the only writer, so once there is room the apply below does not wait.
+            await engine.WaitForWriteRoomAsync(token).ConfigureAwait(false);
 
             // DotNext saves configuration entries to its configuration storage itself once the
             // cluster has attached the storage to the log; entries replayed before that (at
@@ -209,14 +215,16 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (index - engine.DurableIndex < options.SnapshotInterval || !flushing.IsCompleted)
             return;
 
-        flushing = Task.Run(FlushInBackground);
+        flushing = FlushInBackgroundAsync();
     }
 
-    private void FlushInBackground()
+    private async Task FlushInBackgroundAsync()
     {
         try
         {
-            engine.Flush();
+            // Off the applier: the flush itself runs on the engine's background worker.
+            await Task.Yield();
+            await engine.FlushAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -305,7 +313,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         fetch = null;
         try
         {
-            engine.InstallStaged(staged);
+            await engine.InstallStagedAsync(staged).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {

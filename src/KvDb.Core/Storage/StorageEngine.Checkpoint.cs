@@ -46,12 +46,12 @@ public sealed partial class StorageEngine
     public async Task InstallCheckpointAsync(Stream archive, CancellationToken token = default)
     {
         using var staged = await StageCheckpointAsync(archive, token).ConfigureAwait(false);
-        InstallStaged(staged);
+        await InstallStagedAsync(staged).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The slow half of an install, which leaves the engine's state alone: receives an archive into
-    /// the staging directory and verifies every block of it. <see cref="InstallStaged"/> then switches
+    /// the staging directory and verifies every block of it. <see cref="InstallStagedAsync"/> then switches
     /// to it quickly. Staging again discards what was staged before; so does disposing the result.
     /// </summary>
     /// <exception cref="StorageCorruptionException">The archive failed a check.</exception>
@@ -86,10 +86,10 @@ public sealed partial class StorageEngine
     /// (file renames and one manifest switch). Same rules as <see cref="InstallCheckpointAsync"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">The checkpoint was installed, discarded or staged over.</exception>
-    public void InstallStaged(StagedCheckpoint staged)
+    public async Task InstallStagedAsync(StagedCheckpoint staged)
     {
         ArgumentNullException.ThrowIfNull(staged);
-        installMutex.Wait();
+        await installMutex.WaitAsync().ConfigureAwait(false);
         try
         {
             if (!ReferenceEquals(staged.Engine, this) || staged.Generation != stagings || staged.IsConsumed)

@@ -281,17 +281,31 @@ public sealed partial class StorageEngine : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposing, 1) == 1)
+        if (!BeginClose())
             return;
+        Task.WhenAll(flusher.WhenIdle(), compactor.WhenIdle()).GetAwaiter().GetResult();
+        EndClose();
+    }
+
+    /// <summary>Refuses further work and wakes every waiter; false when the engine is already closing.</summary>
+    private bool BeginClose()
+    {
+        if (Interlocked.Exchange(ref disposing, 1) == 1)
+            return false;
         disposed = true;
         lock (stateGate)
-            Monitor.PulseAll(stateGate);
+            Signal();
         lock (writeLock)
         {
             // Waits for a writer that is still inside Apply or InstallCheckpoint to leave.
         }
 
-        Task.WhenAll(flusher.WhenIdle(), compactor.WhenIdle()).Wait();
+        return true;
+    }
+
+    /// <summary>Releases the state and files once background work has ended.</summary>
+    private void EndClose()
+    {
         keepFiles = true;
         lock (stateGate)
         {
@@ -400,14 +414,18 @@ public sealed partial class StorageEngine : IDisposable
         }
     }
 
-    /// <summary>Waits until the memtable has room and level 0 is not overloaded; switches memtables when full.</summary>
+    /// <summary>
+    /// Waits until the memtable has room and level 0 is not overloaded; switches memtables when
+    /// full. A caller that awaited WaitForWriteRoomAsync first never waits here (it is the only
+    /// writer, and background work only makes room); the wait is a backstop for other callers.
+    /// </summary>
     private void MakeRoomForWrite()
     {
         if (mutable.ApproximateBytes < options.MemtableBytes && !Level0Overloaded())
             return;
         lock (stateGate)
         {
-            WaitWhile(() => Level0Overloaded() || (mutable.ApproximateBytes >= options.MemtableBytes && immutable is not null));
+            WaitWhile(WriteStalled);
             if (mutable.ApproximateBytes >= options.MemtableBytes)
                 SwitchMemtable();
         }
@@ -431,7 +449,7 @@ public sealed partial class StorageEngine : IDisposable
         var previous = current;
         Volatile.Write(ref current, new ReadState(mutable, immutable, tables));
         previous.Release();
-        Monitor.PulseAll(stateGate);
+        Signal();
     }
 
     /// <summary>Waits on stateGate while <paramref name="condition"/> holds, giving up if the engine fails or closes.</summary>
@@ -461,7 +479,7 @@ public sealed partial class StorageEngine : IDisposable
         failure ??= e;
         Log.BackgroundFailed(logger, e);
         lock (stateGate)
-            Monitor.PulseAll(stateGate);
+            Signal();
     }
 
     private void OnTableUnreferenced(TableHandle table)

@@ -385,7 +385,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         if (stateMachine is not null)
         {
             await stateMachine.DisposeAsync();
-            stateMachine.Store.Dispose();
+            await stateMachine.Engine.DisposeAsync();
         }
 
         configurationFile.Dispose();
