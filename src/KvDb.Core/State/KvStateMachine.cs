@@ -1,12 +1,11 @@
 // The replicated state machine: applies committed log entries to the storage engine, and
-// offers DotNext the engine's flush points as snapshots.
+// offers DotNext the engine's flush points as snapshots (SnapshotPublisher chooses which;
+// SnapshotInstaller installs the leader's).
 // Invariants:
 //  - The Raft log is the engine's write-ahead log. Entries apply to the engine's memtable; a
 //    flush makes them durable and pins that flush point. DotNext compacts the log only up to
 //    the published snapshot, and after a restart replays the log from it (entries the engine
 //    already holds are skipped): nothing committed is lost.
-//  - The published snapshot lags the newest flush point by about CatchUpEntries, so a follower
-//    that is a little behind catches up from the log instead of needing a whole snapshot.
 //  - Every entry, with or without commands, advances the engine's applied index, so flush
 //    points follow the log exactly.
 //  - DotNext never calls ApplyAsync concurrently. Flushes run in the background (started here
@@ -14,16 +13,12 @@
 //  - Nothing here blocks DotNext's applier thread: when the engine must wait for a flush or a
 //    compaction before the next write (a write stall), ApplyAsync awaits room first; flushes
 //    and installs await the engine instead of waiting on it.
-//  - Installing a snapshot: the Raft message names the sender's archive; it is fetched and
-//    verified in the background (no Raft deadline), and swapped in atomically (old or new
-//    state, never a mix) when the leader retries and finds it staged.
 //  - An entry whose payload cannot be decoded stops the member (the exception reaches the
 //    WAL, which stops applying): skipping it would silently fork this replica.
-using System.Diagnostics;
-using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Commands;
+using KvDb.Core.Snapshots;
 using KvDb.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -62,21 +57,15 @@ public sealed class KvStateMachineOptions
 /// <summary>Applies committed kvdb commands to the storage engine; a DotNext <see cref="IStateMachine"/>.</summary>
 public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 {
-    private const int MaxPinnedFlushPoints = 4;
-
     private readonly StorageEngine engine;
     private readonly EngineKeyValueStore store;
     private readonly CommandExecutor executor;
     private readonly KvStateMachineOptions options;
     private readonly ILogger logger;
     private readonly StoreBatch noCommands = new();
-    private readonly Lock snapshots = new();
-    private readonly List<CheckpointSnapshot> pinned = [];
-    private readonly CancellationTokenSource lifetime = new();
-    private readonly Timer republisher;
-    private CheckpointSnapshot? published;
+    private readonly SnapshotPublisher publisher;
+    private readonly SnapshotInstaller installer;
     private Task flushing = Task.CompletedTask;
-    private (SnapshotDescriptor For, Task<StagedCheckpoint> Task)? fetch;
     private long appliedIndex;
     private int disposed;
 
@@ -91,12 +80,8 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         store = new EngineKeyValueStore(engine);
         executor = new CommandExecutor(store);
         appliedIndex = engine.AppliedIndex;
-        engine.Flushed += OnFlushed;
-        if (engine.DurableIndex > 0)
-            PinFlushPoint(publishNow: true);
-
-        // Publication also advances while no flush happens (a quiet cluster after a burst).
-        republisher = new Timer(static state => ((KvStateMachine)state!).Republish(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        publisher = new SnapshotPublisher(engine, options.AdvertisedUrl, options.CatchUpEntries ?? options.SnapshotInterval / 2, () => AppliedIndex, logger);
+        installer = new SnapshotInstaller(engine, options.Fetcher, options.InstallWait, logger);
     }
 
     /// <summary>The store this machine writes to; read it for local (possibly stale) reads.</summary>
@@ -109,9 +94,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     public long AppliedIndex => Volatile.Read(ref appliedIndex);
 
     /// <summary>The index of the published snapshot (what the log may be compacted to), or 0.</summary>
-    public long SnapshotIndex => Volatile.Read(ref published)?.Index ?? 0L;
-
-    private long CatchUpEntries => options.CatchUpEntries ?? options.SnapshotInterval / 2;
+    public long SnapshotIndex => publisher.Index;
 
     /// <summary>Raised after each entry is applied, on the applier's thread; keep handlers short.</summary>
     public event Action<long>? Applied;
@@ -130,7 +113,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     public IClusterConfigurationStorage? ConfigurationStorage { get; set; }
 
     /// <inheritdoc/>
-    ISnapshot? ISnapshotManager.Snapshot => Volatile.Read(ref published);
+    ISnapshot? ISnapshotManager.Snapshot => publisher.Published;
 
     /// <inheritdoc/>
     public ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
@@ -233,144 +216,22 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
-    private void OnFlushed(long durableIndex)
-    {
-        if (Volatile.Read(ref disposed) is 0)
-            PinFlushPoint(publishNow: false);
-    }
-
-    // Pins the engine's newest flush point; publishing it waits until it is CatchUpEntries old.
-    private void PinFlushPoint(bool publishNow)
-    {
-        lock (snapshots)
-        {
-            if (Volatile.Read(ref disposed) is not 0)
-                return;
-            if (engine.DurableIndex > ((pinned.Count > 0 ? pinned[^1] : published)?.Index ?? 0))
-                pinned.Add(new CheckpointSnapshot(engine.OpenCheckpoint(), options.AdvertisedUrl));
-            AdvancePublication(publishNow);
-        }
-    }
-
-    private void Republish()
-    {
-        lock (snapshots)
-        {
-            if (Volatile.Read(ref disposed) is 0)
-                AdvancePublication(publishNow: false);
-        }
-    }
-
-    // Publishes the newest pinned flush point that is at least CatchUpEntries behind what is
-    // applied (or the newest of all when forced, or when too many are pinned), and lets older
-    // ones go once no transfer uses them.
-    private void AdvancePublication(bool publishNow)
-    {
-        var choice = -1;
-        for (var i = 0; i < pinned.Count; i++)
-        {
-            if (publishNow || pinned.Count - i > MaxPinnedFlushPoints || pinned[i].Index <= AppliedIndex - CatchUpEntries)
-                choice = i;
-        }
-
-        if (choice < 0)
-            return;
-
-        var next = pinned[choice];
-        pinned.RemoveRange(0, choice + 1);
-        var previous = published;
-        Volatile.Write(ref published, next);
-        previous?.Release();
-        LogSnapshotTaken(next.Index, next.ArchiveLength);
-    }
-
     /// <summary>
     /// Streams the archive of the published snapshot if it is at <paramref name="index"/>
     /// (for a member fetching it); null when that snapshot is no longer published.
     /// </summary>
-    public Stream? OpenSnapshotArchive(long index, CancellationToken token)
-    {
-        lock (snapshots)
-        {
-            var snapshot = published?.Index == index ? published : pinned.Find(p => p.Index == index);
-            return snapshot?.OpenArchive(token);
-        }
-    }
+    public Stream? OpenSnapshotArchive(long index, CancellationToken token) => publisher.OpenArchive(index, token);
 
     private async ValueTask<long> InstallSnapshotAsync(LogEntry entry, CancellationToken token)
     {
-        var descriptor = await ReadDescriptorAsync(entry, token).ConfigureAwait(false);
-        var staging = StartOrJoinFetch(descriptor);
-        await Task.WhenAny(staging, Task.Delay(options.InstallWait, token)).ConfigureAwait(false);
-        if (!staging.IsCompletedSuccessfully)
-        {
-            throw new SnapshotNotReadyException(
-                $"Fetching the snapshot at index {descriptor.Index} ({descriptor.ArchiveLength} bytes) from {descriptor.SourceUrl}; it is installed when the leader retries.");
-        }
+        var index = await installer.InstallAsync(entry, flushing, token).ConfigureAwait(false);
 
-        var staged = staging.Result;
-        await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        fetch = null;
-        try
-        {
-            await engine.InstallStagedAsync(staged).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException e)
-        {
-            // Staged over or discarded meanwhile: fetch again on the leader's next attempt.
-            throw new SnapshotNotReadyException($"The staged snapshot at index {descriptor.Index} is gone ({e.Message}); fetching it again.");
-        }
-
-        // The WAL takes the snapshot's index as committed right after this returns.
-        PinFlushPoint(publishNow: true);
-        Volatile.Write(ref appliedIndex, engine.AppliedIndex);
-        LogSnapshotInstalled(engine.AppliedIndex, descriptor.ArchiveLength, descriptor.SourceUrl);
-        Applied?.Invoke(engine.AppliedIndex);
-        return engine.AppliedIndex;
-    }
-
-    private static async Task<SnapshotDescriptor> ReadDescriptorAsync(LogEntry entry, CancellationToken token)
-    {
-        using var buffer = new MemoryStream();
-        await entry.WriteToAsync(IAsyncBinaryWriter.Create(buffer, new byte[4096]), token).ConfigureAwait(false);
-        return SnapshotDescriptor.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-    }
-
-    // One fetch at a time; a descriptor for another flush point replaces an older fetch.
-    private Task<StagedCheckpoint> StartOrJoinFetch(SnapshotDescriptor descriptor)
-    {
-        if (fetch is { } current && current.For == descriptor && !current.Task.IsFaulted && !current.Task.IsCanceled)
-            return current.Task;
-
-        var task = FetchAndStageAsync(descriptor);
-        fetch = (descriptor, task);
-        return task;
-    }
-
-    private async Task<StagedCheckpoint> FetchAndStageAsync(SnapshotDescriptor descriptor)
-    {
-        if (options.Fetcher is not { } fetcher)
-            throw new InvalidOperationException("This member cannot fetch snapshots (no fetcher configured).");
-
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await using var archive = await fetcher(descriptor, lifetime.Token).ConfigureAwait(false);
-            var staged = await engine.StageCheckpointAsync(archive, lifetime.Token).ConfigureAwait(false);
-            if (staged.Index != descriptor.Index || staged.Term != descriptor.Term)
-            {
-                staged.Dispose();
-                throw new InvalidDataException($"The archive fetched for index {descriptor.Index} holds index {staged.Index}.");
-            }
-
-            LogSnapshotFetched(descriptor.Index, descriptor.ArchiveLength, descriptor.SourceUrl, Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return staged;
-        }
-        catch (Exception e) when (!lifetime.IsCancellationRequested)
-        {
-            LogSnapshotFetchFailed(descriptor.Index, descriptor.SourceUrl, e.Message);
-            throw;
-        }
+        // The WAL takes the snapshot's index as committed right after this returns, and the
+        // log no longer holds the state before it: publish it at once.
+        publisher.PinNewest(publishNow: true);
+        Volatile.Write(ref appliedIndex, index);
+        Applied?.Invoke(index);
+        return index;
     }
 
     /// <inheritdoc/>
@@ -387,39 +248,10 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (Interlocked.Exchange(ref disposed, 1) is not 0)
             return;
 
-        engine.Flushed -= OnFlushed;
-        await republisher.DisposeAsync().ConfigureAwait(false);
-        await lifetime.CancelAsync().ConfigureAwait(false);
         await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (fetch is { } pending)
-        {
-            await ((Task)pending.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (pending.Task.IsCompletedSuccessfully)
-                pending.Task.Result.Dispose();
-        }
-
-        lock (snapshots)
-        {
-            published?.Release();
-            published = null;
-            pinned.ForEach(static p => p.Release());
-            pinned.Clear();
-        }
-
-        lifetime.Dispose();
+        await installer.DisposeAsync().ConfigureAwait(false);
+        await publisher.DisposeAsync().ConfigureAwait(false);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot at index {Index} ({Bytes} bytes of tables): the log before it can be compacted")]
-    private partial void LogSnapshotTaken(long index, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched the snapshot at index {Index} ({Bytes} bytes) from {Source} in {Seconds:F1} s; installing it on the leader's next attempt")]
-    private partial void LogSnapshotFetched(long index, long bytes, string source, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching the snapshot at index {Index} from {Source} failed ({Reason}); the leader will send it again")]
-    private partial void LogSnapshotFetchFailed(long index, string source, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot installed from the leader at index {Index} ({Bytes} bytes, from {Source})")]
-    private partial void LogSnapshotInstalled(long index, long bytes, string source);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Flushing the storage engine failed; the log keeps everything until a later flush succeeds")]
     private partial void LogFlushFailed(Exception exception);

@@ -3,7 +3,7 @@
 // below the election timeout, which a large state could never meet.
 // Invariants: a fetch has no overall deadline (it ends, fails, or is cancelled at shutdown); the
 // serving member streams exactly the flush point the descriptor names, or answers 410.
-using KvDb.Core.State;
+using KvDb.Core.Snapshots;
 
 namespace KvDb.Node.Snapshots;
 

@@ -104,7 +104,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         var verdict = LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(60));
         if (verdict.FoundViolation)
         {
-            output.WriteLine(workload.DescribeRoutes(verdict.Explanation, history.Min(o => o.Call)));
+            output.WriteLine(workload.DescribeRoutes(verdict.Explanation ?? "", history.Min(o => o.Call)));
             output.WriteLine(cluster.Describe());
         }
         verdict.FoundViolation.Should().BeFalse($"the history must be linearizable:\n{verdict.Explanation}");

@@ -4,6 +4,7 @@ using System.Text;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Commands;
+using KvDb.Core.Snapshots;
 using KvDb.Core.State;
 using KvDb.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;

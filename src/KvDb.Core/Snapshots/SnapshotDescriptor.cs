@@ -8,7 +8,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace KvDb.Core.State;
+namespace KvDb.Core.Snapshots;
 
 /// <summary>Names a snapshot and where to fetch its archive.</summary>
 /// <param name="Index">The Raft index of the state.</param>

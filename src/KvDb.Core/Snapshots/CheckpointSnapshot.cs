@@ -12,7 +12,7 @@ using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Storage;
 
-namespace KvDb.Core.State;
+namespace KvDb.Core.Snapshots;
 
 /// <summary>A pinned storage-engine checkpoint exposed as a DotNext <see cref="ISnapshot"/>.</summary>
 public sealed class CheckpointSnapshot : ISnapshot
