@@ -5,6 +5,7 @@
 //    without breaking entries written by older members.
 //  - Commands are plain data: what applying one does is decided by CommandExecutor, the same
 //    way on every member, from the log alone.
+using KvDb.Core.Auth;
 using MessagePack;
 
 namespace KvDb.Core.Commands;
@@ -15,6 +16,12 @@ namespace KvDb.Core.Commands;
 [Union(2, typeof(BootstrapMembersCommand))]
 [Union(3, typeof(SetMemberCommand))]
 [Union(4, typeof(RemoveMemberCommand))]
+[Union(5, typeof(PutUserCommand))]
+[Union(6, typeof(DeleteUserCommand))]
+[Union(7, typeof(PutRoleCommand))]
+[Union(8, typeof(DeleteRoleCommand))]
+[Union(9, typeof(SetUserRoleCommand))]
+[Union(10, typeof(SetAuthCommand))]
 public abstract class KvCommand
 {
     /// <summary>The number of bytes the command occupies roughly; used to bound batch sizes.</summary>

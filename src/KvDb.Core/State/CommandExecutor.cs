@@ -13,6 +13,7 @@
 //  - Membership commands keep the map one-to-one: an id maps to one URL and a URL to one id.
 using System.Buffers.Binary;
 using System.Text;
+using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 
 namespace KvDb.Core.State;
@@ -48,6 +49,7 @@ public sealed class CommandExecutor(IKeyValueStore store)
         ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, commands.Length, nameof(results));
         batch.Clear();
         membershipChanges.Clear();
+        AuthChanged = false;
         proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
@@ -63,8 +65,19 @@ public sealed class CommandExecutor(IKeyValueStore store)
         BootstrapMembersCommand bootstrap => Bootstrap(bootstrap),
         SetMemberCommand set => SetMember(set),
         RemoveMemberCommand remove => RemoveMember(remove),
+        _ when AuthState.IsAuthCommand(command) => ApplyAuth(index, command),
         _ => throw new InvalidDataException($"Unknown command {command.GetType().Name}."),
     };
+
+    /// <summary>Whether the last <see cref="Execute"/> changed users, roles or auth settings.</summary>
+    public bool AuthChanged { get; private set; }
+
+    private CommandResult ApplyAuth(long index, KvCommand command)
+    {
+        var result = AuthState.Apply(command, index, store, batch);
+        AuthChanged |= result.Outcome == CommandOutcome.Applied;
+        return result;
+    }
 
     private CommandResult Put(long index, PutCommand put)
     {

@@ -109,6 +109,12 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>Raised for each change an applied entry makes to the membership map, on the applier's thread.</summary>
     public event Action<MembershipChange>? MembershipChanged;
 
+    /// <summary>
+    /// Raised on the applier's thread after an entry changed users, roles or auth settings, and
+    /// after a snapshot was installed (which may change anything); readers reload the auth state.
+    /// </summary>
+    public event Action? AuthChanged;
+
     /// <summary>DotNext's storage of the Raft configuration, to save configuration entries replayed at start-up.</summary>
     public IClusterConfigurationStorage? ConfigurationStorage { get; set; }
 
@@ -181,6 +187,8 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
                 context.Index = entry.Index;
             foreach (var change in executor.MembershipChanges)
                 MembershipChanged?.Invoke(change);
+            if (executor.AuthChanged)
+                AuthChanged?.Invoke();
         }
         else
         {
@@ -230,6 +238,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         // log no longer holds the state before it: publish it at once.
         publisher.PinNewest(publishNow: true);
         Volatile.Write(ref appliedIndex, index);
+        AuthChanged?.Invoke();
         Applied?.Invoke(index);
         return index;
     }

@@ -23,6 +23,9 @@ public static class StoreKeys
     /// <summary>Expiry index of idempotency keys: <c>'e' + proposed-at (int64, big-endian) + key</c> → empty.</summary>
     public const byte IdempotencyExpiry = (byte)'e';
 
+    /// <summary>Namespace of users, roles and auth settings (see <c>AuthState</c>).</summary>
+    public const byte Auth = (byte)'a';
+
     /// <summary>kvdb's own counters: <c>'s' + name</c> → value.</summary>
     public const byte Counters = (byte)'s';
 

@@ -1,5 +1,6 @@
 // The single-key handlers shared by kv-db's root paths (/{key}) and kvdb's own /v1/kv/{key}:
 // one behaviour, two addresses.
+using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 
 namespace KvDb.Node.Api;
@@ -10,6 +11,8 @@ public static class KeyHandlers
     /// <summary>Reads <paramref name="key"/> with the consistency the query asks for.</summary>
     public static async Task<IResult> GetAsync(HttpContext context, KvService kv, byte[] key, string text)
     {
+        if (KeyAccess.Denied(context, Access.Read, key) is { } denied)
+            return denied;
         if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
 
@@ -21,6 +24,8 @@ public static class KeyHandlers
     /// <summary>Stores the request body under <paramref name="key"/>, honouring If-Match, If-None-Match and Idempotency-Key.</summary>
     public static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options, byte[] key, string text)
     {
+        if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
+            return denied;
         var (conditions, error) = WriteConditions.FromRequest(context.Request);
         if (conditions is null)
             return Problems.BadRequest(error!);
@@ -36,6 +41,8 @@ public static class KeyHandlers
     /// <summary>Removes <paramref name="key"/>, honouring If-Match and Idempotency-Key.</summary>
     public static async Task<IResult> DeleteAsync(HttpContext context, KvService kv, byte[] key, string text)
     {
+        if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
+            return denied;
         var (conditions, error) = WriteConditions.FromRequest(context.Request);
         if (conditions is null)
             return Problems.BadRequest(error!);

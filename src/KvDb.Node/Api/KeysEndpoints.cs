@@ -32,8 +32,8 @@ public static class KeysEndpoints
     /// <summary>Maps the single-key and range endpoints.</summary>
     public static void MapKeysEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/kv", RangeAsync);
-        app.Map("/v1/kv/{**key}", HandleKeyAsync);
+        app.MapGet("/v1/kv", RangeAsync).Allow(AccessRule.Keys);
+        app.Map("/v1/kv/{**key}", HandleKeyAsync).Allow(AccessRule.Keys);
     }
 
     private static async Task<IResult> HandleKeyAsync(HttpContext context, KvService kv, NodeOptions options)
@@ -70,6 +70,9 @@ public static class KeysEndpoints
                 return Problems.BadRequest("continuation is not a token from a previous page of this range.");
             start = [.. after, 0];
         }
+
+        if (KeyAccess.DeniedRange(context, range.Start, range.End) is { } denied)
+            return denied;
 
         // The view lives until the page is written, after this handler returns.
         var view = await kv.OpenViewAsync(consistency, context.RequestAborted);

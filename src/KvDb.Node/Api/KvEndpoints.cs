@@ -27,7 +27,7 @@ public static class KvEndpoints
     /// <summary>Maps <c>/{key}</c>.</summary>
     public static void MapKvEndpoints(this IEndpointRouteBuilder app)
     {
-        app.Map("/{**key}", HandleAsync).WithName("kv");
+        app.Map("/{**key}", HandleAsync).WithName("kv").Allow(AccessRule.Keys);
     }
 
     private static async Task<IResult> HandleAsync(HttpContext context, KvService kv, NodeOptions options)

@@ -26,7 +26,7 @@ public static class LogEndpoints
     private const int ChunkSize = 256;
 
     /// <summary>Maps the log endpoint.</summary>
-    public static void MapLogEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/v1/log", ReadAsync);
+    public static void MapLogEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/v1/log", ReadAsync).Allow(AccessRule.Root);
 
     private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader)
     {

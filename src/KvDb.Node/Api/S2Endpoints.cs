@@ -10,6 +10,7 @@
 //  - Strong waits until this member has applied everything committed when the read arrived
 //    (and, being a Raft ReadIndex, everything acknowledged before it), up to --request-timeout.
 using System.Text;
+using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Values;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,9 +23,9 @@ public static class S2Endpoints
     /// <summary>Maps the S2 endpoints.</summary>
     public static void MapS2Endpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api", PutAsync);
-        app.MapDelete("/api", DeleteAsync);
-        app.MapGet("/api/{consistency}", GetAsync);
+        app.MapPut("/api", PutAsync).Allow(AccessRule.Keys);
+        app.MapDelete("/api", DeleteAsync).Allow(AccessRule.Keys);
+        app.MapGet("/api/{consistency}", GetAsync).Allow(AccessRule.Keys);
     }
 
     private static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options)
@@ -50,6 +51,8 @@ public static class S2Endpoints
 
         if (ValidateKey(envelope.Key) is { } keyError)
             return Problems.BadRequest(keyError);
+        if (KeyAccess.Denied(context, Access.Write, Encoding.UTF8.GetBytes(envelope.Key)) is { } denied)
+            return denied;
 
         var value = TypedValueCodec.Encode(envelope.Value);
         if (value.Length > options.MaxValueBytes)
@@ -79,6 +82,8 @@ public static class S2Endpoints
         var (key, keyError) = KeyFromQuery(context);
         if (key is null)
             return Problems.BadRequest(keyError!);
+        if (KeyAccess.Denied(context, Access.Read, Encoding.UTF8.GetBytes(key)) is { } denied)
+            return denied;
 
         if (await kv.GetAsync(Encoding.UTF8.GetBytes(key), level.Value, context.RequestAborted) is not { } stored)
             return ValueResults.NotFound(key);
@@ -103,6 +108,8 @@ public static class S2Endpoints
         var (key, keyError) = KeyFromQuery(context);
         if (key is null)
             return Problems.BadRequest(keyError!);
+        if (KeyAccess.Denied(context, Access.Write, Encoding.UTF8.GetBytes(key)) is { } denied)
+            return denied;
 
         var delete = new DeleteCommand { Key = Encoding.UTF8.GetBytes(key), Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
         return ValueResults.Written(context, key, await kv.WriteAsync(delete, context.RequestAborted));

@@ -49,6 +49,12 @@ public static class NodeComposition
         services.AddSingleton<LinearizableReader>();
         services.AddSingleton<IReadBarrier>(static sp => sp.GetRequiredService<LinearizableReader>());
 
+        // Auth: the replicated users and roles, who is calling, and each endpoint's rule.
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AuthCache>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<AuthWrites>();
+
         services.AddSingleton<KvService>();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
@@ -65,6 +71,7 @@ public static class NodeComposition
         app.UseStatusCodePages();
         app.UseRouting();
         app.UsePortPolicy(options);
+        app.UseAuthGate(options);
         app.MapAdminEndpoints();
         app.MapForwardedWriteEndpoints();
         app.MapReadIndexEndpoints();
@@ -73,6 +80,7 @@ public static class NodeComposition
         app.MapKeysEndpoints();
         app.MapS2Endpoints();
         app.MapLogEndpoints();
+        app.MapAuthEndpoints();
         app.MapKvEndpoints();
         return app;
     }

@@ -31,6 +31,12 @@ public sealed record NodeOptions
     /// <summary>Where the Raft log and snapshots live.</summary>
     public required string DataDir { get; init; }
 
+    /// <summary>With auth on, whether /ping, /readyz and /metrics still answer without credentials (for probes and scrapers).</summary>
+    public bool OpenProbes { get; init; } = true;
+
+    /// <summary>How long a token from POST /v1/auth/token is valid.</summary>
+    public TimeSpan AuthTokenTtl { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Keep nothing on disk: the log and snapshots live in a temporary memory-backed directory.</summary>
     public bool InMemory { get; init; }
 

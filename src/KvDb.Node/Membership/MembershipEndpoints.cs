@@ -21,11 +21,11 @@ public static class MembershipEndpoints
     /// <summary>Maps <c>POST/DELETE /{nodeId}</c> and <c>/v1/members</c>.</summary>
     public static void MapMembershipEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync);
-        app.MapDelete("/{nodeId:regex(^[0-9]+$)}", RemoveAsync);
-        app.MapGet("/v1/members", ListAsync);
-        app.MapPost("/v1/members", AddFromJsonAsync);
-        app.MapDelete("/v1/members/{nodeId}", RemoveAsync);
+        app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync).Allow(AccessRule.Root);
+        app.MapDelete("/{nodeId:regex(^[0-9]+$)}", RemoveAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/members", ListAsync).Allow(AccessRule.AnyUser);
+        app.MapPost("/v1/members", AddFromJsonAsync).Allow(AccessRule.Root);
+        app.MapDelete("/v1/members/{nodeId}", RemoveAsync).Allow(AccessRule.Root);
     }
 
     private static async Task<IResult> AddAtRootAsync(HttpContext context, string nodeId, MembershipService members)

@@ -16,13 +16,13 @@ public static class AdminEndpoints
     /// <summary>Maps <c>/ping</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/v1/status</c>.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ping", static () => Results.Text("pong"));
-        app.MapGet("/readyz", ReadyAsync);
-        app.MapGet("/v1/status", StatusAsync);
+        app.MapGet("/ping", static () => Results.Text("pong")).Allow(AccessRule.Probe);
+        app.MapGet("/readyz", ReadyAsync).Allow(AccessRule.Probe);
+        app.MapGet("/v1/status", StatusAsync).Allow(AccessRule.AnyUser);
 
         // prometheus-net negotiates the text format (or OpenMetrics) and streams the registry.
         var registry = app.ServiceProvider.GetRequiredService<CollectorRegistry>();
-        app.MapMetrics("/metrics", registry);
+        app.MapMetrics("/metrics", registry).Allow(AccessRule.Probe);
     }
 
     private static async Task<IResult> ReadyAsync(HttpContext context, ReadinessCheck readiness)

@@ -6,7 +6,7 @@ public static class ReadIndexEndpoints
 {
     /// <summary>Maps <c>POST /internal/v1/read-index</c>.</summary>
     public static void MapReadIndexEndpoints(this IEndpointRouteBuilder app)
-        => app.MapPost(ReadIndexClient.Path, ReadIndexAsync).PeerOnly();
+        => app.MapPost(ReadIndexClient.Path, ReadIndexAsync).PeerOnly().Allow(AccessRule.Peer);
 
     private static async Task<IResult> ReadIndexAsync(HttpContext context, LinearizableReader reader)
     {

@@ -8,7 +8,7 @@ public static class SnapshotEndpoints
 {
     /// <summary>Maps <c>GET /internal/v1/snapshots/{index}</c>.</summary>
     public static void MapSnapshotEndpoints(this IEndpointRouteBuilder app)
-        => app.MapGet(SnapshotTransfer.PathPrefix + "{index:long}", Archive).PeerOnly();
+        => app.MapGet(SnapshotTransfer.PathPrefix + "{index:long}", Archive).PeerOnly().Allow(AccessRule.Peer);
 
     private static IResult Archive(long index, LocalState state, HttpContext context)
         => state.Machine.OpenSnapshotArchive(index, context.RequestAborted) is { } archive

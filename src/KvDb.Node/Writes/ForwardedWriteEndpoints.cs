@@ -16,7 +16,7 @@ public static class ForwardedWriteEndpoints
 
     /// <summary>Maps <c>POST /internal/v1/propose</c>.</summary>
     public static void MapForwardedWriteEndpoints(this IEndpointRouteBuilder app)
-        => app.MapPost(WriteForwarder.Path, ProposeAsync).PeerOnly();
+        => app.MapPost(WriteForwarder.Path, ProposeAsync).PeerOnly().Allow(AccessRule.Peer);
 
     private static async Task<IResult> ProposeAsync(HttpContext context, IProposer proposer, DiskSpaceGuard diskSpace, NodeOptions options)
     {

@@ -1,0 +1,303 @@
+// Users, roles, the auth switch and tokens: /v1/auth/*. Changes are proposed through the log
+// (AuthState applies them on every member); lists and lookups answer from this member's
+// applied state.
+// Invariants:
+//  - A password leaves this member only as a salted PBKDF2 hash, inside the proposed command.
+//  - Enabling is refused (409) until the user root exists; enabling grants it the root role.
+//  - Every error is problem details: 400 malformed, 404 unknown user or role, 409 conflicts.
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using KvDb.Core.Auth;
+using KvDb.Core.Commands;
+
+namespace KvDb.Node.Auth;
+
+/// <summary>Maps <c>/v1/auth</c>.</summary>
+public static class AuthEndpoints
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    private const int MaxPrefixBytes = 4096;
+
+    /// <summary>Maps the auth endpoints with their access rules.</summary>
+    public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/auth/status", Status).Allow(AccessRule.Open);
+        app.MapPost("/v1/auth/enable", EnableAsync).Allow(AccessRule.Root);
+        app.MapPost("/v1/auth/disable", DisableAsync).Allow(AccessRule.Root);
+        app.MapPost("/v1/auth/token", Token).Allow(AccessRule.Open);
+        app.MapGet("/v1/auth/users", ListUsers).Allow(AccessRule.Root);
+        app.MapPost("/v1/auth/users", AddUserAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/auth/users/{name}", GetUser).Allow(AccessRule.Root);
+        app.MapDelete("/v1/auth/users/{name}", DeleteUserAsync).Allow(AccessRule.Root);
+        app.MapPut("/v1/auth/users/{name}/password", ChangePasswordAsync).Allow(AccessRule.AnyUser);
+        app.MapPost("/v1/auth/users/{name}/roles", GrantAsync).Allow(AccessRule.Root);
+        app.MapDelete("/v1/auth/users/{name}/roles/{role}", RevokeAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/auth/roles", ListRoles).Allow(AccessRule.Root);
+        app.MapPost("/v1/auth/roles", AddRoleAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/auth/roles/{name}", GetRole).Allow(AccessRule.Root);
+        app.MapPut("/v1/auth/roles/{name}", PutRoleAsync).Allow(AccessRule.Root);
+        app.MapDelete("/v1/auth/roles/{name}", DeleteRoleAsync).Allow(AccessRule.Root);
+    }
+
+    private static IResult Status(AuthCache cache)
+        => cache.Current is { } state ? Results.Json(new { enabled = state.Settings.Enabled }) : Starting();
+
+    private static async Task<IResult> EnableAsync(HttpContext context, AuthWrites writes)
+    {
+        var result = await writes.ProposeAsync(new SetAuthCommand { Enabled = true, SigningKey = RandomNumberGenerator.GetBytes(32) }, context.RequestAborted);
+        return result.Outcome switch
+        {
+            CommandOutcome.Applied => Results.Json(new { enabled = true }),
+            _ => Problems.Of(StatusCodes.Status409Conflict, "No root user",
+                "Create the user root first (POST /v1/auth/users {\"name\": \"root\", \"password\": \"...\"}); enabling auth without it would lock everyone out."),
+        };
+    }
+
+    private static async Task<IResult> DisableAsync(HttpContext context, AuthWrites writes)
+    {
+        await writes.ProposeAsync(new SetAuthCommand { Enabled = false }, context.RequestAborted);
+        return Results.Json(new { enabled = false });
+    }
+
+    private static async Task<IResult> Token(HttpContext context, AuthCache cache, Authenticator authenticator, NodeOptions options, TimeProvider clock)
+    {
+        var (json, error) = await ReadObjectAsync(context, """{"name": "ann", "password": "..."}""");
+        if (json is not { } body)
+            return error!;
+        if (String(body, "name") is not { Length: > 0 } name || String(body, "password") is not { } password)
+            return Problems.BadRequest("Expected {\"name\": \"ann\", \"password\": \"...\"}: strings 'name' and 'password'.");
+        if (cache.Current is not { } state)
+            return Starting();
+        if (!state.Settings.Enabled || state.Settings.SigningKey.Length == 0)
+            return Problems.Of(StatusCodes.Status409Conflict, "Auth is off", "Tokens are issued only while auth is enabled (POST /v1/auth/enable).");
+
+        var authentication = authenticator.CheckPassword(context, name, password, state);
+        if (authentication.User is not { } user)
+            return Problems.Of(authentication.Status, authentication.Status == StatusCodes.Status429TooManyRequests ? "Too many requests" : "Unauthorized", authentication.Failure!);
+
+        var expiresAt = clock.GetUtcNow() + options.AuthTokenTtl;
+        return Results.Json(new { token = AuthTokens.Issue(user, state.Settings.SigningKey, expiresAt), expiresAt });
+    }
+
+    private static IResult ListUsers(AuthCache cache)
+        => cache.Current is { } state
+            ? Results.Json(new { users = state.Users.Values.OrderBy(u => u.Name, StringComparer.Ordinal).Select(UserJson) })
+            : Starting();
+
+    private static IResult GetUser(string name, AuthCache cache)
+        => cache.Current is not { } state ? Starting()
+            : state.Users.TryGetValue(name, out var user) ? Results.Json(UserJson(user))
+            : NoSuchUser(name);
+
+    private static async Task<IResult> AddUserAsync(HttpContext context, AuthWrites writes)
+    {
+        const string Example = """{"name": "ann", "password": "...", "roles": ["reader"]}""";
+        var (json, error) = await ReadObjectAsync(context, Example);
+        if (json is not { } body)
+            return error!;
+        if (String(body, "name") is not { } name || CheckName(name, "user") is { } nameError)
+            return Problems.BadRequest(String(body, "name") is null ? $"Expected {Example}: a string 'name'." : CheckName(String(body, "name")!, "user")!);
+        if (String(body, "password") is not { } password || CheckPassword(password) is { } passwordError)
+            return Problems.BadRequest(String(body, "password") is null ? $"Expected {Example}: a string 'password'." : CheckPassword(String(body, "password")!)!);
+        if (Strings(body, "roles") is not { } roles)
+            return Problems.BadRequest($"Expected {Example}: 'roles' must be an array of role names (or left out).");
+
+        var result = await writes.ProposeAsync(new PutUserCommand { Name = name, PasswordHash = PasswordHash.Create(password), Roles = roles, MustNotExist = true }, context.RequestAborted);
+        return result.Outcome switch
+        {
+            CommandOutcome.Applied => Results.Created($"/v1/auth/users/{Uri.EscapeDataString(name)}", new { name, roles }),
+            CommandOutcome.Conflict => Problems.Of(StatusCodes.Status409Conflict, "User exists", $"User '{name}' exists; change its password with PUT /v1/auth/users/{name}/password."),
+            _ => Problems.BadRequest($"A role in [{string.Join(", ", roles)}] does not exist; create it first (POST /v1/auth/roles)."),
+        };
+    }
+
+    private static async Task<IResult> DeleteUserAsync(HttpContext context, string name, AuthWrites writes)
+    {
+        var result = await writes.ProposeAsync(new DeleteUserCommand { Name = name }, context.RequestAborted);
+        return result.Outcome switch
+        {
+            CommandOutcome.Applied => Results.NoContent(),
+            CommandOutcome.NotFound => NoSuchUser(name),
+            _ => Problems.Of(StatusCodes.Status409Conflict, "Root is needed", "The user root cannot be deleted while auth is enabled."),
+        };
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(HttpContext context, string name, AuthWrites writes)
+    {
+        // Users may change their own password; root may change anyone's.
+        if (context.Features.Get<AuthenticatedCaller>() is { } caller && caller.User.Name != name && !AuthState.IsRoot(caller.User))
+            return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden", $"User '{caller.User.Name}' may change only their own password.");
+
+        var (json, error) = await ReadObjectAsync(context, """{"password": "..."}""");
+        if (json is not { } body)
+            return error!;
+        if (String(body, "password") is not { } password)
+            return Problems.BadRequest("Expected {\"password\": \"...\"}.");
+        if (CheckPassword(password) is { } passwordError)
+            return Problems.BadRequest(passwordError);
+
+        var result = await writes.ProposeAsync(new PutUserCommand { Name = name, PasswordHash = PasswordHash.Create(password) }, context.RequestAborted);
+        return result.Outcome == CommandOutcome.Applied ? Results.NoContent() : NoSuchUser(name);
+    }
+
+    private static async Task<IResult> GrantAsync(HttpContext context, string name, AuthWrites writes)
+    {
+        var (json, error) = await ReadObjectAsync(context, """{"role": "reader"}""");
+        if (json is not { } body)
+            return error!;
+        if (String(body, "role") is not { Length: > 0 } role)
+            return Problems.BadRequest("Expected {\"role\": \"reader\"}.");
+
+        var result = await writes.ProposeAsync(new SetUserRoleCommand { User = name, Role = role, Granted = true }, context.RequestAborted);
+        return result.Outcome == CommandOutcome.Applied
+            ? Results.NoContent()
+            : Problems.Of(StatusCodes.Status404NotFound, "Not found", $"User '{name}' or role '{role}' does not exist.");
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string name, string role, AuthWrites writes)
+    {
+        var result = await writes.ProposeAsync(new SetUserRoleCommand { User = name, Role = role, Granted = false }, context.RequestAborted);
+        return result.Outcome switch
+        {
+            CommandOutcome.Applied => Results.NoContent(),
+            CommandOutcome.NotFound => Problems.Of(StatusCodes.Status404NotFound, "Not found", $"User '{name}' does not exist or does not have role '{role}'."),
+            _ => Problems.Of(StatusCodes.Status409Conflict, "Root is needed", "The user root keeps the root role while auth is enabled."),
+        };
+    }
+
+    private static IResult ListRoles(AuthCache cache)
+        => cache.Current is { } state
+            ? Results.Json(new { roles = state.Roles.Values.OrderBy(r => r.Name, StringComparer.Ordinal).Select(RoleJson) })
+            : Starting();
+
+    private static IResult GetRole(string name, AuthCache cache)
+        => cache.Current is not { } state ? Starting()
+            : state.Roles.TryGetValue(name, out var role) ? Results.Json(RoleJson(role))
+            : name == AuthState.RootRole ? Results.Json(new { name, permissions = new[] { new { prefix = "", access = "readwrite" } }, builtIn = true })
+            : Problems.Of(StatusCodes.Status404NotFound, "No such role", $"Role '{name}' does not exist.");
+
+    private static async Task<IResult> AddRoleAsync(HttpContext context, AuthWrites writes)
+        => await PutRoleAsync(context, null, writes);
+
+    private static async Task<IResult> PutRoleAsync(HttpContext context, string? name, AuthWrites writes)
+    {
+        const string Example = """{"name": "reader", "permissions": [{"prefix": "pub/", "access": "read"}]}""";
+        var (json, error) = await ReadObjectAsync(context, Example);
+        if (json is not { } body)
+            return error!;
+
+        var creating = name is null;
+        name ??= String(body, "name");
+        if (name is null)
+            return Problems.BadRequest($"Expected {Example}: a string 'name'.");
+        if (CheckName(name, "role") is { } nameError)
+            return Problems.BadRequest(nameError);
+        if (name == AuthState.RootRole)
+            return Problems.Of(StatusCodes.Status409Conflict, "Built-in role", "The role root is built in (it grants everything) and cannot be created or changed.");
+        if (ParsePermissions(body) is not { } permissions)
+            return Problems.BadRequest($"Expected {Example}: 'permissions' is an array of {{\"prefix\": string, \"access\": \"read\" | \"write\" | \"readwrite\"}} (prefix at most {MaxPrefixBytes} bytes; \"\" means every key).");
+
+        var result = await writes.ProposeAsync(new PutRoleCommand { Name = name, Permissions = permissions, MustNotExist = creating }, context.RequestAborted);
+        if (result.Outcome == CommandOutcome.Conflict)
+            return Problems.Of(StatusCodes.Status409Conflict, "Role exists", $"Role '{name}' exists; replace its permissions with PUT /v1/auth/roles/{name}.");
+        var role = new AuthRole { Name = name, Permissions = permissions };
+        return creating ? Results.Created($"/v1/auth/roles/{Uri.EscapeDataString(name)}", RoleJson(role)) : Results.Json(RoleJson(role));
+    }
+
+    private static async Task<IResult> DeleteRoleAsync(HttpContext context, string name, AuthWrites writes)
+    {
+        var result = await writes.ProposeAsync(new DeleteRoleCommand { Name = name }, context.RequestAborted);
+        return result.Outcome switch
+        {
+            CommandOutcome.Applied => Results.NoContent(),
+            CommandOutcome.NotFound => Problems.Of(StatusCodes.Status404NotFound, "No such role", $"Role '{name}' does not exist."),
+            _ => Problems.Of(StatusCodes.Status409Conflict, "Built-in role", "The role root is built in and cannot be deleted."),
+        };
+    }
+
+    private static Permission[]? ParsePermissions(JsonElement body)
+    {
+        if (!body.TryGetProperty("permissions", out var list))
+            return [];
+        if (list.ValueKind is not JsonValueKind.Array)
+            return null;
+
+        var permissions = new List<Permission>();
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind is not JsonValueKind.Object || String(item, "prefix") is not { } prefix || String(item, "access") is not { } access)
+                return null;
+            var bytes = Encoding.UTF8.GetBytes(prefix);
+            if (bytes.Length > MaxPrefixBytes)
+                return null;
+            Access? parsed = access switch { "read" => Access.Read, "write" => Access.Write, "readwrite" => Access.ReadWrite, _ => null };
+            if (parsed is not { } value)
+                return null;
+            permissions.Add(new Permission { Prefix = bytes, Access = value });
+        }
+
+        return [.. permissions];
+    }
+
+    private static object UserJson(AuthUser user) => new { name = user.Name, roles = user.Roles };
+
+    private static object RoleJson(AuthRole role) => new
+    {
+        name = role.Name,
+        permissions = role.Permissions.Select(static p => new { prefix = Encoding.UTF8.GetString(p.Prefix), access = p.Access switch { Access.Read => "read", Access.Write => "write", _ => "readwrite" } }),
+    };
+
+    private static string? CheckName(string name, string what)
+        => name.Length is 0 or > 64 || !name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@')
+            ? $"A {what} name is 1 to 64 characters of letters, digits, '_', '-', '.' and '@'; '{ValueResults.Shorten(name)}' is not."
+            : null;
+
+    private static string? CheckPassword(string password)
+        => password.Length is 0 or > 256 ? "A password is 1 to 256 characters." : null;
+
+    private static string? String(JsonElement body, string name)
+        => body.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString() : null;
+
+    private static string[]? Strings(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value))
+            return [];
+        if (value.ValueKind is not JsonValueKind.Array || value.EnumerateArray().Any(static v => v.ValueKind is not JsonValueKind.String))
+            return null;
+        return [.. value.EnumerateArray().Select(static v => v.GetString()!)];
+    }
+
+    private static async Task<(JsonElement? Body, IResult? Error)> ReadObjectAsync(HttpContext context, string example)
+    {
+        var bytes = await RequestBody.ReadAsync(context, MaxBodyBytes);
+        if (bytes is null)
+            return (null, Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", $"Expected a small JSON object like {example}."));
+        try
+        {
+            using var json = JsonDocument.Parse(bytes);
+            return json.RootElement.ValueKind is JsonValueKind.Object
+                ? (json.RootElement.Clone(), null)
+                : (null, Problems.BadRequest($"Expected a JSON object like {example}."));
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.BadRequest($"The body is not valid JSON ({e.Message}); expected {example}."));
+        }
+    }
+
+    private static IResult NoSuchUser(string name) => Problems.Of(StatusCodes.Status404NotFound, "No such user", $"User '{ValueResults.Shorten(name)}' does not exist.");
+
+    private static IResult Starting() => Problems.Of(StatusCodes.Status503ServiceUnavailable, "Starting", "This member is still starting; retry shortly.");
+}
+
+/// <summary>Proposes auth commands (after the disk-space check every write passes).</summary>
+public sealed class AuthWrites(IProposer proposer, DiskSpaceGuard diskSpace)
+{
+    /// <summary>Proposes <paramref name="command"/> and waits until it is applied here.</summary>
+    public Task<ProposalResult> ProposeAsync(KvCommand command, CancellationToken token)
+    {
+        diskSpace.ThrowIfLow();
+        return proposer.ProposeAsync(command, mayForward: true, token);
+    }
+}
