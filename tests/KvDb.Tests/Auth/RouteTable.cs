@@ -1,0 +1,61 @@
+// Every route of the app with its access rule and one sample request per rule check. The
+// route table test builds the app and fails for a route that is missing here or has no rule;
+// AuthClusterTests sends each sample without credentials, as a user without permission and as
+// one with it.
+using KvDb.Core.Auth;
+
+namespace KvDb.Tests.Auth;
+
+/// <summary>A route and how to exercise it.</summary>
+/// <param name="Method">The HTTP method (the route may accept more).</param>
+/// <param name="Pattern">The route pattern as mapped.</param>
+/// <param name="Rule">The access rule it must carry.</param>
+/// <param name="Path">A request path (and query) that reaches it.</param>
+/// <param name="Body">A request body, or null. Harmless: a success with it changes nothing that matters.</param>
+public sealed record RouteCase(string Method, string Pattern, AccessRule Rule, string Path, string? Body = null)
+{
+    public override string ToString() => $"{Method} {Pattern}";
+}
+
+public static class RouteTable
+{
+    // Users the cluster test creates: "writer" may read and write keys under pub/, "nobody" has no role.
+    public static readonly RouteCase[] Cases =
+    [
+        new("GET", "/ping", AccessRule.Probe, "/ping"),
+        new("GET", "/readyz", AccessRule.Probe, "/readyz"),
+        new("*", "/metrics", AccessRule.Probe, "/metrics"),
+        new("GET", "/v1/status", AccessRule.AnyUser, "/v1/status"),
+        new("POST", "/internal/v1/propose", AccessRule.Peer, "/internal/v1/propose", "x"),
+        new("POST", "/internal/v1/read-index", AccessRule.Peer, "/internal/v1/read-index", ""),
+        new("GET", "/internal/v1/snapshots/{index:long}", AccessRule.Peer, "/internal/v1/snapshots/1"),
+        new("POST", "/{nodeId:regex(^[0-9]+$)}", AccessRule.Root, "/9", "not a url"),
+        new("DELETE", "/{nodeId:regex(^[0-9]+$)}", AccessRule.Root, "/9"),
+        new("GET", "/v1/members", AccessRule.AnyUser, "/v1/members"),
+        new("POST", "/v1/members", AccessRule.Root, "/v1/members", "{}"),
+        new("DELETE", "/v1/members/{nodeId}", AccessRule.Root, "/v1/members/9"),
+        new("GET", "/v1/kv", AccessRule.Keys, "/v1/kv?prefix=pub/"),
+        new("*", "/v1/kv/{**key}", AccessRule.Keys, "/v1/kv/pub/a"),
+        new("PUT", "/api", AccessRule.Keys, "/api", """{"key": "pub/s2", "value": {"Str": "x"}}"""),
+        new("DELETE", "/api", AccessRule.Keys, "/api?key=pub/s2"),
+        new("GET", "/api/{consistency}", AccessRule.Keys, "/api/Strong?key=pub/a"),
+        new("GET", "/v1/log", AccessRule.Root, "/v1/log?limit=1"),
+        new("GET", "/v1/auth/status", AccessRule.Open, "/v1/auth/status"),
+        new("POST", "/v1/auth/enable", AccessRule.Root, "/v1/auth/enable"),
+        new("POST", "/v1/auth/disable", AccessRule.Root, "/v1/auth/disable"),
+        new("POST", "/v1/auth/token", AccessRule.Open, "/v1/auth/token", "{}"),
+        new("GET", "/v1/auth/users", AccessRule.Root, "/v1/auth/users"),
+        new("POST", "/v1/auth/users", AccessRule.Root, "/v1/auth/users", "{}"),
+        new("GET", "/v1/auth/users/{name}", AccessRule.Root, "/v1/auth/users/writer"),
+        new("DELETE", "/v1/auth/users/{name}", AccessRule.Root, "/v1/auth/users/ghost"),
+        new("PUT", "/v1/auth/users/{name}/password", AccessRule.AnyUser, "/v1/auth/users/nobody/password", "{}"),
+        new("POST", "/v1/auth/users/{name}/roles", AccessRule.Root, "/v1/auth/users/ghost/roles", """{"role": "ghost"}"""),
+        new("DELETE", "/v1/auth/users/{name}/roles/{role}", AccessRule.Root, "/v1/auth/users/ghost/roles/ghost"),
+        new("GET", "/v1/auth/roles", AccessRule.Root, "/v1/auth/roles"),
+        new("POST", "/v1/auth/roles", AccessRule.Root, "/v1/auth/roles", "{}"),
+        new("GET", "/v1/auth/roles/{name}", AccessRule.Root, "/v1/auth/roles/rw"),
+        new("PUT", "/v1/auth/roles/{name}", AccessRule.Root, "/v1/auth/roles/root", "{}"),
+        new("DELETE", "/v1/auth/roles/{name}", AccessRule.Root, "/v1/auth/roles/ghost"),
+        new("*", "/{**key}", AccessRule.Keys, "/pub/a"),
+    ];
+}
