@@ -74,7 +74,10 @@ public static class AuthEndpoints
 
         var authentication = authenticator.CheckPassword(context, name, password, state);
         if (authentication.User is not { } user)
+        {
+            KvdbInstruments.RecordAuthRefusal(authentication.Status);
             return Problems.Of(authentication.Status, authentication.Status == StatusCodes.Status429TooManyRequests ? "Too many requests" : "Unauthorized", authentication.Failure!);
+        }
 
         var expiresAt = clock.GetUtcNow() + options.AuthTokenTtl;
         return Results.Json(new { token = AuthTokens.Issue(user, state.Settings.SigningKey, expiresAt), expiresAt });

@@ -56,6 +56,8 @@ public static class AuthGate
     {
         if (status == StatusCodes.Status503ServiceUnavailable)
             context.Response.Headers.RetryAfter = "1";
+        else
+            KvdbInstruments.RecordAuthRefusal(status);
         return Problems.Of(status, title, detail).ExecuteAsync(context);
     }
 }
@@ -80,8 +82,11 @@ public static class KeyAccess
             : Forbidden(caller, Access.Read, "every key of the requested range (ask for a prefix your roles grant)");
 
     private static IResult Forbidden(AuthenticatedCaller caller, Access access, string what)
-        => Problems.Of(StatusCodes.Status403Forbidden, "Forbidden",
+    {
+        KvdbInstruments.RecordAuthRefusal(StatusCodes.Status403Forbidden);
+        return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden",
             $"User '{caller.User.Name}' may not {(access == Access.Read ? "read" : "write")} {what}: no role of theirs grants it.");
+    }
 
     private static string Shorten(byte[] key) => ValueResults.Shorten(System.Text.Encoding.UTF8.GetString(key));
 }

@@ -21,4 +21,12 @@ public static class KvdbInstruments
     /// <summary>Writes carried by each log entry this member proposed as leader: how well group commit batches.</summary>
     public static readonly Histogram<int> ProposalBatchWrites = Meter.CreateHistogram<int>(
         "raft_proposal_batch_writes", unit: "{write}", description: "Writes carried by each Raft log entry this member proposed as leader (group commit).");
+
+    /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
+    public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(
+        "auth_refusals", unit: "{request}", description: "Requests refused by auth: unauthorized (401), forbidden (403) or rate_limited (429).");
+
+    /// <summary>Counts one refusal with HTTP <paramref name="status"/>.</summary>
+    public static void RecordAuthRefusal(int status)
+        => AuthRefusals.Add(1, new KeyValuePair<string, object?>("outcome", status switch { 401 => "unauthorized", 403 => "forbidden", 429 => "rate_limited", _ => "other" }));
 }
