@@ -34,6 +34,7 @@ internal sealed class NodeFlags
         ThrottleApply = Env(new Flag<TimeSpan>("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait.", AnyDuration("throttle-apply")));
         ThrottleAppendAcks = Env(new Flag<TimeSpan>("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client.", AnyDuration("throttle-append-acks")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
+        Security = new SecurityFlags(environment);
 
         Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
         foreach (var flag in Flags)
@@ -49,6 +50,7 @@ internal sealed class NodeFlags
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks, LogLevel,
+        .. Security.Flags,
     ];
 
     public Flag<int> Id { get; }
@@ -67,6 +69,7 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> ThrottleApply { get; }
     public Flag<TimeSpan> ThrottleAppendAcks { get; }
     public Flag<LogLevel> LogLevel { get; }
+    public SecurityFlags Security { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
     /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
@@ -103,6 +106,7 @@ internal sealed class NodeFlags
             ThrottleApply = result.GetValue(ThrottleApply),
             ThrottleAppendAcks = result.GetValue(ThrottleAppendAcks),
             LogLevel = result.GetValue(LogLevel),
+            Security = Security.Build(result, cluster.Urls[id - 1]),
         };
     }
 
