@@ -18,12 +18,13 @@ public static class NodeComposition
     /// <summary>Builds the web application of one member; exposed for in-process tests.</summary>
     public static WebApplication BuildApp(NodeOptions options)
     {
+        var security = NodeSecurity.Load(options);
         var builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(options.HttpAddress, options.Port);
-            kestrel.Listen(options.PeerEndPoint);
+            kestrel.Listen(options.HttpAddress, options.Port, security.ServeClientPort);
+            kestrel.Listen(options.PeerEndPoint, security.ServePeerPort);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = long.Max(64L << 20, options.MaxValueBytes + (1L << 20));
             kestrel.Limits.MaxRequestLineSize = 64 * 1024;
@@ -35,6 +36,7 @@ public static class NodeComposition
         services.AddRaftMember(options);
         services.AddSingleton<IConsensus>(static sp => sp.GetRequiredService<RaftNode>());
         services.AddSingleton<LocalState>();
+        services.AddNodeSecurity(security, options);
         services.AddSingleton<PeerClient>();
 
         // Writes: group commit, forwarding to the leader, disk-space admission.
@@ -65,6 +67,7 @@ public static class NodeComposition
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
+        app.UseNodeSecurity(options);
         app.UsePeerProtocol(options);
         app.UseOperations();
         app.UseExceptionHandler();

@@ -36,6 +36,7 @@ internal sealed class NodeFlags
         OpenProbes = Env(new Flag<OnOff>("open-probes", null, "on", "With auth enabled, keep /ping, /readyz and /metrics open without credentials (for probes and scrapers); off requires a user for them too.", text => OnOff.Parse("open-probes", text)));
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
+        Security = new SecurityFlags(environment);
 
         Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
         foreach (var flag in Flags)
@@ -52,6 +53,7 @@ internal sealed class NodeFlags
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
         OpenProbes, AuthTokenTtl, LogLevel,
+        .. Security.Flags,
     ];
 
     public Flag<int> Id { get; }
@@ -72,6 +74,7 @@ internal sealed class NodeFlags
     public Flag<OnOff> OpenProbes { get; }
     public Flag<TimeSpan> AuthTokenTtl { get; }
     public Flag<LogLevel> LogLevel { get; }
+    public SecurityFlags Security { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
     /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
@@ -110,6 +113,7 @@ internal sealed class NodeFlags
             OpenProbes = result.GetValue(OpenProbes).IsOn,
             AuthTokenTtl = result.GetValue(AuthTokenTtl),
             LogLevel = result.GetValue(LogLevel),
+            Security = Security.Build(result, cluster.Urls[id - 1]),
         };
     }
 

@@ -73,11 +73,14 @@ public sealed record NodeOptions
     /// <summary>The minimum level of log lines written to the console.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>TLS and peer authentication (--cert-file, --peer-token-file, ...).</summary>
+    public SecurityOptions Security { get; init; } = SecurityOptions.None;
+
     /// <summary>The address the HTTP API listens on: the host of this member's peer URL.</summary>
     public IPAddress HttpAddress => PeerEndPoint.Address;
 
     /// <summary>The URL other members and clients reach this member's HTTP API at.</summary>
-    public string AdvertisedHttpUrl => $"http://{new Uri(ClusterUrls[Id - 1]).Host}:{Port}";
+    public string AdvertisedHttpUrl => $"{(Security.ClientTls ? "https" : "http")}://{new Uri(ClusterUrls[Id - 1]).Host}:{Port}";
 
     /// <summary>This member's own peer URL.</summary>
     public string PeerUrl => ClusterUrls[Id - 1];

@@ -24,13 +24,16 @@ public sealed record PeerList(IReadOnlyList<string> Urls)
         {
             for (var j = 0; j < i; j++)
             {
-                if (string.Equals(urls[i], urls[j], StringComparison.Ordinal))
-                    throw new FormatException($"--cluster lists {urls[i]} twice (members {j + 1} and {i + 1})");
+                if (string.Equals(Authority(urls[i]), Authority(urls[j]), StringComparison.Ordinal))
+                    throw new FormatException($"--cluster lists {Authority(urls[i])} twice (members {j + 1} and {i + 1})");
             }
         }
 
         return new(urls);
     }
+
+    // host:port, whatever the scheme: http:// and https:// on one port are one member.
+    private static string Authority(string url) => url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..];
 
     /// <summary>Resolves this member's own peer URL to the address its peer port listens on.</summary>
     /// <exception cref="FormatException">The host has no address; the message names --cluster.</exception>

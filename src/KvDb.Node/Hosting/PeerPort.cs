@@ -48,7 +48,8 @@ public static class PeerPort
                 : next(context);
         });
 
-    private static bool IsPeer(HttpContext context, NodeOptions options) => context.Connection.LocalPort == options.PeerEndPoint.Port;
+    /// <summary>True when <paramref name="context"/> arrived on the peer port.</summary>
+    public static bool IsPeer(HttpContext context, NodeOptions options) => context.Connection.LocalPort == options.PeerEndPoint.Port;
 
     private static Task NotFound(HttpContext context, string detail)
         => Problems.Of(StatusCodes.Status404NotFound, "No such endpoint", detail).ExecuteAsync(context);

@@ -1,7 +1,8 @@
-// Raft peer URLs as users write them (http://host:port), in --cluster and in membership
-// requests.
-// Invariants: a parsed URL is normalised to "http://host:port" (lower-case host, no path),
-// so the same member is always written the same way in the replicated membership map.
+// Raft peer URLs as users write them (http://host:port, or https://host:port for a peer port
+// served over TLS), in --cluster and in membership requests.
+// Invariants: a parsed URL is normalised to "http://host:port" or "https://host:port"
+// (lower-case scheme and host, no path; tcp:// is read as http://), so the same member is always
+// written the same way in the replicated membership map.
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -22,10 +23,14 @@ public static partial class PeerUrl
         text = text?.Trim();
         if (text is null || !Pattern().IsMatch(text) || !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Port is <= 0 or > 65535)
             return null;
-        return string.Create(CultureInfo.InvariantCulture, $"http://{uri.Host.ToLowerInvariant()}:{uri.Port}");
+        var scheme = uri.Scheme == Uri.UriSchemeHttps ? "https" : "http";
+        return string.Create(CultureInfo.InvariantCulture, $"{scheme}://{uri.Host.ToLowerInvariant()}:{uri.Port}");
     }
 
-    [GeneratedRegex(@"^(http|tcp)://(\[[0-9a-fA-F:.]+\]|[^/:\[\]@\s]+):[0-9]{1,5}/?$")]
+    /// <summary>True when the normalised <paramref name="url"/> is served over TLS.</summary>
+    public static bool IsHttps(string url) => url.StartsWith("https://", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^(http|https|tcp)://(\[[0-9a-fA-F:.]+\]|[^/:\[\]@\s]+):[0-9]{1,5}/?$", RegexOptions.IgnoreCase)]
     private static partial Regex Pattern();
 
     /// <summary>Resolves a normalised peer URL to the endpoint Raft traffic goes to.</summary>

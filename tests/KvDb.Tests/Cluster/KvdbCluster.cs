@@ -8,6 +8,17 @@ namespace KvDb.Tests.Cluster;
 /// <summary>One entry of <c>GET /v1/members</c>.</summary>
 public sealed record MemberInfo(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable);
 
+/// <summary>
+/// How a cluster's ports are protected: the schemes of the peer and client URLs, each member's
+/// extra flags (its own certificate files) and the handler the test's clients use (trusting the
+/// test CA, presenting a client certificate).
+/// </summary>
+public sealed record ClusterTransport(string PeerScheme, string ClientScheme, Func<int, string[]> MemberArgs, Func<HttpMessageHandler> ClientHandler)
+{
+    /// <summary>Plain HTTP on both ports, as every cluster test but the security ones runs.</summary>
+    public static readonly ClusterTransport Plain = new("http", "http", static _ => [], static () => new HttpClientHandler());
+}
+
 /// <summary>Starts, stops and talks to a set of kvdb member processes.</summary>
 public sealed class KvdbCluster : IAsyncDisposable
 {
@@ -16,16 +27,18 @@ public sealed class KvdbCluster : IAsyncDisposable
     private readonly string root;
     private readonly IReadOnlyList<string> extraArgs;
     private readonly List<KvdbProcess> retired = [];
+    private readonly ClusterTransport transport;
 
-    private KvdbCluster(int size, IReadOnlyList<string> extraArgs)
+    private KvdbCluster(int size, IReadOnlyList<string> extraArgs, ClusterTransport? transport = null)
     {
+        this.transport = transport ?? ClusterTransport.Plain;
         var ports = FreePorts.Take(size * 2);
         raftPorts = [.. ports[..size]];
         httpPorts = [.. ports[size..]];
         this.extraArgs = extraArgs;
         root = Directory.CreateTempSubdirectory("kvdb-test-").FullName;
         Members = [.. Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id)))];
-        Client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        Client = NewClient(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The members, index i holding member id i+1.</summary>
@@ -35,12 +48,15 @@ public sealed class KvdbCluster : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>The comma-separated --cluster list.</summary>
-    public string ClusterList => string.Join(',', raftPorts.Select(p => $"http://127.0.0.1:{p}"));
+    public string ClusterList => string.Join(',', raftPorts.Select(p => $"{transport.PeerScheme}://127.0.0.1:{p}"));
 
     /// <summary>Starts <paramref name="size"/> members and waits until they serve a linearizable write and read.</summary>
-    public static async Task<KvdbCluster> StartAsync(int size = 3, params string[] extraArgs)
+    public static Task<KvdbCluster> StartAsync(int size = 3, params string[] extraArgs) => StartAsync(ClusterTransport.Plain, size, extraArgs);
+
+    /// <summary>As <see cref="StartAsync(int, string[])"/>, with the ports protected as <paramref name="transport"/> says.</summary>
+    public static async Task<KvdbCluster> StartAsync(ClusterTransport transport, int size = 3, params string[] extraArgs)
     {
-        var cluster = new KvdbCluster(size, extraArgs);
+        var cluster = new KvdbCluster(size, extraArgs, transport);
         try
         {
             foreach (var member in cluster.Members)
@@ -59,7 +75,10 @@ public sealed class KvdbCluster : IAsyncDisposable
     public string DataDir(int id) => Path.Combine(root, $"node-{id}");
 
     /// <summary>The base URL of member <paramref name="id"/>'s HTTP API.</summary>
-    public Uri Url(int id) => new($"http://127.0.0.1:{httpPorts[id - 1]}/");
+    public Uri Url(int id) => new($"{transport.ClientScheme}://127.0.0.1:{httpPorts[id - 1]}/");
+
+    /// <summary>A new client for the members' HTTP APIs, set up for the cluster's transport.</summary>
+    public HttpClient NewClient(TimeSpan timeout) => new(transport.ClientHandler()) { Timeout = timeout };
 
     /// <summary>The URL of <paramref name="key"/> on member <paramref name="id"/> (the key is percent-encoded).</summary>
     public Uri KeyUrl(int id, string key, string? query = null)
@@ -71,12 +90,12 @@ public sealed class KvdbCluster : IAsyncDisposable
     public void Retire(KvdbProcess process) => retired.Add(process);
 
     /// <summary>The Raft peer URL of member <paramref name="id"/>.</summary>
-    public string PeerUrl(int id) => $"http://127.0.0.1:{raftPorts[id - 1]}";
+    public string PeerUrl(int id) => $"{transport.PeerScheme}://127.0.0.1:{raftPorts[id - 1]}";
 
     private string[] ArgsFor(int id, params string[] more) =>
     [
         "--id", id.ToString(), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(),
-        "--data-dir", DataDir(id), .. extraArgs, .. more,
+        "--data-dir", DataDir(id), .. transport.MemberArgs(id), .. extraArgs, .. more,
     ];
 
     /// <summary>Reserves ports for member <paramref name="Members.Count"/>+1 and returns its id; it is not started.</summary>
@@ -187,7 +206,7 @@ public sealed class KvdbCluster : IAsyncDisposable
     public async Task<int> WaitForLeaderAsync(TimeSpan? timeout = null, int? except = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        using var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var quick = NewClient(TimeSpan.FromSeconds(2));
         while (DateTime.UtcNow < deadline)
         {
             foreach (var member in Members.Where(m => m.IsRunning && m.Id != except))
@@ -214,7 +233,7 @@ public sealed class KvdbCluster : IAsyncDisposable
     public async Task WaitUntilMemberServesAsync(int id, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        using var quick = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        using var quick = NewClient(TimeSpan.FromSeconds(3));
         while (DateTime.UtcNow < deadline)
         {
             try
