@@ -35,11 +35,11 @@ internal static class CheckpointArchive
     private static ReadOnlySpan<byte> EndMagic => "KVDBEND1"u8;
 
     /// <summary>The archive's size for <paramref name="version"/>, for callers that announce a length.</summary>
-    public static long Length(Version version, int manifestLength)
+    public static long Length(TableSet version, int manifestLength)
         => HeaderLength + EntryHeaderLength + manifestLength + sizeof(uint)
            + version.AllTables.Sum(static t => EntryHeaderLength + t.Meta.Size + sizeof(uint)) + EndMagic.Length;
 
-    public static async Task WriteAsync(Stream destination, Version version, byte[] manifest, CancellationToken token)
+    public static async Task WriteAsync(Stream destination, TableSet version, byte[] manifest, CancellationToken token)
     {
         var tables = version.AllTables.ToList();
         await destination.WriteAsync(EncodeHeader(version.Durable, tables.Count), token).ConfigureAwait(false);

@@ -12,7 +12,7 @@
 //  more than the extra write amplification on a Raft replica that already writes a log.
 // Invariants:
 //  - Output keeps exactly one version per user key: the newest. This is safe because a
-//    reader never reads a Version newer than the one it pinned, and the entries of a Version
+//    reader never reads a TableSet newer than the one it pinned, and the entries of a TableSet
 //    are all older than its readers' snapshot sequence, so no open view needs the dropped
 //    versions (they remain in the input files, which views pin until they close).
 //  - A tombstone is dropped only when no level below the output level may hold the key
@@ -59,10 +59,10 @@ internal sealed class Compaction
     public long InputBytes => Inputs.Concat(Parents).Sum(static t => t.Meta.Size);
 
     /// <summary>How far over budget the most urgent level is; >= 1 means work is due.</summary>
-    public static (int Level, double Score) MostUrgent(Version version, StorageOptions options)
+    public static (int Level, double Score) MostUrgent(TableSet version, StorageOptions options)
     {
         var best = (Level: 0, Score: version.Level(0).Count / (double)options.Level0CompactionTrigger);
-        for (var level = 1; level < Version.LevelCount - 1; level++)
+        for (var level = 1; level < TableSet.LevelCount - 1; level++)
         {
             var score = version.LevelBytes(level) / options.MaxBytesForLevel(level);
             if (score > best.Score)
@@ -73,7 +73,7 @@ internal sealed class Compaction
     }
 
     /// <summary>Picks the compaction due in <paramref name="version"/>, or null when every level is within budget.</summary>
-    public static Compaction? Pick(Version version, StorageOptions options, byte[]?[] roundRobinPointers)
+    public static Compaction? Pick(TableSet version, StorageOptions options, byte[]?[] roundRobinPointers)
     {
         var (level, score) = MostUrgent(version, options);
         if (score < 1)
@@ -84,9 +84,9 @@ internal sealed class Compaction
     }
 
     /// <summary>A compaction of every table into one sorted run at the deepest populated level (at least 1).</summary>
-    public static Compaction? PickAll(Version version)
+    public static Compaction? PickAll(TableSet version)
     {
-        var deepest = Enumerable.Range(0, Version.LevelCount).LastOrDefault(level => version.Level(level).Count > 0);
+        var deepest = Enumerable.Range(0, TableSet.LevelCount).LastOrDefault(level => version.Level(level).Count > 0);
         if (version.TableCount == 0)
             return null;
         var output = Math.Max(1, deepest);
@@ -98,7 +98,7 @@ internal sealed class Compaction
     /// Merges the inputs into <paramref name="sink"/>, keeping the newest version of each key and
     /// dropping tombstones no deeper level needs; <paramref name="input"/> is the version it was picked from.
     /// </summary>
-    public void MergeInto(Version input, ICompactionSink sink, long targetTableBytes, Func<bool> shouldStop)
+    public void MergeInto(TableSet input, ICompactionSink sink, long targetTableBytes, Func<bool> shouldStop)
     {
         using var merged = new MergingIterator(CreateInputIterators(input));
         var lastUserKey = new GrowableBuffer(64);
@@ -123,7 +123,7 @@ internal sealed class Compaction
     }
 
     /// <summary>Iterators over the inputs, newest first, as a merge expects.</summary>
-    public List<InternalIterator> CreateInputIterators(Version version)
+    public List<InternalIterator> CreateInputIterators(TableSet version)
     {
         var iterators = new List<InternalIterator>();
         for (var level = 0; level < OutputLevel; level++)
@@ -141,10 +141,10 @@ internal sealed class Compaction
     }
 
     /// <summary>The edit that replaces the inputs with <paramref name="outputs"/>.</summary>
-    public VersionEdit CreateEdit(Version version, IEnumerable<TableHandle> outputs, ulong nextFileNumber)
+    public VersionEdit CreateEdit(TableSet version, IEnumerable<TableHandle> outputs, ulong nextFileNumber)
     {
         var edit = new VersionEdit { NextFileNumber = nextFileNumber };
-        for (var level = 0; level < Version.LevelCount; level++)
+        for (var level = 0; level < TableSet.LevelCount; level++)
         {
             foreach (var table in version.Level(level))
             {

@@ -66,8 +66,8 @@ internal static class Manifest
         var durable = new ApplyPoint(reader.UInt64(), index, term);
         var nextFileNumber = reader.UInt64();
         var levelCount = reader.UInt32();
-        if (levelCount != Version.LevelCount)
-            throw new StorageCorruptionException(path, $"manifest has {levelCount} levels, expected {Version.LevelCount}");
+        if (levelCount != TableSet.LevelCount)
+            throw new StorageCorruptionException(path, $"manifest has {levelCount} levels, expected {TableSet.LevelCount}");
         var levels = new IReadOnlyList<FileMetadata>[levelCount];
         for (var level = 0; level < levelCount; level++)
             levels[level] = DecodeLevel(ref reader);

@@ -1,13 +1,13 @@
 // Everything a reader needs, captured at once: the active memtable, the memtable being
-// flushed (if any) and the Version of tables.
+// flushed (if any) and the TableSet of tables.
 // Invariants:
 //  - Immutable; the engine publishes a new ReadState whenever any part changes, and a
 //    reader that acquired one keeps a consistent picture however the engine moves on.
-//  - Every entry in Version and Immutable is older than every entry Mutable receives later,
+//  - Every entry in TableSet and Immutable is older than every entry Mutable receives later,
 //    and Mutable.AppliedPoint bounds them all, so reading at that sequence sees whole
 //    batches only and never needs versions that compaction dropped.
 //  - Reference-counted: the engine's current pointer holds one reference, each lookup,
-//    view and scan holds one; the last release releases the Version (and so its tables).
+//    view and scan holds one; the last release releases the TableSet (and so its tables).
 namespace KvDb.Core.Storage;
 
 internal sealed class ReadState
@@ -15,19 +15,19 @@ internal sealed class ReadState
     private const int StackLookupKeyLimit = 512;
     private int references = 1;
 
-    public ReadState(Memtable mutable, Memtable? immutable, Version version)
+    public ReadState(Memtable mutable, Memtable? immutable, TableSet version)
     {
         Mutable = mutable;
         Immutable = immutable;
         version.Acquire();
-        Version = version;
+        TableSet = version;
     }
 
     public Memtable Mutable { get; }
 
     public Memtable? Immutable { get; }
 
-    public Version Version { get; }
+    public TableSet TableSet { get; }
 
     public bool TryAcquire()
     {
@@ -43,7 +43,7 @@ internal sealed class ReadState
     public void Release()
     {
         if (Interlocked.Decrement(ref references) == 0)
-            Version.Release();
+            TableSet.Release();
     }
 
     /// <summary>Reads <paramref name="userKey"/> as of <paramref name="snapshot"/>: memtables first, then tables newest first.</summary>
@@ -74,7 +74,7 @@ internal sealed class ReadState
         var children = new List<InternalIterator> { Mutable.NewIterator() };
         if (Immutable is not null)
             children.Add(Immutable.NewIterator());
-        Version.AddIterators(children, fillCache: true);
+        TableSet.AddIterators(children, fillCache: true);
         return new MergingIterator(children);
     }
 
@@ -85,9 +85,9 @@ internal sealed class ReadState
             result = LookUp(Immutable, lookupKey, out value);
         if (result != LookupResult.NotFound)
             return result;
-        if (Version.TableCount == 0)
+        if (TableSet.TableCount == 0)
             return LookupResult.NotFound;
-        return Version.TryGet(lookupKey, BloomFilter.Hash(InternalKey.UserKey(lookupKey)), out value);
+        return TableSet.TryGet(lookupKey, BloomFilter.Hash(InternalKey.UserKey(lookupKey)), out value);
     }
 
     private static LookupResult LookUp(Memtable memtable, ReadOnlySpan<byte> lookupKey, out byte[]? value)

@@ -1,6 +1,6 @@
 // The durable state at the latest flush point, pinned so it can be streamed to another member.
 // Invariants:
-//  - Holds a reference on one Version: its tables cannot be deleted by compaction (or a
+//  - Holds a reference on one TableSet: its tables cannot be deleted by compaction (or a
 //    checkpoint install) until this checkpoint is disposed.
 //  - The archive it writes is self-describing and verifiable (CheckpointArchive.cs); it may be
 //    written any number of times, concurrently with writes to the engine.
@@ -14,9 +14,9 @@ namespace KvDb.Core.Storage;
 public sealed class StorageCheckpoint : IDisposable
 {
     private readonly byte[] manifest;
-    private Version? version;
+    private TableSet? version;
 
-    internal StorageCheckpoint(Version version, byte[] manifest)
+    internal StorageCheckpoint(TableSet version, byte[] manifest)
     {
         this.version = version;
         this.manifest = manifest;

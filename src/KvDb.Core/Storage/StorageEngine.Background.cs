@@ -1,7 +1,7 @@
 // Background work of the engine: flushing frozen memtables to level 0 and compacting.
 // Invariants:
 //  - A flush or compaction writes and fsyncs its tables with no lock held, then installs
-//    its edit under manifestLock: new manifest first, then the new Version is published.
+//    its edit under manifestLock: new manifest first, then the new TableSet is published.
 //    If the install fails the engine stops (see StorageEngine.cs), because the manifest on
 //    disk may or may not name the new tables.
 //  - Work started before a checkpoint install (a different epoch) is discarded, its tables
@@ -66,9 +66,9 @@ public sealed partial class StorageEngine
     }
 
     /// <summary>Picks with <paramref name="pick"/> from the current version and runs it; call holding compactionMutex.</summary>
-    private bool RunCompaction(Func<Version, StorageOptions, byte[]?[], Compaction?> pick)
+    private bool RunCompaction(Func<TableSet, StorageOptions, byte[]?[], Compaction?> pick)
     {
-        Version input;
+        TableSet input;
         int startEpoch;
         lock (manifestLock)
         {
@@ -143,7 +143,7 @@ public sealed partial class StorageEngine
     }
 
     /// <summary>Runs the merge of <paramref name="compaction"/> into new tables.</summary>
-    private List<TableHandle> WriteCompactionOutputs(Compaction compaction, Version input)
+    private List<TableHandle> WriteCompactionOutputs(Compaction compaction, TableSet input)
     {
         using var output = new OutputTables(this);
         compaction.MergeInto(input, output, options.TargetTableBytes, () => disposed);
@@ -168,7 +168,7 @@ public sealed partial class StorageEngine
     }
 
     /// <summary>Writes the manifest describing <paramref name="next"/>; on failure the engine stops and keeps every file.</summary>
-    private void WriteManifestOrFail(Version next)
+    private void WriteManifestOrFail(TableSet next)
     {
         try
         {
@@ -190,9 +190,9 @@ public sealed partial class StorageEngine
         Volatile.Write(ref durableIndex, durable.Index);
     }
 
-    private static ManifestContent ToManifest(Version version)
+    private static ManifestContent ToManifest(TableSet version)
         => new(version.Durable, version.NextFileNumber,
-            Enumerable.Range(0, Version.LevelCount).Select(l => (IReadOnlyList<FileMetadata>)version.Level(l).Select(static t => t.Meta).ToList()).ToArray());
+            Enumerable.Range(0, TableSet.LevelCount).Select(l => (IReadOnlyList<FileMetadata>)version.Level(l).Select(static t => t.Meta).ToList()).ToArray());
 
     /// <summary>Kicks the workers if a flush or compaction is due; returns whether anything was.</summary>
     private bool KickDueWork()

@@ -149,7 +149,7 @@ public sealed partial class StorageEngine
                 var levels = MoveStagedTables(received);
                 var sequence = Math.Max(lastSequence, received.Manifest.Durable.Sequence);
                 var durable = received.Manifest.Durable with { Sequence = sequence };
-                var next = new Version(levels, durable, (ulong)Interlocked.Read(ref nextFileNumber));
+                var next = new TableSet(levels, durable, (ulong)Interlocked.Read(ref nextFileNumber));
                 WriteManifestOrFail(next);
                 lock (stateGate)
                 {
@@ -173,11 +173,11 @@ public sealed partial class StorageEngine
 
     private TableHandle[][] MoveStagedTables(ReceivedCheckpoint received)
     {
-        var levels = new TableHandle[Version.LevelCount][];
+        var levels = new TableHandle[TableSet.LevelCount][];
         var moved = new List<TableHandle>();
         try
         {
-            for (var level = 0; level < Version.LevelCount; level++)
+            for (var level = 0; level < TableSet.LevelCount; level++)
             {
                 levels[level] = received.Manifest.Levels[level].Select(meta =>
                 {

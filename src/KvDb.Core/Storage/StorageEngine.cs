@@ -32,13 +32,13 @@ public sealed partial class StorageEngine : IDisposable
     private readonly Lock writeLock = new();
     private readonly Lock manifestLock = new();
     private readonly object stateGate = new();
-    private readonly BackgroundWorker flusher;
-    private readonly BackgroundWorker compactor;
+    private readonly WorkLoop flusher;
+    private readonly WorkLoop compactor;
     private readonly SemaphoreSlim compactionMutex = new(1, 1);
-    private readonly byte[]?[] compactPointers = new byte[Version.LevelCount][];
+    private readonly byte[]?[] compactPointers = new byte[TableSet.LevelCount][];
     private readonly int arenaChunkBytes;
     private ReadState current;
-    private Version version;
+    private TableSet version;
     private Memtable mutable;
     private Memtable? immutable;
     private ulong lastSequence;
@@ -57,7 +57,7 @@ public sealed partial class StorageEngine : IDisposable
     private long compactedBytesRead;
     private long compactedBytesWritten;
 
-    private StorageEngine(string directory, StorageOptions options, ILogger logger, BlockCache cache, FileStream lockFile, Version version)
+    private StorageEngine(string directory, StorageOptions options, ILogger logger, BlockCache cache, FileStream lockFile, TableSet version)
     {
         this.directory = directory;
         this.options = options;
@@ -73,8 +73,8 @@ public sealed partial class StorageEngine : IDisposable
         nextFileNumber = (long)version.NextFileNumber;
         appliedIndex = durableIndex = durable.Index;
         appliedTerm = durableTerm = durable.Term;
-        flusher = new BackgroundWorker(FlushStep, OnBackgroundFailure);
-        compactor = new BackgroundWorker(CompactionStep, OnBackgroundFailure);
+        flusher = new WorkLoop(FlushStep, OnBackgroundFailure);
+        compactor = new WorkLoop(CompactionStep, OnBackgroundFailure);
     }
 
     /// <summary>The directory the engine owns.</summary>
@@ -246,7 +246,7 @@ public sealed partial class StorageEngine : IDisposable
             var state = AcquireState();
             try
             {
-                var levels = Enumerable.Range(0, Version.LevelCount).Select(state.Version.Level).ToArray();
+                var levels = Enumerable.Range(0, TableSet.LevelCount).Select(state.TableSet.Level).ToArray();
                 return new StorageStats
                 {
                     MemtableBytes = state.Mutable.ApproximateBytes,
@@ -326,8 +326,8 @@ public sealed partial class StorageEngine : IDisposable
         StorageEngine? engine = null;
         try
         {
-            var levels = new TableHandle[Version.LevelCount][];
-            for (var level = 0; level < Version.LevelCount; level++)
+            var levels = new TableHandle[TableSet.LevelCount][];
+            for (var level = 0; level < TableSet.LevelCount; level++)
             {
                 levels[level] = manifest.Levels[level].Select(meta =>
                 {
@@ -339,7 +339,7 @@ public sealed partial class StorageEngine : IDisposable
             }
 
             var maxNumber = manifest.AllTables.Select(static t => t.Number).DefaultIfEmpty(0UL).Max();
-            var version = new Version(levels, manifest.Durable, Math.Max(manifest.NextFileNumber, maxNumber + 1));
+            var version = new TableSet(levels, manifest.Durable, Math.Max(manifest.NextFileNumber, maxNumber + 1));
             engine = new StorageEngine(directory, options, logger, cache, lockFile, version);
             Log.Opened(logger, directory, manifest.Durable.Index, version.TableCount);
             engine.KickDueWork();
@@ -369,7 +369,7 @@ public sealed partial class StorageEngine : IDisposable
     }
 
     private static IReadOnlyList<FileMetadata>[] EmptyLevels()
-        => Enumerable.Range(0, Version.LevelCount).Select(static _ => (IReadOnlyList<FileMetadata>)[]).ToArray();
+        => Enumerable.Range(0, TableSet.LevelCount).Select(static _ => (IReadOnlyList<FileMetadata>)[]).ToArray();
 
     private static FileStream AcquireDirectoryLock(string directory)
     {
@@ -444,7 +444,7 @@ public sealed partial class StorageEngine : IDisposable
     }
 
     /// <summary>Publishes a new ReadState over the current memtables and <paramref name="tables"/>; call with stateGate held.</summary>
-    private void Publish(Version tables)
+    private void Publish(TableSet tables)
     {
         var previous = current;
         Volatile.Write(ref current, new ReadState(mutable, immutable, tables));
@@ -501,7 +501,7 @@ public sealed partial class StorageEngine : IDisposable
     internal List<List<FileMetadata>> DescribeLevels()
     {
         lock (manifestLock)
-            return Enumerable.Range(0, Version.LevelCount).Select(l => version.Level(l).Select(static t => t.Meta).ToList()).ToList();
+            return Enumerable.Range(0, TableSet.LevelCount).Select(l => version.Level(l).Select(static t => t.Meta).ToList()).ToList();
     }
 
     private void Inject(string point) => FaultInjection?.Invoke(point);

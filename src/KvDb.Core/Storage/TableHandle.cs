@@ -1,8 +1,8 @@
 // A table that is part of the engine's state: its manifest record plus an open reader,
-// shared by every Version that lists it.
+// shared by every TableSet that lists it.
 // Invariants:
-//  - Reference-counted by Versions: each Version that lists the table holds one reference.
-//    When the last Version lets go, no reader, view or checkpoint can reach the table any
+//  - Reference-counted by TableSets: each TableSet that lists the table holds one reference.
+//    When the last TableSet lets go, no reader, view or checkpoint can reach the table any
 //    more, so the reader is closed and the owner decides whether to delete the file (it
 //    does unless the engine is shutting down, when the file is still live on disk).
 //  - Meta never changes; a table moved to another level keeps its handle.

@@ -1,5 +1,5 @@
 using KvDb.Core.Storage;
-using Version = KvDb.Core.Storage.Version;
+using TableSet = KvDb.Core.Storage.TableSet;
 
 namespace KvDb.Tests.Storage;
 
@@ -42,15 +42,15 @@ public sealed class CompactionTests : IDisposable
         return new TableHandle(new FileMetadata(number, info.Size, info.EntryCount, info.Smallest, info.Largest), reader, _ => { });
     }
 
-    private static Version Levels(params TableHandle[][] levels)
+    private static TableSet Levels(params TableHandle[][] levels)
     {
-        var all = new TableHandle[Version.LevelCount][];
+        var all = new TableHandle[TableSet.LevelCount][];
         for (var level = 0; level < all.Length; level++)
             all[level] = level < levels.Length ? levels[level] : [];
-        return new Version(all, ApplyPoint.Empty, 100);
+        return new TableSet(all, ApplyPoint.Empty, 100);
     }
 
-    private static List<string> Merge(Compaction compaction, Version version)
+    private static List<string> Merge(Compaction compaction, TableSet version)
     {
         var sink = new ListSink();
         compaction.MergeInto(version, sink, long.MaxValue, () => false);
@@ -65,7 +65,7 @@ public sealed class CompactionTests : IDisposable
             Table(("a", 5, EntryKind.Put), ("b", 6, EntryKind.Put), ("c", 7, EntryKind.Put)),
         ]);
 
-        var compaction = Compaction.Pick(version, options, new byte[Version.LevelCount][])!;
+        var compaction = Compaction.Pick(version, options, new byte[TableSet.LevelCount][])!;
 
         compaction.Level.Should().Be(0);
         compaction.OutputLevel.Should().Be(1);
@@ -79,7 +79,7 @@ public sealed class CompactionTests : IDisposable
             [Table(("a", 20, EntryKind.Delete), ("b", 21, EntryKind.Put)), Table(("c", 22, EntryKind.Put))],
             [Table(("a", 5, EntryKind.Put), ("b", 6, EntryKind.Put))]);
 
-        var compaction = Compaction.Pick(version, options, new byte[Version.LevelCount][])!;
+        var compaction = Compaction.Pick(version, options, new byte[TableSet.LevelCount][])!;
 
         compaction.Parents.Should().HaveCount(1);
         Merge(compaction, version).Should().Equal("b@21 Put", "c@22 Put");
@@ -93,7 +93,7 @@ public sealed class CompactionTests : IDisposable
             [],
             [Table(("a", 1, EntryKind.Put), ("z", 2, EntryKind.Put))]);
 
-        var compaction = Compaction.Pick(version, options, new byte[Version.LevelCount][])!;
+        var compaction = Compaction.Pick(version, options, new byte[TableSet.LevelCount][])!;
 
         Merge(compaction, version).Should().Equal("a@20 Delete", "b@21 Put");
     }
@@ -104,7 +104,7 @@ public sealed class CompactionTests : IDisposable
         var big = Enumerable.Range(0, 200).Select(i => ($"k{i:D4}", (ulong)i + 1, EntryKind.Put)).ToArray();
         var version = Levels([], [Table(big)], [Table(("zzz", 1, EntryKind.Put))]);
 
-        var compaction = Compaction.Pick(version, options, new byte[Version.LevelCount][])!;
+        var compaction = Compaction.Pick(version, options, new byte[TableSet.LevelCount][])!;
 
         compaction.Level.Should().Be(1);
         compaction.IsTrivialMove.Should().BeTrue();
@@ -118,7 +118,7 @@ public sealed class CompactionTests : IDisposable
         var beside = Table(("zzz", 5, EntryKind.Put));
         var version = Levels([], [Table(big)], [below, beside]);
 
-        var compaction = Compaction.Pick(version, options, new byte[Version.LevelCount][])!;
+        var compaction = Compaction.Pick(version, options, new byte[TableSet.LevelCount][])!;
 
         compaction.IsTrivialMove.Should().BeFalse();
         compaction.Parents.Should().Equal(below);
@@ -129,7 +129,7 @@ public sealed class CompactionTests : IDisposable
     public void Nothing_is_picked_while_every_level_is_within_budget()
     {
         var version = Levels([Table(("a", 1, EntryKind.Put))], [Table(("b", 1, EntryKind.Put))]);
-        Compaction.Pick(version, options, new byte[Version.LevelCount][]).Should().BeNull();
+        Compaction.Pick(version, options, new byte[TableSet.LevelCount][]).Should().BeNull();
     }
 
     [Fact]

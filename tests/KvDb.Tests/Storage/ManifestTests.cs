@@ -1,5 +1,5 @@
 using KvDb.Core.Storage;
-using Version = KvDb.Core.Storage.Version;
+using TableSet = KvDb.Core.Storage.TableSet;
 
 namespace KvDb.Tests.Storage;
 
@@ -11,7 +11,7 @@ public sealed class ManifestTests : IDisposable
 
     private static ManifestContent Content(long index, int tables)
     {
-        var levels = new IReadOnlyList<FileMetadata>[Version.LevelCount];
+        var levels = new IReadOnlyList<FileMetadata>[TableSet.LevelCount];
         for (var level = 0; level < levels.Length; level++)
         {
             levels[level] = Enumerable.Range(0, level == 1 ? tables : 0)

@@ -1,23 +1,23 @@
 // An immutable set of live tables per level plus the Raft position they cover: exactly
-// what one manifest records.
+// what one manifest records (leveldb calls it a Version; the name here does not clash with System.Version).
 // Invariants:
 //  - Level 0 tables are ordered newest first (by file number: flushes are numbered in the
 //    order they happen) and may overlap. Levels 1+ are sorted by smallest key and never
 //    overlap, and no user key is split across two tables of one level.
 //  - Newer data is always found first: level 0 newest to oldest, then level 1, 2, ...
 //  - Reference-counted: the engine's current pointer, every read state and every checkpoint
-//    hold one reference; a Version holds one reference on each of its tables.
-//  - Versions are never modified: an edit produces a new Version.
+//    hold one reference; a TableSet holds one reference on each of its tables.
+//  - TableSets are never modified: an edit produces a new TableSet.
 namespace KvDb.Core.Storage;
 
-internal sealed class Version
+internal sealed class TableSet
 {
     public const int LevelCount = 7;
 
     private readonly TableHandle[][] levels;
     private int references = 1;
 
-    public Version(TableHandle[][] levels, ApplyPoint durable, ulong nextFileNumber)
+    public TableSet(TableHandle[][] levels, ApplyPoint durable, ulong nextFileNumber)
     {
         this.levels = levels;
         Durable = durable;
@@ -35,7 +35,7 @@ internal sealed class Version
 
     public IEnumerable<TableHandle> AllTables => levels.SelectMany(static tables => tables);
 
-    public static Version CreateEmpty(ApplyPoint durable)
+    public static TableSet CreateEmpty(ApplyPoint durable)
         => new(Enumerable.Range(0, LevelCount).Select(static _ => Array.Empty<TableHandle>()).ToArray(), durable, 1);
 
     public IReadOnlyList<TableHandle> Level(int level) => levels[level];
@@ -58,7 +58,7 @@ internal sealed class Version
     public void Acquire()
     {
         if (!TryAcquire())
-            throw new InvalidOperationException("Version already released.");
+            throw new InvalidOperationException("TableSet already released.");
     }
 
     public void Release()
@@ -67,7 +67,7 @@ internal sealed class Version
         if (left > 0)
             return;
         if (left < 0)
-            throw new InvalidOperationException("Version released more often than acquired.");
+            throw new InvalidOperationException("TableSet released more often than acquired.");
         foreach (var table in AllTables)
             table.Release();
     }
@@ -138,7 +138,7 @@ internal sealed class Version
     }
 
     /// <summary>Builds the version that results from applying <paramref name="edit"/>.</summary>
-    public Version Apply(VersionEdit edit)
+    public TableSet Apply(VersionEdit edit)
     {
         var next = new TableHandle[LevelCount][];
         for (var level = 0; level < LevelCount; level++)
@@ -152,7 +152,7 @@ internal sealed class Version
             next[level] = [.. tables];
         }
 
-        return new Version(next, edit.Durable ?? Durable, Math.Max(NextFileNumber, edit.NextFileNumber));
+        return new TableSet(next, edit.Durable ?? Durable, Math.Max(NextFileNumber, edit.NextFileNumber));
     }
 
     /// <summary>The first table (of a sorted level) whose largest user key is >= userKey.</summary>
@@ -172,7 +172,7 @@ internal sealed class Version
     }
 }
 
-/// <summary>A change from one Version to the next: tables removed, tables added, a new durable point.</summary>
+/// <summary>A change from one TableSet to the next: tables removed, tables added, a new durable point.</summary>
 internal sealed class VersionEdit
 {
     public HashSet<(int Level, ulong Number)> Deleted { get; } = [];

@@ -8,7 +8,7 @@
 //    engine and return false afterwards.
 namespace KvDb.Core.Storage;
 
-internal sealed class BackgroundWorker(Func<bool> step, Action<Exception> onError)
+internal sealed class WorkLoop(Func<bool> step, Action<Exception> onError)
 {
     private readonly Lock gate = new();
     private bool pending;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# What TLS and auth cost: runs a three-member kvdb cluster twice in one run on loopback, first
+# plain (HTTP on both ports, auth off), then secured (HTTPS on the client port, HTTPS with
+# mutual TLS between members, auth enabled and every request carrying a bearer token), and
+# measures put and linearizable get at concurrency 64 against each with `kvdb bench`.
+#
+#   bench/security-cost.sh
+#
+# Settings (environment): BENCH_DURATION (default 10s), BENCH_WARMUP (1s per workload),
+# BENCH_SYSTEM_WARMUP (15s per cluster, 50/50 at 64, not measured), BENCH_PORT_BASE (25000),
+# BENCH_RESULTS (out/security-cost/<time>). Needs openssl, curl and jq.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=${BENCH_DURATION:-10s}
+warmup=${BENCH_WARMUP:-1s}
+system_warmup=${BENCH_SYSTEM_WARMUP:-15s}
+base=${BENCH_PORT_BASE:-25000}
+results=${BENCH_RESULTS:-out/security-cost/$(date -u +%Y%m%dT%H%M%SZ)}
+say() { echo "security-cost: $*" >&2; }
+for tool in openssl curl jq; do command -v $tool >/dev/null || { say "$tool is needed"; exit 1; }; done
+
+mkdir -p "$results"
+work=$(mktemp -d)
+pids=()
+stop_members() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done; pids=(); }
+trap 'stop_members; rm -rf "$work"' EXIT
+
+say "building kvdb (Release) into out/kvdb"
+dotnet build src/KvDb.Node -c Release -o out/kvdb -nologo -v quiet >/dev/null
+kvdb=out/kvdb/kvdb
+scripts/make-certs "$work/certs" >/dev/null 2>&1
+certs=$work/certs
+
+peer() { echo $((base + $1 * 10)); }
+http() { echo $((base + $1 * 10 + 1)); }
+
+start() { # scheme extra-flags-function
+  local scheme=$1 i cluster=""
+  for i in 1 2 3; do cluster+="${cluster:+,}$scheme://127.0.0.1:$(peer $i)"; done
+  for i in 1 2 3; do
+    # shellcheck disable=SC2046 # flag words on purpose
+    "$kvdb" --id $i --cluster "$cluster" --port "$(http $i)" --data-dir "$work/$scheme-$i" --log-level Warning $($2 $i) \
+      >"$results/$scheme-member-$i.log" 2>&1 &
+    pids+=($!)
+  done
+}
+
+plain_flags() { :; }
+secure_flags() {
+  echo "--cert-file $certs/member-$1.pem --key-file $certs/member-$1-key.pem" \
+       "--peer-cert-file $certs/member-$1.pem --peer-key-file $certs/member-$1-key.pem" \
+       "--peer-trusted-ca-file $certs/ca.pem --peer-client-cert-auth"
+}
+
+wait_writable() { # curl-args...
+  for _ in $(seq 1 120); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$@" -XPUT "$url/cost-probe" -d ok)" = 204 ] && return 0
+    sleep 0.5
+  done
+  say "the cluster did not accept a write; see $results"; exit 1
+}
+
+measure() { # label endpoints extra-bench-flags...
+  local label=$1 endpoints=$2; shift 2
+  "$kvdb" bench --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s --concurrency 64 --mix put=50,get=50 "$@" --json >/dev/null 2>&1 || true
+  for mix in put=100 get=100; do
+    local file="$results/$label-${mix%%=*}.json"
+    "$kvdb" bench --endpoints "$endpoints" --duration "$duration" --warmup "$warmup" --concurrency 64 --mix "$mix" "$@" --json >"$file" 2>"$file.log" || true
+    printf '%s\t%s\t%s\n' "$label" "${mix%%=*}" "$(jq -r '"\(.total.opsPerSecond|floor)\t\(.total.latencyMs.p99)\t\(.total.errors)"' "$file" 2>/dev/null || echo "-	-	-")" >>"$results/table.tsv"
+  done
+}
+
+say "plain: HTTP on both ports, auth off"
+start http plain_flags
+url="http://127.0.0.1:$(http 1)"
+wait_writable
+measure plain "http://127.0.0.1:$(http 1),http://127.0.0.1:$(http 2),http://127.0.0.1:$(http 3)"
+stop_members
+
+say "secured: HTTPS to clients, mutual TLS between members, auth on with a bearer token"
+start https secure_flags
+url="https://127.0.0.1:$(http 1)"
+wait_writable --cacert "$certs/ca.pem"
+tls=(--cacert "$certs/ca.pem")
+curl -sf "${tls[@]}" -XPOST "$url/v1/auth/users" -d '{"name": "root", "password": "bench-root"}' >/dev/null
+curl -sf "${tls[@]}" -XPOST "$url/v1/auth/enable" >/dev/null
+token=$(curl -sf "${tls[@]}" -XPOST "$url/v1/auth/token" -d '{"name": "root", "password": "bench-root"}' | jq -r .token)
+measure secured "https://127.0.0.1:$(http 1),https://127.0.0.1:$(http 2),https://127.0.0.1:$(http 3)" --cacert "$certs/ca.pem" --token "$token"
+stop_members
+
+echo
+echo "| workload | plain ops/s | secured ops/s | secured/plain | plain p99 ms | secured p99 ms |"
+echo "|---|---:|---:|---:|---:|---:|"
+for op in put get; do
+  p=$(awk -F'\t' -v o=$op '$1=="plain" && $2==o' "$results/table.tsv")
+  s=$(awk -F'\t' -v o=$op '$1=="secured" && $2==o' "$results/table.tsv")
+  awk -F'\t' -v op="$op" -v p="$p" -v s="$s" 'BEGIN { split(p, a, "\t"); split(s, b, "\t");
+    printf "| %s c=64 | %s | %s | %.2f | %s | %s |\n", (op=="get" ? "get linearizable" : op), a[3], b[3], (a[3] > 0 ? b[3] / a[3] : 0), a[4], b[4] }'
+done
+echo
+echo "Errors: $(awk -F'\t' '{ printf "%s %s %s; ", $1, $2, $5 }' "$results/table.tsv")results in $results"
