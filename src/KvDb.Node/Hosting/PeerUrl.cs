@@ -59,17 +59,4 @@ public static partial class PeerUrl
 
     /// <summary>The normalised peer URL of a Raft endpoint, or null when it is not one.</summary>
     public static string? Of(EndPoint? endPoint) => endPoint is UriEndPoint { Uri: var uri } ? Normalize(uri.GetLeftPart(UriPartial.Authority)) : null;
-
-    /// <summary>Resolves <paramref name="url"/>, or returns null when it cannot be resolved.</summary>
-    public static IPEndPoint? TryResolve(string url)
-    {
-        try
-        {
-            return Resolve(url);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }
