@@ -2,13 +2,16 @@
 // SocketsHttpHandler pools connections for all endpoints, allowed as many per endpoint as
 // workers use it, so no worker ever waits for a connection. Invariants:
 //  - SendAsync never throws for a failed request: every failure becomes an error kind
-//    ("http NNN", "timeout", "connection", or the exception's type) so it can be counted.
+//    ("http NNN", "timeout", "connection", "tls" for a refused handshake, or the exception's
+//    type) so it can be counted.
 //  - The whole response body is read (into the worker's buffer) before the response is
 //    disposed, so the connection goes back to the pool ready for the next request.
 //  - No proxy, no redirects, no cookies, no decompression: nothing between the bench and the
 //    server, and nothing that costs time per request besides HTTP itself.
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 
 namespace KvDb.Bench;
 
@@ -24,6 +27,7 @@ public sealed class BenchClient : IDisposable
     private readonly HttpMessageInvoker invoker;
     private readonly BenchProtocol protocol;
     private readonly TimeSpan timeout;
+    private readonly string? authorization;
 
     /// <summary>A client for <paramref name="options"/>' endpoints speaking <paramref name="protocol"/>.</summary>
     public BenchClient(BenchOptions options, BenchProtocol protocol)
@@ -47,6 +51,16 @@ public sealed class BenchClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             ConnectTimeout = options.Timeout,
         };
+        if (options.TrustedCa is { } trust)
+        {
+            // The server's chain must end in --cacert (and name the endpoint's host, which
+            // SslStream checks on its own): the machine's roots are not consulted.
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.AddRange(trust);
+            handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+        }
+
+        authorization = options.Authorization;
         invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
@@ -55,6 +69,8 @@ public sealed class BenchClient : IDisposable
     {
         // Not disposed: disposing would only dispose the worker's reusable body.
         var request = protocol.CreateRequest(kind, key, worker.Endpoint, worker.Body(kind));
+        if (authorization is not null)
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
         var token = worker.Timeout.Token;
         worker.Timeout.CancelAfter(timeout);
         // After an exception the abandoned request may still hold the worker's body; the worker
@@ -118,7 +134,8 @@ public sealed class BenchClient : IDisposable
 
     private static string Describe(HttpRequestException e) => e.HttpRequestError switch
     {
-        HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError => "connection",
+        HttpRequestError.SecureConnectionError => "tls",
+        HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError => "connection",
         HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse => "connection",
         _ when e.InnerException is IOException or SocketException => "connection",
         _ => "http error: " + e.HttpRequestError,

@@ -35,7 +35,14 @@ public static class BenchCommandLine
             return new BenchParseResult.Print(Help(flags));
         if (ParseErrors.First(result) is { } error)
             return new BenchParseResult.Error(error);
-        return new BenchParseResult.Run(flags.Build(result));
+        try
+        {
+            return new BenchParseResult.Run(flags.Build(result));
+        }
+        catch (FormatException e)
+        {
+            return new BenchParseResult.Error(e.Message);
+        }
     }
 
     /// <summary>Parses a comma-separated list of http(s) base URLs; each comes back ending in "/".</summary>
@@ -69,6 +76,7 @@ public static class BenchCommandLine
         text.AppendLine("  kvdb bench [flags]");
         text.AppendLine("  kvdb bench --endpoints http://127.0.0.1:12380,http://127.0.0.1:22380,http://127.0.0.1:32380 --duration 10s --concurrency 64 --mix put=50,get=50");
         text.AppendLine("  kvdb bench --target etcd --endpoints http://127.0.0.1:2379 --mix get=100 --consistency local");
+        text.AppendLine("  kvdb bench --endpoints https://127.0.0.1:12380 --cacert certs/ca.pem --user root:secret");
         text.AppendLine();
         text.AppendLine("Closed loop by default: each of --concurrency workers sends its next request as soon as the last");
         text.AppendLine("is answered. With --target-rate the load is open loop. A progress line (ops/s, errors) goes to");

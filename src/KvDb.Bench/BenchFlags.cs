@@ -2,8 +2,9 @@
 // Invariants:
 //  - Each flag is declared once, here, in --help order: name, value placeholder, default, help
 //    text and parser together. None reads the environment (see BenchCommandLine).
-//  - Each flag validates its own value; Build only resolves the defaults that depend on other
-//    flags (--endpoints on --target, --preload on --mix), so it cannot fail.
+//  - Each flag validates its own value (--cacert reads its file then); Build resolves the
+//    defaults that depend on other flags (--endpoints on --target, --preload on --mix) and
+//    refuses --token with --user, the only flags that exclude each other.
 using System.CommandLine;
 using System.CommandLine.Help;
 using KvDb.Flags;
@@ -32,6 +33,9 @@ internal sealed class BenchFlags
         Timeout = new("timeout", "DURATION", "10s", "A request not answered within this counts as a timeout error.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
         Preload = new("preload", null, "on when the mix has gets", "Write every key once before the warm-up so reads hit existing keys; --preload=false to skip.", text => OnOff.Parse("preload", text), defaultValue: () => null);
         Json = new("json", null, "off", "Print the results as one JSON object on stdout instead of a table.", text => OnOff.Parse("json", text));
+        CaCert = new("cacert", "FILE", "the system's roots", "https endpoints: trust this PEM CA (e.g. scripts/make-certs' ca.pem) for the servers' certificates, whose names must match the endpoints' hosts.", BenchAuthentication.ReadCa, defaultValue: () => null);
+        Token = new("token", "TOKEN", "none", "Send Authorization: Bearer TOKEN with every request (etcd: the token alone, as its gateway expects).", text => text.Length > 0 && !text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) ? text : throw new FormatException("--token needs a token without spaces or control characters"), defaultValue: () => null);
+        User = new("user", "NAME:PASSWORD", "none", "Send HTTP Basic authentication with every request.", BenchAuthentication.ParseUser, defaultValue: () => null);
 
         // A plain Command, not a RootCommand: kvdb bench has --help but no --version of its own.
         Command = new Command("bench", "kvdb bench: a load generator for kvdb (or etcd, for comparison) over keep-alive HTTP/1.1.") { new HelpOption() };
@@ -43,7 +47,7 @@ internal sealed class BenchFlags
 
     /// <summary>Every flag but --help, in --help order.</summary>
     public IReadOnlyList<IFlag> Flags =>
-        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, TargetRate, Timeout, Preload, Json];
+        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, TargetRate, Timeout, Preload, Json, CaCert, Token, User];
 
     public Flag<List<Uri>?> Endpoints { get; }
     public Flag<BenchTarget> Target { get; }
@@ -58,10 +62,19 @@ internal sealed class BenchFlags
     public Flag<TimeSpan> Timeout { get; }
     public Flag<OnOff?> Preload { get; }
     public Flag<OnOff> Json { get; }
+    public Flag<System.Security.Cryptography.X509Certificates.X509Certificate2Collection?> CaCert { get; }
+    public Flag<string?> Token { get; }
+    public Flag<string?> User { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
+    /// <exception cref="FormatException">--token and --user are both given.</exception>
     public BenchOptions Build(ParseResult result)
     {
+        var token = result.GetValue(Token);
+        var user = result.GetValue(User);
+        if (token is not null && user is not null)
+            throw new FormatException("--token and --user both set Authorization; give one of them");
+
         var target = result.GetValue(Target);
         var mix = result.GetRequiredValue(Mix);
 
@@ -85,6 +98,8 @@ internal sealed class BenchFlags
             Timeout = result.GetValue(Timeout),
             Preload = result.GetValue(Preload)?.IsOn ?? mix.Has(OperationKind.Get),
             Json = result.GetValue(Json).IsOn,
+            TrustedCa = result.GetValue(CaCert),
+            Authorization = token is not null ? BenchAuthentication.Bearer(token, target) : user,
         };
     }
 

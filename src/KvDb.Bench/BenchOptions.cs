@@ -57,6 +57,12 @@ public sealed class BenchOptions
     /// <summary>Print the results as one JSON object instead of a table.</summary>
     public bool Json { get; init; }
 
+    /// <summary>The CA certificates https endpoints' certificates must chain to; null for the system's roots.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedCa { get; init; }
+
+    /// <summary>The value of the Authorization header sent with every request (<c>Bearer ...</c>, <c>Basic ...</c>); null for none.</summary>
+    public string? Authorization { get; init; }
+
     /// <summary>How many workers use endpoint <paramref name="endpoint"/> (workers are assigned round-robin).</summary>
     public int WorkersOn(int endpoint)
     {

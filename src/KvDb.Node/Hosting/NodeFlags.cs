@@ -19,7 +19,7 @@ internal sealed class NodeFlags
     public NodeFlags(Func<string, string?> environment)
     {
         Id = Env(new Flag<int>("id", "N", "1", "This member's 1-based position in --cluster.", WholeNumber.Between("id", 1, int.MaxValue)));
-        Cluster = Env(new Flag<PeerList>("cluster", "URLS", DefaultCluster, "Comma-separated Raft peer URLs (http://host:port) of all members, in id order; seeds the membership on a first start. Each URL is that member's peer port: Raft and member-to-member calls over HTTP (DotNext.AspNetCore.Cluster).", PeerList.Parse));
+        Cluster = Env(new Flag<PeerList>("cluster", "URLS", DefaultCluster, "Comma-separated Raft peer URLs (http://host:port, or https://host:port with --peer-cert-file) of all members, in id order; seeds the membership on a first start. Each URL is that member's peer port: Raft and member-to-member calls over HTTP (DotNext.AspNetCore.Cluster).", PeerList.Parse));
         Port = Env(new Flag<int>("port", "PORT", "12380", "Port of the HTTP API (it listens on the host of this member's peer URL).", WholeNumber.Between("port", 1, 65535)));
         Join = Env(Switch("join", "Join an existing cluster instead of bootstrapping one: wait until a member adds this one."));
         DataDir = Env(new Flag<string?>("data-dir", "DIR", "data/node-<id>", "Directory of the Raft log and snapshots; created when missing.", text => text, defaultValue: () => null));

@@ -42,6 +42,19 @@ public static class CertificateCheck
     {
         if (certificate is null)
             return "it presented no certificate";
+        try
+        {
+            return Check(certificate, presented, trust, use, hostName, now);
+        }
+        catch (CryptographicException e)
+        {
+            // A certificate the platform cannot even parse or chain is refused like any other.
+            return $"its certificate cannot be checked: {e.Message.ReplaceLineEndings(" ").Trim()}";
+        }
+    }
+
+    private static string? Check(X509Certificate certificate, X509Chain? presented, X509Certificate2Collection? trust, CertificateUse use, string? hostName, DateTime? now)
+    {
 
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         using var chain = new X509Chain();
