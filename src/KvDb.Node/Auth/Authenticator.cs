@@ -29,9 +29,6 @@ public readonly record struct Authentication(AuthUser? User, int Status, string?
 /// <summary>Authenticates requests against the replicated users.</summary>
 public sealed partial class Authenticator(ILogger<Authenticator> logger, TimeProvider clock)
 {
-    /// <summary>The authentication type a client-certificate identity carries in <see cref="HttpContext.User"/>.</summary>
-    public const string ClientCertificateType = "ClientCertificate";
-
     private readonly byte[] cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, (long Generation, byte[] Digest)> verified = new(StringComparer.Ordinal);
     private readonly PartitionedRateLimiter<string> failures = PartitionedRateLimiter.Create<string, string>(key =>
@@ -57,7 +54,7 @@ public sealed partial class Authenticator(ILogger<Authenticator> logger, TimePro
             return Authentication.Failed("The Authorization header must be 'Basic <base64 of user:password>' or 'Bearer <token>'.");
         }
 
-        if (context.User.Identity is { IsAuthenticated: true, AuthenticationType: ClientCertificateType, Name: { } commonName })
+        if (context.User.Identity is { IsAuthenticated: true, AuthenticationType: PeerAuthentication.ClientCertificateAuthenticationType, Name: { } commonName })
         {
             return state.Users.TryGetValue(commonName, out var user)
                 ? new(user, 0, null)

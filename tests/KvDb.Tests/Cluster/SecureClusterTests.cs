@@ -68,6 +68,28 @@ public sealed class SecureClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task With_auth_enabled_a_client_certificates_common_name_is_the_user()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(MutualTls(), 1);
+        var json = (string text) => new StringContent(text, System.Text.Encoding.UTF8, "application/json");
+        (await cluster.Client.PostAsync(new Uri(cluster.Url(1), "v1/auth/roles"), json("""{"name": "pub", "permissions": [{"prefix": "pub/", "access": "readwrite"}]}"""))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await cluster.Client.PostAsync(new Uri(cluster.Url(1), "v1/auth/users"), json("""{"name": "root", "password": "rootpw"}"""))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await cluster.Client.PostAsync(new Uri(cluster.Url(1), "v1/auth/users"), json("""{"name": "ann", "password": "annpw", "roles": ["pub"]}"""))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await cluster.Client.PostAsync(new Uri(cluster.Url(1), "v1/auth/enable"), null)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // The cluster's client presents CN=root: it may administer.
+        (await cluster.Client.GetAsync(new Uri(cluster.Url(1), "v1/auth/users"))).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        using var ann = new HttpClient(Handler(certificates.Ca, certificates.Issue("ann", server: false))) { Timeout = TimeSpan.FromSeconds(10) };
+        (await ann.PutAsync(cluster.KeyUrl(1, "pub/a"), new StringContent("1"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await ann.PutAsync(cluster.KeyUrl(1, "private"), new StringContent("1"))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await ann.GetAsync(new Uri(cluster.Url(1), "v1/auth/users"))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+
+        using var stranger = new HttpClient(Handler(certificates.Ca, certificates.Issue("zed", server: false))) { Timeout = TimeSpan.FromSeconds(10) };
+        (await stranger.GetAsync(cluster.KeyUrl(1, "pub/a"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "CN=zed is not a user");
+    }
+
+    [Fact]
     public async Task Callers_without_the_right_certificate_are_refused_at_the_handshake_and_named_in_the_log()
     {
         await using var cluster = await KvdbCluster.StartAsync(MutualTls());
