@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# What TLS and auth cost: runs a three-member kvdb cluster twice in one run on loopback, first
-# plain (HTTP on both ports, auth off), then secured (HTTPS on the client port, HTTPS with
-# mutual TLS between members, auth enabled and every request carrying a bearer token), and
-# measures put and linearizable get at concurrency 64 against each with `kvdb bench`.
+# What TLS and auth cost: runs a three-member kvdb cluster three times in one run on loopback:
+# plain (HTTP on both ports, auth off); auth only (HTTP, auth enabled, every request carrying a
+# bearer token); secured (HTTPS on the client port, HTTPS with mutual TLS between members, auth
+# enabled with a token). Measures put and linearizable get at concurrency 64 against each with
+# `kvdb bench`.
 #
 #   bench/security-cost.sh
 #
@@ -77,26 +78,41 @@ url="http://127.0.0.1:$(http 1)"
 wait_writable
 measure plain "http://127.0.0.1:$(http 1),http://127.0.0.1:$(http 2),http://127.0.0.1:$(http 3)"
 stop_members
+rm -rf "$work"/http-*
+
+enable_auth() { # curl-args...
+  curl -sf "$@" -XPOST "$url/v1/auth/users" -d '{"name": "root", "password": "bench-root"}' >/dev/null
+  curl -sf "$@" -XPOST "$url/v1/auth/enable" >/dev/null
+  curl -sf "$@" -XPOST "$url/v1/auth/token" -d '{"name": "root", "password": "bench-root"}' | jq -r .token
+}
+
+say "auth only: HTTP on both ports, auth on with a bearer token"
+start http plain_flags
+url="http://127.0.0.1:$(http 1)"
+wait_writable
+token=$(enable_auth)
+measure auth "http://127.0.0.1:$(http 1),http://127.0.0.1:$(http 2),http://127.0.0.1:$(http 3)" --token "$token"
+stop_members
 
 say "secured: HTTPS to clients, mutual TLS between members, auth on with a bearer token"
 start https secure_flags
 url="https://127.0.0.1:$(http 1)"
 wait_writable --cacert "$certs/ca.pem"
-tls=(--cacert "$certs/ca.pem")
-curl -sf "${tls[@]}" -XPOST "$url/v1/auth/users" -d '{"name": "root", "password": "bench-root"}' >/dev/null
-curl -sf "${tls[@]}" -XPOST "$url/v1/auth/enable" >/dev/null
-token=$(curl -sf "${tls[@]}" -XPOST "$url/v1/auth/token" -d '{"name": "root", "password": "bench-root"}' | jq -r .token)
+token=$(enable_auth --cacert "$certs/ca.pem")
 measure secured "https://127.0.0.1:$(http 1),https://127.0.0.1:$(http 2),https://127.0.0.1:$(http 3)" --cacert "$certs/ca.pem" --token "$token"
 stop_members
 
 echo
-echo "| workload | plain ops/s | secured ops/s | secured/plain | plain p99 ms | secured p99 ms |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| workload | plain ops/s | auth ops/s | auth/plain | TLS+auth ops/s | TLS+auth/plain | plain p99 ms | auth p99 ms | TLS+auth p99 ms |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for op in put get; do
-  p=$(awk -F'\t' -v o=$op '$1=="plain" && $2==o' "$results/table.tsv")
-  s=$(awk -F'\t' -v o=$op '$1=="secured" && $2==o' "$results/table.tsv")
-  awk -F'\t' -v op="$op" -v p="$p" -v s="$s" 'BEGIN { split(p, a, "\t"); split(s, b, "\t");
-    printf "| %s c=64 | %s | %s | %.2f | %s | %s |\n", (op=="get" ? "get linearizable" : op), a[3], b[3], (a[3] > 0 ? b[3] / a[3] : 0), a[4], b[4] }'
+  awk -F'\t' -v op="$op" '
+    $2 == op { ops[$1] = $3; p99[$1] = $4 }
+    END {
+      printf "| %s c=64 | %s | %s | %.2f | %s | %.2f | %s | %s | %s |\n", (op == "get" ? "get linearizable" : op),
+        ops["plain"], ops["auth"], (ops["plain"] > 0 ? ops["auth"] / ops["plain"] : 0),
+        ops["secured"], (ops["plain"] > 0 ? ops["secured"] / ops["plain"] : 0), p99["plain"], p99["auth"], p99["secured"]
+    }' "$results/table.tsv"
 done
 echo
 echo "Errors: $(awk -F'\t' '{ printf "%s %s %s; ", $1, $2, $5 }' "$results/table.tsv")results in $results"
