@@ -15,6 +15,7 @@ using System.Buffers.Binary;
 using System.Text;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
+using KvDb.Core.Watch;
 
 namespace KvDb.Core.State;
 
@@ -25,7 +26,7 @@ namespace KvDb.Core.State;
 public readonly record struct MembershipChange(int Id, string PeerUrl, bool Removed);
 
 /// <summary>Applies commands to a store, producing one result per command.</summary>
-public sealed class CommandExecutor(IKeyValueStore store)
+public sealed class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindow = null, long historyFloor = ChangeHistory.DefaultFloor)
 {
     /// <summary>How long an idempotency key is remembered after the write that used it.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromMinutes(15);
@@ -38,6 +39,7 @@ public sealed class CommandExecutor(IKeyValueStore store)
 
     private readonly StoreBatch batch = new();
     private readonly List<MembershipChange> membershipChanges = [];
+    private readonly ChangeRecorder changes = new(historyWindow ?? ChangeHistory.DefaultWindow, historyFloor);
     private long proposedAt;
 
     /// <summary>The membership changes made by the last <see cref="Execute"/>.</summary>
@@ -50,9 +52,11 @@ public sealed class CommandExecutor(IKeyValueStore store)
         batch.Clear();
         membershipChanges.Clear();
         AuthChanged = false;
+        changes.Clear();
         proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
+        changes.Write(index, proposedAtUnixMs, batch, store);
         store.Write(index, term, batch);
     }
 
@@ -81,29 +85,32 @@ public sealed class CommandExecutor(IKeyValueStore store)
 
     private CommandResult Put(long index, PutCommand put)
     {
-        // An unconditional put does not need the key's current state: no read on the hot path.
+        // The current record is read for the history (watchers may ask for the value replaced).
         var key = StoreKeys.ForUser(put.Key);
-        if (put.Condition is { } condition && RevisionOf(key) is var current && !condition.IsSatisfiedBy(current))
+        var previous = Read(key);
+        var current = previous is null ? 0 : UserRecord.Revision(previous);
+        if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
             return new(CommandOutcome.PreconditionFailed, current);
 
         batch.Put(key, UserRecord.Encode(put.Kind, index, put.Value));
+        changes.Put(put.Key, put.Kind, put.Value, previous);
         return new(CommandOutcome.Applied, index);
     }
 
     private CommandResult Delete(long index, DeleteCommand delete)
     {
         var key = StoreKeys.ForUser(delete.Key);
-        var current = RevisionOf(key);
+        var previous = Read(key);
+        var current = previous is null ? 0 : UserRecord.Revision(previous);
         if (delete.Condition is { } condition && !condition.IsSatisfiedBy(current))
             return new(CommandOutcome.PreconditionFailed, current);
-        if (current == 0)
+        if (previous is null)
             return new(CommandOutcome.NotFound, 0);
 
         batch.Delete(key);
+        changes.Delete(delete.Key, previous);
         return new(CommandOutcome.Applied, index);
     }
-
-    private long RevisionOf(byte[] key) => Read(key) is { } record ? UserRecord.Revision(record) : 0;
 
     private CommandResult Once(string idempotencyKey, KeyCommand command, Func<CommandResult> apply)
     {

@@ -44,6 +44,12 @@ public sealed class KvStateMachineOptions
     /// <summary>A pause before each entry is applied, to make replicas visibly lag (an experiment knob).</summary>
     public TimeSpan ApplyDelay { get; init; }
 
+    /// <summary>How long the change history keeps changes (the newest ChangeHistory.Floor revisions are kept regardless).</summary>
+    public TimeSpan HistoryWindow { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many of the newest revisions the change history keeps however old.</summary>
+    public long HistoryFloor { get; init; } = Watch.ChangeHistory.DefaultFloor;
+
     /// <summary>The base URL other members fetch this member's snapshots from.</summary>
     public string AdvertisedUrl { get; init; } = "";
 
@@ -78,7 +84,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         this.options = options;
         this.logger = logger;
         store = new EngineKeyValueStore(engine);
-        executor = new CommandExecutor(store);
+        executor = new CommandExecutor(store, options.HistoryWindow, options.HistoryFloor);
         appliedIndex = engine.AppliedIndex;
         publisher = new SnapshotPublisher(engine, options.AdvertisedUrl, options.CatchUpEntries ?? options.SnapshotInterval / 2, () => AppliedIndex, logger);
         installer = new SnapshotInstaller(engine, options.Fetcher, options.InstallWait, logger);

@@ -26,6 +26,9 @@ public static class StoreKeys
     /// <summary>Namespace of users, roles and auth settings (see <c>AuthState</c>).</summary>
     public const byte Auth = (byte)'a';
 
+    /// <summary>Namespace of the change history: <c>'h' + revision (int64, big-endian)</c> → ChangeRecord (see <c>ChangeHistory</c>).</summary>
+    public const byte History = (byte)'h';
+
     /// <summary>kvdb's own counters: <c>'s' + name</c> → value.</summary>
     public const byte Counters = (byte)'s';
 

@@ -58,6 +58,7 @@ public static class NodeComposition
         services.AddSingleton<AuthWrites>();
 
         services.AddSingleton<KvService>();
+        services.AddSingleton<ChangeFeed>();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
@@ -84,6 +85,7 @@ public static class NodeComposition
         app.MapS2Endpoints();
         app.MapLogEndpoints();
         app.MapAuthEndpoints();
+        app.MapWatchEndpoints();
         app.MapKvEndpoints();
         return app;
     }

@@ -33,6 +33,8 @@ internal sealed class NodeFlags
         ElectionTimeout = Env(new Flag<TimeSpan>("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it.", ElectionTimeoutValue));
         ThrottleApply = Env(new Flag<TimeSpan>("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait.", AnyDuration("throttle-apply")));
         ThrottleAppendAcks = Env(new Flag<TimeSpan>("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client.", AnyDuration("throttle-append-acks")));
+        WatchHistory = Env(new Flag<TimeSpan>("watch-history", "DURATION", "15m", "How long changes are kept for watchers (GET /v1/watch?after=); the newest --watch-history-floor revisions are kept however old. An older after= gets 410.", AnyDuration("watch-history")));
+        WatchHistoryFloor = Env(new Flag<long>("watch-history-floor", "REVISIONS", "100000", "The newest revisions the change history keeps however old (with --watch-history).", text => WholeNumber.Between("watch-history-floor", 1, int.MaxValue)(text)));
         OpenProbes = Env(new Flag<OnOff>("open-probes", null, "on", "With auth enabled, keep /ping, /readyz and /metrics open without credentials (for probes and scrapers); off requires a user for them too.", text => OnOff.Parse("open-probes", text)));
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
@@ -52,7 +54,7 @@ internal sealed class NodeFlags
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
-        OpenProbes, AuthTokenTtl, LogLevel,
+        WatchHistory, WatchHistoryFloor, OpenProbes, AuthTokenTtl, LogLevel,
         .. Security.Flags,
     ];
 
@@ -71,6 +73,8 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> ElectionTimeout { get; }
     public Flag<TimeSpan> ThrottleApply { get; }
     public Flag<TimeSpan> ThrottleAppendAcks { get; }
+    public Flag<TimeSpan> WatchHistory { get; }
+    public Flag<long> WatchHistoryFloor { get; }
     public Flag<OnOff> OpenProbes { get; }
     public Flag<TimeSpan> AuthTokenTtl { get; }
     public Flag<LogLevel> LogLevel { get; }
@@ -110,6 +114,8 @@ internal sealed class NodeFlags
             ElectionTimeoutMs = (int)result.GetValue(ElectionTimeout).TotalMilliseconds,
             ThrottleApply = result.GetValue(ThrottleApply),
             ThrottleAppendAcks = result.GetValue(ThrottleAppendAcks),
+            WatchHistory = result.GetValue(WatchHistory),
+            WatchHistoryFloor = result.GetValue(WatchHistoryFloor),
             OpenProbes = result.GetValue(OpenProbes).IsOn,
             AuthTokenTtl = result.GetValue(AuthTokenTtl),
             LogLevel = result.GetValue(LogLevel),

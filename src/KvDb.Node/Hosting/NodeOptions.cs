@@ -37,6 +37,12 @@ public sealed record NodeOptions
     /// <summary>How long a token from POST /v1/auth/token is valid.</summary>
     public TimeSpan AuthTokenTtl { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long the change history keeps changes for watchers (at least the newest 100,000 revisions are kept).</summary>
+    public TimeSpan WatchHistory { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many of the newest revisions the change history keeps however old.</summary>
+    public long WatchHistoryFloor { get; init; } = 100_000;
+
     /// <summary>Keep nothing on disk: the log and snapshots live in a temporary memory-backed directory.</summary>
     public bool InMemory { get; init; }
 

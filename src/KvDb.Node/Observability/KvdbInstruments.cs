@@ -22,6 +22,18 @@ public static class KvdbInstruments
     public static readonly Histogram<int> ProposalBatchWrites = Meter.CreateHistogram<int>(
         "raft_proposal_batch_writes", unit: "{write}", description: "Writes carried by each Raft log entry this member proposed as leader (group commit).");
 
+    /// <summary>Watches streaming from this member now.</summary>
+    public static readonly UpDownCounter<long> OpenWatches = Meter.CreateUpDownCounter<long>(
+        "watch_open", unit: "{watch}", description: "Watches streaming from this member now.");
+
+    /// <summary>Change events sent to watchers.</summary>
+    public static readonly Counter<long> WatchEvents = Meter.CreateCounter<long>(
+        "watch_events_sent", unit: "{event}", description: "Change events this member sent to watchers.");
+
+    /// <summary>Watchers cut off because they stopped reading.</summary>
+    public static readonly Counter<long> WatchersCutOff = Meter.CreateCounter<long>(
+        "watch_cut_off", unit: "{watch}", description: "Watchers cut off because they did not read for 30 s.");
+
     /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(
         "auth_refusals", unit: "{request}", description: "Requests refused by auth: unauthorized (401), forbidden (403) or rate_limited (429).");

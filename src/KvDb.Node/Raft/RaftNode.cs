@@ -130,6 +130,8 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable
         {
             SnapshotInterval = options.SnapshotInterval,
             ApplyDelay = options.ThrottleApply,
+            HistoryWindow = options.WatchHistory,
+            HistoryFloor = options.WatchHistoryFloor,
             // Archives are served on the peer port, with the other member-to-member calls.
             AdvertisedUrl = options.PeerUrl,
             Fetcher = snapshotTransfer.FetchAsync,

@@ -1,0 +1,65 @@
+// Collects the changes one entry makes while CommandExecutor applies it, and writes them as one
+// history record in the entry's batch; forgets the oldest records a few at a time, so no entry
+// pays for a big sweep. See ChangeHistory for the layout and the invariants.
+using System.Buffers.Binary;
+using KvDb.Core.Commands;
+using KvDb.Core.State;
+using MessagePack;
+
+namespace KvDb.Core.Watch;
+
+/// <summary>Records the changes of the entry being applied.</summary>
+public sealed class ChangeRecorder(TimeSpan window, long floor)
+{
+    private const int ForgetPerRecord = 4;
+
+    private readonly List<ChangeEvent> events = [];
+
+    /// <summary>Forgets the changes collected so far (a new entry begins).</summary>
+    public void Clear() => events.Clear();
+
+    /// <summary>Records a put of <paramref name="value"/> over the stored record <paramref name="previous"/> (null: a new key).</summary>
+    public void Put(byte[] key, ValueKind kind, byte[] value, byte[]? previous)
+        => events.Add(previous is null
+            ? new ChangeEvent { Key = key, Value = value, Kind = kind }
+            : new ChangeEvent { Key = key, Value = value, Kind = kind, Previous = UserRecord.Payload(previous).ToArray(), PreviousKind = UserRecord.Kind(previous), PreviousRevision = UserRecord.Revision(previous) });
+
+    /// <summary>Records the deletion of a key whose stored record was <paramref name="previous"/>.</summary>
+    public void Delete(byte[] key, byte[] previous)
+        => events.Add(new ChangeEvent { Deleted = true, Key = key, Previous = UserRecord.Payload(previous).ToArray(), PreviousKind = UserRecord.Kind(previous), PreviousRevision = UserRecord.Revision(previous) });
+
+    /// <summary>Writes the entry's record (if it changed anything) and forgets a few records past the window and the floor.</summary>
+    public void Write(long index, long proposedAtUnixMs, StoreBatch batch, IKeyValueStore store)
+    {
+        if (events.Count == 0)
+            return;
+
+        batch.Put(ChangeHistory.KeyOf(index), MessagePackSerializer.Serialize(new ChangeRecord { ProposedAtUnixMs = proposedAtUnixMs, Events = [.. events] }, ChangeHistory.Options));
+        events.Clear();
+        ForgetOldest(index, proposedAtUnixMs, batch, store);
+    }
+
+    private void ForgetOldest(long index, long proposedAtUnixMs, StoreBatch batch, IKeyValueStore store)
+    {
+        var oldestKept = index - floor;
+        var cutoff = proposedAtUnixMs - (long)window.TotalMilliseconds;
+        long forgotten = 0;
+        var count = 0;
+        using var view = store.OpenView();
+        foreach (var (key, value) in view.Scan(StoreKeys.Start(StoreKeys.History), ChangeHistory.KeyOf(long.Max(0, oldestKept))))
+        {
+            if (count == ForgetPerRecord || ChangeHistory.Decode(value).ProposedAtUnixMs >= cutoff)
+                break;
+            batch.Delete(key);
+            forgotten = ChangeHistory.RevisionOf(key);
+            count++;
+        }
+
+        if (count > 0)
+        {
+            var compacted = new byte[sizeof(long)];
+            BinaryPrimitives.WriteInt64LittleEndian(compacted, forgotten);
+            batch.Put(ChangeHistory.CompactedKey, compacted);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+// Wakes watchers when this member applies entries. Watchers read the change history from the
+// store themselves (ChangeHistory), so there is no per-watcher queue here: a watcher that
+// falls behind costs a cursor, not memory.
+// Invariant: a waiter that takes Changed() and then finds nothing new is woken by the next
+// applied entry (the task is taken before the check, so no wake-up is lost).
+
+namespace KvDb.Node.Watch;
+
+/// <summary>Signals applied entries to watchers.</summary>
+public sealed class ChangeFeed(RaftNode node)
+{
+    private readonly Lock gate = new();
+    private object? watched;
+    private TaskCompletionSource? waiting;
+
+    /// <summary>The index of the last entry applied here (0 before the member has started).</summary>
+    public long AppliedIndex => node.IsStarted ? node.StateMachine.AppliedIndex : 0;
+
+    /// <summary>Completes when the next entry is applied here.</summary>
+    public Task Changed()
+    {
+        Subscribe();
+        var current = Volatile.Read(ref waiting);
+        if (current is null)
+        {
+            var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            current = Interlocked.CompareExchange(ref waiting, fresh, null) ?? fresh;
+        }
+
+        return current.Task;
+    }
+
+    /// <summary>Waits until an entry after <paramref name="index"/> is applied here, or <paramref name="timeout"/> passes.</summary>
+    /// <returns>True when one was applied.</returns>
+    public async Task<bool> WaitForAppliedAfterAsync(long index, TimeSpan timeout, CancellationToken token)
+    {
+        var changed = Changed();
+        if (AppliedIndex > index)
+            return true;
+        try
+        {
+            await changed.WaitAsync(timeout, token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        return AppliedIndex > index;
+    }
+
+    private void Subscribe()
+    {
+        if (!node.IsStarted || ReferenceEquals(Volatile.Read(ref watched), node.StateMachine))
+            return;
+        lock (gate)
+        {
+            var machine = node.StateMachine;
+            if (ReferenceEquals(watched, machine))
+                return;
+            machine.Applied += _ => Interlocked.Exchange(ref waiting, null)?.TrySetResult();
+            Volatile.Write(ref watched, machine);
+        }
+    }
+}
