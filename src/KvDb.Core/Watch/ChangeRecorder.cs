@@ -14,6 +14,7 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
     private const int ForgetPerRecord = 4;
 
     private readonly List<ChangeEvent> events = [];
+    private (long Revision, long ProposedAtUnixMs)? oldest;
 
     /// <summary>Forgets the changes collected so far (a new entry begins).</summary>
     public void Clear() => events.Clear();
@@ -43,15 +44,29 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
     {
         var oldestKept = index - floor;
         var cutoff = proposedAtUnixMs - (long)window.TotalMilliseconds;
+
+        // Most entries can forget nothing: skip the scan while the oldest record seen last time
+        // is still inside the window or the floor (the store changes only through this recorder,
+        // or wholesale by a snapshot install, after which forgetting is at most delayed).
+        if (oldestKept <= 0 || (oldest is { } known && (known.Revision >= oldestKept || known.ProposedAtUnixMs >= cutoff)))
+            return;
+
         long forgotten = 0;
         var count = 0;
+        oldest = null;
         using var view = store.OpenView();
-        foreach (var (key, value) in view.Scan(StoreKeys.Start(StoreKeys.History), ChangeHistory.KeyOf(long.Max(0, oldestKept))))
+        foreach (var (key, value) in view.Scan(StoreKeys.Start(StoreKeys.History), StoreKeys.End(StoreKeys.History)))
         {
-            if (count == ForgetPerRecord || ChangeHistory.Decode(value).ProposedAtUnixMs >= cutoff)
+            var revision = ChangeHistory.RevisionOf(key);
+            var proposedAt = ChangeHistory.Decode(value).ProposedAtUnixMs;
+            if (count == ForgetPerRecord || revision >= oldestKept || proposedAt >= cutoff)
+            {
+                oldest = (revision, proposedAt);
                 break;
+            }
+
             batch.Delete(key);
-            forgotten = ChangeHistory.RevisionOf(key);
+            forgotten = revision;
             count++;
         }
 

@@ -15,10 +15,14 @@ public static class KeyHandlers
             return denied;
         if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+        if (context.Request.Query.ContainsKey("index") && await BlockAsync(context, kv, key) is { } invalid)
+            return invalid;
 
-        return await kv.GetAsync(key, consistency, context.RequestAborted) is { } value
-            ? ValueResults.Value(context, value)
-            : ValueResults.NotFound(text);
+        var stored = await kv.GetAsync(key, consistency, context.RequestAborted);
+
+        // Read after the value, so it is at least the value's revision: the next ?index= to wait on.
+        context.Response.Headers[KeysEndpoints.IndexHeader] = kv.AppliedIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return stored is { } value ? ValueResults.Value(context, value) : ValueResults.NotFound(text);
     }
 
     /// <summary>Stores the request body under <paramref name="key"/>, honouring If-Match, If-None-Match and Idempotency-Key.</summary>
@@ -49,6 +53,20 @@ public static class KeyHandlers
 
         var delete = new DeleteCommand { Key = key, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
         return ValueResults.Written(context, text, await kv.WriteAsync(delete, context.RequestAborted));
+    }
+
+    // A blocking read (?index=R&wait=D): waits for the key to change after R, then reads as usual.
+    private static async Task<IResult?> BlockAsync(HttpContext context, KvService kv, byte[] key)
+    {
+        var query = context.Request.Query;
+        if (!long.TryParse(query["index"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+            return Problems.BadRequest("index must be a revision (a whole number, 0 or more), as X-Kvdb-Index answered.");
+        var wait = TimeSpan.FromMinutes(5);
+        if (query["wait"].ToString() is { Length: > 0 } text && (!KvDb.Flags.Duration.TryParse(text, out wait) || wait < TimeSpan.Zero || wait > KeyWait.MaxWait))
+            return Problems.BadRequest("wait must be a duration up to 5m, like 30s (default 5m).");
+
+        await kv.WaitForChangeAsync(key, index, wait, context.RequestAborted);
+        return null;
     }
 
     /// <summary>413 for a value over the limit.</summary>

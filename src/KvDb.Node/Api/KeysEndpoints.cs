@@ -25,6 +25,9 @@ public static class KeysEndpoints
     /// <summary>The largest accepted limit.</summary>
     public const int MaxLimit = 1000;
 
+    /// <summary>The header with the revision a range was read at.</summary>
+    public const string IndexHeader = "X-Kvdb-Index";
+
     private const string Prefix = "/v1/kv/";
     private const string Allow = "GET, HEAD, PUT, DELETE";
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -74,8 +77,10 @@ public static class KeysEndpoints
         if (KeyAccess.DeniedRange(context, range.Start, range.End) is { } denied)
             return denied;
 
-        // The view lives until the page is written, after this handler returns.
+        // The view lives until the page is written, after this handler returns. Its revision
+        // is where a watch continues from without missing a change (after=revision).
         var view = await kv.OpenViewAsync(consistency, context.RequestAborted);
+        context.Response.Headers[IndexHeader] = view.Index.ToString(CultureInfo.InvariantCulture);
         return Results.Stream(async stream =>
         {
             using (view)
@@ -109,6 +114,7 @@ public static class KeysEndpoints
             json.WriteString("continuation", EncodeContinuation(last!));
         else
             json.WriteNull("continuation");
+        json.WriteNumber("revision", view.Index);
         json.WriteEndObject();
     }
 

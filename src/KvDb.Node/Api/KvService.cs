@@ -19,7 +19,7 @@ public enum ReadConsistency
 }
 
 /// <summary>Reads and writes keys through the replicated state machine.</summary>
-public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier reader, DiskSpaceGuard diskSpace, NodeOptions options)
+public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier reader, DiskSpaceGuard diskSpace, NodeOptions options, KeyWait keyWait)
 {
     /// <summary>The accepted spellings of the consistency parameter, for error messages.</summary>
     public const string ConsistencyNames = "'linearizable' (the default) or 'local'";
@@ -51,6 +51,12 @@ public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier
             await Task.Delay(options.ThrottleAppendAcks, token).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>The revision of this member's applied state (the store's revision).</summary>
+    public long AppliedIndex => state.AppliedIndex;
+
+    /// <summary>Waits until <paramref name="key"/> changes after revision <paramref name="index"/> (applied here), or <paramref name="wait"/> passes.</summary>
+    public Task WaitForChangeAsync(byte[] key, long index, TimeSpan wait, CancellationToken token) => keyWait.WaitAsync(key, index, wait, token);
 
     /// <summary>Reads <paramref name="key"/>; null when absent.</summary>
     /// <exception cref="UnavailableException">A linearizable read could not confirm the latest state in time.</exception>

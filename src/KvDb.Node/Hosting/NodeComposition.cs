@@ -59,6 +59,7 @@ public static class NodeComposition
 
         services.AddSingleton<KvService>();
         services.AddSingleton<ChangeFeed>();
+        services.AddSingleton<KeyWait>();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();

@@ -196,6 +196,23 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
         JsonDocument.Parse(await gone.Content.ReadAsStringAsync()).RootElement.GetProperty("compactRevision").GetInt64().Should().BeGreaterThanOrEqualTo(first);
     }
 
+    [Fact]
+    public async Task A_watch_after_a_ranges_revision_continues_where_the_range_left_off()
+    {
+        await PutAsync(1, "w5/a", "1");
+        using var page = await Cluster.Client.GetAsync(new Uri(Cluster.Url(2), "v1/kv?prefix=w5/"));
+        var read = JsonDocument.Parse(await page.Content.ReadAsStringAsync()).RootElement;
+        var revision = read.GetProperty("revision").GetInt64();
+        page.Headers.GetValues("X-Kvdb-Index").Single().Should().Be(revision.ToString());
+        read.GetProperty("items").GetArrayLength().Should().Be(1);
+
+        var next = await PutAsync(3, "w5/b", "2");
+        using var watch = await OpenAsync(1, $"prefix=w5/&after={revision}");
+        var change = await watch.NextChangeAsync();
+        change.GetProperty("key").GetString().Should().Be("w5/b");
+        change.GetProperty("revision").GetInt64().Should().Be(next);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("key=a&prefix=b")]
@@ -208,6 +225,68 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
     public async Task Bad_parameters_are_400_problem_details(string query)
     {
         using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), "v1/watch?" + query), HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+    }
+}
+
+// Consul-style blocking reads of one key.
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
+public sealed class LongPollTests(WatchFixture fixture) : IClassFixture<WatchFixture>
+{
+    private KvdbCluster Cluster => fixture.Cluster;
+
+    private async Task<long> IndexAfterGetAsync(int member, string key)
+    {
+        using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(member), "v1/kv/" + key));
+        return long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single());
+    }
+
+    [Fact]
+    public async Task A_blocking_read_wakes_on_a_write_and_on_a_delete()
+    {
+        (await Cluster.PutAsync(1, "lp/a", "1")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var index = await IndexAfterGetAsync(2, "lp/a");
+
+        var waiting = Cluster.Client.GetAsync(new Uri(Cluster.Url(2), $"v1/kv/lp/a?index={index}&wait=1m"));
+        (await Task.WhenAny(waiting, Task.Delay(200))).Should().NotBe(waiting, "nothing has changed yet");
+        (await Cluster.PutAsync(3, "lp/a", "2")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        using (var woken = await waiting.WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            woken.StatusCode.Should().Be(HttpStatusCode.OK);
+            (await woken.Content.ReadAsStringAsync()).Should().Be("2");
+            index = long.Parse(woken.Headers.GetValues("X-Kvdb-Index").Single());
+        }
+
+        var deleted = Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/kv/lp/a?index={index}&wait=1m"));
+        using (await Cluster.Client.DeleteAsync(new Uri(Cluster.Url(3), "v1/kv/lp/a")))
+        {
+        }
+
+        using var gone = await deleted.WaitAsync(TimeSpan.FromSeconds(30));
+        gone.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_blocking_read_without_a_change_answers_when_wait_runs_out()
+    {
+        (await Cluster.PutAsync(1, "lp/quiet", "q")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var index = await IndexAfterGetAsync(1, "lp/quiet");
+        using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/kv/lp/quiet?index={index}&wait=300ms"));
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Be("q");
+        long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single()).Should().BeGreaterThanOrEqualTo(index);
+    }
+
+    [Theory]
+    [InlineData("index=x")]
+    [InlineData("index=-1")]
+    [InlineData("index=1&wait=6m")]
+    [InlineData("index=1&wait=later")]
+    public async Task Bad_blocking_parameters_are_400(string query)
+    {
+        using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), "v1/kv/lp/a?" + query));
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
     }
