@@ -1,5 +1,7 @@
 // The committed Raft log as JSON lines, like `s2 read`: GET /v1/log?from=<index>&limit=<n>
-// (&consistency=local to skip the read barrier that otherwise makes the listing linearizable).
+// (&consistency=local to skip the read barrier that otherwise makes the listing linearizable;
+// &follow=true to keep streaming entries as they commit, like a stream read that follows its
+// tail, until the client leaves or limit entries were sent when a limit is given).
 //   {"index":5,"term":2,"Put":{"key":"hello","value":{"UInt":2}}}
 //   {"index":6,"term":2,"Delete":{"key":"hello"}}
 // Invariants:
@@ -28,12 +30,15 @@ public static class LogEndpoints
     /// <summary>Maps the log endpoint.</summary>
     public static void MapLogEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/v1/log", ReadAsync).Allow(AccessRule.Root);
 
-    private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader)
+    private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader, ChangeFeed feed)
     {
         var query = context.Request.Query;
+        var follow = query["follow"].ToString();
+        if (follow is not ("" or "true" or "false"))
+            return Problems.BadRequest("follow must be true or false.");
         if (Parse(query["from"], 1, long.MaxValue) is not { } from)
             return Problems.BadRequest("from must be a log index: a whole number from 1.");
-        if (Parse(query["limit"], DefaultLimit, MaxLimit) is not { } limit || limit < 1)
+        if (Parse(query["limit"], follow == "true" ? long.MaxValue : DefaultLimit, MaxLimit) is not { } limit || limit < 1)
             return Problems.BadRequest($"limit must be a whole number from 1 to {MaxLimit} (default {DefaultLimit}).");
         if (!KvService.TryParseConsistency(query["consistency"], out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
@@ -44,20 +49,39 @@ public static class LogEndpoints
             await reader.WaitAsync(context.RequestAborted);
         }
 
-        return Results.Stream(stream => WriteAsync(stream, state.Log, from, limit, context.RequestAborted), "application/x-ndjson");
+        return Results.Stream(stream => WriteAsync(stream, state.Log, from, limit, follow == "true" ? feed : null, context.RequestAborted), "application/x-ndjson");
     }
 
-    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, CancellationToken token)
+    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, ChangeFeed? follow, CancellationToken token)
     {
         // The compacted-through line does not count against the limit: 'limit' entries follow it.
-        var committed = log.LastCommittedEntryIndex;
-        for (long start = from, remaining = limit; remaining > 0 && start <= committed;)
+        var start = from;
+        var remaining = limit;
+        try
         {
-            var end = long.Min(committed, start + long.Min(remaining, ChunkSize) - 1);
-            var (lines, next, entries) = await RenderAsync(log, start, end, token);
-            await stream.WriteAsync(lines, token);
-            remaining -= entries;
-            start = next;
+            while (true)
+            {
+                var committed = log.LastCommittedEntryIndex;
+                while (remaining > 0 && start <= committed)
+                {
+                    var end = long.Min(committed, start + long.Min(remaining, ChunkSize) - 1);
+                    var (lines, next, entries) = await RenderAsync(log, start, end, token);
+                    await stream.WriteAsync(lines, token);
+                    remaining -= entries;
+                    start = next;
+                }
+
+                if (follow is null || remaining <= 0)
+                    return;
+
+                // Following the tail: flush what is written, then wait for the next entry here.
+                await stream.FlushAsync(token);
+                await follow.WaitForAppliedAfterAsync(start - 1, TimeSpan.FromSeconds(10), token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The client left.
         }
     }
 

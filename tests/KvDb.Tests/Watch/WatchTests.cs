@@ -279,6 +279,31 @@ public sealed class LongPollTests(WatchFixture fixture) : IClassFixture<WatchFix
         long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single()).Should().BeGreaterThanOrEqualTo(index);
     }
 
+    [Fact]
+    public async Task The_log_follows_its_tail()
+    {
+        (await Cluster.PutAsync(1, "lp/log-before", "1")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var from = await IndexAfterGetAsync(2, "lp/log-before") + 1;
+        using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(2), $"v1/log?from={from}&follow=true"), HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        (await Cluster.PutAsync(3, "lp/log-after", "2")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync(timeout.Token);
+            line.Should().NotBeNull("the stream stays open while following");
+        }
+        while (!line!.Contains("lp/log-after", StringComparison.Ordinal));
+
+        line.Should().NotContain("lp/log-before", "it starts at from=");
+
+        using var bad = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), "v1/log?follow=maybe"));
+        bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
     [Theory]
     [InlineData("index=x")]
     [InlineData("index=-1")]
