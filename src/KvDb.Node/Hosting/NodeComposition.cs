@@ -1,14 +1,18 @@
-// Composition of one member: Kestrel with its two ports, the Raft member (engine, log and
-// DotNext's cluster, opened in that order by RaftNode), then the narrow services each use case
-// takes (IConsensus, IProposer, IReadBarrier, LocalState, the membership service), and the
-// request pipeline: consensus protocol on the peer port first, then operations, one
-// exception-to-problem-details mapping, routing, the port policy and each use case's endpoints.
+// Composition of one member: Kestrel with its two ports (TLS per Security/), the Raft member
+// (engine, log and DotNext's cluster, opened in that order by RaftNode), then the narrow
+// services each use case takes (IConsensus, IProposer, IReadBarrier, LocalState, the
+// membership service, the auth state, the change feed), and the request pipeline: peer proofs
+// and client-certificate users first, the consensus protocol on the peer port, operations, one
+// exception-to-problem-details mapping, routing, the port policy, the auth gate and each use
+// case's endpoints.
 // Invariants:
 //  - Hosted services start in registration order: the Raft member first, so everything after
 //    it finds the member started; they stop in reverse, so the write batcher drains before the
 //    member stops.
 //  - Peer-only endpoints are mapped like the others and refused on the client port by
 //    PeerPort's policy (and everything else is refused on the peer port).
+//  - Every endpoint carries an access rule (Auth/AccessRules); the catch-all /{key} is mapped
+//    last so that every other route wins.
 
 namespace KvDb.Node.Hosting;
 
