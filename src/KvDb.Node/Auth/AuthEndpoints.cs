@@ -99,10 +99,14 @@ public static class AuthEndpoints
         var (json, error) = await ReadObjectAsync(context, Example);
         if (json is not { } body)
             return error!;
-        if (String(body, "name") is not { } name || CheckName(name, "user") is { } nameError)
-            return Problems.BadRequest(String(body, "name") is null ? $"Expected {Example}: a string 'name'." : CheckName(String(body, "name")!, "user")!);
-        if (String(body, "password") is not { } password || CheckPassword(password) is { } passwordError)
-            return Problems.BadRequest(String(body, "password") is null ? $"Expected {Example}: a string 'password'." : CheckPassword(String(body, "password")!)!);
+        if (String(body, "name") is not { } name)
+            return Problems.BadRequest($"Expected {Example}: a string 'name'.");
+        if (CheckName(name, "user") is { } nameError)
+            return Problems.BadRequest(nameError);
+        if (String(body, "password") is not { } password)
+            return Problems.BadRequest($"Expected {Example}: a string 'password'.");
+        if (CheckPassword(password) is { } passwordError)
+            return Problems.BadRequest(passwordError);
         if (Strings(body, "roles") is not { } roles)
             return Problems.BadRequest($"Expected {Example}: 'roles' must be an array of role names (or left out).");
 
