@@ -47,8 +47,9 @@ public sealed partial class StorageEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Makes everything applied so far durable, as <see cref="Flush"/> does, without blocking a
-    /// thread while the memtable is written.
+    /// Makes everything applied so far durable: freezes the memtable, writes it as a level-0
+    /// table, fsyncs it and records the applied index in a new manifest; awaits each step
+    /// without blocking a thread (<see cref="Flush"/> is its blocking form).
     /// </summary>
     public async Task FlushAsync(CancellationToken token = default)
     {

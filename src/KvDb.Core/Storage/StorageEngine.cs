@@ -177,30 +177,7 @@ public sealed partial class StorageEngine : IDisposable
     /// Makes everything applied so far durable: freezes the memtable, writes it as a level-0 table,
     /// fsyncs it and records <see cref="AppliedIndex"/> in a new manifest. Blocks until done.
     /// </summary>
-    public void Flush()
-    {
-        ApplyPoint target;
-        int startEpoch;
-        lock (writeLock)
-        {
-            ThrowIfUnusable();
-            target = mutable.AppliedPoint;
-            lock (stateGate)
-            {
-                startEpoch = epoch;
-                if (target.Index <= DurableIndex)
-                    return;
-                if (mutable.HasAppliedBatches)
-                {
-                    WaitWhile(() => immutable is not null);
-                    SwitchMemtable();
-                }
-            }
-        }
-
-        lock (stateGate)
-            WaitWhile(() => DurableIndex < target.Index && epoch == startEpoch);
-    }
+    public void Flush() => FlushAsync().GetAwaiter().GetResult();
 
     /// <summary>Compacts every table into one sorted run, dropping all shadowed versions and tombstones.</summary>
     public void CompactAll()
