@@ -30,7 +30,6 @@ public static class KeysEndpoints
 
     private const string Prefix = "/v1/kv/";
     private const string Allow = "GET, HEAD, PUT, DELETE";
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Maps the single-key and range endpoints.</summary>
     public static void MapKeysEndpoints(this IEndpointRouteBuilder app)
@@ -122,35 +121,9 @@ public static class KeysEndpoints
     {
         json.WriteStartObject();
         json.WriteString("key", Encoding.UTF8.GetString(key));
-        if (value.Kind is ValueKind.Typed)
-        {
-            json.WriteString("value", TypedValueCodec.Decode(value.Payload).ToString());
-            json.WriteBoolean("typed", true);
-        }
-        else if (IsUtf8(value.Payload.Span))
-        {
-            json.WriteString("value", value.Payload.Span);
-        }
-        else
-        {
-            json.WriteBase64String("valueBase64", value.Payload.Span);
-        }
-
+        ValueJson.Write(json, "value", "typed", value.Payload, value.Kind);
         json.WriteNumber("revision", value.Revision);
         json.WriteEndObject();
-    }
-
-    private static bool IsUtf8(ReadOnlySpan<byte> bytes)
-    {
-        try
-        {
-            StrictUtf8.GetCharCount(bytes);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
     }
 
     private static int? ParseLimit(string? text)

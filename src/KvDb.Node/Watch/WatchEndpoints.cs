@@ -18,7 +18,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using KvDb.Core.Auth;
-using KvDb.Core.Commands;
 using KvDb.Core.Values;
 using KvDb.Core.Watch;
 
@@ -30,7 +29,6 @@ public static partial class WatchEndpoints
     /// <summary>How long a flush may wait on a client that does not read before it is cut off.</summary>
     public static readonly TimeSpan SlowReaderTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     /// <summary>Maps the watch endpoint.</summary>
     public static void MapWatchEndpoints(this IEndpointRouteBuilder app)
@@ -174,42 +172,12 @@ public static partial class WatchEndpoints
         json.WriteString("type", change.Deleted ? "delete" : "put");
         json.WriteString("key", Encoding.UTF8.GetString(change.Key));
         if (!change.Deleted)
-            WriteValue(json, "value", change.Value!, change.Kind);
+            ValueJson.Write(json, "value", "typed", change.Value, change.Kind);
         json.WriteNumber("revision", revision);
         if (previous && change.Previous is { } prior)
         {
-            WriteValue(json, "prevValue", prior, change.PreviousKind);
+            ValueJson.Write(json, "prevValue", "prevTyped", prior, change.PreviousKind);
             json.WriteNumber("prevRevision", change.PreviousRevision);
-        }
-    }
-
-    private static void WriteValue(Utf8JsonWriter json, string name, byte[] value, ValueKind kind)
-    {
-        if (kind is ValueKind.Typed)
-        {
-            json.WriteString(name, TypedValueCodec.Decode(value).ToString());
-            json.WriteBoolean(name == "value" ? "typed" : "prevTyped", true);
-        }
-        else if (IsUtf8(value))
-        {
-            json.WriteString(name, value);
-        }
-        else
-        {
-            json.WriteBase64String(name + "Base64", value);
-        }
-    }
-
-    private static bool IsUtf8(byte[] bytes)
-    {
-        try
-        {
-            StrictUtf8.GetCharCount(bytes);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
         }
     }
 
