@@ -80,7 +80,16 @@ public sealed partial class NodeSecurity
     }
 
     /// <summary>Serves the client port over TLS when --cert-file is given; plain HTTP otherwise.</summary>
-    public void ServeClientPort(ListenOptions listen) => ClientTls?.Apply(listen);
+    public void ServeClientPort(ListenOptions listen)
+    {
+        // Over TLS, HTTP/2 (chosen by ALPN) lets a client run many watches over one connection;
+        // HTTP/1.1 clients are served as before. Plain HTTP stays HTTP/1.1: Kestrel cannot offer
+        // both on one cleartext port.
+        if (ClientTls is null)
+            return;
+        listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;
+        ClientTls.Apply(listen, http2: true);
+    }
 
     /// <summary>Serves the peer port over TLS when this member's peer URL is https; plain HTTP otherwise.</summary>
     public void ServePeerPort(ListenOptions listen) => PeerTls?.Apply(listen);

@@ -42,8 +42,9 @@ public sealed partial class ServerTls(string port, ReloadingFile<X509Certificate
     /// fails those handshakes without asking, and its OnAuthenticate cannot replace the check), so
     /// the options of each handshake are made here, per connection.
     /// </remarks>
-    public void Apply(ListenOptions listen)
+    public void Apply(ListenOptions listen, bool http2 = false)
     {
+        List<SslApplicationProtocol> protocols = http2 ? [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11] : [SslApplicationProtocol.Http11];
         listen.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = context =>
@@ -52,7 +53,7 @@ public sealed partial class ServerTls(string port, ReloadingFile<X509Certificate
                 return ValueTask.FromResult(new SslServerAuthenticationOptions
                 {
                     ServerCertificateContext = CurrentContext(),
-                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    ApplicationProtocols = protocols,
                     ClientCertificateRequired = clientTrust is not null,
                     RemoteCertificateValidationCallback = clientTrust is null ? null : (_, presented, chain, _) => AcceptClient(presented, chain, remote),
                 });

@@ -90,6 +90,37 @@ public sealed class SecureClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task Over_TLS_the_client_port_speaks_HTTP2_and_carries_several_watches_on_one_connection()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(MutualTls(), 1);
+        using var client = new HttpClient(Handler(certificates.Ca, certificates.Issue("root", server: false)))
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        using var first = await client.GetAsync(new Uri(cluster.Url(1), "v1/watch?key=h2/a"), HttpCompletionOption.ResponseHeadersRead);
+        using var second = await client.GetAsync(new Uri(cluster.Url(1), "v1/watch?prefix=h2/"), HttpCompletionOption.ResponseHeadersRead);
+        first.Version.Should().Be(HttpVersion.Version20);
+        second.Version.Should().Be(HttpVersion.Version20);
+
+        using (var put = await client.PutAsync(cluster.KeyUrl(1, "h2/a"), new StringContent("1")))
+            put.StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        foreach (var watch in new[] { first, second })
+        {
+            using var reader = new StreamReader(await watch.Content.ReadAsStreamAsync());
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            string? line;
+            do
+                line = await reader.ReadLineAsync(timeout.Token);
+            while (line is not null && !line.Contains("\"put\"", StringComparison.Ordinal));
+            line.Should().Contain("h2/a");
+        }
+    }
+
+    [Fact]
     public async Task Callers_without_the_right_certificate_are_refused_at_the_handshake_and_named_in_the_log()
     {
         await using var cluster = await KvdbCluster.StartAsync(MutualTls());
