@@ -10,6 +10,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Core.Values;
@@ -162,7 +163,7 @@ public static class KeysEndpoints
                 if (!string.IsNullOrEmpty(start) || !string.IsNullOrEmpty(end))
                     return (null, "Use prefix, or start and end, not both.");
                 var bytes = Encoding.UTF8.GetBytes(prefix);
-                return (new KeyRange(bytes, Successor(bytes)), null);
+                return (new KeyRange(bytes, KeyOrder.PrefixEnd(bytes)), null);
             }
 
             var from = Encoding.UTF8.GetBytes(start ?? "");
@@ -170,22 +171,6 @@ public static class KeysEndpoints
             if (to is not null && from.AsSpan().SequenceCompareTo(to) > 0)
                 return (null, "start must not be after end (end is exclusive).");
             return (new KeyRange(from, to), null);
-        }
-
-        // The first key after every key starting with 'prefix', or null when there is none.
-        private static byte[]? Successor(byte[] prefix)
-        {
-            var end = (byte[])prefix.Clone();
-            for (var i = end.Length - 1; i >= 0; i--)
-            {
-                if (end[i] != 0xFF)
-                {
-                    end[i]++;
-                    return end[..(i + 1)];
-                }
-            }
-
-            return null;
         }
     }
 }

@@ -106,7 +106,7 @@ public static partial class WatchEndpoints
                 compacted = ChangeHistory.CompactedRevision(view);
                 if (cursor < compacted)
                 {
-                    Write(buffer, request, cursor: compacted, json => { json.WriteString("type", "compacted"); json.WriteNumber("compactRevision", compacted); }, id: null);
+                    Write(buffer, request, json => { json.WriteString("type", "compacted"); json.WriteNumber("compactRevision", compacted); }, id: null);
                     await FlushAsync(context, body, buffer, logger);
                     return;
                 }
@@ -120,7 +120,7 @@ public static partial class WatchEndpoints
                     {
                         if (!request.Range.Contains(change.Key))
                             continue;
-                        Write(buffer, request, revision, json => WriteChange(json, change, revision, request.Previous), id: revision);
+                        Write(buffer, request, json => WriteChange(json, change, revision, request.Previous), id: revision);
                         sent++;
                     }
 
@@ -137,7 +137,7 @@ public static partial class WatchEndpoints
             if (!caughtUp || DateTime.UtcNow >= nextProgress)
             {
                 var at = cursor;
-                Write(buffer, request, at, json => { json.WriteString("type", "progress"); json.WriteNumber("revision", at); }, id: at);
+                Write(buffer, request, json => { json.WriteString("type", "progress"); json.WriteNumber("revision", at); }, id: at);
                 await FlushAsync(context, body, buffer, logger);
                 caughtUp = true;
                 nextProgress = DateTime.UtcNow + request.Progress;
@@ -148,7 +148,7 @@ public static partial class WatchEndpoints
         }
     }
 
-    private static void Write(MemoryStream buffer, WatchRequest request, long cursor, Action<Utf8JsonWriter> body, long? id)
+    private static void Write(MemoryStream buffer, WatchRequest request, Action<Utf8JsonWriter> body, long? id)
     {
         if (request.ServerSentEvents)
         {
