@@ -56,9 +56,15 @@ public sealed class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindo
         proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
-        changes.Write(index, proposedAtUnixMs, batch, store);
+        Recorded = changes.Write(index, proposedAtUnixMs, batch, store);
         store.Write(index, term, batch);
     }
+
+    /// <summary>The change record the last <see cref="Execute"/> wrote to the history, or null when it changed no key.</summary>
+    public ChangeRecord? Recorded { get; private set; }
+
+    /// <summary>The highest history revision the last <see cref="Execute"/> forgot, or 0.</summary>
+    public long Forgotten => changes.Forgotten;
 
     private CommandResult ExecuteOne(long index, KvCommand command) => command switch
     {

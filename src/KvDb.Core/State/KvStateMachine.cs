@@ -20,6 +20,7 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Commands;
 using KvDb.Core.Snapshots;
 using KvDb.Core.Storage;
+using KvDb.Core.Watch;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Core.State;
@@ -88,6 +89,16 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         appliedIndex = engine.AppliedIndex;
         publisher = new SnapshotPublisher(engine, options.AdvertisedUrl, options.CatchUpEntries ?? options.SnapshotInterval / 2, () => AppliedIndex, logger);
         installer = new SnapshotInstaller(engine, options.Fetcher, options.InstallWait, logger);
+        Recent = new RecentChanges(appliedIndex, CompactedRevision());
+    }
+
+    /// <summary>The newest change records, in memory, for watchers that keep up.</summary>
+    public RecentChanges Recent { get; }
+
+    private long CompactedRevision()
+    {
+        using var view = store.OpenView();
+        return ChangeHistory.CompactedRevision(view);
     }
 
     /// <summary>The store this machine writes to; read it for local (possibly stale) reads.</summary>
@@ -189,6 +200,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             var context = entry.Context is ProposalContext proposal && proposal.Describes(entry.Term, commands.Length) ? proposal : null;
             var results = context?.Results ?? (commands.Length <= 64 ? stackalloc CommandResult[commands.Length] : new CommandResult[commands.Length]);
             executor.Execute(entry.Index, entry.Term, proposedAt, commands, results);
+            Recent.Add(entry.Index, executor.Recorded, executor.Forgotten);
             if (context is not null)
                 context.Index = entry.Index;
             foreach (var change in executor.MembershipChanges)
@@ -199,6 +211,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         else
         {
             store.Write(entry.Index, entry.Term, noCommands);
+            Recent.Add(entry.Index, null, 0);
         }
 
         Volatile.Write(ref appliedIndex, entry.Index);
@@ -243,6 +256,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         // The WAL takes the snapshot's index as committed right after this returns, and the
         // log no longer holds the state before it: publish it at once.
         publisher.PinNewest(publishNow: true);
+        Recent.Reset(index, CompactedRevision());
         Volatile.Write(ref appliedIndex, index);
         AuthChanged?.Invoke();
         Applied?.Invoke(index);

@@ -29,15 +29,22 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
     public void Delete(byte[] key, byte[] previous)
         => events.Add(new ChangeEvent { Deleted = true, Key = key, Previous = UserRecord.Payload(previous).ToArray(), PreviousKind = UserRecord.Kind(previous), PreviousRevision = UserRecord.Revision(previous) });
 
-    /// <summary>Writes the entry's record (if it changed anything) and forgets a few records past the window and the floor.</summary>
-    public void Write(long index, long proposedAtUnixMs, StoreBatch batch, IKeyValueStore store)
-    {
-        if (events.Count == 0)
-            return;
+    /// <summary>The highest revision forgotten by the last <see cref="Write"/>, or 0 when it forgot nothing.</summary>
+    public long Forgotten { get; private set; }
 
-        batch.Put(ChangeHistory.KeyOf(index), MessagePackSerializer.Serialize(new ChangeRecord { ProposedAtUnixMs = proposedAtUnixMs, Events = [.. events] }, ChangeHistory.Options));
+    /// <summary>Writes the entry's record (if it changed anything) and forgets a few records past the window and the floor.</summary>
+    /// <returns>The record written, or null when the entry changed no key.</returns>
+    public ChangeRecord? Write(long index, long proposedAtUnixMs, StoreBatch batch, IKeyValueStore store)
+    {
+        Forgotten = 0;
+        if (events.Count == 0)
+            return null;
+
+        var record = new ChangeRecord { ProposedAtUnixMs = proposedAtUnixMs, Events = [.. events] };
+        batch.Put(ChangeHistory.KeyOf(index), MessagePackSerializer.Serialize(record, ChangeHistory.Options));
         events.Clear();
         ForgetOldest(index, proposedAtUnixMs, batch, store);
+        return record;
     }
 
     private void ForgetOldest(long index, long proposedAtUnixMs, StoreBatch batch, IKeyValueStore store)
@@ -75,6 +82,7 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
             var compacted = new byte[sizeof(long)];
             BinaryPrimitives.WriteInt64LittleEndian(compacted, forgotten);
             batch.Put(ChangeHistory.CompactedKey, compacted);
+            Forgotten = forgotten;
         }
     }
 }

@@ -62,8 +62,7 @@ public static class NodeComposition
         services.AddSingleton<AuthWrites>();
 
         services.AddSingleton<KvService>();
-        services.AddSingleton<ChangeFeed>();
-        services.AddSingleton<KeyWait>();
+        services.AddWatch();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();

@@ -35,6 +35,7 @@ internal sealed class NodeFlags
         ThrottleAppendAcks = Env(new Flag<TimeSpan>("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client.", AnyDuration("throttle-append-acks")));
         WatchHistory = Env(new Flag<TimeSpan>("watch-history", "DURATION", "15m", "How long changes are kept for watchers (GET /v1/watch?after=); the newest --watch-history-floor revisions are kept however old. An older after= gets 410.", AnyDuration("watch-history")));
         WatchHistoryFloor = Env(new Flag<long>("watch-history-floor", "REVISIONS", "100000", "The newest revisions the change history keeps however old (with --watch-history).", text => WholeNumber.Between("watch-history-floor", 1, int.MaxValue)(text)));
+        WatchSlowReaderTimeout = Env(new Flag<TimeSpan>("watch-slow-reader-timeout", "DURATION", "30s", "A watch whose client has not taken what was sent for this long (its buffers full) is cut off, with a log line and kvdb_watch_cut_off.", text => AnyDuration("watch-slow-reader-timeout")(text) is { Ticks: > 0 } value ? value : throw new FormatException("--watch-slow-reader-timeout must be more than 0s")));
         OpenProbes = Env(new Flag<OnOff>("open-probes", null, "on", "With auth enabled, keep /ping, /readyz and /metrics open without credentials (for probes and scrapers); off requires a user for them too.", text => OnOff.Parse("open-probes", text)));
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
@@ -54,7 +55,7 @@ internal sealed class NodeFlags
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
-        WatchHistory, WatchHistoryFloor, OpenProbes, AuthTokenTtl, LogLevel,
+        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, AuthTokenTtl, LogLevel,
         .. Security.Flags,
     ];
 
@@ -75,6 +76,7 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> ThrottleAppendAcks { get; }
     public Flag<TimeSpan> WatchHistory { get; }
     public Flag<long> WatchHistoryFloor { get; }
+    public Flag<TimeSpan> WatchSlowReaderTimeout { get; }
     public Flag<OnOff> OpenProbes { get; }
     public Flag<TimeSpan> AuthTokenTtl { get; }
     public Flag<LogLevel> LogLevel { get; }
@@ -116,6 +118,7 @@ internal sealed class NodeFlags
             ThrottleAppendAcks = result.GetValue(ThrottleAppendAcks),
             WatchHistory = result.GetValue(WatchHistory),
             WatchHistoryFloor = result.GetValue(WatchHistoryFloor),
+            WatchSlowReaderTimeout = result.GetValue(WatchSlowReaderTimeout),
             OpenProbes = result.GetValue(OpenProbes).IsOn,
             AuthTokenTtl = result.GetValue(AuthTokenTtl),
             LogLevel = result.GetValue(LogLevel),

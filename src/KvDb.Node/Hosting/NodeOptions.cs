@@ -43,6 +43,9 @@ public sealed record NodeOptions
     /// <summary>How many of the newest revisions the change history keeps however old.</summary>
     public long WatchHistoryFloor { get; init; } = 100_000;
 
+    /// <summary>How long a watch may wait on a client that does not read before it is cut off.</summary>
+    public TimeSpan WatchSlowReaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Keep nothing on disk: the log and snapshots live in a temporary memory-backed directory.</summary>
     public bool InMemory { get; init; }
 

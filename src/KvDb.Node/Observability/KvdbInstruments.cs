@@ -32,7 +32,11 @@ public static class KvdbInstruments
 
     /// <summary>Watchers cut off because they stopped reading.</summary>
     public static readonly Counter<long> WatchersCutOff = Meter.CreateCounter<long>(
-        "watch_cut_off", unit: "{watch}", description: "Watchers cut off because they did not read for 30 s.");
+        "watch_cut_off", unit: "{watch}", description: "Watchers cut off because they did not read for --watch-slow-reader-timeout.");
+
+    /// <summary>Watches that fell behind the hub (their queue was full) and caught up from the history by themselves.</summary>
+    public static readonly Counter<long> WatchesFellBehind = Meter.CreateCounter<long>(
+        "watch_fell_behind", unit: "{watch}", description: "Watches whose client read too slowly for the hub's queue, so they caught up from the change history by themselves.");
 
     /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(

@@ -1,0 +1,224 @@
+// One watch's stream: writes the matching changes after its cursor, then follows the log.
+// Invariants:
+//  - Events are written in revision order from a cursor that only moves forward: no gap, no
+//    duplicate, and all changes of one revision are written (and flushed) together.
+//  - A watch first catches up by itself (from the in-memory tail of the history, or the store
+//    when it reaches back further), then attaches to the WatchHub, which queues it the matching
+//    changes of each applied entry. A watch the hub drops (its queue was full) catches up by
+//    itself again from the last revision the hub offered it whole.
+//  - The cursor never passes what this member has applied, so a watch on a lagging member
+//    waits rather than skips, and never goes back in time.
+//  - A progress event at revision R means every matching change up to R has been sent. One is
+//    sent as soon as the watcher has caught up, then every progress= interval.
+//  - The history moving past a watch while it catches up ends the stream with a compacted event.
+//  - A client that stops reading is cut off once a flush has waited --watch-slow-reader-timeout; what a
+//    watch holds meanwhile is bounded (Watcher.MaxQueued changes, one flush of FlushBytes).
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using KvDb.Core.Values;
+using KvDb.Core.Watch;
+
+namespace KvDb.Node.Watch;
+
+/// <summary>Writes one watch's events to its client.</summary>
+public sealed partial class WatchStream(HttpContext context, WatchRequest request, TimeSpan slowReaderTimeout, ILogger<WatchStream> logger)
+{
+    // Changes are written to the client in pieces of about this size, at revision boundaries.
+    private const int FlushBytes = 32 * 1024;
+
+    private readonly MemoryStream buffer = new();
+
+    /// <summary>Streams until the client leaves, is cut off, or the history passes the cursor.</summary>
+    public async Task RunAsync(long cursor, LocalState state, ChangeFeed feed, WatchHub hub)
+    {
+        var token = context.RequestAborted;
+        var watcher = new Watcher(request.Range);
+        var queued = new List<(long Revision, ChangeEvent Change)>();
+        var attached = false;
+        var caughtUp = false;
+        var nextProgress = DateTime.UtcNow + request.Progress;
+        await context.Response.StartAsync(token);
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                if (!attached)
+                {
+                    if (await CatchUpAsync(cursor, state) is not { } reached)
+                        return;
+                    cursor = reached;
+                    attached = hub.TryAttach(watcher, cursor);
+                }
+
+                if (attached)
+                {
+                    // Position first: every matching change up to it is queued before it is published.
+                    var offered = hub.Position;
+                    cursor = await SendQueuedAsync(watcher, queued, cursor);
+                    if (watcher.Dropped)
+                    {
+                        // Too slow for the hub: take what it queued before letting go, then catch up alone.
+                        cursor = await SendQueuedAsync(watcher, queued, cursor);
+                        cursor = long.Max(cursor, watcher.ResumeAfter);
+                        hub.Detach(watcher);
+                        attached = false;
+                        continue;
+                    }
+
+                    cursor = long.Max(cursor, offered);
+                }
+
+                if (!caughtUp || DateTime.UtcNow >= nextProgress)
+                {
+                    var at = cursor;
+                    Write(json => { json.WriteString("type", "progress"); json.WriteNumber("revision", at); }, id: at);
+                    await FlushAsync();
+                    caughtUp = true;
+                    nextProgress = DateTime.UtcNow + request.Progress;
+                }
+
+                var wait = nextProgress - DateTime.UtcNow;
+                wait = wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+                if (attached)
+                    await watcher.WaitAsync(wait, token);
+                else
+                    await feed.WaitForAppliedAfterAsync(cursor, wait, token);
+            }
+        }
+        finally
+        {
+            hub.Detach(watcher);
+        }
+    }
+
+    // Reads the history after the cursor by itself (from the in-memory tail when it reaches back
+    // that far, else from the store) and writes the matching changes; null after a compacted event.
+    private async Task<long?> CatchUpAsync(long cursor, LocalState state)
+    {
+        using var view = state.Store.OpenView();
+        var compacted = ChangeHistory.CompactedRevision(view);
+        if (cursor < compacted)
+        {
+            Write(json => { json.WriteString("type", "compacted"); json.WriteNumber("compactRevision", compacted); }, id: null);
+            await FlushAsync();
+            return null;
+        }
+
+        var recent = new List<(long Revision, ChangeRecord Record)>();
+        IEnumerable<(long Revision, ChangeRecord Record)> records;
+        long upTo;
+        if (state.Machine.Recent.TryRead(cursor, long.MaxValue, recent, out var covered))
+            (records, upTo) = (recent, covered);
+        else
+            (records, upTo) = (ChangeHistory.After(view, cursor), view.Index);
+
+        foreach (var (revision, record) in records)
+        {
+            if (revision > upTo)
+                break;
+            var sent = 0;
+            foreach (var change in record.Events)
+            {
+                if (!request.Range.Contains(change.Key))
+                    continue;
+                Write(json => WriteChange(json, change, revision, request.Previous), id: revision);
+                sent++;
+            }
+
+            if (sent > 0)
+                KvdbInstruments.WatchEvents.Add(sent);
+            if (buffer.Length >= FlushBytes)
+                await FlushAsync();
+        }
+
+        if (buffer.Length > 0)
+            await FlushAsync();
+        return long.Max(cursor, upTo);
+    }
+
+    // Writes the changes the hub queued, whole revisions at a time; returns the last revision written.
+    private async Task<long> SendQueuedAsync(Watcher watcher, List<(long Revision, ChangeEvent Change)> queued, long cursor)
+    {
+        queued.Clear();
+        watcher.Drain(queued);
+        if (queued.Count == 0)
+            return cursor;
+        for (var i = 0; i < queued.Count; i++)
+        {
+            var (revision, change) = queued[i];
+            Write(json => WriteChange(json, change, revision, request.Previous), id: revision);
+            cursor = revision;
+            var revisionEnds = i + 1 == queued.Count || queued[i + 1].Revision != revision;
+            if (revisionEnds && buffer.Length >= FlushBytes)
+                await FlushAsync();
+        }
+
+        KvdbInstruments.WatchEvents.Add(queued.Count);
+        queued.Clear();
+        if (buffer.Length > 0)
+            await FlushAsync();
+        return cursor;
+    }
+
+    private void Write( Action<Utf8JsonWriter> body, long? id)
+    {
+        if (request.ServerSentEvents)
+        {
+            if (id is { } revision)
+                buffer.Write(Encoding.ASCII.GetBytes($"id: {revision.ToString(CultureInfo.InvariantCulture)}\n"));
+            buffer.Write("data: "u8);
+        }
+
+        using (var json = new Utf8JsonWriter(buffer, TypedValueJson.WriterOptions))
+        {
+            json.WriteStartObject();
+            body(json);
+            json.WriteEndObject();
+        }
+
+        buffer.Write(request.ServerSentEvents ? "\n\n"u8 : "\n"u8);
+    }
+
+    private static void WriteChange(Utf8JsonWriter json, ChangeEvent change, long revision, bool previous)
+    {
+        json.WriteString("type", change.Deleted ? "delete" : "put");
+        json.WriteString("key", Encoding.UTF8.GetString(change.Key));
+        if (!change.Deleted)
+            ValueJson.Write(json, "value", "typed", change.Value, change.Kind);
+        json.WriteNumber("revision", revision);
+        if (previous && change.Previous is { } prior)
+        {
+            ValueJson.Write(json, "prevValue", "prevTyped", prior, change.PreviousKind);
+            json.WriteNumber("prevRevision", change.PreviousRevision);
+        }
+    }
+
+    private async Task FlushAsync()
+    {
+        var body = context.Response.Body;
+        // Kestrel answers a cancelled write by aborting the connection, which also cancels
+        // RequestAborted: only the timer tells a cut-off from a client that left.
+        using var timer = new CancellationTokenSource(slowReaderTimeout);
+        using var slow = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timer.Token);
+        try
+        {
+            await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), slow.Token);
+            await body.FlushAsync(slow.Token);
+        }
+        catch (Exception e) when (timer.IsCancellationRequested && e is OperationCanceledException or IOException)
+        {
+            KvdbInstruments.WatchersCutOff.Add(1);
+            LogCutOff(context.Connection.RemoteIpAddress?.ToString() ?? "?", slowReaderTimeout.TotalSeconds);
+            context.Abort();
+            throw new OperationCanceledException(context.RequestAborted);
+        }
+        finally
+        {
+            buffer.SetLength(0);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cut off a watcher at {Remote}: it did not read for {Seconds} s")]
+    private partial void LogCutOff(string remote, double seconds);
+}
