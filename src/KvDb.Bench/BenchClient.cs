@@ -8,6 +8,8 @@
 //    disposed, so the connection goes back to the pool ready for the next request.
 //  - No proxy, no redirects, no cookies, no decompression: nothing between the bench and the
 //    server, and nothing that costs time per request besides HTTP itself.
+//  - Only in watch mode is a successful put's revision read from its answer; otherwise a
+//    result's Revision is 0 and the answer's headers are not looked at.
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -15,8 +17,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace KvDb.Bench;
 
-/// <summary>The outcome of one request and, for an error, its kind.</summary>
-public readonly record struct RequestResult(RequestOutcome Outcome, string? Error);
+/// <summary>The outcome of one request, for an error its kind, and in watch mode a successful put's revision (else 0).</summary>
+public readonly record struct RequestResult(RequestOutcome Outcome, string? Error, long Revision = 0);
 
 /// <summary>Issues benchmark requests for workers.</summary>
 public sealed class BenchClient : IDisposable
@@ -28,6 +30,7 @@ public sealed class BenchClient : IDisposable
     private readonly BenchProtocol protocol;
     private readonly TimeSpan timeout;
     private readonly string? authorization;
+    private readonly bool readRevisions;
 
     /// <summary>A client for <paramref name="options"/>' endpoints speaking <paramref name="protocol"/>.</summary>
     public BenchClient(BenchOptions options, BenchProtocol protocol)
@@ -40,13 +43,22 @@ public sealed class BenchClient : IDisposable
         for (var e = 0; e < options.Endpoints.Count; e++)
             connectionsPerEndpoint = Math.Max(connectionsPerEndpoint, options.WorkersOn(e));
 
+        authorization = options.Authorization;
+        readRevisions = options.Watchers > 0;
+        invoker = new HttpMessageInvoker(NewHandler(options, connectionsPerEndpoint), disposeHandler: true);
+    }
+
+    /// <summary>A handler as the bench's requests need it (no proxy, redirects, cookies or decompression; --cacert trusted), allowed <paramref name="connectionsPerServer"/> connections to each server.</summary>
+    public static SocketsHttpHandler NewHandler(BenchOptions options, int connectionsPerServer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
-            MaxConnectionsPerServer = connectionsPerEndpoint,
+            MaxConnectionsPerServer = connectionsPerServer,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             ConnectTimeout = options.Timeout,
@@ -60,8 +72,7 @@ public sealed class BenchClient : IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
         }
 
-        authorization = options.Authorization;
-        invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        return handler;
     }
 
     /// <summary>Sends <paramref name="kind"/> on <paramref name="key"/> for <paramref name="worker"/> and waits for the whole answer.</summary>
@@ -83,7 +94,8 @@ public sealed class BenchClient : IDisposable
             var prefix = await ReadBodyAsync(response, worker.Buffer, token).ConfigureAwait(false);
             var outcome = protocol.Classify(kind, response.StatusCode, worker.Buffer.AsSpan(0, prefix));
             abandoned = false;
-            result = new RequestResult(outcome, outcome is RequestOutcome.Error ? StatusName((int)response.StatusCode) : null);
+            var revision = readRevisions && kind is OperationKind.Put && outcome is RequestOutcome.Success ? protocol.Revision(response) : 0;
+            result = new RequestResult(outcome, outcome is RequestOutcome.Error ? StatusName((int)response.StatusCode) : null, revision);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

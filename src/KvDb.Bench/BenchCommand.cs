@@ -1,8 +1,13 @@
-// `kvdb bench`: parse the flags, preload, run the closed- or open-loop driver with a progress
-// line, then print the results. Invariants:
+// `kvdb bench`: parse the flags, preload, open the watches (watch mode), run the closed- or
+// open-loop driver with a progress line, wait for the watchers to see the last put, then print
+// the results. Invariants:
 //  - stdout carries only the result (table or JSON); everything else goes to stderr.
-//  - Exit codes: 0 the run finished with at least one successful request, 1 preloading failed
-//    or nothing succeeded, 2 bad command line (one line on stderr, like kvdb's own flags).
+//  - Exit codes: 0 the run finished with at least one successful request, 1 preloading or
+//    opening the watches failed, or nothing succeeded, 2 bad command line (one line on stderr,
+//    like kvdb's own flags).
+//  - Watch mode's watches are all open and caught up before the warm-up starts, and stay open
+//    until the member's memory has been read after the run; with --watchers 0 nothing of watch
+//    mode runs and the put path reads no revision.
 //  - Ctrl+C once stops issuing requests and still reports what was measured; twice kills.
 using System.Diagnostics;
 using System.Globalization;
@@ -57,7 +62,10 @@ public static class BenchCommand
         }
     }
 
-    /// <summary>Runs the benchmark, reporting progress on <paramref name="log"/>; null when preloading failed.</summary>
+    /// <summary>How long the watchers get, after the load stops, to see the last measured put (progress lines come every <see cref="WatchFleet.ProgressInterval"/>).</summary>
+    public static readonly TimeSpan CatchUpDeadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs the benchmark, reporting progress on <paramref name="log"/>; null when preloading or opening the watches failed.</summary>
     public static async Task<BenchResult?> RunAsync(BenchOptions options, TextWriter log, bool rewriteProgressInPlace, CancellationToken stop)
     {
         var keys = new KeySpace(options.Keys, options.ValueSize);
@@ -81,20 +89,65 @@ public static class BenchCommand
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: preloaded {options.Keys} keys in {took.TotalSeconds:0.0}s"));
         }
 
-        var recorder = new LatencyRecorder(Math.Min(options.Concurrency, 2 * Environment.ProcessorCount), HighestTrackableMicroseconds(options));
-        var window = RunWindow.StartingNow(options.Warmup, options.Duration);
-        using var progressDone = new CancellationTokenSource();
-        var progress = ProgressReporter.RunAsync(recorder, window, options.TargetRate, log, rewriteProgressInPlace, progressDone.Token);
-        var load = options.TargetRate is { } rate
-            ? OpenLoopDriver.RunAsync(rate, options.Mix, client, workers, recorder, window, stop)
-            : ClosedLoopDriver.RunAsync(options.Mix, client, workers, recorder, window, stop);
-        await load;
-        var finished = Stopwatch.GetTimestamp();
-        await progressDone.CancelAsync();
-        await progress;
+        WatchFleet? fleet = null;
+        var memberBefore = MemberSample.Unknown;
+        if (options.Watchers > 0)
+        {
+            fleet = new WatchFleet(options, keys);
+            memberBefore = await fleet.SampleMemberAsync(stop);
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: opening {options.Watchers} watches over {options.WatchRanges} key ranges on {options.WatchUri}"));
+            if (await fleet.OpenAsync(stop) is { } failure)
+            {
+                await fleet.DisposeAsync();
+                await log.WriteLineAsync($"kvdb bench: {failure}");
+                return null;
+            }
 
-        var elapsed = finished > window.MeasureFrom ? Stopwatch.GetElapsedTime(window.MeasureFrom, finished) : TimeSpan.Zero;
-        return BenchResult.From(options, recorder.Snapshot(), elapsed);
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: {options.Watchers} watches open and caught up in {fleet.OpenTime.TotalSeconds:0.0}s"));
+        }
+
+        try
+        {
+            var recorder = new LatencyRecorder(Math.Min(options.Concurrency, 2 * Environment.ProcessorCount), HighestTrackableMicroseconds(options));
+            var acks = fleet is null ? null : new PutAcknowledgements(options.Concurrency);
+            var window = RunWindow.StartingNow(options.Warmup, options.Duration);
+            using var progressDone = new CancellationTokenSource();
+            var progress = ProgressReporter.RunAsync(recorder, window, options.TargetRate, log, rewriteProgressInPlace, progressDone.Token);
+            var load = options.TargetRate is { } rate
+                ? OpenLoopDriver.RunAsync(rate, options.Mix, client, workers, recorder, acks, window, stop)
+                : ClosedLoopDriver.RunAsync(options.Mix, client, workers, recorder, acks, window, stop);
+            await load;
+            var finished = Stopwatch.GetTimestamp();
+            await progressDone.CancelAsync();
+            await progress;
+
+            var watch = fleet is null ? null : await FinishWatchAsync(options, fleet, acks!, memberBefore, finished, log, stop);
+            var elapsed = finished > window.MeasureFrom ? Stopwatch.GetElapsedTime(window.MeasureFrom, finished) : TimeSpan.Zero;
+            return BenchResult.From(options, recorder.Snapshot(), elapsed, watch);
+        }
+        finally
+        {
+            if (fleet is not null)
+                await fleet.DisposeAsync();
+        }
+    }
+
+    // Waits for the watchers to see the last measured put, reads the member's gauges with the
+    // watches still open, closes them, and matches what they received against the puts.
+    private static async Task<WatchResult> FinishWatchAsync(BenchOptions options, WatchFleet fleet, PutAcknowledgements acks, MemberSample before, long finished, TextWriter log, CancellationToken stop)
+    {
+        var highest = acks.HighestRevision;
+        await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: waiting up to {CatchUpDeadline.TotalSeconds:0}s for every watcher to reach revision {highest}"));
+        var behind = await fleet.WaitForProgressAsync(highest, CatchUpDeadline, stop);
+        var catchUp = Stopwatch.GetElapsedTime(finished);
+        if (behind > 0)
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: {behind} of {fleet.Watchers.Count} watchers had not reached revision {highest} after {catchUp.TotalSeconds:0.0}s"));
+
+        // Not cancelled by a Ctrl+C: the report still wants the member's memory.
+        var after = await fleet.SampleMemberAsync(CancellationToken.None);
+        await fleet.DisposeAsync();
+        var highestTrackable = HighestTrackableMicroseconds(options) + (long)CatchUpDeadline.TotalMicroseconds;
+        return WatchResult.From(fleet, acks, highestTrackable, catchUp, behind, before, after, options.WatchUri);
     }
 
     // Open-loop latencies include time spent queued behind a stall, up to the whole run; twice
@@ -107,7 +160,8 @@ public static class BenchCommand
         var loop = o.TargetRate is { } rate ? $"open loop at {rate} ops/s (at most {o.Concurrency} in flight)" : $"closed loop, concurrency {o.Concurrency}";
         var target = o.Target is BenchTarget.Etcd ? "etcd" : "kvdb";
         var reads = o.Consistency is BenchConsistency.Local ? "local" : "linearizable";
+        var watch = o.Watchers > 0 ? $"; {o.Watchers} watchers over {o.WatchRanges} key ranges on {o.WatchUri}" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"bench: {target} at {string.Join(',', o.Endpoints)}; {loop}; mix {o.Mix}, {reads} gets; {o.ValueSize}-byte values over {o.Keys} keys; warm-up {o.Warmup.TotalSeconds:0.###}s, measuring {o.Duration.TotalSeconds:0.###}s");
+            $"bench: {target} at {string.Join(',', o.Endpoints)}; {loop}; mix {o.Mix}, {reads} gets; {o.ValueSize}-byte values over {o.Keys} keys; warm-up {o.Warmup.TotalSeconds:0.###}s, measuring {o.Duration.TotalSeconds:0.###}s{watch}");
     }
 }

@@ -50,18 +50,26 @@ public static class BenchCommandLine
     {
         var endpoints = new List<Uri>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri)
-                || uri.Scheme is not ("http" or "https")
-                || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
-            {
-                throw new FormatException($"--endpoints entry '{part}' is not a base URL like {DefaultKvdbEndpoint}");
-            }
-
-            endpoints.Add(new Uri(uri.GetLeftPart(UriPartial.Authority) + "/"));
-        }
+            endpoints.Add(BaseUrl(part) ?? throw new FormatException($"--endpoints entry '{part}' is not a base URL like {DefaultKvdbEndpoint}"));
 
         return endpoints;
+    }
+
+    /// <summary>Parses the one http(s) base URL of <c>--<paramref name="flag"/></c>; it comes back ending in "/".</summary>
+    public static Uri ParseEndpoint(string flag, string text)
+        => BaseUrl(text.Trim()) ?? throw new FormatException($"--{flag} '{text}' is not a base URL like {DefaultKvdbEndpoint}");
+
+    // The URL as "scheme://host:port/", or null when it is not a bare http(s) base URL.
+    private static Uri? BaseUrl(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri)
+            || uri.Scheme is not ("http" or "https")
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            return null;
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
     }
 
     /// <summary>The <c>kvdb bench --help</c> text.</summary>
@@ -77,12 +85,18 @@ public static class BenchCommandLine
         text.AppendLine("  kvdb bench --endpoints http://127.0.0.1:12380,http://127.0.0.1:22380,http://127.0.0.1:32380 --duration 10s --concurrency 64 --mix put=50,get=50");
         text.AppendLine("  kvdb bench --target etcd --endpoints http://127.0.0.1:2379 --mix get=100 --consistency local");
         text.AppendLine("  kvdb bench --endpoints https://127.0.0.1:12380 --cacert certs/ca.pem --user root:secret");
+        text.AppendLine("  kvdb bench --mix put=100 --concurrency 64 --watchers 1000 --watch-ranges 250 --endpoints http://127.0.0.1:12380,http://127.0.0.1:22380,http://127.0.0.1:32380");
         text.AppendLine();
         text.AppendLine("Closed loop by default: each of --concurrency workers sends its next request as soon as the last");
         text.AppendLine("is answered. With --target-rate the load is open loop. A progress line (ops/s, errors) goes to");
         text.AppendLine("stderr once a second; at the end, throughput and p50/p90/p99/p99.9/max latency (HDR histogram,");
         text.AppendLine("per operation and in total, successful requests only) and errors by kind (http status, timeout,");
         text.AppendLine("connection) go to stdout. A get of a missing key is a success, counted as 'not found'.");
+        text.AppendLine();
+        text.AppendLine("Watch mode (--watchers N, kvdb only): N watches stay open on one member for the whole run; each");
+        text.AppendLine("measured put's revision and acknowledgement time are kept, and the report adds a watch section:");
+        text.AppendLine("deliveries expected, delivered, missing and duplicated, latency from a put's acknowledgement to");
+        text.AppendLine("each matching watcher (p50/p90/p99/p99.9/max), and the member's memory before and after.");
         text.AppendLine();
         text.AppendLine("Flags (not read from the environment):");
         foreach (var flag in flags.Flags)
@@ -94,7 +108,8 @@ public static class BenchCommandLine
         Row(text, "--help", "Show this help and exit.");
         text.AppendLine();
         text.AppendLine("Durations are written 200ms, 2s, 1.5s, 1m. Exit codes: 0 the run finished with at least one");
-        text.AppendLine("successful request, 1 preloading failed or nothing succeeded, 2 bad command line.");
+        text.AppendLine("successful request, 1 preloading or opening the watches failed, or nothing succeeded, 2 bad");
+        text.AppendLine("command line.");
         return text.ToString();
     }
 

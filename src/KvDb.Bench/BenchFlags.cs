@@ -3,8 +3,9 @@
 //  - Each flag is declared once, here, in --help order: name, value placeholder, default, help
 //    text and parser together. None reads the environment (see BenchCommandLine).
 //  - Each flag validates its own value (--cacert reads its file then); Build resolves the
-//    defaults that depend on other flags (--endpoints on --target, --preload on --mix) and
-//    refuses --token with --user, the only flags that exclude each other.
+//    defaults that depend on other flags (--endpoints on --target, --preload on --mix,
+//    --watch-endpoint on --endpoints) and refuses the combinations that cannot work: --token
+//    with --user, --watchers with --target etcd, more --watch-ranges than --keys.
 using System.CommandLine;
 using System.CommandLine.Help;
 using KvDb.Flags;
@@ -17,6 +18,7 @@ internal sealed class BenchFlags
     private const int MaxConcurrency = 100_000;
     private const int MaxKeys = 100_000_000;
     private const int MaxValueSize = 64 << 20;
+    private const int MaxWatchers = 100_000;
 
     public BenchFlags()
     {
@@ -32,6 +34,9 @@ internal sealed class BenchFlags
         TargetRate = new("target-rate", "OPS", "off (closed loop)", "Open loop: start OPS operations per second in total on a fixed schedule, whatever the answers; latency counts from each request's intended start, so a stall is not hidden (no coordinated omission).", text => WholeNumber.Between("target-rate", 1, 100_000_000)(text), defaultValue: () => null);
         Timeout = new("timeout", "DURATION", "10s", "A request not answered within this counts as a timeout error.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
         Preload = new("preload", null, "on when the mix has gets", "Write every key once before the warm-up so reads hit existing keys; --preload=false to skip.", text => OnOff.Parse("preload", text), defaultValue: () => null);
+        Watchers = new("watchers", "N", "0 (off)", $"Watch mode (kvdb only): before the warm-up, open N watches on --watch-endpoint (one HTTP/1.1 connection each) and report how long each measured put took from its acknowledgement to every matching watcher, and the member's memory. 0 to {MaxWatchers}.", WholeNumber.Between("watchers", 0, MaxWatchers), defaultValue: () => 0);
+        WatchRanges = new("watch-ranges", "P", "250", "Watch mode: split the keys into P contiguous ranges (1 to --keys); watcher w watches range w mod P with start=/end=.", WholeNumber.Between("watch-ranges", 1, MaxKeys));
+        WatchEndpoint = new("watch-endpoint", "URL", "the first of --endpoints", "Watch mode: the base URL of the member that serves every watch (and whose /metrics is read).", text => BenchCommandLine.ParseEndpoint("watch-endpoint", text), defaultValue: () => null);
         Json = new("json", null, "off", "Print the results as one JSON object on stdout instead of a table.", text => OnOff.Parse("json", text));
         CaCert = new("cacert", "FILE", "the system's roots", "https endpoints: trust this PEM CA (e.g. scripts/make-certs' ca.pem) for the servers' certificates, whose names must match the endpoints' hosts.", BenchAuthentication.ReadCa, defaultValue: () => null);
         Token = new("token", "TOKEN", "none", "Send Authorization: Bearer TOKEN with every request (etcd: the token alone, as its gateway expects).", text => text.Length > 0 && !text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) ? text : throw new FormatException("--token needs a token without spaces or control characters"), defaultValue: () => null);
@@ -47,7 +52,7 @@ internal sealed class BenchFlags
 
     /// <summary>Every flag but --help, in --help order.</summary>
     public IReadOnlyList<IFlag> Flags =>
-        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, TargetRate, Timeout, Preload, Json, CaCert, Token, User];
+        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, TargetRate, Timeout, Preload, Watchers, WatchRanges, WatchEndpoint, Json, CaCert, Token, User];
 
     public Flag<List<Uri>?> Endpoints { get; }
     public Flag<BenchTarget> Target { get; }
@@ -61,13 +66,16 @@ internal sealed class BenchFlags
     public Flag<int?> TargetRate { get; }
     public Flag<TimeSpan> Timeout { get; }
     public Flag<OnOff?> Preload { get; }
+    public Flag<int> Watchers { get; }
+    public Flag<int> WatchRanges { get; }
+    public Flag<Uri?> WatchEndpoint { get; }
     public Flag<OnOff> Json { get; }
     public Flag<System.Security.Cryptography.X509Certificates.X509Certificate2Collection?> CaCert { get; }
     public Flag<string?> Token { get; }
     public Flag<string?> User { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
-    /// <exception cref="FormatException">--token and --user are both given.</exception>
+    /// <exception cref="FormatException">--token and --user are both given, or watch mode is asked of etcd or with more ranges than keys.</exception>
     public BenchOptions Build(ParseResult result)
     {
         var token = result.GetValue(Token);
@@ -77,6 +85,13 @@ internal sealed class BenchFlags
 
         var target = result.GetValue(Target);
         var mix = result.GetRequiredValue(Mix);
+        var keys = result.GetValue(Keys);
+        var watchers = result.GetValue(Watchers);
+        var watchRanges = result.GetValue(WatchRanges);
+        if (watchers > 0 && target is BenchTarget.Etcd)
+            throw new FormatException("--watchers needs --target kvdb: watch mode reads kvdb's GET /v1/watch");
+        if (watchers > 0 && watchRanges > keys)
+            throw new FormatException($"--watch-ranges {watchRanges} must be at most --keys ({keys}): each range holds at least one key");
 
         // Not given, --endpoints comes back empty rather than null (System.CommandLine turns a null
         // list into an empty one); a given --endpoints is never empty, so empty means "by target".
@@ -91,12 +106,15 @@ internal sealed class BenchFlags
             Warmup = result.GetValue(Warmup),
             Concurrency = result.GetValue(Concurrency),
             ValueSize = result.GetValue(ValueSize),
-            Keys = result.GetValue(Keys),
+            Keys = keys,
             Mix = mix,
             Consistency = result.GetValue(Consistency),
             TargetRate = result.GetValue(TargetRate),
             Timeout = result.GetValue(Timeout),
             Preload = result.GetValue(Preload)?.IsOn ?? mix.Has(OperationKind.Get),
+            Watchers = watchers,
+            WatchRanges = watchRanges,
+            WatchEndpoint = result.GetValue(WatchEndpoint) ?? endpoints[0],
             Json = result.GetValue(Json).IsOn,
             TrustedCa = result.GetValue(CaCert),
             Authorization = token is not null ? BenchAuthentication.Bearer(token, target) : user,

@@ -1,7 +1,8 @@
 // Everything one `kvdb bench` run is configured with, after parsing and validation.
 // Invariants: once built by BenchCommandLine.Parse every field is valid (at least one endpoint,
 // each an absolute http(s) base URL ending in "/"; sizes and durations within the documented
-// ranges; Preload already resolved from the mix), so the drivers never re-check them.
+// ranges; Preload already resolved from the mix; Watchers > 0 only with the kvdb target and
+// WatchRanges <= Keys), so the drivers never re-check them.
 
 namespace KvDb.Bench;
 
@@ -53,6 +54,18 @@ public sealed class BenchOptions
 
     /// <summary>Write every key once before the warm-up, so reads find existing keys.</summary>
     public bool Preload { get; init; }
+
+    /// <summary>Watches kept open on <see cref="WatchUri"/> for the whole run; 0 turns watch mode off.</summary>
+    public int Watchers { get; init; }
+
+    /// <summary>Watch mode: how many contiguous ranges the key space is split into (watcher w watches range w mod this).</summary>
+    public int WatchRanges { get; init; } = 250;
+
+    /// <summary>Watch mode: the base URL (ending in "/") of the member serving the watches; null for the first of <see cref="Endpoints"/>.</summary>
+    public Uri? WatchEndpoint { get; init; }
+
+    /// <summary>The member that serves the watches: <see cref="WatchEndpoint"/>, else the first endpoint.</summary>
+    public Uri WatchUri => WatchEndpoint ?? Endpoints[0];
 
     /// <summary>Print the results as one JSON object instead of a table.</summary>
     public bool Json { get; init; }

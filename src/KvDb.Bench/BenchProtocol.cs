@@ -18,6 +18,9 @@ public abstract class BenchProtocol
     /// <summary>Judges an answer from its status and the first bytes of its body.</summary>
     public abstract RequestOutcome Classify(OperationKind kind, HttpStatusCode status, ReadOnlySpan<byte> bodyPrefix);
 
+    /// <summary>The revision a successful put's answer reports, or 0 when it reports none (watch mode reads it).</summary>
+    public virtual long Revision(HttpResponseMessage response) => 0;
+
     /// <summary>The protocol of <paramref name="options"/>' target.</summary>
     public static BenchProtocol For(BenchOptions options, KeySpace keys) => options.Target switch
     {

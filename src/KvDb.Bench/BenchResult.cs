@@ -2,7 +2,8 @@
 // Invariants: Ops counts successful requests only (not-found gets included), and throughput
 // is Ops over the measured elapsed time; latency percentiles come from the HDR histograms of
 // those same requests, so for each summary p50 <= p90 <= p99 <= p99.9 <= max; Latency is null
-// exactly when Ops is 0. Operations lists the kinds in the mix, in OperationKind order.
+// exactly when Ops is 0. Operations lists the kinds in the mix, in OperationKind order. Watch is
+// null exactly when watch mode was off (--watchers 0).
 using HdrHistogram;
 
 namespace KvDb.Bench;
@@ -50,8 +51,11 @@ public sealed class BenchResult
     /// <summary>Latencies beyond the histograms' range (recorded as its top).</summary>
     public long ClampedLatencies { get; init; }
 
-    /// <summary>Reduces <paramref name="recording"/>, measured over <paramref name="elapsed"/>, for <paramref name="options"/>.</summary>
-    public static BenchResult From(BenchOptions options, Recording recording, TimeSpan elapsed)
+    /// <summary>What watch mode measured; null when it was off.</summary>
+    public WatchResult? Watch { get; init; }
+
+    /// <summary>Reduces <paramref name="recording"/>, measured over <paramref name="elapsed"/>, for <paramref name="options"/>, with watch mode's <paramref name="watch"/> (null when off).</summary>
+    public static BenchResult From(BenchOptions options, Recording recording, TimeSpan elapsed, WatchResult? watch = null)
     {
         var seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         var operations = new List<OperationSummary>();
@@ -77,6 +81,7 @@ public sealed class BenchResult
             Total = Summary("total", all, notFound, errors, seconds),
             Errors = new SortedDictionary<string, long>(recording.ErrorKinds.ToDictionary(), StringComparer.Ordinal),
             ClampedLatencies = recording.Clamped,
+            Watch = watch,
         };
     }
 

@@ -3,7 +3,8 @@
 // the actual send. (A closed loop slows down with the server, so its tail latencies are those
 // of a client that waits; use the open loop to see what a fixed arrival rate would suffer.)
 // Invariants: no request starts at or after the window's End; a request is recorded as
-// measured exactly when it started inside [MeasureFrom, End).
+// measured exactly when it started inside [MeasureFrom, End); in watch mode each measured
+// successful put is also recorded with its revision and the time its answer arrived.
 using System.Diagnostics;
 
 namespace KvDb.Bench;
@@ -11,20 +12,20 @@ namespace KvDb.Bench;
 /// <summary>Runs workers back-to-back for the length of a <see cref="RunWindow"/>.</summary>
 public static class ClosedLoopDriver
 {
-    /// <summary>Runs every worker until <paramref name="window"/> ends or <paramref name="stop"/> is cancelled.</summary>
-    public static Task RunAsync(OperationMix mix, BenchClient client, IReadOnlyList<BenchWorker> workers, LatencyRecorder recorder, RunWindow window, CancellationToken stop)
+    /// <summary>Runs every worker until <paramref name="window"/> ends or <paramref name="stop"/> is cancelled; measured puts go to <paramref name="acks"/> too when it is not null (watch mode).</summary>
+    public static Task RunAsync(OperationMix mix, BenchClient client, IReadOnlyList<BenchWorker> workers, LatencyRecorder recorder, PutAcknowledgements? acks, RunWindow window, CancellationToken stop)
     {
         var tasks = new Task[workers.Count];
         for (var i = 0; i < tasks.Length; i++)
         {
             var worker = workers[i];
-            tasks[i] = Task.Run(() => WorkAsync(mix, client, worker, recorder, window, stop), CancellationToken.None);
+            tasks[i] = Task.Run(() => WorkAsync(mix, client, worker, recorder, acks, window, stop), CancellationToken.None);
         }
 
         return Task.WhenAll(tasks);
     }
 
-    private static async Task WorkAsync(OperationMix mix, BenchClient client, BenchWorker worker, LatencyRecorder recorder, RunWindow window, CancellationToken stop)
+    private static async Task WorkAsync(OperationMix mix, BenchClient client, BenchWorker worker, LatencyRecorder recorder, PutAcknowledgements? acks, RunWindow window, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -35,8 +36,11 @@ public static class ClosedLoopDriver
             var kind = mix.Choose(worker.Random);
             var key = worker.Keys.Next();
             var result = await client.SendAsync(worker, kind, key).ConfigureAwait(false);
-            var latency = RunWindow.Microseconds(started, Stopwatch.GetTimestamp());
-            recorder.Record(worker.Index, kind, result.Outcome, latency, window.IsMeasured(started), result.Error);
+            var answered = Stopwatch.GetTimestamp();
+            var measured = window.IsMeasured(started);
+            recorder.Record(worker.Index, kind, result.Outcome, RunWindow.Microseconds(started, answered), measured, result.Error);
+            if (acks is not null && measured && kind is OperationKind.Put && result.Outcome is RequestOutcome.Success)
+                acks.Record(worker.Index, result.Revision, key, answered);
         }
     }
 }

@@ -1,8 +1,8 @@
 // The keys and the value a benchmark writes. Key i is "bench-" followed by i zero-padded to
 // the width of the largest index, so every key (and every request body built from one) has the
 // same length. Invariants: Key(i) is defined exactly for 0 <= i < Count and is the same on every
-// call; Value is ValueSize bytes of printable ASCII, fixed for the whole run, so a PUT body
-// never has to be built while measuring.
+// call, and TryParseIndex(KeyBytes(i)) gives back i; Value is ValueSize bytes of printable
+// ASCII, fixed for the whole run, so a PUT body never has to be built while measuring.
 using System.Globalization;
 using System.Text;
 
@@ -13,6 +13,8 @@ public sealed class KeySpace
 {
     /// <summary>The prefix of every benchmark key.</summary>
     public const string Prefix = "bench-";
+
+    private static readonly byte[] PrefixBytes = Encoding.UTF8.GetBytes(Prefix);
 
     private readonly int width;
 
@@ -42,6 +44,22 @@ public sealed class KeySpace
 
     /// <summary>The UTF-8 bytes of key <paramref name="index"/>.</summary>
     public byte[] KeyBytes(int index) => Encoding.UTF8.GetBytes(Key(index));
+
+    /// <summary>The index of the key whose UTF-8 bytes are <paramref name="key"/>; false for any other bytes (another width, not a bench key, out of range).</summary>
+    public bool TryParseIndex(ReadOnlySpan<byte> key, out int index)
+    {
+        index = 0;
+        if (key.Length != PrefixBytes.Length + width || !key.StartsWith(PrefixBytes))
+            return false;
+        foreach (var digit in key[PrefixBytes.Length..])
+        {
+            if (digit is < (byte)'0' or > (byte)'9')
+                return false;
+            index = index * 10 + (digit - '0');
+        }
+
+        return index < Count;
+    }
 
     // Printable and varied (not all one byte) so neither side gets an unrealistically
     // compressible or degenerate value; fixed seed so runs store the same bytes.

@@ -1,7 +1,8 @@
-// kvdb's root API as a benchmark target: put is PUT /{key} with the value as the body (204),
-// get is GET /{key} (200 with the value, 404 when absent), with ?consistency=local for local
-// reads. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
+// kvdb's root API as a benchmark target: put is PUT /{key} with the value as the body (204,
+// with the write's revision in X-Kvdb-Revision), get is GET /{key} (200 with the value, 404 when
+// absent), with ?consistency=local for local reads. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
 // no percent-encoding; one URI per key and endpoint is built once and reused.
+using System.Globalization;
 using System.Net;
 
 namespace KvDb.Bench;
@@ -9,6 +10,9 @@ namespace KvDb.Bench;
 /// <summary>Requests against kvdb's <c>/{key}</c> API.</summary>
 public sealed class KvdbProtocol : BenchProtocol
 {
+    /// <summary>The header of kvdb's answers that carries the key's revision (also sent as a strong ETag).</summary>
+    public const string RevisionHeader = "X-Kvdb-Revision";
+
     private readonly KeyedCache<Uri>[] putUris;
     private readonly KeyedCache<Uri>[] getUris;
     private readonly ReadOnlyMemory<byte> value;
@@ -52,4 +56,11 @@ public sealed class KvdbProtocol : BenchProtocol
         (OperationKind.Get, HttpStatusCode.NotFound) => RequestOutcome.NotFound,
         _ => RequestOutcome.Error,
     };
+
+    /// <inheritdoc/>
+    public override long Revision(HttpResponseMessage response)
+        => response.Headers.NonValidated.TryGetValues(RevisionHeader, out var values)
+           && long.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var revision)
+            ? revision
+            : 0;
 }

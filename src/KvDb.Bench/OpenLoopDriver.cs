@@ -8,6 +8,8 @@
 //    have ~1ms granularity) never reports less than the request really took.
 //  - Concurrency caps the requests in flight; when it is too low for the rate, the lateness is
 //    recorded as latency and the achieved rate falls short of the target (the report says so).
+//  - In watch mode each measured successful put is also recorded with its revision and the
+//    time its answer arrived (the acknowledgement watchers' delivery latency counts from).
 using System.Diagnostics;
 
 namespace KvDb.Bench;
@@ -18,8 +20,8 @@ public static class OpenLoopDriver
     // Sleeping for short waits costs more than it saves: a timer fires ~1ms late at best.
     private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>Runs the schedule of <paramref name="rate"/> requests per second until <paramref name="window"/> ends or <paramref name="stop"/> is cancelled.</summary>
-    public static Task RunAsync(int rate, OperationMix mix, BenchClient client, IReadOnlyList<BenchWorker> workers, LatencyRecorder recorder, RunWindow window, CancellationToken stop)
+    /// <summary>Runs the schedule of <paramref name="rate"/> requests per second until <paramref name="window"/> ends or <paramref name="stop"/> is cancelled; measured puts go to <paramref name="acks"/> too when it is not null (watch mode).</summary>
+    public static Task RunAsync(int rate, OperationMix mix, BenchClient client, IReadOnlyList<BenchWorker> workers, LatencyRecorder recorder, PutAcknowledgements? acks, RunWindow window, CancellationToken stop)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rate, 1);
         var schedule = new Schedule(window.Start, (double)Stopwatch.Frequency / rate);
@@ -27,13 +29,13 @@ public static class OpenLoopDriver
         for (var i = 0; i < tasks.Length; i++)
         {
             var worker = workers[i];
-            tasks[i] = Task.Run(() => WorkAsync(schedule, mix, client, worker, recorder, window, stop), CancellationToken.None);
+            tasks[i] = Task.Run(() => WorkAsync(schedule, mix, client, worker, recorder, acks, window, stop), CancellationToken.None);
         }
 
         return Task.WhenAll(tasks);
     }
 
-    private static async Task WorkAsync(Schedule schedule, OperationMix mix, BenchClient client, BenchWorker worker, LatencyRecorder recorder, RunWindow window, CancellationToken stop)
+    private static async Task WorkAsync(Schedule schedule, OperationMix mix, BenchClient client, BenchWorker worker, LatencyRecorder recorder, PutAcknowledgements? acks, RunWindow window, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -58,8 +60,11 @@ public static class OpenLoopDriver
             var key = worker.Keys.Next();
             var sent = Stopwatch.GetTimestamp();
             var result = await client.SendAsync(worker, kind, key).ConfigureAwait(false);
-            var latency = RunWindow.Microseconds(Math.Min(intended, sent), Stopwatch.GetTimestamp());
-            recorder.Record(worker.Index, kind, result.Outcome, latency, window.IsMeasured(intended), result.Error);
+            var answered = Stopwatch.GetTimestamp();
+            var measured = window.IsMeasured(intended);
+            recorder.Record(worker.Index, kind, result.Outcome, RunWindow.Microseconds(Math.Min(intended, sent), answered), measured, result.Error);
+            if (acks is not null && measured && kind is OperationKind.Put && result.Outcome is RequestOutcome.Success)
+                acks.Record(worker.Index, result.Revision, key, answered);
         }
     }
 

@@ -5,7 +5,14 @@
 //   target, endpoints, mode, targetRate, concurrency, mix, consistency, valueSize, keys,
 //   preloaded, warmupSeconds, durationSeconds, elapsedSeconds, clampedLatencies,
 //   total and operations.{put,get}: {ops, opsPerSecond, notFound, errors,
-//   latencyMs: {p50, p90, p99, p999, max, mean} or null}, errors: {"http 503": n, ...}.
+//   latencyMs: {p50, p90, p99, p999, max, mean} or null}, errors: {"http 503": n, ...},
+//   watch: null without --watchers, else {watchers, ranges, endpoint, openSeconds,
+//   catchUpSeconds, failedWatchers, behindWatchers, firstFailure (string or null),
+//   putsWithoutRevision, deliveries: {expected, delivered, missing, duplicates, beforeAck,
+//   outOfRange, clamped}, latencyMs: {p50, p90, p99, p999, max, mean} or null (from each put's
+//   acknowledgement to each matching watcher), member: {workingSetBytesBefore,
+//   workingSetBytesAfter, managedHeapBytesBefore, managedHeapBytesAfter, openWatchesBefore,
+//   openWatchesAfter} (each null when the member's /metrics did not say)}.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -50,8 +57,37 @@ public static class ResultPrinter
             text.AppendLine(Invariant, $"note: the achieved rate is more than 5% below --target-rate {o.TargetRate}: the server is saturated or --concurrency {o.Concurrency} is too low; the latencies include the lateness.");
         if (result.ClampedLatencies > 0)
             text.AppendLine(Invariant, $"note: {result.ClampedLatencies} latencies exceeded the histogram's range and were recorded as its maximum.");
+        if (result.Watch is { } watch)
+            AppendWatch(text, watch);
         return text.ToString();
     }
+
+    private static void AppendWatch(StringBuilder text, WatchResult w)
+    {
+        var d = w.Deliveries;
+        var l = w.Latency;
+        text.AppendLine();
+        text.AppendLine(Invariant, $"watch: {w.Watchers} watchers over {w.Ranges} key ranges on {w.Endpoint}, all open and caught up after {w.OpenSeconds:0.00}s; caught up with the last put {w.CatchUpSeconds:0.00}s after the load stopped");
+        text.AppendLine(Invariant, $"{"deliveries",-10} {"expected",10} {"delivered",10} {"missing",9} {"duplicates",10} {"before ack",10}");
+        text.AppendLine(Invariant, $"{"",-10} {d.Expected,10} {d.Delivered,10} {d.Missing,9} {d.Duplicates,10} {d.BeforeAck,10}");
+        text.AppendLine(Invariant, $"{"delivery",-10} {"p50 ms",9} {"p90 ms",9} {"p99 ms",9} {"p99.9 ms",9} {"max ms",9}");
+        text.AppendLine(Invariant, $"{"",-10} {Ms(l?.P50),9} {Ms(l?.P90),9} {Ms(l?.P99),9} {Ms(l?.P999),9} {Ms(l?.Max),9}");
+        text.AppendLine(Invariant, $"member memory: working set {MiB(w.Before.WorkingSetBytes)} before the watches, {MiB(w.After.WorkingSetBytes)} after the run; managed heap {MiB(w.Before.ManagedHeapBytes)} → {MiB(w.After.ManagedHeapBytes)}; open watches {Count(w.Before.OpenWatches)} → {Count(w.After.OpenWatches)}");
+        if (w.FailedWatchers > 0)
+            text.AppendLine(Invariant, $"note: {w.FailedWatchers} watchers' streams ended early; the first: {w.FirstFailure}");
+        if (w.BehindWatchers > 0)
+            text.AppendLine(Invariant, $"note: {w.BehindWatchers} watchers had not caught up with the last put when the wait ended; their missing deliveries may be late rather than lost.");
+        if (d.OutOfRange > 0)
+            text.AppendLine(Invariant, $"note: {d.OutOfRange} events arrived at watchers whose range does not hold their key.");
+        if (w.PutsWithoutRevision > 0)
+            text.AppendLine(Invariant, $"note: {w.PutsWithoutRevision} measured puts were answered without a revision and could not be matched.");
+        if (d.Clamped > 0)
+            text.AppendLine(Invariant, $"note: {d.Clamped} delivery latencies exceeded the histogram's range and were recorded as its maximum.");
+    }
+
+    private static string MiB(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("0.0", Invariant) + " MiB" : "unknown";
+
+    private static string Count(long? value) => value is { } v ? v.ToString(Invariant) : "unknown";
 
     private static void AppendRow(StringBuilder text, OperationSummary s)
     {
@@ -105,6 +141,10 @@ public static class ResultPrinter
             foreach (var (kind, count) in result.Errors)
                 json.WriteNumber(kind, count);
             json.WriteEndObject();
+            if (result.Watch is { } watch)
+                WriteWatch(json, watch);
+            else
+                json.WriteNull("watch");
             json.WriteEndObject();
         }
 
@@ -118,7 +158,13 @@ public static class ResultPrinter
         json.WriteNumber("opsPerSecond", s.OpsPerSecond);
         json.WriteNumber("notFound", s.NotFound);
         json.WriteNumber("errors", s.Errors);
-        if (s.Latency is { } l)
+        WriteLatency(json, s.Latency);
+        json.WriteEndObject();
+    }
+
+    private static void WriteLatency(Utf8JsonWriter json, LatencySummary? latency)
+    {
+        if (latency is { } l)
         {
             json.WriteStartObject("latencyMs");
             json.WriteNumber("p50", l.P50);
@@ -133,7 +179,47 @@ public static class ResultPrinter
         {
             json.WriteNull("latencyMs");
         }
+    }
 
+    private static void WriteWatch(Utf8JsonWriter json, WatchResult w)
+    {
+        json.WriteStartObject("watch");
+        json.WriteNumber("watchers", w.Watchers);
+        json.WriteNumber("ranges", w.Ranges);
+        json.WriteString("endpoint", w.Endpoint.ToString());
+        json.WriteNumber("openSeconds", w.OpenSeconds);
+        json.WriteNumber("catchUpSeconds", w.CatchUpSeconds);
+        json.WriteNumber("failedWatchers", w.FailedWatchers);
+        json.WriteNumber("behindWatchers", w.BehindWatchers);
+        json.WriteString("firstFailure", w.FirstFailure);
+        json.WriteNumber("putsWithoutRevision", w.PutsWithoutRevision);
+        var d = w.Deliveries;
+        json.WriteStartObject("deliveries");
+        json.WriteNumber("expected", d.Expected);
+        json.WriteNumber("delivered", d.Delivered);
+        json.WriteNumber("missing", d.Missing);
+        json.WriteNumber("duplicates", d.Duplicates);
+        json.WriteNumber("beforeAck", d.BeforeAck);
+        json.WriteNumber("outOfRange", d.OutOfRange);
+        json.WriteNumber("clamped", d.Clamped);
         json.WriteEndObject();
+        WriteLatency(json, w.Latency);
+        json.WriteStartObject("member");
+        WriteNumberOrNull(json, "workingSetBytesBefore", w.Before.WorkingSetBytes);
+        WriteNumberOrNull(json, "workingSetBytesAfter", w.After.WorkingSetBytes);
+        WriteNumberOrNull(json, "managedHeapBytesBefore", w.Before.ManagedHeapBytes);
+        WriteNumberOrNull(json, "managedHeapBytesAfter", w.After.ManagedHeapBytes);
+        WriteNumberOrNull(json, "openWatchesBefore", w.Before.OpenWatches);
+        WriteNumberOrNull(json, "openWatchesAfter", w.After.OpenWatches);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } v)
+            json.WriteNumber(name, v);
+        else
+            json.WriteNull(name);
     }
 }

@@ -28,6 +28,9 @@ public sealed class BenchCommandLineTests
         o.Timeout.Should().Be(TimeSpan.FromSeconds(10));
         o.Preload.Should().BeTrue("the default mix has gets");
         o.Json.Should().BeFalse();
+        o.Watchers.Should().Be(0, "watch mode is off unless asked for");
+        o.WatchRanges.Should().Be(250);
+        o.WatchUri.Should().Be(new Uri("http://127.0.0.1:12380/"));
     }
 
     [Fact]
@@ -51,6 +54,43 @@ public sealed class BenchCommandLineTests
         o.Timeout.Should().Be(TimeSpan.FromMilliseconds(1500));
         o.Preload.Should().BeFalse();
         o.Json.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Watch_flags_are_read_in_both_spellings()
+    {
+        var o = Options("--endpoints", "http://127.0.0.1:1,http://127.0.0.1:2", "--watchers", "1000", "--watch-ranges=250", "--watch-endpoint", "http://127.0.0.1:2");
+        o.Watchers.Should().Be(1000);
+        o.WatchRanges.Should().Be(250);
+        o.WatchUri.Should().Be(new Uri("http://127.0.0.1:2/"));
+    }
+
+    [Fact]
+    public void The_watch_endpoint_defaults_to_the_first_endpoint()
+        => Options("--endpoints", "http://127.0.0.1:7,http://127.0.0.1:8", "--watchers", "3").WatchUri.Should().Be(new Uri("http://127.0.0.1:7/"));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("100000")]
+    public void Watchers_take_0_to_100000(string watchers)
+        => Options("--watchers", watchers).Watchers.Should().Be(int.Parse(watchers, System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public void Watch_ranges_take_1_to_the_number_of_keys()
+    {
+        Options("--watchers", "10", "--keys", "50", "--watch-ranges", "50").WatchRanges.Should().Be(50);
+        Options("--watchers", "10", "--keys", "50", "--watch-ranges", "1").WatchRanges.Should().Be(1);
+        Error("--watchers", "10", "--keys", "50", "--watch-ranges", "51").Should().Contain("--watch-ranges").And.Contain("--keys").And.NotContain("\n");
+        Options("--keys", "50").WatchRanges.Should().Be(250, "without watchers the ranges are not used, so the default does not have to fit");
+    }
+
+    [Fact]
+    public void Watch_mode_is_refused_for_etcd()
+    {
+        var error = Error("--target", "etcd", "--watchers", "10");
+        error.Should().Contain("--watchers").And.Contain("--target kvdb").And.NotContain("\n");
+        Options("--target", "etcd", "--watchers", "0").Watchers.Should().Be(0);
     }
 
     [Fact]
@@ -89,6 +129,12 @@ public sealed class BenchCommandLineTests
     [InlineData("--endpoints", "http://127.0.0.1:12380/v1")]
     [InlineData("--endpoints", "ftp://127.0.0.1:12380")]
     [InlineData("--endpoints", "http://127.0.0.1:12380,")]
+    [InlineData("--watchers", "-1")]
+    [InlineData("--watchers", "100001")]
+    [InlineData("--watch-ranges", "0")]
+    [InlineData("--watch-endpoint", "127.0.0.1:12380")]
+    [InlineData("--watch-endpoint", "http://127.0.0.1:12380/v1/watch")]
+    [InlineData("--watch-endpoint", "http://127.0.0.1:1,http://127.0.0.1:2")]
     [InlineData("--preload=maybe", null)]
     [InlineData("--json=yes-please", null)]
     public void Bad_values_are_one_line_errors_naming_the_flag(string flag, string? value)
@@ -113,7 +159,7 @@ public sealed class BenchCommandLineTests
     public void Help_explains_every_flag()
     {
         var help = BenchCommandLine.Parse(["--help"]).Should().BeOfType<BenchParseResult.Print>().Which.Text;
-        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--target-rate", "--timeout", "--preload", "--json" })
+        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--target-rate", "--timeout", "--preload", "--watchers", "--watch-ranges", "--watch-endpoint", "--json" })
             help.Should().Contain(flag);
         BenchCommandLine.Parse(["-h"]).Should().BeOfType<BenchParseResult.Print>();
     }

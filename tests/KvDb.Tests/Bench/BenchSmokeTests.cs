@@ -47,6 +47,46 @@ public sealed class BenchSmokeTests
     }
 
     [Fact]
+    public async Task A_watch_run_delivers_every_measured_put_once_to_every_watcher_of_its_range()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(1, "--in-memory");
+        var (exitCode, stdout, stderr) = await RunKvdbAsync(
+            [
+                "bench", "--endpoints", cluster.Url(1).ToString(), "--duration", "2s", "--warmup", "500ms",
+                "--concurrency", "8", "--keys", "500", "--mix", "put=100", "--watchers", "20", "--watch-ranges", "5", "--json",
+            ],
+            TimeSpan.FromMinutes(2));
+
+        exitCode.Should().Be(0, $"stderr:\n{stderr}\nstdout:\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        root.GetProperty("total").GetProperty("errors").GetInt64().Should().Be(0, stdout);
+        var watch = root.GetProperty("watch");
+        watch.GetProperty("watchers").GetInt32().Should().Be(20);
+        watch.GetProperty("ranges").GetInt32().Should().Be(5);
+        watch.GetProperty("failedWatchers").GetInt32().Should().Be(0, stdout);
+        watch.GetProperty("behindWatchers").GetInt32().Should().Be(0, stdout);
+        watch.GetProperty("putsWithoutRevision").GetInt64().Should().Be(0, "kvdb answers every put with X-Kvdb-Revision");
+
+        // Every measured put reaches the 4 watchers of its range: 20 watchers over 5 ranges.
+        var deliveries = watch.GetProperty("deliveries");
+        var expected = deliveries.GetProperty("expected").GetInt64();
+        expected.Should().Be(4 * root.GetProperty("operations").GetProperty("put").GetProperty("ops").GetInt64());
+        expected.Should().BePositive();
+        deliveries.GetProperty("delivered").GetInt64().Should().Be(expected, stdout);
+        deliveries.GetProperty("missing").GetInt64().Should().Be(0, stdout);
+        deliveries.GetProperty("duplicates").GetInt64().Should().Be(0, stdout);
+        deliveries.GetProperty("outOfRange").GetInt64().Should().Be(0, stdout);
+
+        var latency = watch.GetProperty("latencyMs");
+        latency.GetProperty("p50").GetDouble().Should().BeLessThanOrEqualTo(latency.GetProperty("p99").GetDouble());
+        latency.GetProperty("p99").GetDouble().Should().BeLessThanOrEqualTo(latency.GetProperty("max").GetDouble());
+        var member = watch.GetProperty("member");
+        member.GetProperty("workingSetBytesAfter").GetInt64().Should().BePositive("kvdb exports process_working_set_bytes");
+        member.GetProperty("openWatchesAfter").GetInt64().Should().BeGreaterThanOrEqualTo(20, "the watches are still open when the member is read");
+    }
+
+    [Fact]
     public async Task A_bad_flag_is_one_line_on_stderr_and_exit_code_2()
     {
         var (exitCode, stdout, stderr) = await RunKvdbAsync(["bench", "--mix", "put=50,get=40"], TimeSpan.FromMinutes(1));
