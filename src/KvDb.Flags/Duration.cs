@@ -28,4 +28,13 @@ public static class Duration
         value = TimeSpan.FromMilliseconds(amount * scale);
         return true;
     }
+
+    /// <summary>Writes <paramref name="value"/> the way <see cref="TryParse"/> reads it, in the largest whole unit ("15m", "1.5s", "200ms").</summary>
+    public static string Format(TimeSpan value) => value switch
+    {
+        { TotalHours: >= 1 } when value.TotalHours == Math.Floor(value.TotalHours) => $"{value.TotalHours.ToString(CultureInfo.InvariantCulture)}h",
+        { TotalMinutes: >= 1 } when value.TotalMinutes == Math.Floor(value.TotalMinutes) => $"{value.TotalMinutes.ToString(CultureInfo.InvariantCulture)}m",
+        { TotalSeconds: >= 1 } => $"{value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s",
+        _ => $"{value.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms",
+    };
 }

@@ -17,6 +17,15 @@ namespace KvDb.Node.Observability;
 /// <param name="HttpUrl">Its HTTP API URL, or null when it could not be learnt.</param>
 public sealed record LeaderStatus(int? Id, string PeerUrl, string? HttpUrl);
 
+/// <summary>Watches on this member and the change history they read.</summary>
+/// <param name="Open">Watch streams open on this member.</param>
+/// <param name="Attached">Of those, how many the watch hub feeds (the rest are catching up from the history).</param>
+/// <param name="HistoryCompactedRevision">The highest revision the change history has forgotten: an older after= gets 410.</param>
+/// <param name="HistoryWindow">--watch-history: how long changes are kept at least.</param>
+/// <param name="HistoryFloor">--watch-history-floor: how many of the newest revisions are kept however old.</param>
+/// <param name="RecentRecords">Change records held in memory for the hub (at most 16,384, about 32 MiB).</param>
+public sealed record WatchStatus(int Open, int Attached, long HistoryCompactedRevision, string HistoryWindow, long HistoryFloor, int RecentRecords);
+
 /// <summary>The document <c>GET /v1/status</c> answers.</summary>
 public sealed record NodeStatus(
     int Id,
@@ -40,10 +49,11 @@ public sealed record NodeStatus(
     bool InMemory,
     string Version,
     DateTimeOffset StartedAt,
-    double UptimeSeconds);
+    double UptimeSeconds,
+    WatchStatus Watch);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, NodeOptions options)
+public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, NodeOptions options)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -80,7 +90,14 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
             InMemory: options.InMemory,
             Version: CommandLine.Version,
             StartedAt: ProcessStartedAt,
-            UptimeSeconds: Math.Round((now - ProcessStartedAt).TotalSeconds, 3));
+            UptimeSeconds: Math.Round((now - ProcessStartedAt).TotalSeconds, 3),
+            Watch: new WatchStatus(
+                Open: watches.Open,
+                Attached: watches.Count,
+                HistoryCompactedRevision: started ? node.StateMachine.Recent.Compacted : 0L,
+                HistoryWindow: KvDb.Flags.Duration.Format(options.WatchHistory),
+                HistoryFloor: options.WatchHistoryFloor,
+                RecentRecords: started ? node.StateMachine.Recent.Count : 0));
     }
 
     private LeaderStatus? DescribeLeader(IReadOnlyList<MemberView> members)

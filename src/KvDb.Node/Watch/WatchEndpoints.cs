@@ -55,7 +55,7 @@ public static class WatchEndpoints
         context.Response.ContentType = sse ? "text/event-stream" : "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        KvdbInstruments.OpenWatches.Add(1);
+        hub.StreamOpened();
         try
         {
             await new WatchStream(context, request, options.WatchSlowReaderTimeout, logger).RunAsync(cursor, state, feed, hub);
@@ -66,7 +66,7 @@ public static class WatchEndpoints
         }
         finally
         {
-            KvdbInstruments.OpenWatches.Add(-1);
+            hub.StreamClosed();
         }
     }
 }

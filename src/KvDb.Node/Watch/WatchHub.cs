@@ -21,9 +21,27 @@ public sealed partial class WatchHub(RaftNode node, ChangeFeed feed, ILogger<Wat
     private readonly List<(long Revision, Core.Watch.ChangeRecord Record)> scratch = [];
     private Core.Watch.RecentChanges? tail;
     private long position;
+    private int open;
 
     /// <summary>The last revision offered to every registered watcher.</summary>
     public long Position => Volatile.Read(ref position);
+
+    /// <summary>How many watch streams are open on this member, attached or catching up.</summary>
+    public int Open => Volatile.Read(ref open);
+
+    /// <summary>Counts a watch stream that starts.</summary>
+    public void StreamOpened()
+    {
+        Interlocked.Increment(ref open);
+        KvdbInstruments.OpenWatches.Add(1);
+    }
+
+    /// <summary>Counts a watch stream that ended.</summary>
+    public void StreamClosed()
+    {
+        Interlocked.Decrement(ref open);
+        KvdbInstruments.OpenWatches.Add(-1);
+    }
 
     /// <summary>How many watchers are registered.</summary>
     public int Count

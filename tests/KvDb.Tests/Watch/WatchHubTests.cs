@@ -101,6 +101,13 @@ public sealed class WatchHubTests
         for (var w = 0; w < 40; w++)
             watches.Add((w % 8, await OpenAsync(client, member, $"prefix=hub/{w % 8}/&after={start}")));
 
+        // Status counts them, and once they have caught up the hub feeds every one.
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            var watch = JsonDocument.Parse(await client.GetStringAsync(new Uri(member, "v1/status"))).RootElement.GetProperty("watch");
+            return watch.GetProperty("open").GetInt32() == 40 && watch.GetProperty("attached").GetInt32() == 40;
+        }, "status counts 40 open watches, all fed by the hub", Deadline);
+
         var acked = new List<(long Revision, string Key)>();
         await ParallelPutsAsync(client, member, 400, 8, i => ($"hub/{i * 7 % 8}/k{i % 13}", $"v{i}"), acked);
         var last = acked.Max(a => a.Revision);
