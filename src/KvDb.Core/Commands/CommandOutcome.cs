@@ -29,4 +29,5 @@ public enum CommandOutcome : byte
 /// (0 when the key is absent).
 /// </param>
 /// <param name="Replayed">True when this is the remembered result of an earlier command with the same idempotency key.</param>
-public readonly record struct CommandResult(CommandOutcome Outcome, long Revision, bool Replayed = false);
+/// <param name="Reply">What a command that answers more than an outcome answered (a transaction's <c>TxnReply</c>, encoded); null for the others.</param>
+public readonly record struct CommandResult(CommandOutcome Outcome, long Revision, bool Replayed = false, byte[]? Reply = null);

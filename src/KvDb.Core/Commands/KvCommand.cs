@@ -22,6 +22,7 @@ namespace KvDb.Core.Commands;
 [Union(8, typeof(DeleteRoleCommand))]
 [Union(9, typeof(SetUserRoleCommand))]
 [Union(10, typeof(SetAuthCommand))]
+[Union(11, typeof(KvDb.Core.Transactions.TxnCommand))]
 public abstract class KvCommand
 {
     /// <summary>The number of bytes the command occupies roughly; used to bound batch sizes.</summary>

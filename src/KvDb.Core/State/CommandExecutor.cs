@@ -15,6 +15,7 @@ using System.Buffers.Binary;
 using System.Text;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
+using KvDb.Core.Transactions;
 using KvDb.Core.Watch;
 
 namespace KvDb.Core.State;
@@ -26,7 +27,7 @@ namespace KvDb.Core.State;
 public readonly record struct MembershipChange(int Id, string PeerUrl, bool Removed);
 
 /// <summary>Applies commands to a store, producing one result per command.</summary>
-public sealed class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindow = null, long historyFloor = ChangeHistory.DefaultFloor)
+public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindow = null, long historyFloor = ChangeHistory.DefaultFloor)
 {
     /// <summary>How long an idempotency key is remembered after the write that used it.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromMinutes(15);
@@ -68,8 +69,10 @@ public sealed class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindo
 
     private CommandResult ExecuteOne(long index, KvCommand command) => command switch
     {
-        PutCommand { IdempotencyKey: { } idempotencyKey } put => Once(idempotencyKey, put, () => Put(index, put)),
-        DeleteCommand { IdempotencyKey: { } idempotencyKey } delete => Once(idempotencyKey, delete, () => Delete(index, delete)),
+        PutCommand { IdempotencyKey: { } idempotencyKey } put => Once(idempotencyKey, IdempotencyRecord.FingerprintOf(put), () => Put(index, put)),
+        DeleteCommand { IdempotencyKey: { } idempotencyKey } delete => Once(idempotencyKey, IdempotencyRecord.FingerprintOf(delete), () => Delete(index, delete)),
+        TxnCommand { IdempotencyKey: { } idempotencyKey } txn => Once(idempotencyKey, TxnReply.FingerprintOf(txn), () => Transaction(index, txn)),
+        TxnCommand txn => Transaction(index, txn),
         PutCommand put => Put(index, put),
         DeleteCommand delete => Delete(index, delete),
         BootstrapMembersCommand bootstrap => Bootstrap(bootstrap),
@@ -98,7 +101,7 @@ public sealed class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindo
         if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
             return new(CommandOutcome.PreconditionFailed, current);
 
-        batch.Put(key, UserRecord.Encode(put.Kind, index, put.Value));
+        batch.Put(key, UserRecord.EncodeOver(previous, put.Kind, index, put.Value));
         changes.Put(put.Key, put.Kind, put.Value, previous);
         return new(CommandOutcome.Applied, index);
     }
@@ -118,10 +121,9 @@ public sealed class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindo
         return new(CommandOutcome.Applied, index);
     }
 
-    private CommandResult Once(string idempotencyKey, KeyCommand command, Func<CommandResult> apply)
+    private CommandResult Once(string idempotencyKey, ulong fingerprint, Func<CommandResult> apply)
     {
         var storeKey = StoreKeys.ForIdempotency(idempotencyKey);
-        var fingerprint = IdempotencyRecord.FingerprintOf(command);
         if (Read(storeKey) is { } bytes)
         {
             var remembered = IdempotencyRecord.Decode(bytes);

@@ -1,6 +1,7 @@
 // What kvdb remembers about a write that carried an Idempotency-Key, so a retry of it gets the
 // first answer instead of being applied again.
-// Layout: [outcome u8][revision i64][proposed-at i64][fingerprint u64], little-endian.
+// Layout: [outcome u8][revision i64][proposed-at i64][fingerprint u64][reply...], little-endian;
+// the reply (a transaction's answer) takes the rest of the record, absent for plain writes.
 // Invariants: the fingerprint identifies the request (key, value, kind, condition), so the same
 // idempotency key sent with a different request is recognised as a mistake, not replayed.
 using System.Buffers.Binary;
@@ -20,18 +21,19 @@ public readonly record struct IdempotencyRecord(CommandResult Result, long Propo
     /// <summary>Encodes the record.</summary>
     public byte[] Encode()
     {
-        var bytes = new byte[Size];
+        var bytes = new byte[Size + (Result.Reply?.Length ?? 0)];
         bytes[0] = (byte)Result.Outcome;
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(1), Result.Revision);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(9), ProposedAtUnixMs);
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(17), Fingerprint);
+        Result.Reply?.CopyTo(bytes.AsSpan(Size));
         return bytes;
     }
 
     /// <summary>Decodes a record written by <see cref="Encode"/>.</summary>
     public static IdempotencyRecord Decode(ReadOnlySpan<byte> bytes)
         => new(
-            new((CommandOutcome)bytes[0], BinaryPrimitives.ReadInt64LittleEndian(bytes[1..])),
+            new((CommandOutcome)bytes[0], BinaryPrimitives.ReadInt64LittleEndian(bytes[1..]), Reply: bytes.Length > Size ? bytes[Size..].ToArray() : null),
             BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]),
             BinaryPrimitives.ReadUInt64LittleEndian(bytes[17..]));
 

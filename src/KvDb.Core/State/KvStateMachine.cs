@@ -73,6 +73,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private readonly SnapshotPublisher publisher;
     private readonly SnapshotInstaller installer;
     private Task flushing = Task.CompletedTask;
+    private CommandResult[] scratchResults = new CommandResult[64];
     private long appliedIndex;
     private int disposed;
 
@@ -198,7 +199,10 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             var (proposedAt, commands) = LogEntryCodec.Decode(payload);
             var context = entry.Context is ProposalContext proposal && proposal.Describes(entry.Term, commands.Length) ? proposal : null;
-            var results = context?.Results ?? (commands.Length <= 64 ? stackalloc CommandResult[commands.Length] : new CommandResult[commands.Length]);
+            // Entries proposed elsewhere have no context: their results go to a reused scratch array.
+            if (context is null && scratchResults.Length < commands.Length)
+                scratchResults = new CommandResult[commands.Length];
+            var results = context is null ? scratchResults.AsSpan(0, commands.Length) : context.Results;
             executor.Execute(entry.Index, entry.Term, proposedAt, commands, results);
             Recent.Add(entry.Index, executor.Recorded, executor.Forgotten);
             if (context is not null)

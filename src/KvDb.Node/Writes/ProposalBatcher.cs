@@ -23,11 +23,11 @@ using KvDb.Core.State;
 namespace KvDb.Node.Writes;
 
 /// <summary>The result of one committed proposal: the index of its log entry, what applying it did and the key's revision.</summary>
-public readonly record struct ProposalResult(long Index, CommandOutcome Outcome, long Revision, bool Replayed = false)
+public readonly record struct ProposalResult(long Index, CommandOutcome Outcome, long Revision, bool Replayed = false, byte[]? Reply = null)
 {
     /// <summary>Combines an entry index with one command's result.</summary>
     public ProposalResult(long index, CommandResult result)
-        : this(index, result.Outcome, result.Revision, result.Replayed)
+        : this(index, result.Outcome, result.Revision, result.Replayed, result.Reply)
     {
     }
 }

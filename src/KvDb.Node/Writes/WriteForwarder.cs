@@ -2,7 +2,8 @@
 // command. The leader's peer URL is its Raft address, so nothing needs to be looked up first.
 // Wire format (internal, little-endian):
 //   request:  a LogEntryCodec payload (the batch of commands), media type application/x-kvdb-batch
-//   response: per command, in order: index i64 | outcome u8 | revision i64 | replayed u8
+//   response: per command, in order: index i64 | outcome u8 | revision i64 | replayed u8 |
+//             reply length i32 (-1: none) | reply bytes (a transaction's answer)
 // Invariants: the leader proposes forwarded commands with mayForward=false, so nothing is
 // passed on twice (no forwarding loops while leadership moves); a leader that stepped down
 // answers 503 and the follower's batcher retries or reports an unknown outcome.
@@ -30,7 +31,7 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
     /// <summary>The media type of forwarded batches.</summary>
     public const string MediaType = "application/x-kvdb-batch";
 
-    private const int ResultSize = sizeof(long) + 1 + sizeof(long) + 1;
+    private const int ResultSize = sizeof(long) + 1 + sizeof(long) + 1 + sizeof(int);
 
     /// <inheritdoc/>
     public async Task<ProposalResult[]> ForwardAsync(Uri leader, KvCommand[] commands, CancellationToken token)
@@ -45,9 +46,7 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
         response.EnsureSuccessStatusCode();
 
         var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
-        if (body.Length != commands.Length * ResultSize)
-            throw new HttpRequestException($"The leader answered {body.Length} bytes for {commands.Length} command(s).");
-        return DecodeResults(body);
+        return DecodeResults(body, commands.Length) ?? throw new HttpRequestException($"The leader answered {body.Length} bytes that are not {commands.Length} result(s).");
     }
 
     // The "detail" of a problem-details answer, or null when there is none.
@@ -69,29 +68,47 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
     /// <summary>Encodes results for the response to a forwarded batch.</summary>
     public static byte[] EncodeResults(IReadOnlyList<ProposalResult> results)
     {
-        var body = new byte[results.Count * ResultSize];
-        for (var i = 0; i < results.Count; i++)
+        var size = 0;
+        foreach (var result in results)
+            size += ResultSize + (result.Reply?.Length ?? 0);
+        var body = new byte[size];
+        var at = 0;
+        foreach (var result in results)
         {
-            var slot = body.AsSpan(i * ResultSize, ResultSize);
-            BinaryPrimitives.WriteInt64LittleEndian(slot, results[i].Index);
-            slot[sizeof(long)] = (byte)results[i].Outcome;
-            BinaryPrimitives.WriteInt64LittleEndian(slot[(sizeof(long) + 1)..], results[i].Revision);
-            slot[^1] = results[i].Replayed ? (byte)1 : (byte)0;
+            var slot = body.AsSpan(at, ResultSize);
+            BinaryPrimitives.WriteInt64LittleEndian(slot, result.Index);
+            slot[sizeof(long)] = (byte)result.Outcome;
+            BinaryPrimitives.WriteInt64LittleEndian(slot[(sizeof(long) + 1)..], result.Revision);
+            slot[2 * sizeof(long) + 1] = result.Replayed ? (byte)1 : (byte)0;
+            BinaryPrimitives.WriteInt32LittleEndian(slot[^sizeof(int)..], result.Reply?.Length ?? -1);
+            at += ResultSize;
+            result.Reply?.CopyTo(body.AsSpan(at));
+            at += result.Reply?.Length ?? 0;
         }
 
         return body;
     }
 
-    private static ProposalResult[] DecodeResults(byte[] body)
+    // Null when the body is not exactly `count` results.
+    private static ProposalResult[]? DecodeResults(byte[] body, int count)
     {
-        var results = new ProposalResult[body.Length / ResultSize];
-        for (var i = 0; i < results.Length; i++)
+        var results = new ProposalResult[count];
+        var at = 0;
+        for (var i = 0; i < count; i++)
         {
-            var slot = body.AsSpan(i * ResultSize, ResultSize);
+            if (body.Length - at < ResultSize)
+                return null;
+            var slot = body.AsSpan(at, ResultSize);
+            var replyLength = BinaryPrimitives.ReadInt32LittleEndian(slot[^sizeof(int)..]);
+            at += ResultSize;
+            if (replyLength < -1 || replyLength > body.Length - at)
+                return null;
+            var reply = replyLength < 0 ? null : body.AsSpan(at, replyLength).ToArray();
+            at += Math.Max(replyLength, 0);
             results[i] = new(BinaryPrimitives.ReadInt64LittleEndian(slot), (CommandOutcome)slot[sizeof(long)],
-                BinaryPrimitives.ReadInt64LittleEndian(slot[(sizeof(long) + 1)..]), slot[^1] is not 0);
+                BinaryPrimitives.ReadInt64LittleEndian(slot[(sizeof(long) + 1)..]), slot[2 * sizeof(long) + 1] is not 0, reply);
         }
 
-        return results;
+        return at == body.Length ? results : null;
     }
 }
