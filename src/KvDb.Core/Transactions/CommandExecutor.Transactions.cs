@@ -27,6 +27,7 @@ public sealed partial class CommandExecutor
             }
         }
 
+        changes.Transaction(succeeded);
         var branch = succeeded ? txn.Then : txn.Else;
         var results = new TxnOperationResult[branch.Length];
         for (var i = 0; i < branch.Length; i++)

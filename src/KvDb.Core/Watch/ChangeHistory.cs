@@ -6,7 +6,8 @@
 // Invariants:
 //  - A record is written in the same batch as the changes it describes: a reader sees both or
 //    neither, and the history has no gap below the applied index above the compacted revision.
-//  - Every change of one entry is in one record, in the order the commands applied.
+//  - Every change of one entry is in one record, in the order the commands applied. An entry
+//    with transactions has a record even when they wrote nothing, for their outcomes (/v1/log).
 //  - Records are forgotten oldest first, only when both older than the window (on the
 //    entries' proposed-at clock, never a local clock) and more than the floor (revisions) old.
 using System.Buffers.Binary;
@@ -60,6 +61,10 @@ public sealed class ChangeRecord
     /// <summary>The changes, in the order they applied.</summary>
     [Key(1)]
     public required ChangeEvent[] Events { get; init; }
+
+    /// <summary>For each transaction of the entry, in order: whether its comparisons held (then ran); null when it had none.</summary>
+    [Key(2)]
+    public bool[]? TransactionOutcomes { get; init; }
 }
 
 /// <summary>Reads the change history.</summary>
@@ -99,6 +104,10 @@ public static class ChangeHistory
         foreach (var (key, value) in view.Scan(KeyOf(afterRevision + 1), StoreKeys.End(StoreKeys.History)))
             yield return (RevisionOf(key), Decode(value));
     }
+
+    /// <summary>The record at <paramref name="revision"/>, or null when that entry changed nothing or is forgotten.</summary>
+    public static ChangeRecord? At(IKeyValueView view, long revision)
+        => view.TryGet(KeyOf(revision), out var bytes) && bytes is not null ? Decode(bytes) : null;
 
     /// <summary>Decodes a stored record.</summary>
     public static ChangeRecord Decode(byte[] bytes) => MessagePackSerializer.Deserialize<ChangeRecord>(bytes, Options);

@@ -14,10 +14,18 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
     private const int ForgetPerRecord = 4;
 
     private readonly List<ChangeEvent> events = [];
+    private readonly List<bool> outcomes = [];
     private (long Revision, long ProposedAtUnixMs)? oldest;
 
     /// <summary>Forgets the changes collected so far (a new entry begins).</summary>
-    public void Clear() => events.Clear();
+    public void Clear()
+    {
+        events.Clear();
+        outcomes.Clear();
+    }
+
+    /// <summary>Records the outcome of a transaction of the entry (true: its comparisons held).</summary>
+    public void Transaction(bool succeeded) => outcomes.Add(succeeded);
 
     /// <summary>Records a put of <paramref name="value"/> over the stored record <paramref name="previous"/> (null: a new key).</summary>
     public void Put(byte[] key, ValueKind kind, byte[] value, byte[]? previous)
@@ -37,12 +45,12 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
     public ChangeRecord? Write(long index, long proposedAtUnixMs, StoreBatch batch, IKeyValueStore store)
     {
         Forgotten = 0;
-        if (events.Count == 0)
+        if (events.Count == 0 && outcomes.Count == 0)
             return null;
 
-        var record = new ChangeRecord { ProposedAtUnixMs = proposedAtUnixMs, Events = [.. events] };
+        var record = new ChangeRecord { ProposedAtUnixMs = proposedAtUnixMs, Events = [.. events], TransactionOutcomes = outcomes.Count > 0 ? [.. outcomes] : null };
         batch.Put(ChangeHistory.KeyOf(index), MessagePackSerializer.Serialize(record, ChangeHistory.Options));
-        events.Clear();
+        Clear();
         ForgetOldest(index, proposedAtUnixMs, batch, store);
         return record;
     }

@@ -43,7 +43,7 @@ public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier
     /// <summary>Proposes a put or delete and waits until it is committed, durable and applied here.</summary>
     /// <exception cref="UnavailableException">No leader or quorum within the request timeout.</exception>
     /// <exception cref="InsufficientStorageException">This member's or the leader's disk is below --min-free-disk; nothing was proposed.</exception>
-    public async Task<ProposalResult> WriteAsync(KeyCommand command, CancellationToken token)
+    public async Task<ProposalResult> WriteAsync(KvCommand command, CancellationToken token)
     {
         diskSpace.ThrowIfLow();
         var result = await proposer.ProposeAsync(command, mayForward: true, token).ConfigureAwait(false);

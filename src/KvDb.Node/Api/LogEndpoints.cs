@@ -49,10 +49,16 @@ public static class LogEndpoints
             await reader.WaitAsync(context.RequestAborted);
         }
 
-        return Results.Stream(stream => WriteAsync(stream, state.Log, from, limit, follow == "true" ? feed : null, context.RequestAborted), "application/x-ndjson");
+        // A transaction's outcome is not in the log: the change history recorded it when it applied.
+        Func<long, Core.Watch.ChangeRecord?> history = index =>
+        {
+            using var view = state.Store.OpenView();
+            return Core.Watch.ChangeHistory.At(view, index);
+        };
+        return Results.Stream(stream => WriteAsync(stream, state.Log, from, limit, follow == "true" ? feed : null, history, context.RequestAborted), "application/x-ndjson");
     }
 
-    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, ChangeFeed? follow, CancellationToken token)
+    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, ChangeFeed? follow, Func<long, Core.Watch.ChangeRecord?> history, CancellationToken token)
     {
         // The compacted-through line does not count against the limit: 'limit' entries follow it.
         var start = from;
@@ -65,7 +71,7 @@ public static class LogEndpoints
                 while (remaining > 0 && start <= committed)
                 {
                     var end = long.Min(committed, start + long.Min(remaining, ChunkSize) - 1);
-                    var (lines, next, entries) = await RenderAsync(log, start, end, token);
+                    var (lines, next, entries) = await RenderAsync(log, start, end, history, token);
                     await stream.WriteAsync(lines, token);
                     remaining -= entries;
                     start = next;
@@ -85,7 +91,7 @@ public static class LogEndpoints
         }
     }
 
-    private static async Task<(byte[] Lines, long Next, long Entries)> RenderAsync(WriteAheadLog log, long start, long end, CancellationToken token)
+    private static async Task<(byte[] Lines, long Next, long Entries)> RenderAsync(WriteAheadLog log, long start, long end, Func<long, Core.Watch.ChangeRecord?> history, CancellationToken token)
     {
         using var buffer = new MemoryStream();
         var next = start;
@@ -100,7 +106,7 @@ public static class LogEndpoints
                 }
                 else
                 {
-                    LogEntryJson.WriteEntry(buffer, entry);
+                    LogEntryJson.WriteEntry(buffer, entry, history);
                     entries++;
                 }
 

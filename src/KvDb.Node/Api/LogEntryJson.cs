@@ -1,4 +1,5 @@
 // Renders committed log entries as JSON lines for /v1/log.
+// A transaction is one line with its comparisons, operations and outcome (TxnLogJson).
 // Invariants: values appear in the S2 typed form ({"UInt": 2}); raw values that are UTF-8 text
 // appear as {"Str": ...} and other raw bytes as {"Bytes": "<base64>"}, so every line is JSON.
 using System.Buffers;
@@ -8,6 +9,8 @@ using DotNext.Buffers;
 using DotNext.Net;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Commands;
+using KvDb.Core.Transactions;
+using KvDb.Core.Watch;
 using KvDb.Core.Values;
 
 namespace KvDb.Node.Api;
@@ -34,7 +37,10 @@ public static class LogEntryJson
     }
 
     /// <summary>Writes one line per command of <paramref name="entry"/> (one line for entries without commands).</summary>
-    public static void WriteEntry(Stream output, in LogEntry entry)
+    /// <param name="output">Where the lines go.</param>
+    /// <param name="entry">The entry.</param>
+    /// <param name="history">The change record of an index (for transactions' outcomes), or null when none is kept.</param>
+    public static void WriteEntry(Stream output, in LogEntry entry, Func<long, ChangeRecord?>? history = null)
     {
         entry.TryGetPayload(out var payload);
         if (entry.IsConfiguration)
@@ -50,10 +56,14 @@ public static class LogEntryJson
         }
 
         var commands = LogEntryCodec.Decode(payload).Commands;
+        var outcomes = history is not null && Array.Exists(commands, static c => c is TxnCommand) ? history(entry.Index)?.TransactionOutcomes : null;
+        var transactions = 0;
         for (var i = 0; i < commands.Length; i++)
         {
             var command = commands[i];
-            WriteLine(output, entry, commands.Length > 1 ? i : null, json => WriteCommand(json, command));
+            bool? succeeded = command is TxnCommand && outcomes is not null && transactions < outcomes.Length ? outcomes[transactions] : null;
+            transactions += command is TxnCommand ? 1 : 0;
+            WriteLine(output, entry, commands.Length > 1 ? i : null, json => WriteCommand(json, command, succeeded));
         }
     }
 
@@ -74,10 +84,14 @@ public static class LogEntryJson
         output.Write(NewLine);
     }
 
-    private static void WriteCommand(Utf8JsonWriter json, KvCommand command)
+    private static void WriteCommand(Utf8JsonWriter json, KvCommand command, bool? succeeded)
     {
         switch (command)
         {
+            case TxnCommand txn:
+                json.WriteStartObject("Txn");
+                TxnLogJson.Write(json, txn, succeeded);
+                break;
             case PutCommand put:
                 json.WriteStartObject("Put");
                 json.WriteString("key", Encoding.UTF8.GetString(put.Key));
@@ -112,20 +126,23 @@ public static class LogEntryJson
         }
     }
 
-    private static void WriteValue(Utf8JsonWriter json, PutCommand put)
+    private static void WriteValue(Utf8JsonWriter json, PutCommand put) => WriteValue(json, put.Value, put.Kind);
+
+    /// <summary>Writes a value in the log's typed form.</summary>
+    internal static void WriteValue(Utf8JsonWriter json, byte[] value, ValueKind kind)
     {
-        if (put.Kind is ValueKind.Typed)
+        if (kind is ValueKind.Typed)
         {
-            TypedValueJson.Write(json, TypedValueCodec.Decode(put.Value));
+            TypedValueJson.Write(json, TypedValueCodec.Decode(value));
         }
-        else if (TypedValue.FromRawBytes(put.Value) is { } text)
+        else if (TypedValue.FromRawBytes(value) is { } text)
         {
             TypedValueJson.Write(json, text);
         }
         else
         {
             json.WriteStartObject();
-            json.WriteBase64String("Bytes", put.Value);
+            json.WriteBase64String("Bytes", value);
             json.WriteEndObject();
         }
     }

@@ -81,6 +81,12 @@ public static class KeyAccess
             ? null
             : Forbidden(caller, Access.Read, "every key of the requested range (ask for a prefix your roles grant)");
 
+    /// <summary>403 when the caller may not write every key of [<paramref name="start"/>, <paramref name="end"/>) (a delete of a range).</summary>
+    public static IResult? DeniedRangeWrite(HttpContext context, byte[] start, byte[]? end)
+        => context.Features.Get<AuthenticatedCaller>() is not { } caller || caller.State.Allows(caller.User, Access.Write, start, end, singleKey: false)
+            ? null
+            : Forbidden(caller, Access.Write, "every key of the range it deletes (delete a prefix your roles grant)");
+
     private static IResult Forbidden(AuthenticatedCaller caller, Access access, string what)
     {
         KvdbInstruments.RecordAuthRefusal(StatusCodes.Status403Forbidden);

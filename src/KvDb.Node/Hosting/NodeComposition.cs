@@ -90,6 +90,7 @@ public static class NodeComposition
         app.MapLogEndpoints();
         app.MapAuthEndpoints();
         app.MapWatchEndpoints();
+        app.MapTxnEndpoints();
         app.MapKvEndpoints();
         return app;
     }

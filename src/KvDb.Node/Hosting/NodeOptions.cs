@@ -79,6 +79,9 @@ public sealed record NodeOptions
     /// <summary>Writes a member holds waiting to be proposed; one more is refused with 503 at once.</summary>
     public int MaxPendingWrites { get; init; } = 16_384;
 
+    /// <summary>The most comparisons, and the most operations per branch, of one transaction.</summary>
+    public int MaxTxnOps { get; init; } = 128;
+
     /// <summary>The minimum level of log lines written to the console.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 

@@ -38,6 +38,10 @@ public static class KvdbInstruments
     public static readonly Counter<long> WatchesFellBehind = Meter.CreateCounter<long>(
         "watch_fell_behind", unit: "{watch}", description: "Watches whose client read too slowly for the hub's queue, so they caught up from the change history by themselves.");
 
+    /// <summary>Transactions answered, by outcome (succeeded: the then branch ran; failed: the else branch).</summary>
+    public static readonly Counter<long> Transactions = Meter.CreateCounter<long>(
+        "txn", unit: "{transaction}", description: "Transactions answered by this member: succeeded (then ran) or failed (else ran).");
+
     /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(
         "auth_refusals", unit: "{request}", description: "Requests refused by auth: unauthorized (401), forbidden (403) or rate_limited (429).");

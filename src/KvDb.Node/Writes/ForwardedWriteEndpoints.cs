@@ -36,7 +36,7 @@ public static class ForwardedWriteEndpoints
 
         if (Array.Exists(commands, c => !IsWithinLimits(c, options)))
             return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
-        if (Array.Exists(commands, static c => c is KeyCommand))
+        if (Array.Exists(commands, static c => c is KeyCommand or Core.Transactions.TxnCommand))
             diskSpace.ThrowIfLow();
 
         var pending = new Task<ProposalResult>[commands.Length];
@@ -49,6 +49,10 @@ public static class ForwardedWriteEndpoints
     private static bool IsWithinLimits(KvCommand command, NodeOptions options) => command switch
     {
         PutCommand put => IsValidKey(put.Key) && put.Value.Length <= options.MaxValueBytes,
+        Core.Transactions.TxnCommand txn => txn.Validate() is null
+            && txn.Comparisons.Length <= options.MaxTxnOps && txn.Then.Length <= options.MaxTxnOps && txn.Else.Length <= options.MaxTxnOps
+            && txn.Keys().All(static k => k.Length <= KeyPath.MaxKeyBytes)
+            && txn.Then.Concat(txn.Else).All(o => (o.Value?.Length ?? 0) <= options.MaxValueBytes),
         KeyCommand keyed => IsValidKey(keyed.Key),
         _ => true,
     };

@@ -6,6 +6,8 @@
 //  - At most MaxInFlight batches are being committed at once. A slot is taken *before* the
 //    queue is drained, so while the log is busy requests pile up into the next, larger batch.
 //  - A batch never holds two commands on the same key: the second waits for the next batch.
+//    Transactions count with every key their branches write; one that deletes a range goes
+//    into a batch of its own.
 //    So every write of a key gets its own revision (the index of its entry), and an ETag
 //    names exactly one value.
 //  - On a follower the batch is forwarded to the leader in one HTTP request; the answer
@@ -128,9 +130,10 @@ public sealed partial class ProposalBatcher(
         var deferred = new List<Proposal>();
 
         // Proposals held back last time go first, in the order they arrived.
-        while (batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && (heldBack.TryDequeue(out var proposal) || reader.TryRead(out proposal)))
+        var closed = false;
+        while (!closed && batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && (heldBack.TryDequeue(out var proposal) || reader.TryRead(out proposal)))
         {
-            if (proposal.Command is KeyCommand keyed && !keys.Add(keyed.Key))
+            if (!Fits(proposal.Command, keys, batch.Count == 0, out closed))
             {
                 deferred.Add(proposal);
                 continue;
@@ -145,6 +148,34 @@ public sealed partial class ProposalBatcher(
         foreach (var proposal in deferred.Concat(later))
             heldBack.Enqueue(proposal);
         return batch;
+    }
+
+    // Whether the command may join the batch without writing a key the batch already writes
+    // (and takes its keys if so). A transaction that deletes a range cannot name its keys in
+    // advance: it goes only into an empty batch, and closes it.
+    private static bool Fits(KvCommand command, HashSet<byte[]> keys, bool batchIsEmpty, out bool closes)
+    {
+        closes = false;
+        switch (command)
+        {
+            case KeyCommand keyed:
+                return keys.Add(keyed.Key);
+            case Core.Transactions.TxnCommand txn:
+                var operations = txn.Then.Concat(txn.Else).Where(static o => o.Writes).ToList();
+                if (operations.Exists(static o => o.Kind is Core.Transactions.TxnOperationKind.DeleteRange))
+                {
+                    closes = batchIsEmpty;
+                    return batchIsEmpty;
+                }
+
+                if (operations.Exists(o => keys.Contains(o.Key)))
+                    return false;
+                foreach (var operation in operations)
+                    keys.Add(operation.Key);
+                return true;
+            default:
+                return true;
+        }
     }
 
     private async Task CommitAndReleaseAsync(List<Proposal> batch)

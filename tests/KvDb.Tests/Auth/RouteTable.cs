@@ -56,6 +56,7 @@ public static class RouteTable
         new("GET", "/v1/auth/roles/{name}", AccessRule.Root, "/v1/auth/roles/rw"),
         new("PUT", "/v1/auth/roles/{name}", AccessRule.Root, "/v1/auth/roles/root", "{}"),
         new("DELETE", "/v1/auth/roles/{name}", AccessRule.Root, "/v1/auth/roles/ghost"),
+        new("POST", "/v1/txn", AccessRule.Keys, "/v1/txn", """{"if": [{"key": "pub/a", "target": "exists", "op": "==", "value": false}], "then": [{"put": {"key": "pub/t", "value": "1"}}]}"""),
         new("GET", "/v1/watch", AccessRule.Keys, "/v1/watch?prefix=pub/&after=0&progress=100ms"),
         new("*", "/{**key}", AccessRule.Keys, "/pub/a"),
     ];

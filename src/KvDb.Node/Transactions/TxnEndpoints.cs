@@ -1,0 +1,86 @@
+// POST /v1/txn: compare, then write many keys at one revision (etcd's Txn, Consul's /v1/txn).
+// Invariants:
+//  - The transaction is one command in one log entry: its writes share one revision, its gets
+//    and ranges read the state at its point in the log, and watchers receive its changes together.
+//  - Works from any member and answers only once the entry is applied here, like single writes;
+//    Idempotency-Key makes a retry exactly-once and answers the first reply (Idempotent-Replayed).
+//  - With auth on, every key and range it touches is checked before anything is proposed: read
+//    for comparisons, gets and ranges; write for puts and deletes (all or nothing, 403).
+//  - Bad input is 400 and an oversized transaction 413, as problem details naming the limit.
+using KvDb.Core.Auth;
+using KvDb.Core.Commands;
+using KvDb.Core.Transactions;
+
+namespace KvDb.Node.Transactions;
+
+/// <summary>Maps <c>/v1/txn</c>.</summary>
+public static class TxnEndpoints
+{
+    // Room for keys, comparisons and JSON around the values of a transaction.
+    private const int Overhead = 64 * 1024;
+
+    /// <summary>Maps the transaction endpoint.</summary>
+    public static void MapTxnEndpoints(this IEndpointRouteBuilder app)
+        => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys);
+
+    private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, NodeOptions options)
+    {
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(conditionError!);
+        if (conditions.Condition is not null)
+            return Problems.BadRequest("A transaction states its conditions in \"if\", not in If-Match or If-None-Match.");
+
+        // Values travel as JSON text or base64: allow for that on top of the entry's own limit.
+        var limit = options.MaxValueBytes + Overhead;
+        var body = await RequestBody.ReadAsync(context, 2 * limit);
+        if (body is null)
+            return TooLarge(options);
+
+        var (txn, error) = TxnRequest.Parse(body, options.MaxTxnOps, options.MaxValueBytes, conditions.IdempotencyKey);
+        if (txn is null)
+            return Problems.BadRequest(error!);
+        if (txn.ApproximateSize > limit)
+            return TooLarge(options);
+        if (Denied(context, txn) is { } denied)
+            return denied;
+
+        var result = await kv.WriteAsync(txn, context.RequestAborted);
+        if (result.Replayed)
+            context.Response.Headers[ValueResults.ReplayedHeader] = "true";
+        if (result.Outcome is CommandOutcome.IdempotencyKeyReused || result.Reply is null)
+            return ValueResults.Written(context, "", result);
+
+        var reply = TxnReply.Decode(result.Reply);
+        KvdbInstruments.Transactions.Add(1, new KeyValuePair<string, object?>("outcome", reply.Succeeded ? "succeeded" : "failed"));
+        return Results.Bytes(TxnResponse.Encode(reply, result.Revision), "application/json");
+    }
+
+    private static IResult TooLarge(NodeOptions options)
+        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Transaction too large",
+            $"A transaction's keys and values may take {options.MaxValueBytes} bytes (--max-value-bytes) plus {Overhead / 1024} KiB.");
+
+    private static IResult? Denied(HttpContext context, TxnCommand txn)
+    {
+        foreach (var comparison in txn.Comparisons)
+        {
+            if (KeyAccess.Denied(context, Access.Read, comparison.Key) is { } denied)
+                return denied;
+        }
+
+        foreach (var operation in txn.Then.Concat(txn.Else))
+        {
+            var denied = operation.Kind switch
+            {
+                TxnOperationKind.Get => KeyAccess.Denied(context, Access.Read, operation.Key),
+                TxnOperationKind.Range => KeyAccess.DeniedRange(context, operation.Key, operation.End),
+                TxnOperationKind.DeleteRange => KeyAccess.DeniedRangeWrite(context, operation.Key, operation.End),
+                _ => KeyAccess.Denied(context, Access.Write, operation.Key),
+            };
+            if (denied is not null)
+                return denied;
+        }
+
+        return null;
+    }
+}
