@@ -37,6 +37,7 @@
 #   BENCH_PORT_BASE   first port used (default 24000, below Linux's ephemeral range 32768+ so a
 #                     client connection cannot take a member's port): kvdb Raft +1..3, kvdb HTTP +11..13,
 #                     etcd clients +21..23, etcd peers +31..33; all on 127.0.0.1
+#   BENCH_ONLY        run only the workloads whose names match this extended regex (e.g. '^txn')
 #   BENCH_RESULTS     where the JSON results and logs go (default out/compare-etcd/<time>)
 #   BENCH_KVDB        a kvdb executable to measure instead of building this checkout (e.g. an
 #                     older build, to compare two versions in one run: BENCH_SYSTEMS=kvdb for each)
@@ -55,7 +56,8 @@ systems=${BENCH_SYSTEMS:-kvdb etcd}
 base=${BENCH_PORT_BASE:-24000}
 results=${BENCH_RESULTS:-out/compare-etcd/$(date -u +%Y%m%dT%H%M%SZ)}
 
-# name|flags: the workloads, in the order of the table.
+# name|flags: the workloads, in the order of the table. "txn" compares a key's version, then
+# puts it and the next key (kvdb POST /v1/txn, etcd POST /v3/kv/txn).
 workloads=(
   "put c=1|--mix put=100 --concurrency 1"
   "put c=16|--mix put=100 --concurrency 16"
@@ -64,7 +66,15 @@ workloads=(
   "get linearizable c=64|--mix get=100 --concurrency 64 --consistency linearizable"
   "get local c=64|--mix get=100 --concurrency 64 --consistency local"
   "put/get 50/50 c=64|--mix put=50,get=50 --concurrency 64"
+  "txn c=64|--mix txn=100 --concurrency 64"
 )
+if [ -n "${BENCH_ONLY:-}" ]; then
+  selected=()
+  for entry in "${workloads[@]}"; do
+    if [[ "${entry%%|*}" =~ $BENCH_ONLY ]]; then selected+=("$entry"); fi
+  done
+  workloads=("${selected[@]}")
+fi
 
 say() { echo "compare-etcd: $*" >&2; }
 die() { say "$*"; exit 1; }

@@ -2,7 +2,8 @@
 // put is POST /v3/kv/put {"key": base64, "value": base64}; get is POST /v3/kv/range
 // {"key": base64}, plus "serializable": true for a local read (etcd's name for a read served
 // by the member from its own state without a quorum round). etcd 3.4 serves both /v3/ and the
-// deprecated /v3beta/; 3.5 and later only /v3/. Invariants: request bodies are built once per
+// deprecated /v3beta/; 3.5 and later only /v3/. txn is POST /v3/kv/txn comparing the key's
+// version and putting it and the next key on success. Invariants: request bodies are built once per
 // key and reused; a range answer without "kvs" is a not-found (the gateway leaves out empty
 // fields), anything but 200 is an error.
 using System.Net;
@@ -19,12 +20,17 @@ public sealed class EtcdProtocol : BenchProtocol
     /// <summary>The path of the range (get) call.</summary>
     public const string RangePath = "v3/kv/range";
 
+    /// <summary>The path of the txn call.</summary>
+    public const string TxnPath = "v3/kv/txn";
+
     private static readonly byte[] KvsField = "\"kvs\""u8.ToArray();
 
     private readonly Uri[] putUris;
     private readonly Uri[] rangeUris;
     private readonly KeyedCache<byte[]> putBodies;
     private readonly KeyedCache<byte[]> rangeBodies;
+    private readonly Uri[] txnUris;
+    private readonly KeyedCache<byte[]> txnBodies;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
     public EtcdProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, BenchConsistency consistency)
@@ -38,7 +44,11 @@ public sealed class EtcdProtocol : BenchProtocol
             rangeUris[e] = new Uri(endpoints[e], RangePath);
         }
 
+        txnUris = [.. endpoints.Select(static e => new Uri(e, TxnPath))];
         var value = Convert.ToBase64String(keys.Value);
+        txnBodies = new KeyedCache<byte[]>(keys.Count, i => Encoding.UTF8.GetBytes(
+            $"{{\"compare\":[{{\"key\":\"{Convert.ToBase64String(keys.KeyBytes(i))}\",\"target\":\"VERSION\",\"result\":\"LESS\",\"version\":\"1000000000000\"}}],"
+            + $"\"success\":[{{\"requestPut\":{{\"key\":\"{Convert.ToBase64String(keys.KeyBytes(i))}\",\"value\":\"{value}\"}}}},{{\"requestPut\":{{\"key\":\"{Convert.ToBase64String(keys.KeyBytes((i + 1) % keys.Count))}\",\"value\":\"{value}\"}}}}]}}"));
         var serializable = consistency is BenchConsistency.Local ? ",\"serializable\":true" : "";
         putBodies = new KeyedCache<byte[]>(keys.Count, i => PutBody(keys.KeyBytes(i), value));
         rangeBodies = new KeyedCache<byte[]>(keys.Count, i => Encoding.UTF8.GetBytes($"{{\"key\":\"{Convert.ToBase64String(keys.KeyBytes(i))}\"{serializable}}}"));
@@ -58,6 +68,12 @@ public sealed class EtcdProtocol : BenchProtocol
         {
             body.Set(rangeBodies.Get(key));
             return Request(HttpMethod.Post, rangeUris[endpoint], body);
+        }
+
+        if (kind is OperationKind.Txn)
+        {
+            body.Set(txnBodies.Get(key));
+            return Request(HttpMethod.Post, txnUris[endpoint], body);
         }
 
         body.Set(putBodies.Get(key));

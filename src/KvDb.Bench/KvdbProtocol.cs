@@ -1,6 +1,7 @@
 // kvdb's root API as a benchmark target: put is PUT /{key} with the value as the body (204,
 // with the write's revision in X-Kvdb-Revision), get is GET /{key} (200 with the value, 404 when
-// absent), with ?consistency=local for local reads. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
+// absent), with ?consistency=local for local reads; txn is POST /v1/txn comparing the key's
+// version and putting it and the next key (200 with "succeeded": true). Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
 // no percent-encoding; one URI per key and endpoint is built once and reused.
 using System.Globalization;
 using System.Net;
@@ -16,12 +17,18 @@ public sealed class KvdbProtocol : BenchProtocol
     private readonly KeyedCache<Uri>[] putUris;
     private readonly KeyedCache<Uri>[] getUris;
     private readonly ReadOnlyMemory<byte> value;
+    private readonly Uri[] txnUris;
+    private readonly KeyedCache<byte[]> txnBodies;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
     public KvdbProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, BenchConsistency consistency)
     {
         ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
         value = keys.Value;
+        txnUris = [.. endpoints.Select(static e => new Uri(e, "v1/txn"))];
+        var text = System.Text.Encoding.ASCII.GetString(keys.Value);
+        txnBodies = new KeyedCache<byte[]>(keys.Count, i => System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"if\":[{{\"key\":\"{keys.Key(i)}\",\"target\":\"version\",\"op\":\"<\",\"value\":1000000000000}}],\"then\":[{{\"put\":{{\"key\":\"{keys.Key(i)}\",\"value\":\"{text}\"}}}},{{\"put\":{{\"key\":\"{keys.Key((i + 1) % keys.Count)}\",\"value\":\"{text}\"}}}}]}}"));
         putUris = new KeyedCache<Uri>[endpoints.Count];
         getUris = new KeyedCache<Uri>[endpoints.Count];
         var query = consistency is BenchConsistency.Local ? "?consistency=local" : "";
@@ -42,6 +49,11 @@ public sealed class KvdbProtocol : BenchProtocol
     {
         if (kind is OperationKind.Get)
             return Request(HttpMethod.Get, getUris[endpoint].Get(key), null);
+        if (kind is OperationKind.Txn)
+        {
+            body.Set(txnBodies.Get(key));
+            return Request(HttpMethod.Post, txnUris[endpoint], body);
+        }
 
         // Every put stores the same value, so this is a no-op after the worker's first put.
         body.Set(value);
@@ -54,6 +66,7 @@ public sealed class KvdbProtocol : BenchProtocol
         (OperationKind.Put, HttpStatusCode.NoContent or HttpStatusCode.OK) => RequestOutcome.Success,
         (OperationKind.Get, HttpStatusCode.OK) => RequestOutcome.Success,
         (OperationKind.Get, HttpStatusCode.NotFound) => RequestOutcome.NotFound,
+        (OperationKind.Txn, HttpStatusCode.OK) => RequestOutcome.Success,
         _ => RequestOutcome.Error,
     };
 

@@ -10,19 +10,26 @@ public enum OperationKind
 
     /// <summary>Read a key (kvdb <c>GET /{key}</c>, etcd <c>POST /v3/kv/range</c>).</summary>
     Get = 1,
+
+    /// <summary>
+    /// A transaction that compares the key's version and, when it holds (always), puts the key and
+    /// the next one (kvdb <c>POST /v1/txn</c>, etcd <c>POST /v3/kv/txn</c>).
+    /// </summary>
+    Txn = 2,
 }
 
 /// <summary>Names and counts of <see cref="OperationKind"/>.</summary>
 public static class OperationKinds
 {
     /// <summary>How many operation kinds there are; arrays indexed by kind have this length.</summary>
-    public const int Count = 2;
+    public const int Count = 3;
 
     /// <summary>The lower-case name used in <c>--mix</c>, tables and JSON.</summary>
     public static string Name(OperationKind kind) => kind switch
     {
         OperationKind.Put => "put",
         OperationKind.Get => "get",
+        OperationKind.Txn => "txn",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown operation kind"),
     };
 
