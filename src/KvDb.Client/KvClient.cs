@@ -29,7 +29,7 @@ namespace KvDb.Client;
 /// <see cref="KvClientOptions.OperationTimeout"/>, after which the operation fails with
 /// <see cref="KvUnavailableException"/>.
 /// </remarks>
-public sealed class KvClient : IAsyncDisposable
+public sealed class KvClient : IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the client counts on.</summary>
     public const string MeterName = KvClientMetrics.MeterName;
@@ -462,8 +462,14 @@ public sealed class KvClient : IAsyncDisposable
     /// <summary>Closes the client's connections; open watches end.</summary>
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Closes the client's connections; open watches end.</summary>
+    public void Dispose()
+    {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
             http.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
