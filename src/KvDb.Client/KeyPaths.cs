@@ -1,6 +1,7 @@
 // Keys in request paths and queries. kvdb takes the key as the percent-decoded path after
 // /v1/kv/, so every byte outside the unreserved set is escaped ('/' as %2F), and the two keys
-// that a URL parser would take as dot segments ("." and "..") are escaped too.
+// that a URL parser would take as dot segments ("." and "..") are escaped too, in a URL built
+// without canonicalization (System.Uri would otherwise unescape %2E and remove the segment).
 
 namespace KvDb.Client;
 
@@ -13,6 +14,10 @@ internal static class KeyPaths
         var escaped = key is "." or ".." ? key.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(key);
         return query is null ? "v1/kv/" + escaped : "v1/kv/" + escaped + "?" + query;
     }
+
+    /// <summary>The URL of <paramref name="key"/> on the member at <paramref name="baseUri"/>, exactly as escaped.</summary>
+    public static Uri KeyUri(Uri baseUri, string key, string? query = null)
+        => new(baseUri.AbsoluteUri + Key(key, query), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
     /// <summary>A query parameter value.</summary>
     public static string Query(string value) => Uri.EscapeDataString(value);

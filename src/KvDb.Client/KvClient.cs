@@ -114,13 +114,12 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
     {
         var idempotencyKey = options?.IdempotencyKey ?? Guid.NewGuid().ToString("N");
         var condition = options?.Condition ?? WriteCondition.None;
-        var path = KeyPaths.Key(key);
         var operation = method == HttpMethod.Put ? "put" : "delete";
         return pipeline.SendAsync(
             pipeline.Begin(operation, idempotencyKey),
             baseUri =>
             {
-                var request = new HttpRequestMessage(method, new Uri(baseUri, path));
+                var request = new HttpRequestMessage(method, KeyPaths.KeyUri(baseUri, key));
                 request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
                 condition.ApplyTo(request);
                 if (value is not null)
@@ -149,10 +148,10 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
     {
         KeyPaths.Validate(key);
         ThrowIfDisposed();
-        var path = KeyPaths.Key(key, ConsistencyQuery(consistency));
+        var query = ConsistencyQuery(consistency);
         return pipeline.SendAsync(
             pipeline.Begin("get"),
-            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
+            baseUri => new HttpRequestMessage(HttpMethod.Get, KeyPaths.KeyUri(baseUri, key, query)),
             async (response, attemptToken) =>
             {
                 if (response.StatusCode is HttpStatusCode.NotFound)
