@@ -177,11 +177,17 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
     /// </remarks>
     /// <exception cref="KvUnavailableException">No member could serve a page in time.</exception>
     /// <exception cref="KvException">kvdb refused the range (e.g. 403 when the user may not read all of it).</exception>
-    public async IAsyncEnumerable<KvEntry> RangeAsync(string prefix, ReadConsistency consistency = ReadConsistency.Linearizable, int pageSize = 100, [EnumeratorCancellation] CancellationToken token = default)
+    public IAsyncEnumerable<KvEntry> RangeAsync(string prefix, ReadConsistency consistency = ReadConsistency.Linearizable, int pageSize = 100, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxPageSize);
+        ThrowIfDisposed();
+        return RangePagesAsync(prefix, consistency, pageSize, token);
+    }
+
+    private async IAsyncEnumerable<KvEntry> RangePagesAsync(string prefix, ReadConsistency consistency, int pageSize, [EnumeratorCancellation] CancellationToken token)
+    {
         string? continuation = null;
         do
         {
@@ -279,7 +285,7 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
     /// <exception cref="KvCompactedException">The history no longer holds the changes after <paramref name="afterRevision"/> (or the watch fell that far behind): range the keys again and watch after the range's revision.</exception>
     /// <exception cref="KvUnavailableException">The watch could not (re)connect to any member within <see cref="KvClientOptions.OperationTimeout"/>.</exception>
     /// <exception cref="KvException">kvdb refused the watch (e.g. 400, 403).</exception>
-    public async IAsyncEnumerable<WatchEvent> WatchAsync(string key, long? afterRevision = null, WatchOptions? options = null, [EnumeratorCancellation] CancellationToken token = default)
+    public IAsyncEnumerable<WatchEvent> WatchAsync(string key, long? afterRevision = null, WatchOptions? options = null, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         options ??= new WatchOptions();
@@ -290,7 +296,11 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
         if (afterRevision is < 0)
             throw new ArgumentOutOfRangeException(nameof(afterRevision), afterRevision, "afterRevision must not be negative.");
         ThrowIfDisposed();
+        return FollowAsync(key, afterRevision, options, token);
+    }
 
+    private async IAsyncEnumerable<WatchEvent> FollowAsync(string key, long? afterRevision, WatchOptions options, [EnumeratorCancellation] CancellationToken token)
+    {
         var cursor = new WatchCursor(afterRevision ?? (await ReadRangePageAsync(key, null, 1, ReadConsistency.Linearizable, token).ConfigureAwait(false)).Revision);
         var idleTimeout = options.ProgressInterval * 3 + requestTimeout;
         var progress = ((long)options.ProgressInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";

@@ -11,6 +11,8 @@ namespace KvDb.Client;
 /// <summary>Bookkeeping of one operation's tries.</summary>
 internal sealed class OperationAttempts(string operation, string? idempotencyKey, TimeSpan timeout, KvClientMetrics metrics, ILogger logger)
 {
+    private static readonly TimeSpan MinimumRest = TimeSpan.FromMilliseconds(50);
+
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private MemberEndpoint? failedLast;
     private Exception? lastFailure;
@@ -45,7 +47,8 @@ internal sealed class OperationAttempts(string operation, string? idempotencyKey
     /// <summary>The member answered <paramref name="problem"/> (503, 429): leave it for <paramref name="retryAfter"/>.</summary>
     public void Busy(MemberEndpoint endpoint, ProblemAnswer problem, TimeSpan retryAfter)
     {
-        endpoint.Failed(TimeSpan.Zero, retryAfter);
+        // "Retry-After: 0" still rests the member a moment, so a busy cluster is not hammered.
+        endpoint.Failed(TimeSpan.Zero, retryAfter < MinimumRest ? MinimumRest : retryAfter);
         failedLast = endpoint;
         lastStatus = problem.Status;
         lastFailure = problem.ToException(null);

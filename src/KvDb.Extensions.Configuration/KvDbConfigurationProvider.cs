@@ -128,6 +128,11 @@ public sealed partial class KvDbConfigurationProvider : ConfigurationProvider, I
 
                 after = await WatchAsync(after.Value, token).ConfigureAwait(false);
             }
+            catch (Exception) when (token.IsCancellationRequested)
+            {
+                // Disposed.
+                return;
+            }
             catch (KvCompactedException e)
             {
                 LogCompacted(options.Prefix, e.CompactRevision);
@@ -137,10 +142,6 @@ public sealed partial class KvDbConfigurationProvider : ConfigurationProvider, I
             {
                 LogKeepingLast(options.Prefix, Data.Count, e.Message);
                 await PauseAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
