@@ -1,0 +1,64 @@
+// What a KvClient is told: the members to talk to, how long to wait, how to prove who it is
+// and what to trust, and where to log and count.
+// Invariants: the options are read once, when a KvClient is made (it validates and copies
+// them); changing them afterwards changes nothing for that client.
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
+namespace KvDb.Client;
+
+/// <summary>Settings of a <see cref="KvClient"/>.</summary>
+/// <remarks>
+/// Only <see cref="Endpoints"/> is required. A client made from these options validates them and
+/// keeps a copy; later changes to this object do not affect it.
+/// </remarks>
+public class KvClientOptions
+{
+    /// <summary>The client URLs of the cluster's members (their <c>--port</c>), e.g. <c>http://127.0.0.1:12380</c>.</summary>
+    /// <remarks>Requests are spread over them; a member that is down or answers <c>503</c> is left for the next.</remarks>
+    public IList<Uri> Endpoints { get; set; } = [];
+
+    /// <summary>How long one HTTP request to one member may take before the client gives up on it and tries another. Default 10 s.</summary>
+    /// <remarks>Keep it above the members' <c>--request-timeout</c> (5 s by default), so a member can answer <c>503</c> first.</remarks>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long one operation keeps trying (across members and retries) before it fails with
+    /// <see cref="KvUnavailableException"/>. Default 30 s. A watch allows this long to reconnect each time it loses its member.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a member that refused a connection or timed out is left alone before it is tried again; doubles for each further failure, up to 5 s. Default 200 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The name for HTTP Basic credentials (with <see cref="Password"/>); null for none.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The password of <see cref="UserName"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A token from <c>POST /v1/auth/token</c>, sent as <c>Authorization: Bearer</c>; null for none. Not with <see cref="UserName"/>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A PEM file of the CA certificate(s) that members' https certificates must chain to; null to use the machine's trusted roots (or <see cref="TrustedCaCertificates"/>).</summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>CA certificates that members' https certificates must chain to (added to those of <see cref="TrustedCaFile"/>).</summary>
+    public X509Certificate2Collection? TrustedCaCertificates { get; set; }
+
+    /// <summary>A certificate (with its private key) to present to members that require one (<c>--client-cert-auth</c>).</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>A PEM file with the client certificate, as an alternative to <see cref="ClientCertificate"/>; needs <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>The PEM file with the unencrypted private key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientKeyFile { get; set; }
+
+    /// <summary>Where the client logs failovers, retries and watch reconnects; null for no logging (with dependency injection, the container's factory).</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Makes the client's <see cref="System.Diagnostics.Metrics.Meter"/> (named <c>KvDb.Client</c>); null for a shared one (with dependency injection, the container's factory).</summary>
+    public IMeterFactory? MeterFactory { get; set; }
+}

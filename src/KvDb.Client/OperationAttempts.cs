@@ -1,0 +1,77 @@
+// The tries of one logical operation: when it must give up, which member it used last, what
+// went wrong last. Metrics and log lines about retries and failovers come from here.
+// Invariants: no try starts after the deadline (OperationTimeout from the first try); a try
+// after the first counts as a retry, and one on another member than the failed one as a failover.
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace KvDb.Client;
+
+/// <summary>Bookkeeping of one operation's tries.</summary>
+internal sealed class OperationAttempts(string operation, string? idempotencyKey, TimeSpan timeout, KvClientMetrics metrics, ILogger logger)
+{
+    private static readonly TimeSpan MinimumRest = TimeSpan.FromMilliseconds(50);
+
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private MemberEndpoint? failedLast;
+    private Exception? lastFailure;
+    private HttpStatusCode lastStatus;
+    private int tries;
+
+    /// <summary>The operation's name, for metrics and logs.</summary>
+    public string Operation => operation;
+
+    /// <summary>Time left before the operation gives up.</summary>
+    public TimeSpan Remaining => timeout - clock.Elapsed;
+
+    /// <summary>Starts a try on <paramref name="endpoint"/>.</summary>
+    public void Starting(MemberEndpoint endpoint)
+    {
+        if (tries++ > 0)
+            metrics.Retry(operation);
+        if (failedLast is not null && !ReferenceEquals(failedLast, endpoint))
+            metrics.Failover(operation);
+    }
+
+    /// <summary>The try on <paramref name="endpoint"/> got no answer (or broke off): leave that member for a while.</summary>
+    public void Unreachable(MemberEndpoint endpoint, Exception failure, TimeSpan rest)
+    {
+        endpoint.Failed(rest, retryAfter: null);
+        failedLast = endpoint;
+        lastFailure = failure;
+        lastStatus = 0;
+        KvClientLog.MemberFailed(logger, endpoint.BaseUri, operation, Reason(failure));
+    }
+
+    /// <summary>The member answered <paramref name="problem"/> (503, 429): leave it for <paramref name="retryAfter"/>.</summary>
+    public void Busy(MemberEndpoint endpoint, ProblemAnswer problem, TimeSpan retryAfter)
+    {
+        // "Retry-After: 0" still rests the member a moment, so a busy cluster is not hammered.
+        endpoint.Failed(TimeSpan.Zero, retryAfter < MinimumRest ? MinimumRest : retryAfter);
+        failedLast = endpoint;
+        lastStatus = problem.Status;
+        lastFailure = problem.ToException(null);
+        KvClientLog.MemberBusy(logger, endpoint.BaseUri, (int)problem.Status, operation, retryAfter.TotalMilliseconds);
+    }
+
+    /// <summary>The exception that ends the operation: no member could serve it in time.</summary>
+    public KvUnavailableException GiveUp()
+    {
+        var reason = lastFailure is null ? "no member was tried" : Reason(lastFailure);
+        KvClientLog.GaveUp(logger, operation, tries, clock.Elapsed.TotalSeconds, reason);
+        var outcome = idempotencyKey is null ? "" : $" The write's outcome is unknown: retry it with Idempotency-Key '{idempotencyKey}' to apply it at most once.";
+        return new KvUnavailableException(
+            $"No kvdb member could serve {operation} within {timeout.TotalSeconds:0.#} s ({tries} tries); last: {reason}.{outcome}",
+            idempotencyKey,
+            lastStatus,
+            lastFailure);
+    }
+
+    private static string Reason(Exception failure) => failure switch
+    {
+        TimeoutException => failure.Message,
+        HttpRequestException { InnerException: { } inner } http => $"{http.Message} ({inner.Message})",
+        _ => failure.Message,
+    };
+}

@@ -1,0 +1,205 @@
+// Sends one logical operation to the cluster: picks a member (EndpointRotation), sends, and on
+// a failure that another member or a later try may not have (no connection, a timeout, a
+// connection lost while reading, 503, 429) tries again on the next member, honouring
+// Retry-After, until OperationTimeout. Anything else the member answers is the operation's
+// answer, handed to the caller's reader.
+// Invariants:
+//  - Every request is built afresh for each try, so a write carries the same Idempotency-Key on
+//    each (the caller puts it in) and is applied at most once across all tries.
+//  - Each try has its own timeout (RequestTimeout), which also bounds reading its body; the
+//    caller's token cancels at once and is never turned into a retry.
+//  - A response is disposed once read, except the one OpenAsync hands over (a stream).
+//  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
+//    callers that cannot await (configuration providers); it never blocks on a task.
+using System.Net;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace KvDb.Client;
+
+/// <summary>A request of one operation, built for one member's base URL.</summary>
+internal delegate HttpRequestMessage RequestBuilder(Uri baseUri);
+
+/// <summary>Sends operations to the cluster with failover and retries.</summary>
+internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoints, KvClientOptions options, KvClientMetrics metrics, ILogger logger)
+{
+    private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>The members.</summary>
+    public EndpointRotation Endpoints => endpoints;
+
+    /// <summary>Starts the bookkeeping of one operation.</summary>
+    public OperationAttempts Begin(string operation, string? idempotencyKey = null)
+        => new(operation, idempotencyKey, options.OperationTimeout, metrics, logger);
+
+    /// <summary>Sends until a member answers, then returns what <paramref name="read"/> makes of the answer.</summary>
+    /// <exception cref="KvUnavailableException">No member answered in time.</exception>
+    public async ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token)
+    {
+        while (true)
+        {
+            var (response, endpoint, timeout) = await OpenAsync(attempts, build, token).ConfigureAwait(false);
+            try
+            {
+                using (response)
+                    return await read(response, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransportFailure(e, token))
+            {
+                attempts.Unreachable(endpoint, AsFailure(e, endpoint), options.RetryDelay);
+            }
+            finally
+            {
+                timeout.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends until a member answers anything but 503 or 429, and hands over that answer (the
+    /// caller disposes it, and the timeout source, whose token bounds reading the answer's headers and body).
+    /// </summary>
+    public async ValueTask<(HttpResponseMessage Response, MemberEndpoint Endpoint, CancellationTokenSource Timeout)> OpenAsync(OperationAttempts attempts, RequestBuilder build, CancellationToken token)
+    {
+        while (true)
+        {
+            var endpoint = await ChooseAsync(attempts, token).ConfigureAwait(false);
+            attempts.Starting(endpoint);
+            var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(options.RequestTimeout);
+            var started = Stopwatch.GetTimestamp();
+            HttpResponseMessage response;
+            try
+            {
+                using var request = build(endpoint.BaseUri);
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransportFailure(e, token))
+            {
+                timeout.Dispose();
+                metrics.Request(attempts.Operation, 0, Stopwatch.GetElapsedTime(started));
+                attempts.Unreachable(endpoint, AsFailure(e, endpoint), options.RetryDelay);
+                continue;
+            }
+            catch
+            {
+                timeout.Dispose();
+                throw;
+            }
+
+            metrics.Request(attempts.Operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started));
+            if (!IsBusy(response.StatusCode))
+            {
+                endpoint.Succeeded();
+                return (response, endpoint, timeout);
+            }
+
+            using (response)
+            using (timeout)
+            {
+                ProblemAnswer problem;
+                try
+                {
+                    problem = await ProblemAnswer.ReadAsync(response, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsTransportFailure(e, token))
+                {
+                    problem = new ProblemAnswer(response.StatusCode, response.ReasonPhrase, null, null, null, false);
+                }
+
+                attempts.Busy(endpoint, problem, RetryAfter(response));
+            }
+        }
+    }
+
+    /// <summary>As <see cref="SendAsync"/>, blocking: for callers that cannot await. Uses HTTP/1.1.</summary>
+    public T Send<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, T> read, CancellationToken token)
+    {
+        while (true)
+        {
+            var endpoint = Choose(attempts, token);
+            attempts.Starting(endpoint);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(options.RequestTimeout);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                using var request = build(endpoint.BaseUri);
+                request.Version = HttpVersion.Version11;
+                request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                metrics.Request(attempts.Operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started));
+                if (IsBusy(response.StatusCode))
+                {
+                    attempts.Busy(endpoint, ProblemAnswer.Read(response, timeout.Token), RetryAfter(response));
+                    continue;
+                }
+
+                endpoint.Succeeded();
+                return read(response, timeout.Token);
+            }
+            catch (Exception e) when (IsTransportFailure(e, token))
+            {
+                metrics.Request(attempts.Operation, 0, Stopwatch.GetElapsedTime(started));
+                attempts.Unreachable(endpoint, AsFailure(e, endpoint), options.RetryDelay);
+            }
+        }
+    }
+
+    private async ValueTask<MemberEndpoint> ChooseAsync(OperationAttempts attempts, CancellationToken token)
+    {
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            if (attempts.Remaining <= TimeSpan.Zero)
+                throw attempts.GiveUp();
+            if (endpoints.TryChoose(out var wait) is { } endpoint)
+                return endpoint;
+            await Task.Delay(Min(wait, attempts.Remaining), token).ConfigureAwait(false);
+        }
+    }
+
+    private MemberEndpoint Choose(OperationAttempts attempts, CancellationToken token)
+    {
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            if (attempts.Remaining <= TimeSpan.Zero)
+                throw attempts.GiveUp();
+            if (endpoints.TryChoose(out var wait) is { } endpoint)
+                return endpoint;
+            token.WaitHandle.WaitOne(Min(wait, attempts.Remaining));
+        }
+    }
+
+    /// <summary>503 (no leader, no quorum, a full queue) and 429 (too many logins) ask for a later try, maybe elsewhere.</summary>
+    private static bool IsBusy(HttpStatusCode status) => status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests;
+
+    /// <summary>A failure of the connection or a try's own timeout, not the caller's cancellation nor an answer.</summary>
+    public static bool IsTransportFailure(Exception e, CancellationToken token) => e switch
+    {
+        _ when token.IsCancellationRequested => false,
+        HttpRequestException => true,
+        IOException => true,
+        OperationCanceledException => true,
+        _ => false,
+    };
+
+    /// <summary>What a transport failure was, with a timeout named as such.</summary>
+    public Exception AsFailure(Exception e, MemberEndpoint endpoint)
+        => e is OperationCanceledException ? new TimeoutException($"{endpoint.BaseUri} did not answer within {options.RequestTimeout.TotalSeconds:0.#} s", e) : e;
+
+    private static TimeSpan RetryAfter(HttpResponseMessage response)
+    {
+        var wait = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => DefaultRetryAfter,
+        };
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : Min(wait, MaxRetryAfter);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
