@@ -19,6 +19,9 @@ public enum CommandOutcome : byte
 
     /// <summary>The idempotency key was used before for a different request; nothing changed.</summary>
     IdempotencyKeyReused = 4,
+
+    /// <summary>The write names a lease that does not exist (revoked or expired); nothing changed.</summary>
+    LeaseNotFound = 5,
 }
 
 /// <summary>The outcome of one command and the revision it produced or found.</summary>

@@ -23,6 +23,8 @@ namespace KvDb.Core.Commands;
 [Union(9, typeof(SetUserRoleCommand))]
 [Union(10, typeof(SetAuthCommand))]
 [Union(11, typeof(KvDb.Core.Transactions.TxnCommand))]
+[Union(12, typeof(KvDb.Core.Leases.GrantLeaseCommand))]
+[Union(13, typeof(KvDb.Core.Leases.RevokeLeaseCommand))]
 public abstract class KvCommand
 {
     /// <summary>The number of bytes the command occupies roughly; used to bound batch sizes.</summary>
@@ -64,9 +66,17 @@ public sealed class PutCommand : KeyCommand
     [Key(4)]
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>The lease to attach the key to (0: none; a put without a lease detaches the key from its lease).</summary>
+    [Key(5)]
+    public long Lease { get; init; }
+
+    /// <summary>When above 0: first grant <see cref="Lease"/> with this TTL, in the same entry (a key with a TTL).</summary>
+    [Key(6)]
+    public long GrantTtlMs { get; init; }
+
     /// <inheritdoc/>
     [IgnoreMember]
-    public override int ApproximateSize => Key.Length + Value.Length + 32 + (IdempotencyKey?.Length ?? 0);
+    public override int ApproximateSize => Key.Length + Value.Length + 48 + (IdempotencyKey?.Length ?? 0);
 
     /// <inheritdoc/>
     public override string? Validate() => base.Validate() ?? (Value is null ? "a put without a value" : null);

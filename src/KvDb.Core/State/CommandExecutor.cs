@@ -15,6 +15,7 @@ using System.Buffers.Binary;
 using System.Text;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
+using KvDb.Core.Leases;
 using KvDb.Core.Transactions;
 using KvDb.Core.Watch;
 
@@ -54,11 +55,13 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         membershipChanges.Clear();
         AuthChanged = false;
         changes.Clear();
+        leaseChanges.Clear();
         proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
         Recorded = changes.Write(index, proposedAtUnixMs, batch, store);
         store.Write(index, term, batch);
+        PublishLeaseChanges();
     }
 
     /// <summary>The change record the last <see cref="Execute"/> wrote to the history, or null when it changed no key.</summary>
@@ -73,6 +76,9 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         DeleteCommand { IdempotencyKey: { } idempotencyKey } delete => Once(idempotencyKey, IdempotencyRecord.FingerprintOf(delete), () => Delete(index, delete)),
         TxnCommand { IdempotencyKey: { } idempotencyKey } txn => Once(idempotencyKey, TxnReply.FingerprintOf(txn), () => Transaction(index, txn)),
         TxnCommand txn => Transaction(index, txn),
+        GrantLeaseCommand { IdempotencyKey: { } idempotencyKey } grant => Once(idempotencyKey, System.IO.Hashing.XxHash64.HashToUInt64([.. BitConverter.GetBytes(grant.Id), .. BitConverter.GetBytes(grant.TtlMs)]), () => GrantLease(index, grant.Id, grant.TtlMs)),
+        GrantLeaseCommand grant => GrantLease(index, grant.Id, grant.TtlMs),
+        RevokeLeaseCommand revoke => RevokeLease(index, revoke.Id),
         PutCommand put => Put(index, put),
         DeleteCommand delete => Delete(index, delete),
         BootstrapMembersCommand bootstrap => Bootstrap(bootstrap),
@@ -100,8 +106,11 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         var current = previous is null ? 0 : UserRecord.Revision(previous);
         if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
             return new(CommandOutcome.PreconditionFailed, current);
+        if (PrepareLease(index, put.Lease, put.GrantTtlMs) is { } refused)
+            return refused;
 
-        batch.Put(key, UserRecord.EncodeOver(previous, put.Kind, index, put.Value));
+        Attach(put.Key, previous, put.Lease);
+        batch.Put(key, UserRecord.EncodeOver(previous, put.Kind, index, put.Value, put.Lease));
         changes.Put(put.Key, put.Kind, put.Value, previous);
         return new(CommandOutcome.Applied, index);
     }
@@ -117,6 +126,7 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
             return new(CommandOutcome.NotFound, 0);
 
         batch.Delete(key);
+        Attach(delete.Key, previous, 0);
         changes.Delete(delete.Key, previous);
         return new(CommandOutcome.Applied, index);
     }

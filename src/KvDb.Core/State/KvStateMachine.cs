@@ -91,7 +91,11 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         publisher = new SnapshotPublisher(engine, options.AdvertisedUrl, options.CatchUpEntries ?? options.SnapshotInterval / 2, () => AppliedIndex, logger);
         installer = new SnapshotInstaller(engine, options.Fetcher, options.InstallWait, logger);
         Recent = new RecentChanges(appliedIndex, CompactedRevision());
+        executor.Leases.Reload(store);
     }
+
+    /// <summary>The leases of the applied state.</summary>
+    public KvDb.Core.Leases.LeaseTable Leases => executor.Leases;
 
     /// <summary>The newest change records, in memory, for watchers that keep up.</summary>
     public RecentChanges Recent { get; }
@@ -261,6 +265,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         // log no longer holds the state before it: publish it at once.
         publisher.PinNewest(publishNow: true);
         Recent.Reset(index, CompactedRevision());
+        executor.Leases.Reload(store);
         Volatile.Write(ref appliedIndex, index);
         AuthChanged?.Invoke();
         Applied?.Invoke(index);

@@ -29,11 +29,39 @@ public static class StoreKeys
     /// <summary>Namespace of the change history: <c>'h' + revision (int64, big-endian)</c> → ChangeRecord (see <c>ChangeHistory</c>).</summary>
     public const byte History = (byte)'h';
 
+    /// <summary>Namespace of leases: <c>'L' + id (int64, big-endian)</c> → TTL ms, granted-at index (int64 little-endian each).</summary>
+    public const byte Lease = (byte)'L';
+
+    /// <summary>Keys attached to leases: <c>'A' + lease id (int64, big-endian) + user key</c> → empty.</summary>
+    public const byte LeaseAttachment = (byte)'A';
+
     /// <summary>kvdb's own counters: <c>'s' + name</c> → value.</summary>
     public const byte Counters = (byte)'s';
 
     /// <summary>The number of remembered idempotency keys (int64, little-endian).</summary>
     public static readonly byte[] IdempotencyCount = [Counters, .. "idempotency-count"u8];
+
+    /// <summary>The store key of lease <paramref name="id"/>.</summary>
+    public static byte[] ForLease(long id)
+    {
+        var key = new byte[1 + sizeof(long)];
+        key[0] = Lease;
+        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), id);
+        return key;
+    }
+
+    /// <summary>The attachment of <paramref name="userKey"/> to lease <paramref name="id"/>; with an empty key, the start of the lease's attachments.</summary>
+    public static byte[] ForAttachment(long id, ReadOnlySpan<byte> userKey)
+    {
+        var key = new byte[1 + sizeof(long) + userKey.Length];
+        key[0] = LeaseAttachment;
+        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), id);
+        userKey.CopyTo(key.AsSpan(1 + sizeof(long)));
+        return key;
+    }
+
+    /// <summary>The lease id a lease or attachment store key names.</summary>
+    public static long LeaseId(ReadOnlySpan<byte> storedKey) => BinaryPrimitives.ReadInt64BigEndian(storedKey[1..]);
 
     /// <summary>The store key of user key <paramref name="key"/>.</summary>
     public static byte[] ForUser(ReadOnlySpan<byte> key)

@@ -7,7 +7,8 @@
 //  - create revision is the index of the entry that created the key (the first write after it
 //    was absent) and version counts the writes since then, 1 for the creating write. An old
 //    record reads as created at its revision with version 1: the best that is known of it.
-//  - lease is 0 (no lease) until leases exist; it is reserved so that they need no new layout.
+//  - lease is the id of the lease the key is attached to, 0 for none; the lease's attachment
+//    index ('A' + lease + key) holds the key exactly while this field names the lease.
 using System.Buffers.Binary;
 using KvDb.Core.Commands;
 
@@ -21,23 +22,27 @@ public static class UserRecord
     private const int HeaderSize = 1 + 4 * sizeof(long);
 
     /// <summary>Encodes a stored value written at <paramref name="revision"/>, for a key created at <paramref name="createRevision"/> and now at <paramref name="version"/>.</summary>
-    public static byte[] Encode(ValueKind kind, long revision, long createRevision, long version, ReadOnlySpan<byte> payload)
+    public static byte[] Encode(ValueKind kind, long revision, long createRevision, long version, ReadOnlySpan<byte> payload, long lease = 0)
     {
         var record = new byte[HeaderSize + payload.Length];
         record[0] = (byte)((byte)kind | Extended);
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(1), revision);
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(9), createRevision);
         BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(17), version);
-        BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(25), 0);
+        BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(25), lease);
         payload.CopyTo(record.AsSpan(HeaderSize));
         return record;
     }
 
     /// <summary>Encodes a write at <paramref name="revision"/> over <paramref name="previous"/> (null: the key is created).</summary>
-    public static byte[] EncodeOver(byte[]? previous, ValueKind kind, long revision, ReadOnlySpan<byte> payload)
+    public static byte[] EncodeOver(byte[]? previous, ValueKind kind, long revision, ReadOnlySpan<byte> payload, long lease = 0)
         => previous is null
-            ? Encode(kind, revision, revision, 1, payload)
-            : Encode(kind, revision, CreateRevision(previous), Version(previous) + 1, payload);
+            ? Encode(kind, revision, revision, 1, payload, lease)
+            : Encode(kind, revision, CreateRevision(previous), Version(previous) + 1, payload, lease);
+
+    /// <summary>The lease the key is attached to, or 0.</summary>
+    public static long Lease(ReadOnlySpan<byte> record)
+        => IsExtended(record) ? BinaryPrimitives.ReadInt64LittleEndian(record[25..]) : 0;
 
     /// <summary>The kind of a stored value.</summary>
     public static ValueKind Kind(ReadOnlySpan<byte> record) => (ValueKind)(record[0] & ~Extended);

@@ -27,8 +27,16 @@ public sealed partial class CommandExecutor
             }
         }
 
-        changes.Transaction(succeeded);
         var branch = succeeded ? txn.Then : txn.Else;
+
+        // A put naming a lease that no longer exists fails the whole transaction, before it writes.
+        foreach (var operation in branch)
+        {
+            if (operation is { Kind: TxnOperationKind.Put, Lease: not 0 } && Read(StoreKeys.ForLease(operation.Lease)) is null)
+                return new(CommandOutcome.LeaseNotFound, 0);
+        }
+
+        changes.Transaction(succeeded);
         var results = new TxnOperationResult[branch.Length];
         for (var i = 0; i < branch.Length; i++)
             results[i] = Apply(index, branch[i]);
@@ -48,7 +56,8 @@ public sealed partial class CommandExecutor
     {
         var key = StoreKeys.ForUser(put.Key);
         var previous = Read(key);
-        batch.Put(key, UserRecord.EncodeOver(previous, put.ValueKind, index, put.Value));
+        Attach(put.Key, previous, put.Lease);
+        batch.Put(key, UserRecord.EncodeOver(previous, put.ValueKind, index, put.Value, put.Lease));
         changes.Put(put.Key, put.ValueKind, put.Value!, previous);
         return new() { Kind = TxnOperationKind.Put, Revision = index };
     }
@@ -62,6 +71,7 @@ public sealed partial class CommandExecutor
             if (Read(key) is not { } previous)
                 continue;
             batch.Delete(key);
+            Attach(userKey, previous, 0);
             changes.Delete(userKey, previous);
             deleted++;
         }
@@ -101,9 +111,12 @@ public sealed partial class CommandExecutor
     // The user keys in [start, end) with their records, in key order: the store as of the last
     // entry, with this entry's pending writes laid over it (a pending delete hides a key).
     private IEnumerable<(byte[] Key, byte[] Record)> ScanMerged(byte[] start, byte[]? end)
+        => ScanMergedStore(StoreKeys.ForUser(start), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end))
+            .Select(static item => (item.Key[1..], item.Record));
+
+    // The store keys in [from, to) with their records, the entry's pending writes laid over the store.
+    private IEnumerable<(byte[] Key, byte[] Record)> ScanMergedStore(byte[] from, byte[] to)
     {
-        var from = StoreKeys.ForUser(start);
-        var to = end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end);
         var pending = batch.Writes()
             .Where(w => w.Key.AsSpan().SequenceCompareTo(from) >= 0 && w.Key.AsSpan().SequenceCompareTo(to) < 0)
             .OrderBy(static w => w.Key, KeyOrder)
@@ -116,23 +129,23 @@ public sealed partial class CommandExecutor
             for (; next < pending.Count && KeyOrder.Compare(pending[next].Key, key) < 0; next++)
             {
                 if (pending[next].Value is { } written)
-                    yield return (pending[next].Key[1..], written);
+                    yield return (pending[next].Key, written);
             }
 
             if (next < pending.Count && KeyOrder.Compare(pending[next].Key, key) == 0)
             {
                 if (pending[next++].Value is { } overwritten)
-                    yield return (key[1..], overwritten);
+                    yield return (key, overwritten);
                 continue;
             }
 
-            yield return (key[1..], record);
+            yield return (key, record);
         }
 
         for (; next < pending.Count; next++)
         {
             if (pending[next].Value is { } written)
-                yield return (pending[next].Key[1..], written);
+                yield return (pending[next].Key, written);
         }
     }
 

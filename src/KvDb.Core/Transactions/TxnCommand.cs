@@ -118,6 +118,10 @@ public sealed class TxnOperation
     [Key(5)]
     public int Limit { get; init; }
 
+    /// <summary>The lease a put attaches its key to (0: none).</summary>
+    [Key(6)]
+    public long Lease { get; init; }
+
     /// <summary>Whether the operation writes.</summary>
     [IgnoreMember]
     public bool Writes => Kind is TxnOperationKind.Put or TxnOperationKind.Delete or TxnOperationKind.DeleteRange;

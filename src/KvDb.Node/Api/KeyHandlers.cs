@@ -34,12 +34,21 @@ public static class KeyHandlers
         if (conditions is null)
             return Problems.BadRequest(error!);
 
+        var (lease, grantTtlMs, leaseError) = Leases.LeaseQuery.Parse(context.Request, conditions.IdempotencyKey);
+        if (leaseError is not null)
+            return Problems.BadRequest(leaseError);
+        if (grantTtlMs > 0 && Leases.LeaseEndpoints.TooMany(context.RequestServices.GetRequiredService<LocalState>(), options) is { } tooMany)
+            return tooMany;
+
         var value = await RequestBody.ReadAsync(context, options.MaxValueBytes);
         if (value is null)
             return TooLarge(options);
 
-        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
-        return ValueResults.Written(context, text, await kv.WriteAsync(put, context.RequestAborted));
+        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs };
+        var result = await kv.WriteAsync(put, context.RequestAborted);
+        if (lease != 0 && result.Outcome is CommandOutcome.Applied)
+            context.Response.Headers[Leases.LeaseQuery.LeaseHeader] = lease.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ValueResults.Written(context, text, result);
     }
 
     /// <summary>Removes <paramref name="key"/>, honouring If-Match and Idempotency-Key.</summary>

@@ -98,11 +98,25 @@ public static class LogEntryJson
                 json.WritePropertyName("value");
                 WriteValue(json, put);
                 WriteWriteOptions(json, put.Condition, put.IdempotencyKey);
+                if (put.Lease != 0)
+                    json.WriteNumber("lease", put.Lease);
+                if (put.GrantTtlMs > 0)
+                    json.WriteNumber("grantTtlMs", put.GrantTtlMs);
                 break;
             case DeleteCommand delete:
                 json.WriteStartObject("Delete");
                 json.WriteString("key", Encoding.UTF8.GetString(delete.Key));
                 WriteWriteOptions(json, delete.Condition, delete.IdempotencyKey);
+                break;
+            case Core.Leases.GrantLeaseCommand grant:
+                json.WriteStartObject("GrantLease");
+                json.WriteNumber("id", grant.Id);
+                json.WriteNumber("ttlMs", grant.TtlMs);
+                break;
+            case Core.Leases.RevokeLeaseCommand revoke:
+                json.WriteStartObject("RevokeLease");
+                json.WriteNumber("id", revoke.Id);
+                json.WriteBoolean("expired", revoke.Expired);
                 break;
             case BootstrapMembersCommand bootstrap:
                 json.WriteStartObject("BootstrapMembers");

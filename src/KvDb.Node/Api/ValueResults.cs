@@ -59,6 +59,8 @@ public static class ValueResults
                         ? $"'{Shorten(key)}' is at revision {result.Revision}; the write's If-Match/If-None-Match did not hold."
                         : $"'{Shorten(key)}' does not exist; the write's If-Match did not hold.",
                     extensions: new Dictionary<string, object?> { ["currentRevision"] = result.Revision });
+            case CommandOutcome.LeaseNotFound:
+                return Problems.Of(StatusCodes.Status404NotFound, "Lease not found", "The write names a lease that does not exist (revoked, expired or never granted); nothing was written.");
             case CommandOutcome.IdempotencyKeyReused:
                 return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was already used for a different request; use a new key for a new request.");

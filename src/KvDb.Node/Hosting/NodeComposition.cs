@@ -63,6 +63,7 @@ public static class NodeComposition
 
         services.AddSingleton<KvService>();
         services.AddWatch();
+        services.AddLeases();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
@@ -91,6 +92,7 @@ public static class NodeComposition
         app.MapAuthEndpoints();
         app.MapWatchEndpoints();
         app.MapTxnEndpoints();
+        app.MapLeaseEndpoints();
         app.MapKvEndpoints();
         return app;
     }

@@ -28,6 +28,7 @@ internal sealed class NodeFlags
         RequestTimeout = Env(new Flag<TimeSpan>("request-timeout", "DURATION", "5s", "How long a request waits for a leader, a quorum or a read barrier before 503.", AnyDuration("request-timeout")));
         MaxPendingWrites = Env(new Flag<int>("max-pending-writes", "N", "16384", "Writes this member holds while they wait to be proposed; beyond it writes get 503 until the queue drains.", WholeNumber.Between("max-pending-writes", 1, 1 << 24)));
         MaxTxnOps = Env(new Flag<int>("max-txn-ops", "N", "128", "Most comparisons, and most operations in each branch, of one transaction (POST /v1/txn); more gets 400.", WholeNumber.Between("max-txn-ops", 1, 10_000)));
+        MaxLeases = Env(new Flag<int>("max-leases", "N", "100000", "Most live leases (POST /v1/leases, PUT ?ttl=); a grant beyond it gets 429.", WholeNumber.Between("max-leases", 1, 100_000_000)));
         SnapshotInterval = Env(new Flag<int>("snapshot-interval", "ENTRIES", "10000", "Applied log entries after which the storage engine is flushed (a new snapshot; the log before it is deleted), even if its memtable is not full.", WholeNumber.Between("snapshot-interval", 2, int.MaxValue)));
         MemoryBudget = Env(new Flag<long>("memory-budget", "BYTES", "64MiB", "Memory for the storage engine: a quarter per memtable (at most two), half for the block cache. Suffixes KiB, MiB, GiB.", Bytes("memory-budget", 4L << 20, 64L << 30)));
         MinFreeDisk = Env(new Flag<long>("min-free-disk", "BYTES", "256MiB", "Free space the data directory's filesystem must keep: below it writes get 507 (reads go on), so the log never runs out of space. 0 turns the check off.", Bytes("min-free-disk", 0, 1L << 50)));
@@ -54,7 +55,7 @@ internal sealed class NodeFlags
     /// <summary>Every flag that takes a value or is a switch, in --help order (--help and --version are the command's own).</summary>
     public IReadOnlyList<IFlag> Flags =>
     [
-        Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps,
+        Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
         WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, AuthTokenTtl, LogLevel,
         .. Security.Flags,
@@ -70,6 +71,7 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> RequestTimeout { get; }
     public Flag<int> MaxPendingWrites { get; }
     public Flag<int> MaxTxnOps { get; }
+    public Flag<int> MaxLeases { get; }
     public Flag<int> SnapshotInterval { get; }
     public Flag<long> MemoryBudget { get; }
     public Flag<long> MinFreeDisk { get; }
@@ -113,6 +115,7 @@ internal sealed class NodeFlags
             RequestTimeout = result.GetValue(RequestTimeout),
             MaxPendingWrites = result.GetValue(MaxPendingWrites),
             MaxTxnOps = result.GetValue(MaxTxnOps),
+            MaxLeases = result.GetValue(MaxLeases),
             SnapshotInterval = result.GetValue(SnapshotInterval),
             MemoryBudgetBytes = result.GetValue(MemoryBudget),
             MinFreeDiskBytes = result.GetValue(MinFreeDisk),

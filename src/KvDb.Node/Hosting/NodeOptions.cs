@@ -79,6 +79,9 @@ public sealed record NodeOptions
     /// <summary>Writes a member holds waiting to be proposed; one more is refused with 503 at once.</summary>
     public int MaxPendingWrites { get; init; } = 16_384;
 
+    /// <summary>The most live leases; a grant beyond it gets 429.</summary>
+    public int MaxLeases { get; init; } = 100_000;
+
     /// <summary>The most comparisons, and the most operations per branch, of one transaction.</summary>
     public int MaxTxnOps { get; init; } = 128;
 

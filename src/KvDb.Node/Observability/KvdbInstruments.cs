@@ -42,6 +42,25 @@ public static class KvdbInstruments
     public static readonly Counter<long> Transactions = Meter.CreateCounter<long>(
         "txn", unit: "{transaction}", description: "Transactions answered by this member: succeeded (then ran) or failed (else ran).");
 
+    /// <summary>Leases granted through this member.</summary>
+    public static readonly Counter<long> LeasesGranted = Meter.CreateCounter<long>(
+        "leases_granted", unit: "{lease}", description: "Leases granted through this member.");
+
+    /// <summary>Leases revoked by clients through this member.</summary>
+    public static readonly Counter<long> LeasesRevoked = Meter.CreateCounter<long>(
+        "leases_revoked", unit: "{lease}", description: "Leases revoked by clients through this member.");
+
+    /// <summary>Leases this member, as leader, revoked because they expired.</summary>
+    public static readonly Counter<long> LeasesExpired = Meter.CreateCounter<long>(
+        "leases_expired", unit: "{lease}", description: "Leases this member, as leader, revoked because their TTL ran out.");
+
+    /// <summary>Where the number of live leases is read from (set once the member starts).</summary>
+    public static Func<int>? LiveLeases { get; set; }
+
+    /// <summary>Leases alive in this member's applied state.</summary>
+    public static readonly ObservableGauge<int> LeasesAlive = Meter.CreateObservableGauge(
+        "leases_alive", static () => LiveLeases?.Invoke() ?? 0, unit: "{lease}", description: "Leases alive in this member's applied state.");
+
     /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(
         "auth_refusals", unit: "{request}", description: "Requests refused by auth: unauthorized (401), forbidden (403) or rate_limited (429).");

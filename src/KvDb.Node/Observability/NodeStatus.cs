@@ -50,10 +50,16 @@ public sealed record NodeStatus(
     string Version,
     DateTimeOffset StartedAt,
     double UptimeSeconds,
-    WatchStatus Watch);
+    WatchStatus Watch,
+    LeaseStatus Leases);
+
+/// <summary>Leases on this member.</summary>
+/// <param name="Alive">Leases alive in this member's applied state.</param>
+/// <param name="KeepingClock">True on the leader, whose clock decides when leases expire.</param>
+public sealed record LeaseStatus(int Alive, bool KeepingClock);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, NodeOptions options)
+public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, NodeOptions options)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -97,7 +103,8 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
                 HistoryCompactedRevision: started ? node.StateMachine.Recent.Compacted : 0L,
                 HistoryWindow: KvDb.Flags.Duration.Format(options.WatchHistory),
                 HistoryFloor: options.WatchHistoryFloor,
-                RecentRecords: started ? node.StateMachine.Recent.Count : 0));
+                RecentRecords: started ? node.StateMachine.Recent.Count : 0),
+            Leases: new LeaseStatus(started ? node.StateMachine.Leases.Count : 0, leases.IsKeeping));
     }
 
     private LeaderStatus? DescribeLeader(IReadOnlyList<MemberView> members)

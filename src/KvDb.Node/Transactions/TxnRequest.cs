@@ -122,7 +122,10 @@ public static class TxnRequest
                 var (value, kind) = Value(body, key);
                 if (value.Length > maxValueBytes)
                     throw new TxnFormatException($"The value put under '{Shorten(key)}' is {value.Length} bytes; the limit is {maxValueBytes} (--max-value-bytes).");
-                return new() { Kind = TxnOperationKind.Put, Key = key, Value = value, ValueKind = kind };
+                long lease = 0;
+                if (body.TryGetProperty("lease", out var leaseId) && (!leaseId.TryGetInt64(out lease) || lease <= 0))
+                    throw new TxnFormatException($"The put of '{Shorten(key)}' names a lease that is not a lease id (a positive whole number).");
+                return new() { Kind = TxnOperationKind.Put, Key = key, Value = value, ValueKind = kind, Lease = lease };
             }
 
             case "delete" when body.TryGetProperty("key", out _):

@@ -1,0 +1,77 @@
+// The leases that exist at this member's applied state, in memory, for the leader's expiry
+// clock and for answers that list leases without scanning the store.
+// Invariants:
+//  - Mirrors the store's lease namespace after every applied entry: CommandExecutor changes it
+//    only after the entry's batch is written, and Reload rebuilds it from the store at start-up
+//    and after a snapshot install.
+//  - Version grows with every change, so a reader can tell cheaply that nothing changed.
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using KvDb.Core.State;
+
+namespace KvDb.Core.Leases;
+
+/// <summary>A lease as the replicated state knows it.</summary>
+/// <param name="Id">The lease's id.</param>
+/// <param name="TtlMs">Its time to live in milliseconds.</param>
+/// <param name="GrantedAt">The index of the entry that granted it.</param>
+public readonly record struct LeaseInfo(long Id, long TtlMs, long GrantedAt);
+
+/// <summary>The leases of the applied state.</summary>
+public sealed class LeaseTable
+{
+    private readonly ConcurrentDictionary<long, LeaseInfo> leases = new();
+    private long version;
+
+    /// <summary>How many leases exist.</summary>
+    public int Count => leases.Count;
+
+    /// <summary>Grows with every change.</summary>
+    public long Version => Volatile.Read(ref version);
+
+    /// <summary>The lease <paramref name="id"/>, if it exists.</summary>
+    public bool TryGet(long id, out LeaseInfo lease) => leases.TryGetValue(id, out lease);
+
+    /// <summary>Every lease, in no particular order.</summary>
+    public IReadOnlyCollection<LeaseInfo> All() => [.. leases.Values];
+
+    /// <summary>Rebuilds the table from <paramref name="store"/>.</summary>
+    public void Reload(IKeyValueStore store)
+    {
+        using var view = store.OpenView();
+        leases.Clear();
+        foreach (var (key, value) in view.Scan(StoreKeys.Start(StoreKeys.Lease), StoreKeys.End(StoreKeys.Lease)))
+        {
+            var (ttl, granted) = Decode(value);
+            var id = StoreKeys.LeaseId(key);
+            leases[id] = new LeaseInfo(id, ttl, granted);
+        }
+
+        Interlocked.Increment(ref version);
+    }
+
+    internal void Set(LeaseInfo lease)
+    {
+        leases[lease.Id] = lease;
+        Interlocked.Increment(ref version);
+    }
+
+    internal void Remove(long id)
+    {
+        leases.TryRemove(id, out _);
+        Interlocked.Increment(ref version);
+    }
+
+    /// <summary>The stored form of a lease.</summary>
+    public static byte[] Encode(long ttlMs, long grantedAt)
+    {
+        var bytes = new byte[2 * sizeof(long)];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, ttlMs);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(sizeof(long)), grantedAt);
+        return bytes;
+    }
+
+    /// <summary>Reads the stored form of a lease.</summary>
+    public static (long TtlMs, long GrantedAt) Decode(ReadOnlySpan<byte> bytes)
+        => (BinaryPrimitives.ReadInt64LittleEndian(bytes), BinaryPrimitives.ReadInt64LittleEndian(bytes[sizeof(long)..]));
+}

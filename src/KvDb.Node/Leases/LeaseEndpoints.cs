@@ -1,0 +1,186 @@
+// /v1/leases: grant, keep alive, inspect, list and revoke leases. A lease's keys are deleted
+// when it is revoked or expires (see LeaseKeeper), in one log entry.
+// Invariants:
+//  - Grants and revocations go through Raft like writes (any member; Idempotency-Key works for
+//    grants: the lease id is derived from the key, so a retry names the same lease).
+//  - Keep-alives and remaining times come from the leader's clock, through whichever member.
+//  - Auth: any user may grant, keep alive and read leases; revoking deletes the lease's keys,
+//    so it needs write access to every one of them.
+//  - TTLs from 1 s to 7 days (400 otherwise); beyond --max-leases live leases a grant is 429.
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using KvDb.Core.Auth;
+using KvDb.Core.Commands;
+using KvDb.Core.Leases;
+using KvDb.Core.State;
+
+namespace KvDb.Node.Leases;
+
+/// <summary>Maps <c>/v1/leases</c>.</summary>
+public static class LeaseEndpoints
+{
+    /// <summary>The shortest TTL a lease may have.</summary>
+    public static readonly TimeSpan MinTtl = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest TTL a lease may have.</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(7);
+
+    /// <summary>Maps the lease endpoints (and the leader's peer endpoints for lease clocks).</summary>
+    public static void MapLeaseEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/leases", GrantAsync).Allow(AccessRule.AnyUser);
+        app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser);
+        app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser);
+        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser);
+        app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser);
+        LeaseForwarder.MapPeerEndpoints(app);
+    }
+
+    /// <summary>Parses a TTL ("10s", "1m", or a number of seconds); an error message otherwise.</summary>
+    public static (TimeSpan? Ttl, string? Error) ParseTtl(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || !KvDb.Flags.Duration.TryParse(text, out var ttl))
+            return (null, "ttl must be a duration like 10s, 1m or 2h.");
+        if (ttl < MinTtl || ttl > MaxTtl)
+            return (null, $"ttl must be from {MinTtl.TotalSeconds:0} s to {MaxTtl.TotalDays:0} days.");
+        return (ttl, null);
+    }
+
+    /// <summary>A new lease id: derived from <paramref name="idempotencyKey"/> when there is one (so retries name the same lease), else random; positive and below 2^53.</summary>
+    public static long NewId(string? idempotencyKey)
+        => idempotencyKey is null
+            ? Random.Shared.NextInt64(1, 1L << 53)
+            : (long)(XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(idempotencyKey)) % ((1UL << 53) - 1)) + 1;
+
+    /// <summary>429 when this member already knows --max-leases live leases; null when a grant may go ahead.</summary>
+    public static IResult? TooMany(LocalState state, NodeOptions options)
+        => state.Machine.Leases.Count < options.MaxLeases
+            ? null
+            : Problems.Of(StatusCodes.Status429TooManyRequests, "Too many leases",
+                $"{options.MaxLeases} leases are alive (--max-leases); revoke some or wait for them to expire.");
+
+    /// <summary>The id in a route value, or null.</summary>
+    public static long? ParseId(string? text)
+        => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+
+    private static async Task<IResult> GrantAsync(HttpContext context, KvService kv, LocalState state, NodeOptions options)
+    {
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(conditionError!);
+        var body = await RequestBody.ReadAsync(context, 4096);
+        if (body is null)
+            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", "A lease grant is a small JSON object like {\"ttl\": \"10s\"}.");
+
+        string? ttlText;
+        try
+        {
+            using var json = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
+            ttlText = json.RootElement.ValueKind is JsonValueKind.Object && json.RootElement.TryGetProperty("ttl", out var ttl)
+                ? ttl.ValueKind switch { JsonValueKind.String => ttl.GetString(), JsonValueKind.Number => ttl.GetRawText(), _ => null }
+                : null;
+        }
+        catch (JsonException)
+        {
+            return Problems.BadRequest("The body must be JSON like {\"ttl\": \"10s\"}.");
+        }
+
+        var (parsed, error) = ParseTtl(ttlText);
+        if (parsed is not { } lifetime)
+            return Problems.BadRequest(error!);
+        if (TooMany(state, options) is { } tooMany)
+            return tooMany;
+
+        var id = NewId(conditions.IdempotencyKey);
+        var result = await kv.WriteAsync(new GrantLeaseCommand { Id = id, TtlMs = (long)lifetime.TotalMilliseconds, IdempotencyKey = conditions.IdempotencyKey }, context.RequestAborted);
+        if (result.Replayed)
+            context.Response.Headers[ValueResults.ReplayedHeader] = "true";
+        if (result.Outcome is CommandOutcome.IdempotencyKeyReused)
+            return ValueResults.Written(context, "", result);
+        if (result.Outcome is not CommandOutcome.Applied)
+            return Problems.Of(StatusCodes.Status409Conflict, "Lease id taken", $"Lease {id} already exists; grant again without this Idempotency-Key.");
+
+        KvdbInstruments.LeasesGranted.Add(1);
+        return Results.Created($"/v1/leases/{id}", new { id, ttl = KvDb.Flags.Duration.Format(lifetime), ttlSeconds = lifetime.TotalSeconds, revision = result.Revision });
+    }
+
+    private static async Task<IResult> KeepAliveAsync(string id, LeaseForwarder clock, CancellationToken token)
+    {
+        if (ParseId(id) is not { } lease)
+            return BadId(id);
+        return await clock.AskAsync(lease, renew: true, token) is { } time
+            ? Results.Json(Describe(lease, time))
+            : NotFound(lease);
+    }
+
+    private static async Task<IResult> DescribeAsync(string id, HttpContext context, KvService kv, LocalState state, LeaseForwarder clock)
+    {
+        if (ParseId(id) is not { } lease)
+            return BadId(id);
+        if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
+            return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+
+        List<string> keys;
+        using (var view = await kv.OpenViewAsync(consistency, context.RequestAborted))
+        {
+            if (!view.TryGet(StoreKeys.ForLease(lease), out _))
+                return NotFound(lease);
+            keys = [.. AttachedKeys(view, lease).Select(static k => Encoding.UTF8.GetString(k))];
+        }
+
+        var time = await clock.AskAsync(lease, renew: false, context.RequestAborted);
+        var ttl = state.Machine.Leases.TryGet(lease, out var info) ? info.TtlMs : time?.TtlMs ?? 0;
+        return Results.Json(new { id = lease, ttlSeconds = ttl / 1000.0, remainingSeconds = time is { } t ? t.RemainingMs / 1000.0 : (double?)null, keys });
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, KvService kv, LocalState state)
+    {
+        if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
+            return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+        using (await kv.OpenViewAsync(consistency, context.RequestAborted))
+        {
+            var leases = state.Machine.Leases.All().OrderBy(static l => l.Id).Select(static l => new { id = l.Id, ttlSeconds = l.TtlMs / 1000.0 }).ToList();
+            return Results.Json(new { count = leases.Count, leases });
+        }
+    }
+
+    private static async Task<IResult> RevokeAsync(string id, HttpContext context, KvService kv)
+    {
+        if (ParseId(id) is not { } lease)
+            return BadId(id);
+        using (var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted))
+        {
+            if (!view.TryGet(StoreKeys.ForLease(lease), out _))
+                return NotFound(lease);
+            foreach (var key in AttachedKeys(view, lease))
+            {
+                if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
+                    return denied;
+            }
+        }
+
+        var result = await kv.WriteAsync(new RevokeLeaseCommand { Id = lease }, context.RequestAborted);
+        if (result.Outcome is not CommandOutcome.Applied)
+            return NotFound(lease);
+        KvdbInstruments.LeasesRevoked.Add(1);
+        return Results.NoContent();
+    }
+
+    /// <summary>The user keys attached to <paramref name="lease"/> in <paramref name="view"/>.</summary>
+    public static IEnumerable<byte[]> AttachedKeys(IKeyValueView view, long lease)
+    {
+        var start = StoreKeys.ForAttachment(lease, []);
+        foreach (var (key, _) in view.Scan(start, StoreKeys.ForAttachment(lease + 1, [])))
+            yield return key[start.Length..];
+    }
+
+    private static object Describe(long id, LeaseTime time) => new { id, ttlSeconds = time.TtlMs / 1000.0, remainingSeconds = time.RemainingMs / 1000.0 };
+
+    private static IResult BadId(string id) => Problems.BadRequest($"'{ValueResults.Shorten(id)}' is not a lease id (a positive whole number).");
+
+    /// <summary>404 for a lease that does not exist.</summary>
+    public static IResult NotFound(long id)
+        => Problems.Of(StatusCodes.Status404NotFound, "Lease not found", $"Lease {id} does not exist: it was revoked, expired or never granted.");
+}
