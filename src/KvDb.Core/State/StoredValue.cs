@@ -9,9 +9,10 @@ namespace KvDb.Core.State;
 /// <param name="Payload">The value bytes (a <c>TypedValueCodec</c> encoding when <paramref name="Kind"/> is typed).</param>
 /// <param name="CreateRevision">The index of the entry that created the key.</param>
 /// <param name="Version">Writes to the key since it was created (1 after the creating write).</param>
-public readonly record struct StoredValue(ValueKind Kind, long Revision, ReadOnlyMemory<byte> Payload, long CreateRevision, long Version)
+/// <param name="Lease">The lease the key is attached to, or 0.</param>
+public readonly record struct StoredValue(ValueKind Kind, long Revision, ReadOnlyMemory<byte> Payload, long CreateRevision, long Version, long Lease = 0)
 {
     /// <summary>Decodes a record written by <see cref="UserRecord.Encode"/>.</summary>
     public static StoredValue Decode(byte[] record)
-        => new(UserRecord.Kind(record), UserRecord.Revision(record), UserRecord.Payload(record), UserRecord.CreateRevision(record), UserRecord.Version(record));
+        => new(UserRecord.Kind(record), UserRecord.Revision(record), UserRecord.Payload(record), UserRecord.CreateRevision(record), UserRecord.Version(record), UserRecord.Lease(record));
 }

@@ -64,6 +64,7 @@ public static class NodeComposition
         services.AddSingleton<KvService>();
         services.AddWatch();
         services.AddLeases();
+        services.AddLocks();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
@@ -93,6 +94,8 @@ public static class NodeComposition
         app.MapWatchEndpoints();
         app.MapTxnEndpoints();
         app.MapLeaseEndpoints();
+        app.MapLockEndpoints();
+        app.MapElectionEndpoints();
         app.MapKvEndpoints();
         return app;
     }

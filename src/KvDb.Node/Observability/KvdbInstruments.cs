@@ -61,6 +61,10 @@ public static class KvdbInstruments
     public static readonly ObservableGauge<int> LeasesAlive = Meter.CreateObservableGauge(
         "leases_alive", static () => LiveLeases?.Invoke() ?? 0, unit: "{lease}", description: "Leases alive in this member's applied state.");
 
+    /// <summary>Lock and campaign requests answered, by outcome (acquired, timeout).</summary>
+    public static readonly Counter<long> LockWaits = Meter.CreateCounter<long>(
+        "lock_waits", unit: "{request}", description: "Lock and election campaign requests answered by this member: acquired or timeout.");
+
     /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(
         "auth_refusals", unit: "{request}", description: "Requests refused by auth: unauthorized (401), forbidden (403) or rate_limited (429).");

@@ -44,7 +44,7 @@ public sealed class AuthClusterTests : IAsyncLifetime
 
     private async Task SetUpUsersAndEnableAsync()
     {
-        await ExpectAsync(HttpStatusCode.Created, "POST", "/v1/auth/roles", """{"name": "rw", "permissions": [{"prefix": "pub/", "access": "readwrite"}]}""");
+        await ExpectAsync(HttpStatusCode.Created, "POST", "/v1/auth/roles", """{"name": "rw", "permissions": [{"prefix": "pub/", "access": "readwrite"}, {"prefix": "_locks/pub/", "access": "readwrite"}, {"prefix": "_elections/pub/", "access": "readwrite"}]}""");
         await ExpectAsync(HttpStatusCode.Created, "POST", "/v1/auth/roles", """{"name": "reader", "permissions": [{"prefix": "pub/", "access": "read"}]}""");
         await ExpectAsync(HttpStatusCode.Created, "POST", "/v1/auth/users", """{"name": "root", "password": "rootpw"}""");
         await ExpectAsync(HttpStatusCode.Created, "POST", "/v1/auth/users", """{"name": "writer", "password": "writerpw", "roles": ["rw"]}""");

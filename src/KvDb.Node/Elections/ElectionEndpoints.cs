@@ -1,0 +1,216 @@
+// /v1/elections: leader election on the ownership queue (etcd's concurrency election).
+//   POST /v1/elections/{name}/campaign {"value", "lease" | "ttl"} (?timeout=) waits until elected
+//     and answers {"name", "key", "value", "revision", "lease"}; 409 when not elected in time.
+//   GET  /v1/elections/{name}            the leader {"key", "value", "revision", "lease"}; 404 none.
+//   GET  /v1/elections/{name}/observe    NDJSON, one line per change of leader or of its value
+//     (the current leader first; {"leader": null} while there is none), until the client leaves.
+//   PUT  /v1/elections/{name}/proclaim {"key", "revision", "value"} changes the leader's value;
+//     409 unless that key is still the leader with that create revision.
+//   POST /v1/elections/{name}/resign {"key"} steps down (the next candidate is elected).
+// Candidates' keys live under "_elections/{name}/" and are ordinary keys for ranges, watches and
+// auth. A leader whose lease expires or is revoked is no longer leader.
+using System.Text;
+using System.Text.Json;
+using KvDb.Core.Auth;
+using KvDb.Core.Commands;
+using KvDb.Core.Transactions;
+
+namespace KvDb.Node.Elections;
+
+/// <summary>Maps <c>/v1/elections</c>.</summary>
+public static class ElectionEndpoints
+{
+    /// <summary>The prefix every election's keys live under.</summary>
+    public const string KeyPrefix = "_elections/";
+
+    /// <summary>Maps the election endpoints.</summary>
+    public static void MapElectionEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/elections/{name}/campaign", CampaignAsync).Allow(AccessRule.Keys);
+        app.MapGet("/v1/elections/{name}", LeaderAsync).Allow(AccessRule.Keys);
+        app.MapGet("/v1/elections/{name}/observe", ObserveAsync).Allow(AccessRule.Keys);
+        app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys);
+        app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys);
+    }
+
+    private static string Prefix(string name) => KeyPrefix + name + "/";
+
+    private static IResult? Check(HttpContext context, string name, Access access)
+    {
+        if (Locks.LockEndpoints.CheckName(name) is { } bad)
+            return Problems.BadRequest(bad);
+        var prefix = Encoding.UTF8.GetBytes(Prefix(name));
+        return access == Access.Read
+            ? KeyAccess.DeniedRange(context, prefix, KeyOrder.PrefixEnd(prefix))
+            : KeyAccess.DeniedRangeWrite(context, prefix, KeyOrder.PrefixEnd(prefix));
+    }
+
+    private static async Task<JsonElement?> BodyAsync(HttpContext context)
+    {
+        var body = await RequestBody.ReadAsync(context, 1 << 20);
+        if (body is null || body.Length == 0)
+            return null;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.ValueKind is JsonValueKind.Object ? json.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Text(JsonElement? body, string name)
+        => body is { } b && b.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString() : null;
+
+    private static async Task<IResult> CampaignAsync(string name, HttpContext context, Locks.OwnershipQueue queue, LocalState state, NodeOptions options)
+    {
+        if (Check(context, name, Access.Write) is { } refused)
+            return refused;
+        var body = await BodyAsync(context);
+        if (body is null || Text(body, "value") is not { } value)
+            return Problems.BadRequest("A campaign is a JSON object with the candidate's \"value\" (a string), and \"lease\" or \"ttl\" (default 10s).");
+        var (lease, ttl, timeout, error) = Locks.LockEndpoints.ParseContender(context.Request);
+        if (error is not null)
+            return Problems.BadRequest(error);
+        if (body.Value.TryGetProperty("lease", out var leaseId) && (!leaseId.TryGetInt64(out lease) || lease <= 0))
+            return Problems.BadRequest("lease must be a lease id (a positive whole number).");
+        if (Text(body, "ttl") is { } ttlText)
+        {
+            var (parsed, ttlError) = Leases.LeaseEndpoints.ParseTtl(ttlText);
+            if (parsed is not { } lifetime)
+                return Problems.BadRequest(ttlError!);
+            ttl = (long)lifetime.TotalMilliseconds;
+        }
+
+        if (lease == 0 && Leases.LeaseEndpoints.TooMany(state, options) is { } tooMany)
+            return tooMany;
+        Locks.QueueEntry? elected;
+        try
+        {
+            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, context.RequestAborted);
+        }
+        catch (Locks.LeaseMissingException e)
+        {
+            return Leases.LeaseEndpoints.NotFound(e.Id);
+        }
+
+        KvdbInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", elected is null ? "timeout" : "acquired"));
+        return elected is null
+            ? Problems.Of(StatusCodes.Status409Conflict, "Not elected", $"Another candidate led election '{ValueResults.Shorten(name)}' for the whole timeout ({timeout.TotalSeconds:0.###} s); the candidacy was withdrawn.")
+            : Results.Json(new { name, key = elected.Key, value, revision = elected.Revision, lease = elected.Lease });
+    }
+
+    private static async Task<IResult> LeaderAsync(string name, HttpContext context, Locks.OwnershipQueue queue)
+    {
+        if (Check(context, name, Access.Read) is { } refused)
+            return refused;
+        var candidates = await queue.ListAsync(Prefix(name), context.RequestAborted);
+        return candidates.Count == 0
+            ? Problems.Of(StatusCodes.Status404NotFound, "No leader", $"Election '{ValueResults.Shorten(name)}' has no candidate.")
+            : Results.Json(Describe(candidates[0]));
+    }
+
+    private static object Describe((string Key, Core.State.StoredValue Value) leader)
+        => new { key = leader.Key, value = Encoding.UTF8.GetString(leader.Value.Payload.Span), revision = leader.Value.CreateRevision, lease = leader.Value.Lease };
+
+    private static async Task ObserveAsync(string name, HttpContext context, Locks.OwnershipQueue queue, WatchHub hub, ChangeFeed feed)
+    {
+        if (Check(context, name, Access.Read) is { } refused)
+        {
+            await refused.ExecuteAsync(context);
+            return;
+        }
+
+        var token = context.RequestAborted;
+        context.Response.ContentType = "application/x-ndjson";
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.StartAsync(token);
+        var prefix = Encoding.UTF8.GetBytes(Prefix(name));
+        var watcher = new Watcher(new KeyFilter(prefix, KeyOrder.PrefixEnd(prefix), SingleKey: false));
+        (string Key, long Value)? last = null;
+        var first = true;
+        var attached = false;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                // Attach first, then read: a change after the read wakes the watcher.
+                if (!attached || watcher.Dropped)
+                {
+                    hub.Detach(watcher);
+                    attached = hub.TryAttach(watcher, feed.AppliedIndex);
+                }
+
+                var candidates = await queue.ListAsync(Prefix(name), token);
+                var leader = candidates.Count == 0 ? ((string, long)?)null : (candidates[0].Key, candidates[0].Value.Revision);
+                if (first || leader != last)
+                {
+                    var line = candidates.Count == 0 ? JsonSerializer.SerializeToUtf8Bytes(new { leader = (object?)null }) : JsonSerializer.SerializeToUtf8Bytes(Describe(candidates[0]));
+                    await context.Response.Body.WriteAsync(line, token);
+                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), token);
+                    await context.Response.Body.FlushAsync(token);
+                    last = leader;
+                    first = false;
+                }
+
+                if (attached)
+                {
+                    await watcher.WaitAsync(Timeout.InfiniteTimeSpan, token);
+                    watcher.Drain([]);
+                }
+                else
+                {
+                    await feed.WaitForAppliedAfterAsync(feed.AppliedIndex, TimeSpan.FromSeconds(1), token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            hub.Detach(watcher);
+        }
+    }
+
+    private static async Task<IResult> ProclaimAsync(string name, HttpContext context, Locks.OwnershipQueue queue, KvService kv)
+    {
+        if (Check(context, name, Access.Write) is { } refused)
+            return refused;
+        var body = await BodyAsync(context);
+        if (Text(body, "key") is not { } key || Text(body, "value") is not { } value || body!.Value.TryGetProperty("revision", out var rev) is false || !rev.TryGetInt64(out var revision))
+            return Problems.BadRequest("A proclamation is {\"key\", \"revision\", \"value\"}: the leader's key and create revision as the campaign answered, and the new value.");
+
+        var candidates = await queue.ListAsync(Prefix(name), context.RequestAborted);
+        if (candidates.Count == 0 || candidates[0].Key != key)
+            return NotLeader(name, key);
+        var keyBytes = Encoding.UTF8.GetBytes(key);
+        var txn = new TxnCommand
+        {
+            Comparisons = [new TxnComparison { Key = keyBytes, Target = TxnTarget.CreateRevision, Operator = TxnOperator.Equal, Number = revision }],
+            Then = [new TxnOperation { Kind = TxnOperationKind.Put, Key = keyBytes, Value = Encoding.UTF8.GetBytes(value), Lease = candidates[0].Value.Lease }],
+            Else = [],
+        };
+        var result = await kv.WriteAsync(txn, context.RequestAborted);
+        if (result.Outcome is CommandOutcome.LeaseNotFound || result.Reply is null || !TxnReply.Decode(result.Reply).Succeeded)
+            return NotLeader(name, key);
+        return Results.Json(new { name, key, value, revision, modRevision = result.Revision });
+    }
+
+    private static async Task<IResult> ResignAsync(string name, HttpContext context, Locks.OwnershipQueue queue)
+    {
+        if (Check(context, name, Access.Write) is { } refused)
+            return refused;
+        var body = await BodyAsync(context);
+        if (Text(body, "key") is not { } key || !key.StartsWith(Prefix(name), StringComparison.Ordinal))
+            return Problems.BadRequest($"A resignation is {{\"key\"}}: the key the campaign answered, under '{Prefix(name)}'.");
+        return await queue.ReleaseAsync(key, context.RequestAborted)
+            ? Results.NoContent()
+            : Problems.Of(StatusCodes.Status404NotFound, "Not a candidate", $"'{ValueResults.Shorten(key)}' is no longer a candidate (resigned, or its lease ended).");
+    }
+
+    private static IResult NotLeader(string name, string key)
+        => Problems.Of(StatusCodes.Status409Conflict, "Not the leader", $"'{ValueResults.Shorten(key)}' does not lead election '{ValueResults.Shorten(name)}' (with that revision) any more.");
+}

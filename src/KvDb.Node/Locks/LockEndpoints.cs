@@ -1,0 +1,110 @@
+// /v1/locks: distributed locks on the ownership queue. POST /v1/locks/{name}?ttl=10s (or
+// lease=ID) waits until the caller holds the lock (timeout=, default 30 s; 409 if not acquired
+// in time) and answers {"name", "key", "revision", "lease"}: revision is a fencing token that
+// strictly increases from holder to holder. DELETE /v1/locks/{name}/{key} releases it; the
+// holder's lease expiring or being revoked releases it too, and the next waiter gets it.
+// Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
+// and auth checks write access to them.
+using KvDb.Core.Auth;
+
+namespace KvDb.Node.Locks;
+
+/// <summary>Maps <c>/v1/locks</c>.</summary>
+public static class LockEndpoints
+{
+    /// <summary>The prefix every lock's keys live under.</summary>
+    public const string KeyPrefix = "_locks/";
+
+    /// <summary>The longest a request waits for a lock.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Maps the lock endpoints.</summary>
+    public static void MapLockEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/locks/{name}", AcquireAsync).Allow(AccessRule.Keys);
+        app.MapDelete("/v1/locks/{name}/{**key}", ReleaseAsync).Allow(AccessRule.Keys);
+        app.MapGet("/v1/locks/{name}", DescribeAsync).Allow(AccessRule.Keys);
+    }
+
+    /// <summary>The lease, TTL and timeout of a contender's request; or an error for a 400.</summary>
+    public static (long Lease, long GrantTtlMs, TimeSpan Timeout, string? Error) ParseContender(HttpRequest request)
+    {
+        var query = request.Query;
+        var timeout = TimeSpan.FromSeconds(30);
+        if (query["timeout"].ToString() is { Length: > 0 } timeoutText && (!KvDb.Flags.Duration.TryParse(timeoutText, out timeout) || timeout > MaxTimeout))
+            return (0, 0, default, "timeout must be a duration up to 5m, like 30s (default 30s).");
+        if (query.ContainsKey("lease") && query.ContainsKey("ttl"))
+            return (0, 0, default, "Give lease= (an existing lease) or ttl= (a new one), not both.");
+        if (query["lease"].ToString() is { Length: > 0 } leaseText)
+            return Leases.LeaseEndpoints.ParseId(leaseText) is { } id ? (id, 0, timeout, null) : (0, 0, default, "lease must be a lease id (a positive whole number).");
+        var (ttl, error) = Leases.LeaseEndpoints.ParseTtl(query["ttl"].ToString() is { Length: > 0 } t ? t : "10s");
+        return ttl is { } lifetime ? (0, (long)lifetime.TotalMilliseconds, timeout, null) : (0, 0, default, error);
+    }
+
+    /// <summary>400 for a name that cannot be part of a key.</summary>
+    public static string? CheckName(string name)
+        => name.Length is 0 or > 256 || name.Contains('/') ? "A name must be 1 to 256 characters without '/'." : null;
+
+    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state, NodeOptions options)
+    {
+        if (CheckName(name) is { } bad)
+            return Problems.BadRequest(bad);
+        var (lease, ttl, timeout, error) = ParseContender(context.Request);
+        if (error is not null)
+            return Problems.BadRequest(error);
+        var prefix = KeyPrefix + name + "/";
+        if (KeyAccess.DeniedRangeWrite(context, System.Text.Encoding.UTF8.GetBytes(prefix), KeyOrder.PrefixEnd(System.Text.Encoding.UTF8.GetBytes(prefix))) is { } denied)
+            return denied;
+        if (lease == 0 && Leases.LeaseEndpoints.TooMany(state, options) is { } tooMany)
+            return tooMany;
+
+        QueueEntry? held;
+        try
+        {
+            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, context.RequestAborted);
+        }
+        catch (LeaseMissingException e)
+        {
+            return Leases.LeaseEndpoints.NotFound(e.Id);
+        }
+
+        if (held is null)
+        {
+            KvdbInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "timeout"));
+            return Problems.Of(StatusCodes.Status409Conflict, "Lock not acquired", $"Lock '{ValueResults.Shorten(name)}' was held by others for the whole timeout ({timeout.TotalSeconds:0.###} s); nothing is left queued.");
+        }
+
+        KvdbInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "acquired"));
+        return Results.Json(new { name, key = held.Key, revision = held.Revision, lease = held.Lease });
+    }
+
+    private static async Task<IResult> ReleaseAsync(string name, string key, HttpContext context, OwnershipQueue queue)
+    {
+        if (CheckName(name) is { } bad)
+            return Problems.BadRequest(bad);
+        var full = key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key : KeyPrefix + name + "/" + key;
+        if (!full.StartsWith(KeyPrefix + name + "/", StringComparison.Ordinal))
+            return Problems.BadRequest($"'{ValueResults.Shorten(key)}' is not a key of lock '{ValueResults.Shorten(name)}'.");
+        if (KeyAccess.Denied(context, Access.Write, System.Text.Encoding.UTF8.GetBytes(full)) is { } denied)
+            return denied;
+        return await queue.ReleaseAsync(full, context.RequestAborted)
+            ? Results.NoContent()
+            : Problems.Of(StatusCodes.Status404NotFound, "Lock key not found", $"'{ValueResults.Shorten(full)}' is not held or queued (released, or its lease ended).");
+    }
+
+    private static async Task<IResult> DescribeAsync(string name, HttpContext context, OwnershipQueue queue)
+    {
+        if (CheckName(name) is { } bad)
+            return Problems.BadRequest(bad);
+        var prefix = KeyPrefix + name + "/";
+        if (KeyAccess.DeniedRange(context, System.Text.Encoding.UTF8.GetBytes(prefix), KeyOrder.PrefixEnd(System.Text.Encoding.UTF8.GetBytes(prefix))) is { } denied)
+            return denied;
+        var waiting = await queue.ListAsync(prefix, context.RequestAborted);
+        return Results.Json(new
+        {
+            name,
+            holder = waiting.Count == 0 ? null : new { key = waiting[0].Key, revision = waiting[0].Value.CreateRevision, lease = OwnershipQueue.LeaseOf(waiting[0].Key) },
+            waiting = waiting.Skip(1).Select(static w => w.Key).ToList(),
+        });
+    }
+}

@@ -1,0 +1,175 @@
+// The queue behind locks and elections (etcd's concurrency recipe): each contender writes its
+// own key under a shared prefix, attached to its lease; the key with the lowest create revision
+// owns the lock (or leads). A contender waits for the key just ahead of it to be deleted (its
+// holder released, or its lease was revoked or expired), then looks again.
+// Invariants:
+//  - Contenders are served in the order their keys were created (request order), and the owner's
+//    create revision strictly increases from owner to owner: a fencing token a transaction can
+//    compare with.
+//  - Waiting watches the key ahead through the watch hub; a watch it cannot attach falls back to
+//    waking on applied entries. It never sleeps on a timer.
+//  - A contender that gives up (timeout or the client left) deletes its key, so it never blocks
+//    the queue; a lease it granted for itself is revoked with it.
+using KvDb.Core.Commands;
+using KvDb.Core.Leases;
+using KvDb.Core.State;
+using KvDb.Core.Transactions;
+
+namespace KvDb.Node.Locks;
+
+/// <summary>A contender's key in a queue.</summary>
+/// <param name="Key">The key (prefix + lease id in hex).</param>
+/// <param name="Revision">Its create revision: the fencing token once it owns the queue.</param>
+/// <param name="Lease">The lease it is attached to.</param>
+public sealed record QueueEntry(string Key, long Revision, long Lease);
+
+/// <summary>Joins and waits in ownership queues.</summary>
+public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
+{
+    // A key whose lease the queue granted itself ends in this mark (revoked on release, not just deleted).
+    private const char GrantedMark = 'g';
+
+    /// <summary>
+    /// Writes the contender's key under <paramref name="prefix"/> (granting a lease of
+    /// <paramref name="grantTtlMs"/> when <paramref name="lease"/> is 0) and waits until it is the
+    /// oldest key there. Null when <paramref name="timeout"/> passed first (the key is removed).
+    /// </summary>
+    /// <exception cref="LeaseMissingException">The lease named does not exist.</exception>
+    public async Task<QueueEntry?> JoinAndWaitAsync(string prefix, long lease, long grantTtlMs, string? value, TimeSpan timeout, CancellationToken token)
+    {
+        var granted = lease == 0;
+        var id = granted ? Leases.LeaseEndpoints.NewId(null) : lease;
+        var key = prefix + id.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + (granted ? GrantedMark.ToString() : "");
+        var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
+        var stored = System.Text.Encoding.UTF8.GetBytes(value ?? "");
+        var put = new PutCommand { Key = keyBytes, Value = stored, Lease = id, GrantTtlMs = granted ? grantTtlMs : 0, Condition = new Precondition { MustNotExist = true } };
+        var written = await kv.WriteAsync(put, token).ConfigureAwait(false);
+        var revision = written.Outcome switch
+        {
+            CommandOutcome.Applied => written.Revision,
+            CommandOutcome.PreconditionFailed => await CreateRevisionAsync(keyBytes, token).ConfigureAwait(false),
+            CommandOutcome.LeaseNotFound => throw new LeaseMissingException(id),
+            _ => throw new UnavailableException($"Could not join the queue ({written.Outcome}); retry."),
+        };
+
+        var entry = new QueueEntry(key, revision, id);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await WaitUntilFirstAsync(prefix, entry, deadline.Token).ConfigureAwait(false);
+            return entry;
+        }
+        catch (OperationCanceledException)
+        {
+            await LeaveAsync(entry, granted, CancellationToken.None).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                throw;
+            return null;
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/> from its queue (revoking the lease the queue granted for it); false when it was not there.</summary>
+    public async Task<bool> ReleaseAsync(string key, CancellationToken token)
+    {
+        var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
+        var stored = await kv.GetAsync(keyBytes, ReadConsistency.Linearizable, token).ConfigureAwait(false);
+        if (stored is not { } value)
+            return false;
+        await LeaveAsync(new QueueEntry(key, value.CreateRevision, LeaseOf(key)), key.EndsWith(GrantedMark), token).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The keys under <paramref name="prefix"/> in queue order (oldest first), read linearizably.</summary>
+    public async Task<List<(string Key, StoredValue Value)>> ListAsync(string prefix, CancellationToken token)
+    {
+        var start = System.Text.Encoding.UTF8.GetBytes(prefix);
+        using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, token).ConfigureAwait(false);
+        return Scan(view, start);
+    }
+
+    private static List<(string Key, StoredValue Value)> Scan(IKeyValueView view, byte[] prefix)
+    {
+        var from = StoreKeys.ForUser(prefix);
+        var to = Core.Auth.KeyOrder.PrefixEnd(prefix) is { } end ? StoreKeys.ForUser(end) : StoreKeys.End(StoreKeys.User);
+        return [.. view.Scan(from, to)
+            .Select(static item => (System.Text.Encoding.UTF8.GetString(item.Key.AsSpan(1)), StoredValue.Decode(item.Value)))
+            .OrderBy(static item => item.Item2.CreateRevision)];
+    }
+
+    private async Task WaitUntilFirstAsync(string prefix, QueueEntry entry, CancellationToken token)
+    {
+        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        while (true)
+        {
+            string? ahead;
+            long at;
+            using (var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, token).ConfigureAwait(false))
+            {
+                var queue = Scan(view, prefixBytes);
+                if (!queue.Exists(q => q.Key == entry.Key))
+                    throw new OperationCanceledException("The contender's key is gone (its lease expired or was revoked).");
+                ahead = queue.LastOrDefault(q => q.Value.CreateRevision < entry.Revision).Key;
+                at = view.Index;
+            }
+
+            if (ahead is null)
+                return;
+            await WaitForDeleteAsync(System.Text.Encoding.UTF8.GetBytes(ahead), at, token).ConfigureAwait(false);
+        }
+    }
+
+    // Returns once `key` may have been deleted after revision `at` (a delete event, or the hub let go).
+    private async Task WaitForDeleteAsync(byte[] key, long at, CancellationToken token)
+    {
+        var watcher = new Watcher(new KeyFilter(key, null, SingleKey: true));
+        if (!hub.TryAttach(watcher, at))
+        {
+            await feed.WaitForAppliedAfterAsync(at, TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var changes = new List<(long Revision, Core.Watch.ChangeEvent Change)>();
+            while (true)
+            {
+                await watcher.WaitAsync(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
+                changes.Clear();
+                watcher.Drain(changes);
+                if (watcher.Dropped || changes.Exists(static c => c.Change.Deleted))
+                    return;
+            }
+        }
+        finally
+        {
+            hub.Detach(watcher);
+        }
+    }
+
+    private async Task LeaveAsync(QueueEntry entry, bool granted, CancellationToken token)
+    {
+        if (granted)
+            await kv.WriteAsync(new RevokeLeaseCommand { Id = entry.Lease }, token).ConfigureAwait(false);
+        else
+            await kv.WriteAsync(new DeleteCommand { Key = System.Text.Encoding.UTF8.GetBytes(entry.Key) }, token).ConfigureAwait(false);
+    }
+
+    private async Task<long> CreateRevisionAsync(byte[] key, CancellationToken token)
+        => (await kv.GetAsync(key, ReadConsistency.Linearizable, token).ConfigureAwait(false))?.CreateRevision
+           ?? throw new UnavailableException("The contender's key vanished while joining; retry.");
+
+    /// <summary>The lease id a queue key names (its last segment's 16 hex digits), or 0.</summary>
+    public static long LeaseOf(string key)
+    {
+        var segment = key.AsSpan(key.LastIndexOf('/') + 1);
+        return segment.Length >= 16 && long.TryParse(segment[..16], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : 0;
+    }
+}
+
+/// <summary>The lease a contender named does not exist.</summary>
+public sealed class LeaseMissingException(long id) : Exception($"Lease {id} does not exist.")
+{
+    /// <summary>The lease's id.</summary>
+    public long Id { get; } = id;
+}
