@@ -26,7 +26,22 @@ public static class KeyPath
 
         if (!path.StartsWith(prefix, StringComparison.Ordinal))
             return (null, null, $"The path must start with '{prefix}'.");
-        return Decode(path.AsSpan(prefix.Length));
+        var decoded = Decode(path.AsSpan(prefix.Length));
+        return decoded.Text is { } text && HasDotSegment(text)
+            ? (null, null, "A key in a path may not have a '.' or '..' segment (like 'a/../b'): HTTP clients and servers remove those, so the key could not be read back at the same path. Use another name, or the S2 API's ?key=.")
+            : decoded;
+    }
+
+    // Whether a segment between '/'s is exactly "." or "..", which URL normalisation removes.
+    private static bool HasDotSegment(string key)
+    {
+        foreach (var segment in key.Split('/'))
+        {
+            if (segment is "." or "..")
+                return true;
+        }
+
+        return false;
     }
 
     /// <summary>Percent-decodes <paramref name="encoded"/> and checks it is a valid key.</summary>

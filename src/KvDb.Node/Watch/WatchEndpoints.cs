@@ -55,6 +55,9 @@ public static class WatchEndpoints
         context.Response.ContentType = sse ? "text/event-stream" : "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
+
+        // Where the watch starts: with no after=, a client learns here what it will resume after.
+        context.Response.Headers[KeysEndpoints.IndexHeader] = cursor.ToString(System.Globalization.CultureInfo.InvariantCulture);
         hub.StreamOpened();
         try
         {

@@ -38,6 +38,21 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
         ("BREW", "/v1/kv/some-key", "", 405),
         ("POST", "/api", "", 405),
         ("PUT", "/bad%zzescape", "", 400),
+        ("PUT", "/v1/kv/a/%2E%2E/b", "", 400),
+        ("PUT", "/x/%2E", "", 400),
+        ("POST", "/v1/txn", "\n\n{\"then\": [{\"put\": {\"key\": \"a\", \"value\": 5}}]}", 400),
+        ("POST", "/v1/txn", "\n\n{\"if\": [{\"key\": \"a\", \"target\": \"version\", \"op\": \"<\", \"value\": 1e400}]}", 400),
+        ("POST", "/v1/txn", "\n\n" + Nest("[", 3000, "", "]"), 400),
+        ("POST", "/v1/txn", "If-Match: \"3\"\n\n{}", 400),
+        ("POST", "/v1/leases", "\n\n{\"ttl\": 1e400}", 400),
+        ("POST", "/v1/leases", "\n\n{\"ttl\": \"-5s\"}", 400),
+        ("POST", "/v1/leases/18446744073709551617/keepalive", "", 400),
+        ("DELETE", "/v1/leases/-3", "", 400),
+        ("PUT", "/v1/kv/k?lease=0", "", 400),
+        ("PUT", "/v1/kv/k?ttl=99999999999999999999s", "", 400),
+        ("POST", "/v1/locks/a?timeout=-1s", "", 400),
+        ("POST", "/v1/elections/a/campaign", "\n\n{\"value\": 5}", 400),
+        ("PUT", "/v1/elections/a/proclaim", "\n\n{\"key\": \"x\"}", 400),
         ("PUT", "/truncated%4", "", 400),
         ("GET", "/not-utf8-%C0%AF", "", 400),
         ("PUT", "/v1/kv/lone-surrogate-%ED%A0%80", "", 400),
@@ -221,7 +236,7 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
         private static readonly string[] Methods = ["GET", "GET", "GET", "HEAD", "PUT", "PUT", "PUT", "POST", "POST", "DELETE", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW", "get"];
         private static readonly string[] Consistencies = ["", "linearizable", "local", "strong", "eventual", "LOCAL", "bogus", "%00", "%FF"];
         private static readonly string[] Numbers = ["", "0", "1", "2", "-1", "100", "1000", "1001", "10000", "10001", "2147483648", "9223372036854775807", "9223372036854775808", "18446744073709551616", "1e3", "1.5", "0x10", "%205", "%2B5", "abc", "%FF"];
-        private static readonly string[] Paths = ["/{key}", "/{key}", "/v1/kv/{key}", "/v1/kv/{key}", "/v1/kv", "/v1/log", "/v1/members", "/v1/members/{id}", "/{id}", "/api", "/api/Strong", "/api/Eventual/", "/api/{key}", "/ping", "/readyz", "/metrics", "/v1/status", "/internal/v1/propose", "/internal/v1/read-index", "/internal/v1/snapshots/{id}", "/", "/v1/", "/internal/"];
+        private static readonly string[] Paths = ["/{key}", "/{key}", "/v1/kv/{key}", "/v1/kv/{key}", "/v1/kv", "/v1/log", "/v1/members", "/v1/members/{id}", "/{id}", "/api", "/api/Strong", "/api/Eventual/", "/api/{key}", "/ping", "/readyz", "/metrics", "/v1/status", "/internal/v1/propose", "/internal/v1/read-index", "/internal/v1/snapshots/{id}", "/", "/v1/", "/internal/", "/v1/txn", "/v1/txn", "/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/keepalive", "/v1/elections/{key}"];
 
         public static FuzzRequest Next(Random random)
         {

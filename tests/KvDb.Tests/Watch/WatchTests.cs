@@ -80,6 +80,7 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
             request.Headers.Add("Last-Event-ID", lastEventId);
         var response = await Cluster.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.StatusCode.Should().Be(HttpStatusCode.OK, await ErrorOf(response));
+        long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single()).Should().BeGreaterThanOrEqualTo(0, "a watch says the revision it starts after");
         return new Watch(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
     }
 
