@@ -94,7 +94,8 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
         var to = Core.Auth.KeyOrder.PrefixEnd(prefix) is { } end ? StoreKeys.ForUser(end) : StoreKeys.End(StoreKeys.User);
         return [.. view.Scan(from, to)
             .Select(static item => (System.Text.Encoding.UTF8.GetString(item.Key.AsSpan(1)), StoredValue.Decode(item.Value)))
-            .OrderBy(static item => item.Item2.CreateRevision)];
+            .OrderBy(static item => item.Item2.CreateRevision)
+            .ThenBy(static item => item.Item1, StringComparer.Ordinal)];
     }
 
     private async Task WaitUntilFirstAsync(string prefix, QueueEntry entry, CancellationToken token)
@@ -109,7 +110,9 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
                 var queue = Scan(view, prefixBytes);
                 if (!queue.Exists(q => q.Key == entry.Key))
                     throw new OperationCanceledException("The contender's key is gone (its lease expired or was revoked).");
-                ahead = queue.LastOrDefault(q => q.Value.CreateRevision < entry.Revision).Key;
+                // Create revisions in a queue are distinct (see ProposalBatcher); the key breaks a tie anyway.
+                var position = queue.FindIndex(q => q.Key == entry.Key);
+                ahead = position > 0 ? queue[position - 1].Key : null;
                 at = view.Index;
             }
 
@@ -158,6 +161,16 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
     private async Task<long> CreateRevisionAsync(byte[] key, CancellationToken token)
         => (await kv.GetAsync(key, ReadConsistency.Linearizable, token).ConfigureAwait(false))?.CreateRevision
            ?? throw new UnavailableException("The contender's key vanished while joining; retry.");
+
+    /// <summary>The queue (its prefix, as bytes) a lock or election key belongs to, or null for other keys.</summary>
+    public static byte[]? QueueOf(byte[] key)
+    {
+        var text = key.AsSpan();
+        if (!text.StartsWith("_locks/"u8) && !text.StartsWith("_elections/"u8))
+            return null;
+        var slash = text.LastIndexOf((byte)'/');
+        return [.. "queue:"u8, .. text[..(slash + 1)]];
+    }
 
     /// <summary>The lease id a queue key names (its last segment's 16 hex digits), or 0.</summary>
     public static long LeaseOf(string key)

@@ -7,7 +7,8 @@
 //    queue is drained, so while the log is busy requests pile up into the next, larger batch.
 //  - A batch never holds two commands on the same key: the second waits for the next batch.
 //    Transactions count with every key their branches write; one that deletes a range goes
-//    into a batch of its own.
+//    into a batch of its own. At most one contender joins each lock or election queue per
+//    batch, so their create revisions (queue order, fencing tokens) differ.
 //    So every write of a key gets its own revision (the index of its entry), and an ETag
 //    names exactly one value.
 //  - On a follower the batch is forwarded to the leader in one HTTP request; the answer
@@ -158,6 +159,13 @@ public sealed partial class ProposalBatcher(
         closes = false;
         switch (command)
         {
+            case PutCommand { Condition.MustNotExist: true } join when Locks.OwnershipQueue.QueueOf(join.Key) is { } queue:
+                // Contenders joining one lock or election queue get distinct create revisions
+                // (their order and fencing tokens): at most one joins a queue per entry.
+                if (keys.Contains(join.Key) || !keys.Add(queue))
+                    return false;
+                keys.Add(join.Key);
+                return true;
             case KeyCommand keyed:
                 return keys.Add(keyed.Key);
             case Core.Transactions.TxnCommand txn:
