@@ -25,6 +25,9 @@ namespace KvDb.Core.Commands;
 [Union(11, typeof(KvDb.Core.Transactions.TxnCommand))]
 [Union(12, typeof(KvDb.Core.Leases.GrantLeaseCommand))]
 [Union(13, typeof(KvDb.Core.Leases.RevokeLeaseCommand))]
+[Union(14, typeof(KvDb.Core.Lists.CreateKeyspaceCommand))]
+[Union(15, typeof(KvDb.Core.Lists.DeleteKeyspaceCommand))]
+[Union(16, typeof(KvDb.Core.Lists.AppendCommand))]
 public abstract class KvCommand
 {
     /// <summary>The number of bytes the command occupies roughly; used to bound batch sizes.</summary>

@@ -56,6 +56,7 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         AuthChanged = false;
         changes.Clear();
         leaseChanges.Clear();
+        listAppends.Clear();
         proposedAt = proposedAtUnixMs;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
@@ -79,6 +80,9 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         GrantLeaseCommand { IdempotencyKey: { } idempotencyKey } grant => Once(idempotencyKey, System.IO.Hashing.XxHash64.HashToUInt64([.. BitConverter.GetBytes(grant.Id), .. BitConverter.GetBytes(grant.TtlMs)]), () => GrantLease(index, grant.Id, grant.TtlMs)),
         GrantLeaseCommand grant => GrantLease(index, grant.Id, grant.TtlMs),
         RevokeLeaseCommand revoke => RevokeLease(index, revoke.Id),
+        Lists.CreateKeyspaceCommand create => CreateKeyspace(create),
+        Lists.DeleteKeyspaceCommand drop => DeleteKeyspace(index, drop),
+        Lists.AppendCommand append => Append(index, append),
         PutCommand put => Put(index, put),
         DeleteCommand delete => Delete(index, delete),
         BootstrapMembersCommand bootstrap => Bootstrap(bootstrap),

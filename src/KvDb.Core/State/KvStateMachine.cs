@@ -128,6 +128,9 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// </summary>
     public event Action<long, Exception>? ApplyFailed;
 
+    /// <summary>Raised after an entry appended to a list (keyspace, key, its next offset), on the applier's thread; keep handlers short.</summary>
+    public event Action<string, byte[], long>? ListAppended;
+
     /// <summary>Raised for each change an applied entry makes to the membership map, on the applier's thread.</summary>
     public event Action<MembershipChange>? MembershipChanged;
 
@@ -215,6 +218,8 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
                 MembershipChanged?.Invoke(change);
             if (executor.AuthChanged)
                 AuthChanged?.Invoke();
+            foreach (var (keyspace, key, next) in executor.ListAppends)
+                ListAppended?.Invoke(keyspace, key, next);
         }
         else
         {

@@ -74,7 +74,7 @@ public static class ElectionEndpoints
         var (lease, ttl, timeout, error) = Locks.LockEndpoints.ParseContender(context.Request);
         if (error is not null)
             return Problems.BadRequest(error);
-        if (body.Value.TryGetProperty("lease", out var leaseId) && (!leaseId.TryGetInt64(out lease) || lease <= 0))
+        if (body.Value.TryGetProperty("lease", out var leaseId) && (leaseId.ValueKind is not JsonValueKind.Number || !leaseId.TryGetInt64(out lease) || lease <= 0))
             return Problems.BadRequest("lease must be a lease id (a positive whole number).");
         if (Text(body, "ttl") is { } ttlText)
         {
@@ -180,7 +180,7 @@ public static class ElectionEndpoints
         if (Check(context, name, Access.Write) is { } refused)
             return refused;
         var body = await BodyAsync(context);
-        if (Text(body, "key") is not { } key || Text(body, "value") is not { } value || body!.Value.TryGetProperty("revision", out var rev) is false || !rev.TryGetInt64(out var revision))
+        if (Text(body, "key") is not { } key || Text(body, "value") is not { } value || body!.Value.TryGetProperty("revision", out var rev) is false || rev.ValueKind is not JsonValueKind.Number || !rev.TryGetInt64(out var revision))
             return Problems.BadRequest("A proclamation is {\"key\", \"revision\", \"value\"}: the leader's key and create revision as the campaign answered, and the new value.");
 
         var candidates = await queue.ListAsync(Prefix(name), context.RequestAborted);

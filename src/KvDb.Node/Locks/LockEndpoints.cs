@@ -78,8 +78,10 @@ public static class LockEndpoints
         return Results.Json(new { name, key = held.Key, revision = held.Revision, lease = held.Lease });
     }
 
-    private static async Task<IResult> ReleaseAsync(string name, string key, HttpContext context, OwnershipQueue queue)
+    private static async Task<IResult> ReleaseAsync(string name, string? key, HttpContext context, OwnershipQueue queue)
     {
+        if (string.IsNullOrEmpty(key))
+            return Problems.BadRequest("Name the lock key to release: DELETE /v1/locks/{name}/{key}.");
         if (CheckName(name) is { } bad)
             return Problems.BadRequest(bad);
         var full = key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key : KeyPrefix + name + "/" + key;

@@ -65,6 +65,10 @@ public static class KvdbInstruments
     public static readonly Counter<long> LockWaits = Meter.CreateCounter<long>(
         "lock_waits", unit: "{request}", description: "Lock and election campaign requests answered by this member: acquired or timeout.");
 
+    /// <summary>List items appended through this member.</summary>
+    public static readonly Counter<long> ListItemsAppended = Meter.CreateCounter<long>(
+        "list_items_appended", unit: "{item}", description: "List items appended through this member (duplicates skipped by nonce are not counted).");
+
     /// <summary>Requests refused by auth, by outcome (unauthorized, forbidden, rate_limited).</summary>
     public static readonly Counter<long> AuthRefusals = Meter.CreateCounter<long>(
         "auth_refusals", unit: "{request}", description: "Requests refused by auth: unauthorized (401), forbidden (403) or rate_limited (429).");

@@ -123,7 +123,7 @@ public static class TxnRequest
                 if (value.Length > maxValueBytes)
                     throw new TxnFormatException($"The value put under '{Shorten(key)}' is {value.Length} bytes; the limit is {maxValueBytes} (--max-value-bytes).");
                 long lease = 0;
-                if (body.TryGetProperty("lease", out var leaseId) && (!leaseId.TryGetInt64(out lease) || lease <= 0))
+                if (body.TryGetProperty("lease", out var leaseId) && (leaseId.ValueKind is not JsonValueKind.Number || !leaseId.TryGetInt64(out lease) || lease <= 0))
                     throw new TxnFormatException($"The put of '{Shorten(key)}' names a lease that is not a lease id (a positive whole number).");
                 return new() { Kind = TxnOperationKind.Put, Key = key, Value = value, ValueKind = kind, Lease = lease };
             }
@@ -142,7 +142,7 @@ public static class TxnRequest
             {
                 var (start, end) = Range(body, "a range");
                 var limit = DefaultRangeLimit;
-                if (body.TryGetProperty("limit", out var given) && (!given.TryGetInt32(out limit) || limit is < 1 or > MaxRangeLimit))
+                if (body.TryGetProperty("limit", out var given) && (given.ValueKind is not JsonValueKind.Number || !given.TryGetInt32(out limit) || limit is < 1 or > MaxRangeLimit))
                     throw new TxnFormatException($"A range's limit must be from 1 to {MaxRangeLimit}.");
                 return new() { Kind = TxnOperationKind.Range, Key = start, End = end, Limit = limit };
             }

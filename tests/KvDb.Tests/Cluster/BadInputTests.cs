@@ -53,6 +53,13 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
         ("POST", "/v1/locks/a?timeout=-1s", "", 400),
         ("POST", "/v1/elections/a/campaign", "\n\n{\"value\": 5}", 400),
         ("PUT", "/v1/elections/a/proclaim", "\n\n{\"key\": \"x\"}", 400),
+        ("PUT", "/v1/elections/a/proclaim", "\n\n{\"key\": \"x\", \"value\": \"v\", \"revision\": \"7\"}", 400),
+        ("POST", "/v1/elections/a/campaign", "\n\n{\"value\": \"v\", \"lease\": \"7\"}", 400),
+        ("POST", "/v1/txn", "\n\n{\"then\": [{\"range\": {\"prefix\": \"a\", \"limit\": \"5\"}}]}", 400),
+        ("POST", "/v1/txn", "\n\n{\"then\": [{\"put\": {\"key\": \"a\", \"value\": \"v\", \"lease\": \"7\"}}]}", 400),
+        ("POST", "/v1/lists/none/k", "\n\n{\"items\": [{\"value\": \"x\", \"timestamp\": \"soon\"}]}", 400),
+        ("POST", "/v1/lists/none/k", "\n\n{\"items\": [{\"value\": \"x\", \"nonce\": 1e5}]}", 400),
+        ("GET", "/v1/lists/none/k?continuation=zz", "", 400),
         ("PUT", "/truncated%4", "", 400),
         ("GET", "/not-utf8-%C0%AF", "", 400),
         ("PUT", "/v1/kv/lone-surrogate-%ED%A0%80", "", 400),
@@ -236,7 +243,7 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
         private static readonly string[] Methods = ["GET", "GET", "GET", "HEAD", "PUT", "PUT", "PUT", "POST", "POST", "DELETE", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW", "get"];
         private static readonly string[] Consistencies = ["", "linearizable", "local", "strong", "eventual", "LOCAL", "bogus", "%00", "%FF"];
         private static readonly string[] Numbers = ["", "0", "1", "2", "-1", "100", "1000", "1001", "10000", "10001", "2147483648", "9223372036854775807", "9223372036854775808", "18446744073709551616", "1e3", "1.5", "0x10", "%205", "%2B5", "abc", "%FF"];
-        private static readonly string[] Paths = ["/{key}", "/{key}", "/v1/kv/{key}", "/v1/kv/{key}", "/v1/kv", "/v1/log", "/v1/members", "/v1/members/{id}", "/{id}", "/api", "/api/Strong", "/api/Eventual/", "/api/{key}", "/ping", "/readyz", "/metrics", "/v1/status", "/internal/v1/propose", "/internal/v1/read-index", "/internal/v1/snapshots/{id}", "/", "/v1/", "/internal/", "/v1/txn", "/v1/txn", "/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/keepalive", "/v1/elections/{key}"];
+        private static readonly string[] Paths = ["/{key}", "/{key}", "/v1/kv/{key}", "/v1/kv/{key}", "/v1/kv", "/v1/log", "/v1/members", "/v1/members/{id}", "/{id}", "/api", "/api/Strong", "/api/Eventual/", "/api/{key}", "/ping", "/readyz", "/metrics", "/v1/status", "/internal/v1/propose", "/internal/v1/read-index", "/internal/v1/snapshots/{id}", "/", "/v1/", "/internal/", "/v1/txn", "/v1/txn", "/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/keepalive", "/v1/elections/{key}", "/v1/keyspaces/{key}", "/v1/lists/fuzz/{key}", "/v1/lists/{key}"];
 
         public static FuzzRequest Next(Random random)
         {

@@ -1,0 +1,34 @@
+// What an append answered: the offsets it assigned and how many items it skipped as duplicates.
+using MessagePack;
+
+namespace KvDb.Core.Lists;
+
+/// <summary>An append's answer.</summary>
+[MessagePackObject]
+public sealed class AppendReply
+{
+    private static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>The first offset assigned, or -1 when nothing was appended.</summary>
+    [Key(0)]
+    public long FirstOffset { get; init; }
+
+    /// <summary>The last offset assigned, or -1 when nothing was appended.</summary>
+    [Key(1)]
+    public long LastOffset { get; init; }
+
+    /// <summary>Items appended.</summary>
+    [Key(2)]
+    public long Appended { get; init; }
+
+    /// <summary>Items skipped because their nonce was not above the list's last.</summary>
+    [Key(3)]
+    public long Skipped { get; init; }
+
+    /// <summary>Encodes the reply.</summary>
+    public byte[] Encode() => MessagePackSerializer.Serialize(this, Options);
+
+    /// <summary>Decodes a reply made by <see cref="Encode"/>.</summary>
+    public static AppendReply Decode(byte[] bytes) => MessagePackSerializer.Deserialize<AppendReply>(bytes, Options);
+}

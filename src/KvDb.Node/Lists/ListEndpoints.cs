@@ -1,0 +1,271 @@
+// klstore's keyspaces and appendable lists over HTTP:
+//   PUT    /v1/keyspaces/{name}               create (201; 409 if it exists)       Root
+//   GET    /v1/keyspaces[/{name}]             metadata: created at, keys, items, bytes   any user
+//   DELETE /v1/keyspaces/{name}               remove it and all its lists          Root
+//   GET    /v1/keyspaces/{name}/lists/{key}   one list's metadata                  read
+//   POST   /v1/lists/{keyspace}/{key}         append {"items": [...]} or NDJSON    write
+//   GET    /v1/lists/{keyspace}/{key}         a page (order, limit, startOffset | startTimestamp
+//                                             | startNonce | continuation), ?follow=true streams
+// Invariants:
+//  - Appends go through Raft as one entry each (concurrent appends to one list share entries);
+//    pages are linearizable unless consistency=local; a list that does not exist reads as an
+//    empty page.
+//  - Auth checks a list as the key "{keyspace}/{key}": read for pages and metadata, write for
+//    appends.
+//  - A follower first sends the page, then every item appended after it, in offset order, with
+//    no gap and no duplicate; it waits on the list's own signal (ListFeed).
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using KvDb.Core.Auth;
+using KvDb.Core.Commands;
+using KvDb.Core.Lists;
+using KvDb.Core.State;
+
+namespace KvDb.Node.Lists;
+
+/// <summary>Maps <c>/v1/keyspaces</c> and <c>/v1/lists</c>.</summary>
+public static class ListEndpoints
+{
+    /// <summary>The most items a page returns.</summary>
+    public const int MaxLimit = 1000;
+
+    /// <summary>Maps the list endpoints.</summary>
+    public static void MapListEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/v1/keyspaces/{name}", CreateKeyspaceAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/keyspaces", ListKeyspacesAsync).Allow(AccessRule.AnyUser);
+        app.MapGet("/v1/keyspaces/{name}", DescribeKeyspaceAsync).Allow(AccessRule.AnyUser);
+        app.MapDelete("/v1/keyspaces/{name}", DeleteKeyspaceAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/keyspaces/{name}/lists/{**key}", DescribeListAsync).Allow(AccessRule.Keys);
+        app.MapPost("/v1/lists/{keyspace}/{**key}", AppendAsync).Allow(AccessRule.Keys);
+        app.MapGet("/v1/lists/{keyspace}/{**key}", ReadAsync).Allow(AccessRule.Keys);
+    }
+
+    private static string? CheckName(string name) => name.Length is 0 or > 256 ? "A keyspace name is 1 to 256 characters." : null;
+
+    private static byte[] AccessKey(string keyspace, string key) => Encoding.UTF8.GetBytes(keyspace + "/" + key);
+
+    private static async Task<IResult> CreateKeyspaceAsync(string name, KvService kv)
+    {
+        if (CheckName(name) is { } bad)
+            return Problems.BadRequest(bad);
+        var result = await kv.WriteAsync(new CreateKeyspaceCommand { Name = name }, default);
+        return result.Outcome is CommandOutcome.Applied
+            ? Results.Created($"/v1/keyspaces/{Uri.EscapeDataString(name)}", new { name })
+            : Problems.Of(StatusCodes.Status409Conflict, "Keyspace exists", $"Keyspace '{ValueResults.Shorten(name)}' already exists.");
+    }
+
+    private static async Task<IResult> DeleteKeyspaceAsync(string name, KvService kv)
+    {
+        var result = await kv.WriteAsync(new DeleteKeyspaceCommand { Name = name }, default);
+        return result.Outcome is CommandOutcome.Applied ? Results.NoContent() : KeyspaceNotFound(name);
+    }
+
+    private static async Task<IResult> DescribeKeyspaceAsync(string name, HttpContext context, KvService kv)
+    {
+        using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
+        return ListReader.Keyspace(view, name) is { } info ? Results.Json(Describe(name, info)) : KeyspaceNotFound(name);
+    }
+
+    private static async Task<IResult> ListKeyspacesAsync(HttpContext context, KvService kv)
+    {
+        using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
+        var all = view.Scan(StoreKeys.Start(ListStore.Keyspaces), StoreKeys.End(ListStore.Keyspaces))
+            .Select(static item => Describe(Encoding.UTF8.GetString(item.Key.AsSpan(1)), ListStore.DecodeKeyspace(item.Value)))
+            .ToList();
+        return Results.Json(new { keyspaces = all });
+    }
+
+    private static object Describe(string name, KeyspaceInfo info)
+        => new { name, createdAt = DateTimeOffset.FromUnixTimeMilliseconds(info.CreatedAtMs), keys = info.Keys, items = info.Items, bytes = info.Bytes };
+
+    private static async Task<IResult> DescribeListAsync(string name, string? key, HttpContext context, KvService kv)
+    {
+        key ??= "";
+        if (KeyAccess.Denied(context, Access.Read, AccessKey(name, key)) is { } denied)
+            return denied;
+        using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
+        if (ListReader.Keyspace(view, name) is null)
+            return KeyspaceNotFound(name);
+        if (ListReader.Meta(view, name, Encoding.UTF8.GetBytes(key)) is not { } meta)
+            return Problems.Of(StatusCodes.Status404NotFound, "List not found", $"Keyspace '{ValueResults.Shorten(name)}' has no list '{ValueResults.Shorten(key)}'.");
+        return Results.Json(new
+        {
+            keyspace = name, key, firstOffset = meta.FirstOffset, lastOffset = meta.NextOffset - 1, count = meta.Count, bytes = meta.Bytes,
+            lastNonce = meta.LastNonce is { } n ? NonceText(n) : null,
+            firstTimestamp = meta.FirstTimestampMs, lastTimestamp = meta.LastTimestampMs,
+        });
+    }
+
+    private static async Task<IResult> AppendAsync(string keyspace, string? key, HttpContext context, KvService kv, NodeOptions options)
+    {
+        key ??= "";
+        if (KeyAccess.Denied(context, Access.Write, AccessKey(keyspace, key)) is { } denied)
+            return denied;
+        if (key.Length == 0 || Encoding.UTF8.GetByteCount(key) > KeyPath.MaxKeyBytes)
+            return Problems.BadRequest($"A list key is 1 to {KeyPath.MaxKeyBytes} bytes.");
+        var limit = options.MaxValueBytes + (64 << 10);
+        var body = await RequestBody.ReadAsync(context, 2 * limit);
+        if (body is null)
+            return TooLarge(options);
+        var ndjson = context.Request.ContentType?.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) is true;
+        var (items, error) = ListItemsRequest.Parse(body, ndjson);
+        if (items is null)
+            return Problems.BadRequest(error!);
+        var command = new AppendCommand { Keyspace = keyspace, Key = Encoding.UTF8.GetBytes(key), Items = items };
+        if (command.ApproximateSize > limit)
+            return TooLarge(options);
+
+        var result = await kv.WriteAsync(command, context.RequestAborted);
+        switch (result.Outcome)
+        {
+            case CommandOutcome.NotFound:
+                return KeyspaceNotFound(keyspace);
+            case CommandOutcome.PreconditionFailed:
+                return Problems.Of(StatusCodes.Status400BadRequest, "Timestamp out of order",
+                    $"An item's timestamp is below the list's last timestamp ({result.Revision}) or the item before it; nothing was appended.");
+        }
+
+        var reply = AppendReply.Decode(result.Reply!);
+        KvdbInstruments.ListItemsAppended.Add(reply.Appended);
+        return Results.Json(new { firstOffset = reply.FirstOffset, lastOffset = reply.LastOffset, appended = reply.Appended, skipped = reply.Skipped, revision = result.Revision });
+    }
+
+    private static async Task ReadAsync(string keyspace, string? key, HttpContext context, KvService kv, LocalState state, ListFeed feed)
+    {
+        key ??= "";
+        if (KeyAccess.Denied(context, Access.Read, AccessKey(keyspace, key)) is { } denied)
+        {
+            await denied.ExecuteAsync(context);
+            return;
+        }
+
+        var (request, error) = ListPageRequest.Parse(context.Request);
+        if (request is null)
+        {
+            await Problems.BadRequest(error!).ExecuteAsync(context);
+            return;
+        }
+
+        var keyBytes = Encoding.UTF8.GetBytes(key);
+        var signal = request.Follow ? feed.Appended(keyspace, keyBytes) : Task.CompletedTask;
+        ListPage page;
+        using (var view = await kv.OpenViewAsync(request.Consistency, context.RequestAborted))
+            page = ListReader.Read(view, keyspace, keyBytes, request.Forward, request.Limit, request.Seek, request.At, request.Nonce);
+
+        if (!request.Follow)
+        {
+            await Results.Bytes(PageJson(keyspace, key, page, request.Forward), "application/json").ExecuteAsync(context);
+            return;
+        }
+
+        await FollowAsync(context, keyspace, keyBytes, page, request, state, feed, signal);
+    }
+
+    // Sends the page's items, then every item appended after them, one JSON line each.
+    private static async Task FollowAsync(HttpContext context, string keyspace, byte[] key, ListPage page, ListPageRequest request, LocalState state, ListFeed feed, Task signal)
+    {
+        var token = context.RequestAborted;
+        context.Response.ContentType = "application/x-ndjson";
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.StartAsync(token);
+        var next = page.Items.Count > 0 ? page.Items[^1].Offset + 1 : request.Seek is ListSeek.Offset ? request.At : page.Meta?.NextOffset ?? 0;
+        try
+        {
+            await WriteLinesAsync(context, page.Items, token);
+            while (!token.IsCancellationRequested)
+            {
+                ListPage more;
+                using (var view = state.Store.OpenView())
+                    more = ListReader.Read(view, keyspace, key, forward: true, MaxLimit, ListSeek.Offset, next);
+                if (more.Items.Count > 0)
+                {
+                    await WriteLinesAsync(context, more.Items, token);
+                    next = more.Items[^1].Offset + 1;
+                    continue;
+                }
+
+                await signal.WaitAsync(TimeSpan.FromSeconds(15), token).ContinueWith(static _ => { }, TaskScheduler.Default);
+                signal = feed.Appended(keyspace, key);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task WriteLinesAsync(HttpContext context, IReadOnlyList<ListItem> items, CancellationToken token)
+    {
+        if (items.Count == 0)
+            return;
+        using var buffer = new MemoryStream();
+        foreach (var item in items)
+        {
+            using (var json = new Utf8JsonWriter(buffer))
+                WriteItem(json, item);
+            buffer.WriteByte((byte)'\n');
+        }
+
+        await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), token);
+        await context.Response.Body.FlushAsync(token);
+    }
+
+    private static byte[] PageJson(string keyspace, string key, ListPage page, bool forward)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("keyspace", keyspace);
+            json.WriteString("key", key);
+            json.WriteStartArray("items");
+            foreach (var item in page.Items)
+                WriteItem(json, item);
+            json.WriteEndArray();
+            if (page.Next is { } next)
+                json.WriteString("continuation", (forward ? "f" : "b") + next.ToString(CultureInfo.InvariantCulture));
+            else
+                json.WriteNull("continuation");
+            json.WriteStartObject("stats");
+            json.WriteNumber("returned", page.Items.Count);
+            json.WriteNumber("count", page.Meta?.Count ?? 0);
+            json.WriteNumber("firstOffset", page.Meta?.FirstOffset ?? 0);
+            json.WriteNumber("nextOffset", page.Meta?.NextOffset ?? 0);
+            json.WriteNumber("bytes", page.Meta?.Bytes ?? 0);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void WriteItem(Utf8JsonWriter json, ListItem item)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("offset", item.Offset);
+        if (item.Nonce is { } nonce)
+        {
+            json.WritePropertyName("nonce");
+            json.WriteRawValue(NonceText(nonce));
+        }
+        else
+        {
+            json.WriteNull("nonce");
+        }
+
+        json.WriteNumber("timestamp", item.TimestampMs);
+        ValueJson.Write(json, "value", "typed", item.Value, ValueKind.Raw);
+        json.WriteEndObject();
+    }
+
+    /// <summary>A 16-byte big-endian nonce as decimal text.</summary>
+    public static string NonceText(byte[] nonce) => new BigInteger(nonce, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+
+    private static IResult TooLarge(NodeOptions options)
+        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Append too large", $"An append's items may take {options.MaxValueBytes} bytes (--max-value-bytes) plus 64 KiB.");
+
+    private static IResult KeyspaceNotFound(string name)
+        => Problems.Of(StatusCodes.Status404NotFound, "Keyspace not found", $"Keyspace '{ValueResults.Shorten(name)}' does not exist: create it with PUT /v1/keyspaces/{{name}}.");
+}

@@ -1,0 +1,44 @@
+// Wakes the followers of a list when an entry appends to it: one signal per list, shared by all
+// its followers, so a thousand followers of one list cost one wake-up per append, and followers
+// of other lists are not disturbed at all.
+// Invariant: a follower takes the list's signal before it reads, so an append applied after its
+// read always completes a signal it holds (no lost wake-up).
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace KvDb.Node.Lists;
+
+/// <summary>Signals appends per list.</summary>
+public sealed class ListFeed(RaftNode node)
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> waiting = new();
+    private readonly Lock gate = new();
+    private object? watched;
+
+    /// <summary>Completes when list <paramref name="key"/> of <paramref name="keyspace"/> is next appended to.</summary>
+    public Task Appended(string keyspace, byte[] key)
+    {
+        Subscribe();
+        return waiting.GetOrAdd(Name(keyspace, key), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    }
+
+    private static string Name(string keyspace, byte[] key) => keyspace + "\u0000" + Encoding.UTF8.GetString(key);
+
+    private void Subscribe()
+    {
+        if (!node.IsStarted || ReferenceEquals(Volatile.Read(ref watched), node.StateMachine))
+            return;
+        lock (gate)
+        {
+            var machine = node.StateMachine;
+            if (ReferenceEquals(watched, machine))
+                return;
+            machine.ListAppended += (keyspace, key, _) =>
+            {
+                if (waiting.TryRemove(Name(keyspace, key), out var signal))
+                    signal.TrySetResult();
+            };
+            Volatile.Write(ref watched, machine);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+// Lists against real members: keyspaces (create, 409, describe, delete), appends from a
+// follower that a producer replays exactly once, pages both ways with continuations, seeks by
+// timestamp and nonce, NDJSON appends, a follower of the tail that sees every later item once,
+// and 400/404/413 problem details.
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using KvDb.Tests.Cluster;
+
+namespace KvDb.Tests.Lists;
+
+public sealed class ListFixture : IAsyncLifetime
+{
+    public KvdbCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await KvdbCluster.StartAsync(3, "--in-memory", "--max-value-bytes", "4096");
+        var leader = await Cluster.WaitForLeaderAsync();
+        (await Cluster.Client.PutAsync(new Uri(Cluster.Url(leader), "v1/keyspaces/events"), null)).StatusCode.Should().Be(HttpStatusCode.Created);
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
+public sealed class ListTests(ListFixture fixture) : IClassFixture<ListFixture>
+{
+    private KvdbCluster Cluster => fixture.Cluster;
+
+    private async Task<int> FollowerAsync() => (await Cluster.WaitForLeaderAsync()) % 3 + 1;
+
+    private async Task<JsonElement> AppendAsync(int member, string key, string body, string mediaType = "application/json", HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await Cluster.Client.PostAsync(new Uri(Cluster.Url(member), $"v1/lists/events/{key}"), new StringContent(body, Encoding.UTF8, mediaType));
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(expected, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<JsonElement> PageAsync(int member, string key, string query)
+        => await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(member), $"v1/lists/events/{key}?{query}"));
+
+    [Fact]
+    public async Task A_producer_that_replays_stores_each_item_once_and_pages_go_both_ways()
+    {
+        var member = await FollowerAsync();
+        var first = await AppendAsync(member, "orders", """{"items": [{"value": "a", "nonce": 1, "timestamp": 1000}, {"value": "b", "nonce": 2, "timestamp": 2000}, {"value": "c", "nonce": 3, "timestamp": 3000}]}""");
+        (first.GetProperty("firstOffset").GetInt64(), first.GetProperty("lastOffset").GetInt64(), first.GetProperty("appended").GetInt64()).Should().Be((0L, 2L, 3L));
+        var replay = await AppendAsync(member % 3 + 1, "orders", """{"items": [{"value": "c", "nonce": 3, "timestamp": 3000}, {"value": "d", "nonce": 340282366920938463463374607431768211455, "timestamp": 4000}]}""");
+        (replay.GetProperty("appended").GetInt64(), replay.GetProperty("skipped").GetInt64(), replay.GetProperty("firstOffset").GetInt64()).Should().Be((1L, 1L, 3L));
+
+        var page = await PageAsync(member, "orders", "limit=3");
+        page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("value").GetString()).Should().Equal("a", "b", "c");
+        var rest = await PageAsync(member, "orders", $"limit=3&continuation={page.GetProperty("continuation").GetString()}");
+        rest.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("value").GetString()).Should().Equal("d");
+        rest.GetProperty("continuation").ValueKind.Should().Be(JsonValueKind.Null);
+        rest.GetProperty("items")[0].GetProperty("nonce").GetRawText().Should().Be("340282366920938463463374607431768211455");
+
+        (await PageAsync(member, "orders", "order=backward&limit=2")).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("offset").GetInt64()).Should().Equal(3, 2);
+        (await PageAsync(member, "orders", "startTimestamp=1500&limit=1")).GetProperty("items")[0].GetProperty("value").GetString().Should().Be("b");
+        (await PageAsync(member, "orders", "startNonce=3&limit=1")).GetProperty("items")[0].GetProperty("offset").GetInt64().Should().Be(2);
+        (await PageAsync(member, "nothing-here", "")).GetProperty("items").GetArrayLength().Should().Be(0);
+
+        var meta = await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(member), "v1/keyspaces/events/lists/orders"));
+        (meta.GetProperty("count").GetInt64(), meta.GetProperty("lastTimestamp").GetInt64(), meta.GetProperty("lastNonce").GetString()).Should().Be((4L, 4000L, "340282366920938463463374607431768211455"));
+        var keyspace = await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(member), "v1/keyspaces/events"));
+        keyspace.GetProperty("items").GetInt64().Should().BeGreaterThanOrEqualTo(4);
+    }
+
+    [Fact]
+    public async Task A_follower_gets_the_page_then_every_later_item_once_in_order()
+    {
+        var member = await FollowerAsync();
+        await AppendAsync(member, "tail", """{"items": [{"value": "0"}]}""");
+        using var follow = await Cluster.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Url(member), "v1/lists/events/tail?follow=true")), HttpCompletionOption.ResponseHeadersRead);
+        using var lines = new StreamReader(await follow.Content.ReadAsStreamAsync());
+        var writers = Enumerable.Range(1, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+                await AppendAsync(w % 3 + 1, "tail", $$"""{"items": [{"value": "{{w}}-{{i}}"}]}""");
+        })).ToList();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var offsets = new List<long>();
+        while (offsets.Count < 41)
+            offsets.Add(JsonDocument.Parse((await lines.ReadLineAsync(timeout.Token))!).RootElement.GetProperty("offset").GetInt64());
+        await Task.WhenAll(writers);
+        offsets.Should().Equal(Enumerable.Range(0, 41).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task Ndjson_appends_and_keyspace_lifecycle()
+    {
+        var leader = await Cluster.WaitForLeaderAsync();
+        (await Cluster.Client.PutAsync(new Uri(Cluster.Url(leader), "v1/keyspaces/scratch"), null)).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await Cluster.Client.PutAsync(new Uri(Cluster.Url(leader), "v1/keyspaces/scratch"), null)).StatusCode.Should().Be(HttpStatusCode.Conflict);
+        using (var appended = await Cluster.Client.PostAsync(new Uri(Cluster.Url(leader), "v1/lists/scratch/k"), new StringContent("{\"value\": \"x\"}\n{\"valueBase64\": \"/w==\"}\n", Encoding.UTF8, "application/x-ndjson")))
+            appended.StatusCode.Should().Be(HttpStatusCode.OK);
+        var page = await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(leader), "v1/lists/scratch/k"));
+        page.GetProperty("items")[1].GetProperty("valueBase64").GetString().Should().Be("/w==");
+        (await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(leader), "v1/keyspaces"))).GetProperty("keyspaces").EnumerateArray().Select(k => k.GetProperty("name").GetString()).Should().Contain("scratch");
+        (await Cluster.Client.DeleteAsync(new Uri(Cluster.Url(leader), "v1/keyspaces/scratch"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await Cluster.Client.GetAsync(new Uri(Cluster.Url(leader), "v1/keyspaces/scratch"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Cluster.Client.PostAsync(new Uri(Cluster.Url(leader), "v1/lists/scratch/k"), new StringContent("""{"items": [{"value": "x"}]}"""))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("""{"items": []}""", "1 to")]
+    [InlineData("""{"items": [{"nonce": 1}]}""", "needs \"value\"")]
+    [InlineData("""{"items": [{"value": "x", "nonce": -1}]}""", "nonce")]
+    [InlineData("""{"items": [{"value": "x", "nonce": 340282366920938463463374607431768211456}]}""", "nonce")]
+    [InlineData("""{"items": [{"value": "x", "timestamp": "soon"}]}""", "timestamp")]
+    [InlineData("""[1, 2]""", "items")]
+    public async Task Bad_appends_are_400(string body, string says)
+        => (await AppendAsync(await FollowerAsync(), "bad", body, expected: HttpStatusCode.BadRequest)).GetProperty("detail").GetString().Should().Contain(says);
+
+    [Fact]
+    public async Task Time_going_back_is_400_and_too_large_is_413()
+    {
+        var member = await FollowerAsync();
+        await AppendAsync(member, "clock", """{"items": [{"value": "x", "timestamp": 5000}]}""");
+        (await AppendAsync(member, "clock", """{"items": [{"value": "y", "timestamp": 4000}]}""", expected: HttpStatusCode.BadRequest)).GetProperty("title").GetString().Should().Be("Timestamp out of order");
+        var huge = new string('h', 80 * 1024);
+        await AppendAsync(member, "clock", $$"""{"items": [{"value": "{{huge}}"}]}""", expected: HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Theory]
+    [InlineData("order=sideways")]
+    [InlineData("limit=0")]
+    [InlineData("startOffset=1&startNonce=2")]
+    [InlineData("continuation=b5")]
+    [InlineData("startNonce=abc")]
+    public async Task Bad_page_queries_are_400(string query)
+        => (await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/lists/events/orders?{query}"))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+}
