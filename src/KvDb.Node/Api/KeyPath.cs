@@ -27,21 +27,25 @@ public static class KeyPath
         if (!path.StartsWith(prefix, StringComparison.Ordinal))
             return (null, null, $"The path must start with '{prefix}'.");
         var decoded = Decode(path.AsSpan(prefix.Length));
-        return decoded.Text is { } text && HasDotSegment(text)
-            ? (null, null, "A key in a path may not have a '.' or '..' segment (like 'a/../b'): HTTP clients and servers remove those, so the key could not be read back at the same path. Use another name, or the S2 API's ?key=.")
+        return decoded.Text is { } text && NormalisesAway(text)
+            ? (null, null, "This key is only '.' and '..' path segments (like '.' or 'a/..'): HTTP removes those from paths, so the key could not be read back at its address. Use another name, or the S2 API's ?key=.")
             : decoded;
     }
 
-    // Whether a segment between '/'s is exactly "." or "..", which URL normalisation removes.
-    private static bool HasDotSegment(string key)
+    // Whether removing dot segments (RFC 3986 5.2.4, as URL normalisation does) leaves nothing
+    // of the key: its path would then address the collection, not the key.
+    private static bool NormalisesAway(string key)
     {
+        var depth = 0;
         foreach (var segment in key.Split('/'))
         {
-            if (segment is "." or "..")
-                return true;
+            if (segment == "..")
+                depth = Math.Max(0, depth - 1);
+            else if (segment is not ("." or ""))
+                depth++;
         }
 
-        return false;
+        return depth == 0;
     }
 
     /// <summary>Percent-decodes <paramref name="encoded"/> and checks it is a valid key.</summary>
