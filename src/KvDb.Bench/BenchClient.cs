@@ -75,6 +75,31 @@ public sealed class BenchClient : IDisposable
         return handler;
     }
 
+    /// <summary>Sends the protocol's set-up requests; a message for the first that failed, or null.</summary>
+    public async Task<string?> SetupAsync(OperationMix mix, CancellationToken token)
+    {
+        foreach (var request in protocol.Setup(mix))
+        {
+            using (request)
+            {
+                if (authorization is not null)
+                    request.Headers.TryAddWithoutValidation("Authorization", authorization);
+                try
+                {
+                    using var response = await invoker.SendAsync(request, token).ConfigureAwait(false);
+                    if ((int)response.StatusCode >= 500)
+                        return $"{request.Method} {request.RequestUri} answered {(int)response.StatusCode}";
+                }
+                catch (HttpRequestException e)
+                {
+                    return $"{request.Method} {request.RequestUri} failed: {e.Message}";
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Sends <paramref name="kind"/> on <paramref name="key"/> for <paramref name="worker"/> and waits for the whole answer.</summary>
     public async ValueTask<RequestResult> SendAsync(BenchWorker worker, OperationKind kind, int key)
     {

@@ -76,6 +76,12 @@ public static class BenchCommand
             workers[i] = new BenchWorker(i, options.Endpoints.Count, options.Keys, protocol.RequestMediaType);
 
         await log.WriteLineAsync(Describe(options));
+        if (await client.SetupAsync(options.Mix, stop) is { } setupFailure)
+        {
+            await log.WriteLineAsync($"kvdb bench: {setupFailure}");
+            return null;
+        }
+
         if (options.Preload)
         {
             var started = Stopwatch.GetTimestamp();

@@ -29,7 +29,7 @@ internal sealed class BenchFlags
         Concurrency = new("concurrency", "N", "64", $"Closed loop: requests kept in flight (one per worker). Open loop: the most in flight at once. 1 to {MaxConcurrency}.", WholeNumber.Between("concurrency", 1, MaxConcurrency));
         ValueSize = new("value-size", "BYTES", "100", "Bytes per value written.", WholeNumber.Between("value-size", 0, MaxValueSize));
         Keys = new("keys", "N", "10000", "Size of the key space; each operation picks one of the keys bench-0..bench-(N-1) uniformly (the number zero-padded to one width).", WholeNumber.Between("keys", 1, MaxKeys));
-        Mix = new("mix", "KIND=PCT,...", "put=50,get=50", "Share of each operation in percent, adding up to 100; kinds are put, get and txn (compare a key's version, then put it and the next key) (e.g. put=100, get=100, put=20,get=80, txn=100).", OperationMix.Parse);
+        Mix = new("mix", "KIND=PCT,...", "put=50,get=50", "Share of each operation in percent, adding up to 100; kinds are put, get, txn (compare a key's version, then put it and the next key) and append (one item to the list of the key in keyspace bench; kvdb only) (e.g. put=100, get=100, put=20,get=80, txn=100, append=100).", OperationMix.Parse);
         Consistency = new("consistency", "MODE", "linearizable", "Reads: linearizable, or local (kvdb ?consistency=local; etcd \"serializable\": true).", ConsistencyValue);
         TargetRate = new("target-rate", "OPS", "off (closed loop)", "Open loop: start OPS operations per second in total on a fixed schedule, whatever the answers; latency counts from each request's intended start, so a stall is not hidden (no coordinated omission).", text => WholeNumber.Between("target-rate", 1, 100_000_000)(text), defaultValue: () => null);
         Timeout = new("timeout", "DURATION", "10s", "A request not answered within this counts as a timeout error.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
@@ -90,6 +90,8 @@ internal sealed class BenchFlags
         var watchRanges = result.GetValue(WatchRanges);
         if (watchers > 0 && target is BenchTarget.Etcd)
             throw new FormatException("--watchers needs --target kvdb: watch mode reads kvdb's GET /v1/watch");
+        if (target is BenchTarget.Etcd && mix.Has(OperationKind.Append))
+            throw new FormatException("--mix append needs --target kvdb: etcd has no lists");
         if (watchers > 0 && watchRanges > keys)
             throw new FormatException($"--watch-ranges {watchRanges} must be at most --keys ({keys}): each range holds at least one key");
 

@@ -21,6 +21,9 @@ public abstract class BenchProtocol
     /// <summary>The revision a successful put's answer reports, or 0 when it reports none (watch mode reads it).</summary>
     public virtual long Revision(HttpResponseMessage response) => 0;
 
+    /// <summary>Requests to send once before the run (e.g. creating the list keyspace); any answer but a 5xx is fine.</summary>
+    public virtual IEnumerable<HttpRequestMessage> Setup(OperationMix mix) => [];
+
     /// <summary>The protocol of <paramref name="options"/>' target.</summary>
     public static BenchProtocol For(BenchOptions options, KeySpace keys) => options.Target switch
     {

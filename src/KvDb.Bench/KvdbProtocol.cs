@@ -1,7 +1,8 @@
 // kvdb's root API as a benchmark target: put is PUT /{key} with the value as the body (204,
 // with the write's revision in X-Kvdb-Revision), get is GET /{key} (200 with the value, 404 when
 // absent), with ?consistency=local for local reads; txn is POST /v1/txn comparing the key's
-// version and putting it and the next key (200 with "succeeded": true). Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
+// version and putting it and the next key (200 with "succeeded": true); append is POST
+// /v1/lists/bench/{key} with one item, in the keyspace "bench" that Prepare creates. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
 // no percent-encoding; one URI per key and endpoint is built once and reused.
 using System.Globalization;
 using System.Net;
@@ -19,6 +20,9 @@ public sealed class KvdbProtocol : BenchProtocol
     private readonly ReadOnlyMemory<byte> value;
     private readonly Uri[] txnUris;
     private readonly KeyedCache<byte[]> txnBodies;
+    private readonly KeyedCache<Uri>[] appendUris;
+    private readonly byte[] appendBody;
+    private readonly IReadOnlyList<Uri> endpoints;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
     public KvdbProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, BenchConsistency consistency)
@@ -29,6 +33,9 @@ public sealed class KvdbProtocol : BenchProtocol
         var text = System.Text.Encoding.ASCII.GetString(keys.Value);
         txnBodies = new KeyedCache<byte[]>(keys.Count, i => System.Text.Encoding.UTF8.GetBytes(
             $"{{\"if\":[{{\"key\":\"{keys.Key(i)}\",\"target\":\"version\",\"op\":\"<\",\"value\":1000000000000}}],\"then\":[{{\"put\":{{\"key\":\"{keys.Key(i)}\",\"value\":\"{text}\"}}}},{{\"put\":{{\"key\":\"{keys.Key((i + 1) % keys.Count)}\",\"value\":\"{text}\"}}}}]}}"));
+        this.endpoints = endpoints;
+        appendBody = System.Text.Encoding.UTF8.GetBytes($"{{\"items\":[{{\"value\":\"{text}\"}}]}}");
+        appendUris = [.. endpoints.Select(e => new KeyedCache<Uri>(keys.Count, i => new Uri(e, "v1/lists/bench/" + keys.Key(i))))];
         putUris = new KeyedCache<Uri>[endpoints.Count];
         getUris = new KeyedCache<Uri>[endpoints.Count];
         var query = consistency is BenchConsistency.Local ? "?consistency=local" : "";
@@ -45,6 +52,10 @@ public sealed class KvdbProtocol : BenchProtocol
     public override string? RequestMediaType => "application/octet-stream";
 
     /// <inheritdoc/>
+    public override IEnumerable<HttpRequestMessage> Setup(OperationMix mix)
+        => mix.Has(OperationKind.Append) ? [new HttpRequestMessage(HttpMethod.Put, new Uri(endpoints[0], "v1/keyspaces/bench"))] : [];
+
+    /// <inheritdoc/>
     public override HttpRequestMessage CreateRequest(OperationKind kind, int key, int endpoint, ReusableContent body)
     {
         if (kind is OperationKind.Get)
@@ -53,6 +64,12 @@ public sealed class KvdbProtocol : BenchProtocol
         {
             body.Set(txnBodies.Get(key));
             return Request(HttpMethod.Post, txnUris[endpoint], body);
+        }
+
+        if (kind is OperationKind.Append)
+        {
+            body.Set(appendBody);
+            return Request(HttpMethod.Post, appendUris[endpoint].Get(key), body);
         }
 
         // Every put stores the same value, so this is a no-op after the worker's first put.
@@ -66,7 +83,7 @@ public sealed class KvdbProtocol : BenchProtocol
         (OperationKind.Put, HttpStatusCode.NoContent or HttpStatusCode.OK) => RequestOutcome.Success,
         (OperationKind.Get, HttpStatusCode.OK) => RequestOutcome.Success,
         (OperationKind.Get, HttpStatusCode.NotFound) => RequestOutcome.NotFound,
-        (OperationKind.Txn, HttpStatusCode.OK) => RequestOutcome.Success,
+        (OperationKind.Txn or OperationKind.Append, HttpStatusCode.OK) => RequestOutcome.Success,
         _ => RequestOutcome.Error,
     };
 

@@ -16,13 +16,16 @@ public enum OperationKind
     /// the next one (kvdb <c>POST /v1/txn</c>, etcd <c>POST /v3/kv/txn</c>).
     /// </summary>
     Txn = 2,
+
+    /// <summary>Appends one item to a list (kvdb <c>POST /v1/lists/bench/{key}</c>; kvdb only).</summary>
+    Append = 3,
 }
 
 /// <summary>Names and counts of <see cref="OperationKind"/>.</summary>
 public static class OperationKinds
 {
     /// <summary>How many operation kinds there are; arrays indexed by kind have this length.</summary>
-    public const int Count = 3;
+    public const int Count = 4;
 
     /// <summary>The lower-case name used in <c>--mix</c>, tables and JSON.</summary>
     public static string Name(OperationKind kind) => kind switch
@@ -30,6 +33,7 @@ public static class OperationKinds
         OperationKind.Put => "put",
         OperationKind.Get => "get",
         OperationKind.Txn => "txn",
+        OperationKind.Append => "append",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown operation kind"),
     };
 

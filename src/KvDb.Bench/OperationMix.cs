@@ -85,7 +85,7 @@ public sealed class OperationMix
             var name = part[..eq].Trim();
             if (!OperationKinds.TryParse(name, out var kind))
             {
-                error = $"--mix names unknown operation '{name}'; the operations are put, get and txn";
+                error = $"--mix names unknown operation '{name}'; the operations are put, get, txn and append";
                 return false;
             }
 
