@@ -9,36 +9,25 @@ using System.Text;
 namespace KvDb.Node.Lists;
 
 /// <summary>Signals appends per list.</summary>
-public sealed class ListFeed(RaftNode node)
+public sealed class ListFeed
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> waiting = new();
-    private readonly Lock gate = new();
-    private object? watched;
+    private readonly MachineSubscription subscription;
+
+    /// <summary>A feed of the appends <paramref name="node"/> applies.</summary>
+    public ListFeed(RaftNode node)
+        => subscription = new MachineSubscription(node, machine => machine.ListAppended += (keyspace, key, _) =>
+        {
+            if (waiting.TryRemove(Name(keyspace, key), out var signal))
+                signal.TrySetResult();
+        });
 
     /// <summary>Completes when list <paramref name="key"/> of <paramref name="keyspace"/> is next appended to.</summary>
     public Task Appended(string keyspace, byte[] key)
     {
-        Subscribe();
+        subscription.Ensure();
         return waiting.GetOrAdd(Name(keyspace, key), static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
     }
 
     private static string Name(string keyspace, byte[] key) => keyspace + "\u0000" + Encoding.UTF8.GetString(key);
-
-    private void Subscribe()
-    {
-        if (!node.IsStarted || ReferenceEquals(Volatile.Read(ref watched), node.StateMachine))
-            return;
-        lock (gate)
-        {
-            var machine = node.StateMachine;
-            if (ReferenceEquals(watched, machine))
-                return;
-            machine.ListAppended += (keyspace, key, _) =>
-            {
-                if (waiting.TryRemove(Name(keyspace, key), out var signal))
-                    signal.TrySetResult();
-            };
-            Volatile.Write(ref watched, machine);
-        }
-    }
 }

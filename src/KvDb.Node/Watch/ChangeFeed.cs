@@ -7,11 +7,18 @@
 namespace KvDb.Node.Watch;
 
 /// <summary>Signals applied entries to watchers.</summary>
-public sealed class ChangeFeed(RaftNode node)
+public sealed class ChangeFeed
 {
-    private readonly Lock gate = new();
-    private object? watched;
+    private readonly RaftNode node;
+    private readonly MachineSubscription subscription;
     private TaskCompletionSource? waiting;
+
+    /// <summary>A feed of the entries <paramref name="node"/> applies.</summary>
+    public ChangeFeed(RaftNode node)
+    {
+        this.node = node;
+        subscription = new MachineSubscription(node, machine => machine.Applied += _ => Interlocked.Exchange(ref waiting, null)?.TrySetResult());
+    }
 
     /// <summary>The index of the last entry applied here (0 before the member has started).</summary>
     public long AppliedIndex => node.IsStarted ? node.StateMachine.AppliedIndex : 0;
@@ -19,7 +26,7 @@ public sealed class ChangeFeed(RaftNode node)
     /// <summary>Completes when the next entry is applied here.</summary>
     public Task Changed()
     {
-        Subscribe();
+        subscription.Ensure();
         var current = Volatile.Read(ref waiting);
         if (current is null)
         {
@@ -46,19 +53,5 @@ public sealed class ChangeFeed(RaftNode node)
         }
 
         return AppliedIndex > index;
-    }
-
-    private void Subscribe()
-    {
-        if (!node.IsStarted || ReferenceEquals(Volatile.Read(ref watched), node.StateMachine))
-            return;
-        lock (gate)
-        {
-            var machine = node.StateMachine;
-            if (ReferenceEquals(watched, machine))
-                return;
-            machine.Applied += _ => Interlocked.Exchange(ref waiting, null)?.TrySetResult();
-            Volatile.Write(ref watched, machine);
-        }
     }
 }
