@@ -65,6 +65,7 @@ public static class NodeComposition
         services.AddWatch();
         services.AddLeases();
         services.AddLocks();
+        services.AddBackups();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
@@ -96,6 +97,7 @@ public static class NodeComposition
         app.MapLeaseEndpoints();
         app.MapLockEndpoints();
         app.MapElectionEndpoints();
+        app.MapBackupEndpoints();
         app.MapKvEndpoints();
         return app;
     }
