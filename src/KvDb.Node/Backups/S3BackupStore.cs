@@ -7,6 +7,8 @@
 //    (RequestChecksumCalculation/ResponseChecksumValidation WHEN_REQUIRED): the SDK's default
 //    adds CRC checksums that many S3-compatible servers reject. The backup carries its own
 //    SHA-256 and is verified whole before it is used.
+//  - Uploads are signed whole, not with aws-chunked streaming signatures (UseChunkEncoding off):
+//    some S3-compatible servers store the chunk framing as the object's bytes.
 //  - An object appears whole or not at all (S3 PUT semantics; multipart above 4 GiB).
 using Amazon.Runtime;
 using Amazon.S3;
@@ -55,7 +57,7 @@ public sealed class S3BackupStore : IBackupStore
     {
         if (new FileInfo(path).Length < SinglePutLimit)
         {
-            await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = prefix + name, FilePath = path }, token).ConfigureAwait(false);
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = prefix + name, FilePath = path, UseChunkEncoding = false }, token).ConfigureAwait(false);
             return;
         }
 
@@ -67,7 +69,7 @@ public sealed class S3BackupStore : IBackupStore
     public async Task PutBytesAsync(string name, byte[] content, CancellationToken token)
     {
         using var body = new MemoryStream(content, writable: false);
-        await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = prefix + name, InputStream = body, AutoCloseStream = false }, token).ConfigureAwait(false);
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = prefix + name, InputStream = body, AutoCloseStream = false, UseChunkEncoding = false }, token).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
