@@ -67,7 +67,7 @@ public static class SnapshotCommand
             _ => "failed",
         };
         return e is BackupCorruptException
-            ? $"{what}: not a usable kvdb backup: {e.Message}. Nothing was restored from it; use another backup."
+            ? $"{what}: not a usable kvdb backup: {e.Message.TrimEnd('.')}. Nothing was restored from it; use another backup."
             : $"{what}: {e.Message.ReplaceLineEndings(" ")}";
     }
 

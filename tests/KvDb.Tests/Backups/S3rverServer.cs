@@ -30,7 +30,10 @@ public sealed class S3rverServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Find() ?? await InstallAsync();
+        // A KVDB_S3RVER that names nothing means the install already failed (.ci/run): say so, do not retry.
+        var script = Find() ?? (Environment.GetEnvironmentVariable("KVDB_S3RVER") is { Length: > 0 } given
+            ? SetUnavailable($"KVDB_S3RVER={given} is not s3rver's bin/s3rver.js (npm install s3rver failed?)")
+            : await InstallAsync());
         if (script is null)
             return;
 
