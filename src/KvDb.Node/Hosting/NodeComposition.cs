@@ -65,11 +65,11 @@ public static class NodeComposition
         services.AddWatch();
         services.AddLeases();
         services.AddLocks();
-        services.AddBackups();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
         services.AddOperations();
+        services.AddBackups();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -94,10 +94,10 @@ public static class NodeComposition
         app.MapAuthEndpoints();
         app.MapWatchEndpoints();
         app.MapTxnEndpoints();
+        app.MapBackupEndpoints();
         app.MapLeaseEndpoints();
         app.MapLockEndpoints();
         app.MapElectionEndpoints();
-        app.MapBackupEndpoints();
         app.MapKvEndpoints();
         return app;
     }
