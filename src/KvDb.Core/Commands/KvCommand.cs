@@ -141,7 +141,9 @@ public sealed class Precondition
 
 /// <summary>
 /// Records the initial members (ids 1..N in <c>--cluster</c> order) when the membership map is
-/// still empty; a no-op once any member is recorded. The first leader proposes it.
+/// still empty; a no-op once any member is recorded. The first leader proposes it. With a
+/// <see cref="ClusterId"/> it also names the cluster, once: a cluster bootstrapped by an older
+/// release (members recorded, no id) gets its id from the same command, members untouched.
 /// </summary>
 [MessagePackObject]
 public sealed class BootstrapMembersCommand : KvCommand
@@ -149,6 +151,10 @@ public sealed class BootstrapMembersCommand : KvCommand
     /// <summary>The peer URLs of members 1..N.</summary>
     [Key(0)]
     public required string[] PeerUrls { get; init; }
+
+    /// <summary>The cluster id to record when the cluster has none yet (null from older releases).</summary>
+    [Key(1)]
+    public string? ClusterId { get; init; }
 
     /// <inheritdoc/>
     [IgnoreMember]

@@ -206,12 +206,22 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
 
     private CommandResult Bootstrap(BootstrapMembersCommand bootstrap)
     {
+        var named = NameCluster(bootstrap.ClusterId);
         if (ReadMembers().Count > 0)
-            return new(CommandOutcome.Conflict, 0);
+            return new(named ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
 
         for (var i = 0; i < bootstrap.PeerUrls.Length; i++)
             WriteMember(i + 1, bootstrap.PeerUrls[i]);
         return new(CommandOutcome.Applied, 0);
+    }
+
+    // The cluster id is written once and never replaced (see ClusterId).
+    private bool NameCluster(string? clusterId)
+    {
+        if (!ClusterId.IsWellFormed(clusterId) || Read(ClusterId.Key) is not null)
+            return false;
+        batch.Put(ClusterId.Key, System.Text.Encoding.UTF8.GetBytes(clusterId!));
+        return true;
     }
 
     private CommandResult SetMember(SetMemberCommand set)

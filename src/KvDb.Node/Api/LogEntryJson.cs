@@ -124,6 +124,8 @@ public static class LogEntryJson
                 for (var i = 0; i < bootstrap.PeerUrls.Length; i++)
                     json.WriteString((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), bootstrap.PeerUrls[i]);
                 json.WriteEndObject();
+                if (bootstrap.ClusterId is { } clusterId)
+                    json.WriteString("clusterId", clusterId);
                 break;
             case SetMemberCommand set:
                 json.WriteStartObject("SetMember");

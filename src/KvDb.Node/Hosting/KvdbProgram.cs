@@ -14,6 +14,8 @@ public static class KvdbProgram
     {
         if (args is [Bench.BenchCommand.Name, .. var benchArgs])
             return await Bench.BenchCommand.RunAsync(benchArgs);
+        if (args is [Backups.SnapshotCommand.Name, .. var snapshotArgs])
+            return await Backups.SnapshotCommand.RunAsync(snapshotArgs);
 
         switch (CommandLine.Parse(args, Environment.GetEnvironmentVariable))
         {

@@ -70,6 +70,7 @@ public static class NodeComposition
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();
         services.AddOperations();
+        services.AddBackups();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -94,6 +95,7 @@ public static class NodeComposition
         app.MapAuthEndpoints();
         app.MapWatchEndpoints();
         app.MapTxnEndpoints();
+        app.MapBackupEndpoints();
         app.MapLeaseEndpoints();
         app.MapLockEndpoints();
         app.MapElectionEndpoints();

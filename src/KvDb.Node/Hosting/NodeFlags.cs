@@ -42,6 +42,7 @@ internal sealed class NodeFlags
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
         Security = new SecurityFlags(environment);
+        Backup = new Backups.BackupFlags(environment);
 
         Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
         foreach (var flag in Flags)
@@ -59,6 +60,7 @@ internal sealed class NodeFlags
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
         WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, AuthTokenTtl, LogLevel,
         .. Security.Flags,
+        .. Backup.Flags,
     ];
 
     public Flag<int> Id { get; }
@@ -85,6 +87,7 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> AuthTokenTtl { get; }
     public Flag<LogLevel> LogLevel { get; }
     public SecurityFlags Security { get; }
+    public Backups.BackupFlags Backup { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
     /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
@@ -129,6 +132,7 @@ internal sealed class NodeFlags
             AuthTokenTtl = result.GetValue(AuthTokenTtl),
             LogLevel = result.GetValue(LogLevel),
             Security = Security.Build(result, cluster.Urls[id - 1]),
+            Backup = Backup.Build(result),
         };
     }
 

@@ -91,6 +91,9 @@ public sealed record NodeOptions
     /// <summary>TLS and peer authentication (--cert-file, --peer-token-file, ...).</summary>
     public SecurityOptions Security { get; init; } = SecurityOptions.None;
 
+    /// <summary>Scheduled backups (--backup-to, --backup-interval, ...).</summary>
+    public Backups.BackupOptions Backup { get; init; } = Backups.BackupOptions.None;
+
     /// <summary>The address the HTTP API listens on: the host of this member's peer URL.</summary>
     public IPAddress HttpAddress => PeerEndPoint.Address;
 

@@ -69,6 +69,8 @@ public sealed partial class MembershipReconciler(
             return;
         }
 
+        await membership.EnsureClusterIdAsync(token).ConfigureAwait(false);
+
         var voting = node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var (id, url) in map)
         {

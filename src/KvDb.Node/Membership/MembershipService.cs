@@ -43,9 +43,25 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
         if (options.Join || node.Members().Count > 0)
             return;
 
-        var result = await proposer.ProposeAsync(new BootstrapMembersCommand { PeerUrls = [.. options.ClusterUrls] }, mayForward, token).ConfigureAwait(false);
+        var result = await proposer.ProposeAsync(new BootstrapMembersCommand { PeerUrls = [.. options.ClusterUrls], ClusterId = KvDb.Core.State.ClusterId.New() }, mayForward, token).ConfigureAwait(false);
         if (result.Outcome is CommandOutcome.Applied)
             LogBootstrapped(string.Join(", ", options.ClusterUrls.Select((url, i) => $"{i + 1}={url}")));
+    }
+
+    /// <summary>
+    /// Gives a cluster bootstrapped by a release without cluster ids its id (the leader does this
+    /// once; the bootstrap command names the cluster when it has no id and changes no member).
+    /// </summary>
+    public async Task EnsureClusterIdAsync(CancellationToken token)
+    {
+        var members = node.Members();
+        if (members.Count == 0 || KvDb.Core.State.ClusterId.Read(node.StateMachine.Store) is not null)
+            return;
+
+        var id = KvDb.Core.State.ClusterId.New();
+        var result = await proposer.ProposeAsync(new BootstrapMembersCommand { PeerUrls = [.. members.Values], ClusterId = id }, mayForward: false, token).ConfigureAwait(false);
+        if (result.Outcome is CommandOutcome.Applied)
+            LogClusterIdAssigned(id);
     }
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(300);
@@ -154,4 +170,7 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the initial members: {Members}")]
     private partial void LogBootstrapped(string members);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This cluster had no cluster id (bootstrapped by an older release); it is now {ClusterId}: members send it to each other and refuse members of other clusters")]
+    private partial void LogClusterIdAssigned(string clusterId);
 }

@@ -51,7 +51,14 @@ public sealed record NodeStatus(
     DateTimeOffset StartedAt,
     double UptimeSeconds,
     WatchStatus Watch,
-    LeaseStatus Leases);
+    LeaseStatus Leases)
+{
+    /// <summary>The cluster's id (null until the first leader has recorded it; see README, Backup and restore).</summary>
+    public string? ClusterId { get; init; }
+
+    /// <summary>Scheduled backups (--backup-to): the last one's time, revision, size and outcome; null when off.</summary>
+    public Backups.BackupStatus? Backup { get; init; }
+}
 
 /// <summary>Leases on this member.</summary>
 /// <param name="Alive">Leases alive in this member's applied state.</param>
@@ -59,7 +66,7 @@ public sealed record NodeStatus(
 public sealed record LeaseStatus(int Alive, bool KeepingClock);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, NodeOptions options)
+public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, NodeOptions options, ClusterIdentity clusterIdentity, Backups.BackupHistory backups)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -104,7 +111,11 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
                 HistoryWindow: KvDb.Flags.Duration.Format(options.WatchHistory),
                 HistoryFloor: options.WatchHistoryFloor,
                 RecentRecords: started ? node.StateMachine.Recent.Count : 0),
-            Leases: new LeaseStatus(started ? node.StateMachine.Leases.Count : 0, leases.IsKeeping));
+            Leases: new LeaseStatus(started ? node.StateMachine.Leases.Count : 0, leases.IsKeeping))
+        {
+            ClusterId = clusterIdentity.Current,
+            Backup = backups.Status,
+        };
     }
 
     private LeaderStatus? DescribeLeader(IReadOnlyList<MemberView> members)

@@ -38,6 +38,8 @@ public static partial class PeerAuthentication
                 : Refuse(context, logger, warnings));
         }
 
+        app.UseClusterIdCheck(options);
+
         if (options.Security.ClientCertAuth)
         {
             app.Use(next => context =>

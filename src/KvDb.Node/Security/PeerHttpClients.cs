@@ -6,6 +6,7 @@
 //    timeout as its connect timeout; the handler here is that one plus TLS and the proof.
 //  - "kvdb-peer": kvdb's own /internal/ calls (PeerClient: forwarded writes, read indices,
 //    snapshot archives).
+// Both also carry this member's cluster id (ClusterIdentity), checked by the peer port.
 // Invariants: each name has one handler for the life of the process (one connection pool, as
 // before the factory); the factory's per-request log lines are removed (kvdb logs what matters).
 using DotNext.Net.Cluster.Consensus.Raft.Http;
@@ -21,6 +22,7 @@ public static class PeerHttpClients
     /// <summary>Registers both named handlers and points DotNext at its own.</summary>
     public static IServiceCollection AddPeerHttpClients(this IServiceCollection services, NodeSecurity security, NodeOptions options)
     {
+        services.AddSingleton<ClusterIdentity>();
         var connectTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs);
         Add(services, RaftClientName, () => new SocketsHttpHandler { ConnectTimeout = connectTimeout }, security);
         Add(services, PeerClient.HandlerName, PeerClient.CreateHandler, security);
@@ -36,5 +38,6 @@ public static class PeerHttpClients
             .RemoveAllLoggers();
         if (security.PeerToken is { } token)
             client.AddHttpMessageHandler(() => new PeerTokenHandler(token));
+        client.AddHttpMessageHandler(static sp => new ClusterIdHandler(sp.GetRequiredService<ClusterIdentity>()));
     }
 }

@@ -40,6 +40,7 @@ public static class RouteTable
         new("DELETE", "/api", AccessRule.Keys, "/api?key=pub/s2"),
         new("GET", "/api/{consistency}", AccessRule.Keys, "/api/Strong?key=pub/a"),
         new("GET", "/v1/log", AccessRule.Root, "/v1/log?limit=1"),
+        new("GET", "/v1/snapshot", AccessRule.Root, "/v1/snapshot"),
         new("GET", "/v1/auth/status", AccessRule.Open, "/v1/auth/status"),
         new("POST", "/v1/auth/enable", AccessRule.Root, "/v1/auth/enable"),
         new("POST", "/v1/auth/disable", AccessRule.Root, "/v1/auth/disable"),

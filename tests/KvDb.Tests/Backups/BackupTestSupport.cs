@@ -1,0 +1,118 @@
+// Helpers of the backup cluster tests: the whole state as the HTTP API lists it (every key with
+// its value and revision, every lease), loading many keys quickly, and polling /v1/status.
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KvDb.Tests.Cluster;
+
+namespace KvDb.Tests.Backups;
+
+internal static class BackupTestSupport
+{
+    /// <summary>Every key of the cluster as member <paramref name="id"/> lists it (one JSON line per key: key, value, revision), then the leases.</summary>
+    public static async Task<List<string>> FullStateAsync(KvdbCluster cluster, int id)
+    {
+        var lines = new List<string>();
+        string? continuation = null;
+        do
+        {
+            var query = "v1/kv?prefix=&limit=1000" + (continuation is null ? "" : "&continuation=" + Uri.EscapeDataString(continuation));
+            var page = JsonNode.Parse(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), query)))!;
+            foreach (var item in page["items"]!.AsArray())
+                lines.Add(item!.ToJsonString());
+            continuation = page["continuation"]?.GetValue<string>();
+        }
+        while (continuation is not null);
+
+        lines.Add(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), "v1/leases")));
+        return lines;
+    }
+
+    /// <summary>Writes <paramref name="count"/> keys through transactions of 100 puts, 8 at a time, spread over the members; returns the highest revision.</summary>
+    public static async Task<long> LoadKeysAsync(KvdbCluster cluster, string prefix, int count, int valueBytes)
+    {
+        long highest = 0;
+        var batches = Enumerable.Range(0, (count + 99) / 100).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (batch, _) =>
+        {
+            var puts = Enumerable.Range(batch * 100, Math.Min(100, count - (batch * 100)))
+                .Select(i => new JsonObject { ["put"] = new JsonObject { ["key"] = $"{prefix}{i:D6}", ["value"] = $"value {i} ".PadRight(valueBytes, 'x') } });
+            var body = new JsonObject { ["if"] = new JsonArray(), ["then"] = new JsonArray([.. puts]) }.ToJsonString();
+            var member = (batch % cluster.Members.Count) + 1;
+            for (var attempt = 0; ; attempt++)
+            {
+                using var response = await cluster.Client.PostAsync(new Uri(cluster.Url(member), "v1/txn"), new StringContent(body, Encoding.UTF8, "application/json"));
+                if (response.StatusCode is HttpStatusCode.OK)
+                {
+                    var revision = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["revision"]!.GetValue<long>();
+                    InterlockedMax(ref highest, revision);
+                    return;
+                }
+
+                if (response.StatusCode is not HttpStatusCode.ServiceUnavailable || attempt > 100)
+                    throw new HttpRequestException($"txn on member {member}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                await Task.Delay(50);
+            }
+        });
+        return highest;
+    }
+
+    /// <summary>Grants <paramref name="leases"/> one-hour leases and attaches <paramref name="perLease"/> keys to each; returns the highest revision.</summary>
+    public static async Task<long> LoadLeasesAsync(KvdbCluster cluster, int leases, int perLease)
+    {
+        long highest = 0;
+        for (var l = 0; l < leases; l++)
+        {
+            using var grant = await cluster.Client.PostAsync(new Uri(cluster.Url(1), "v1/leases"), new StringContent("""{"ttl": "1h"}"""));
+            grant.StatusCode.Should().Be(HttpStatusCode.Created);
+            var lease = JsonNode.Parse(await grant.Content.ReadAsStringAsync())!["id"]!.GetValue<long>();
+            for (var k = 0; k < perLease; k++)
+            {
+                using var put = await cluster.Client.PutAsync(new Uri(cluster.Url(1 + (k % cluster.Members.Count)), $"v1/kv/leased/{l}/{k}?lease={lease}"), new StringContent($"held by {lease}"));
+                put.StatusCode.Should().Be(HttpStatusCode.NoContent);
+                InterlockedMax(ref highest, long.Parse(put.Headers.GetValues("X-Kvdb-Revision").Single(), System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return highest;
+    }
+
+    /// <summary>Member <paramref name="id"/>'s <c>/v1/status</c>.</summary>
+    public static async Task<JsonNode> StatusAsync(KvdbCluster cluster, int id)
+        => JsonNode.Parse(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), "v1/status")))!;
+
+    /// <summary>Polls <paramref name="id"/>'s status until <paramref name="condition"/> holds; throws at the deadline with the last status.</summary>
+    public static async Task<JsonNode> WaitForStatusAsync(KvdbCluster cluster, int id, Func<JsonNode, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonNode? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await StatusAsync(cluster, id);
+                if (condition(last))
+                    return last;
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Member {id}'s status never matched; last: {last?.ToJsonString()}\n{cluster.Describe()}");
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (var current = Interlocked.Read(ref target); value > current; current = Interlocked.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current)
+                return;
+        }
+    }
+
+    public static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+}
