@@ -26,7 +26,35 @@ internal static class BackupTestSupport
         while (continuation is not null);
 
         lines.Add(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), "v1/leases")));
+
+        // Keyspaces with their counters, and every item of every list LoadListsAsync wrote.
+        var keyspaces = JsonNode.Parse(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), "v1/keyspaces")))!["keyspaces"]!.AsArray();
+        lines.Add(keyspaces.ToJsonString());
+        foreach (var keyspace in keyspaces.Select(k => k!["name"]!.GetValue<string>()))
+        {
+            for (var l = 0; l < ListsPerKeyspace; l++)
+                lines.Add(JsonNode.Parse(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), $"v1/lists/{keyspace}/list{l}?limit=1000")))!["items"]!.ToJsonString());
+        }
+
         return lines;
+    }
+
+    private const int ListsPerKeyspace = 3;
+
+    /// <summary>Creates keyspace <paramref name="keyspace"/> and appends <paramref name="itemsPerList"/> items with nonces to each of its lists; returns the highest revision.</summary>
+    public static async Task<long> LoadListsAsync(KvdbCluster cluster, string keyspace, int itemsPerList)
+    {
+        (await cluster.Client.PutAsync(new Uri(cluster.Url(1), $"v1/keyspaces/{keyspace}"), null)).StatusCode.Should().Be(HttpStatusCode.Created);
+        long highest = 0;
+        for (var l = 0; l < ListsPerKeyspace; l++)
+        {
+            var items = new JsonArray([.. Enumerable.Range(0, itemsPerList).Select(i => new JsonObject { ["value"] = $"item {i} of list {l}", ["nonce"] = i + 1 })]);
+            using var appended = await cluster.Client.PostAsync(new Uri(cluster.Url(1 + (l % cluster.Members.Count)), $"v1/lists/{keyspace}/list{l}"), new StringContent(new JsonObject { ["items"] = items }.ToJsonString(), Encoding.UTF8, "application/json"));
+            appended.StatusCode.Should().Be(HttpStatusCode.OK);
+            InterlockedMax(ref highest, JsonNode.Parse(await appended.Content.ReadAsStringAsync())!["revision"]!.GetValue<long>());
+        }
+
+        return highest;
     }
 
     /// <summary>Writes <paramref name="count"/> keys through transactions of 100 puts, 8 at a time, spread over the members; returns the highest revision.</summary>

@@ -1,7 +1,7 @@
 // Scheduled backups to a real S3-compatible server (s3rver, see S3rverServer): a cluster with
-// 50,000 keys and leases backs up on its own; every member's data directory is deleted; a new
+// 50,000 keys, leases and lists backs up on its own; every member's data directory is deleted; a new
 // cluster restored from s3://bucket/prefix/latest has the same state (a full listing of keys,
-// values and revisions, and the leases). Skipped, never passed, when s3rver cannot run here.
+// values and revisions, the leases, and every list item). Skipped, never passed, when s3rver cannot run here.
 using System.Diagnostics;
 using KvDb.Tests.Cluster;
 using Xunit.Abstractions;
@@ -23,9 +23,10 @@ public sealed class S3BackupTests(S3rverServer s3, ITestOutputHelper output) : I
         var load = Stopwatch.StartNew();
         var highest = await BackupTestSupport.LoadKeysAsync(cluster, "user/", 50_000, 100);
         highest = Math.Max(highest, await BackupTestSupport.LoadLeasesAsync(cluster, leases: 10, perLease: 20));
-        output.WriteLine($"loaded 50,000 keys and 10 leases with 200 keys in {load.Elapsed.TotalSeconds:F1} s (revision {highest})");
+        highest = Math.Max(highest, await BackupTestSupport.LoadListsAsync(cluster, "orders", itemsPerList: 500));
+        output.WriteLine($"loaded 50,000 keys, 10 leases with 200 keys and 3 lists of 500 items in {load.Elapsed.TotalSeconds:F1} s (revision {highest})");
         var before = await BackupTestSupport.FullStateAsync(cluster, 1);
-        before.Count.Should().Be(50_000 + 200 + 1 + 1, "the keys, the leased keys, the start-up probe and the lease list");
+        before.Count.Should().Be(50_000 + 200 + 1 + 1 + 1 + 3, "the keys, the leased keys, the start-up probe, the lease list, the keyspaces and the three lists");
 
         var leader = await cluster.WaitForLeaderAsync();
         var status = await BackupTestSupport.WaitForStatusAsync(cluster, leader, s => s["backup"]?["lastRevision"]?.GetValue<long>() >= highest, TimeSpan.FromSeconds(120));
@@ -58,7 +59,7 @@ public sealed class S3BackupTests(S3rverServer s3, ITestOutputHelper output) : I
         await cluster.WaitUntilMemberServesAsync(1, TimeSpan.FromSeconds(60));
 
         var after = await BackupTestSupport.FullStateAsync(cluster, 1);
-        after.Should().Equal(before, "the restored cluster lists every key, value, revision and lease of the backup");
+        after.Should().Equal(before, "the restored cluster lists every key, value, revision, lease and list item of the backup");
         await cluster.PutWithRetryAsync(2, "after-restore", "ok");
         (await cluster.GetAsync(3, "after-restore")).Should().Be("ok");
     }
