@@ -38,6 +38,9 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     public OperationAttempts Begin(string operation, string? idempotencyKey, TimeSpan operationTimeout)
         => new(operation, idempotencyKey, operationTimeout, metrics, logger);
 
+    /// <summary>How long an operation keeps trying unless it asks for longer (<see cref="KvClientOptions.OperationTimeout"/>).</summary>
+    public TimeSpan OperationTimeout => options.OperationTimeout;
+
     /// <summary>The time one try may take unless an operation asks for more (<see cref="KvClientOptions.RequestTimeout"/>).</summary>
     public TimeSpan RequestTimeout => options.RequestTimeout;
 
