@@ -30,6 +30,7 @@ public sealed partial class KvClient
         options ??= new KvLeaseOptions();
         var idempotencyKey = options.IdempotencyKey ?? Guid.NewGuid().ToString("N");
         var body = Encoding.UTF8.GetBytes("{\"ttl\":\"" + ttlText + "\"}");
+        var asked = System.Diagnostics.Stopwatch.GetTimestamp();
         var id = await pipeline.SendAsync(
             pipeline.Begin("lease-grant", idempotencyKey),
             baseUri =>
@@ -46,7 +47,7 @@ public sealed partial class KvClient
                 return document.RootElement.GetProperty("id").GetInt64();
             },
             token).ConfigureAwait(false);
-        return new KvLease(this, id, ttl, options.KeepAlive, logger);
+        return new KvLease(this, id, ttl, options.KeepAlive, asked, logger);
     }
 
     /// <summary>Restarts the TTL of lease <paramref name="leaseId"/>.</summary>

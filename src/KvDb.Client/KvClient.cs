@@ -1,4 +1,5 @@
-// The client of a kvdb cluster: keys, ranges, watches, members and status over kvdb's REST API.
+// The client of a kvdb cluster: keys, ranges, watches, members and status over kvdb's REST API;
+// transactions, leases, locks and elections are in the partial files KvClient.*.cs.
 // Invariants:
 //  - One HttpClient (one SocketsHttpHandler, pooled connections to every member) per KvClient,
 //    for its whole life; every operation goes through the RequestPipeline, so each spreads over

@@ -32,13 +32,19 @@ public sealed class KvLease : IAsyncDisposable
     private string? lossReason;
     private int ended;
 
-    internal KvLease(KvClient client, long id, TimeSpan ttl, bool keepAlive, ILogger logger)
+    /// <param name="client">The client that granted it.</param>
+    /// <param name="id">Its id.</param>
+    /// <param name="ttl">Its TTL.</param>
+    /// <param name="keepAlive">Whether to keep it alive in the background.</param>
+    /// <param name="granted">When the grant was sent (<see cref="Stopwatch.GetTimestamp"/>): the TTL is counted from there, never later than the leader counts it.</param>
+    /// <param name="logger">Where keep-alive failures and the loss are logged.</param>
+    internal KvLease(KvClient client, long id, TimeSpan ttl, bool keepAlive, long granted, ILogger logger)
     {
         this.client = client;
         this.logger = logger;
         Id = id;
         Ttl = ttl;
-        keepingAlive = keepAlive ? Task.Run(() => KeepAliveLoopAsync(stop.Token)) : Task.CompletedTask;
+        keepingAlive = keepAlive ? Task.Run(() => KeepAliveLoopAsync(granted, stop.Token)) : Task.CompletedTask;
     }
 
     /// <summary>The lease's id, for <see cref="KvWriteOptions.Lease"/>.</summary>
@@ -126,10 +132,9 @@ public sealed class KvLease : IAsyncDisposable
         await keepingAlive.ConfigureAwait(false);
     }
 
-    private async Task KeepAliveLoopAsync(CancellationToken token)
+    private async Task KeepAliveLoopAsync(long renewed, CancellationToken token)
     {
         var interval = Ttl / 3;
-        var renewed = Stopwatch.GetTimestamp();
         try
         {
             while (true)
