@@ -1,4 +1,5 @@
-// The client of a kvdb cluster: keys, ranges, watches, members and status over kvdb's REST API.
+// The client of a kvdb cluster: keys, ranges, watches, members and status over kvdb's REST API;
+// transactions, leases, locks and elections are in the partial files KvClient.*.cs.
 // Invariants:
 //  - One HttpClient (one SocketsHttpHandler, pooled connections to every member) per KvClient,
 //    for its whole life; every operation goes through the RequestPipeline, so each spreads over
@@ -29,7 +30,7 @@ namespace KvDb.Client;
 /// <see cref="KvClientOptions.OperationTimeout"/>, after which the operation fails with
 /// <see cref="KvUnavailableException"/>.
 /// </remarks>
-public sealed class KvClient : IAsyncDisposable, IDisposable
+public sealed partial class KvClient : IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the client counts on.</summary>
     public const string MeterName = KvClientMetrics.MeterName;
@@ -76,12 +77,15 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
     /// <param name="token">Cancels the write (its outcome is then unknown).</param>
     /// <returns>The new revision of the key.</returns>
     /// <exception cref="KvConditionFailedException">The condition did not hold; nothing was written.</exception>
+    /// <exception cref="KvLeaseNotFoundException"><see cref="KvWriteOptions.Lease"/> names a lease that does not exist; nothing was written.</exception>
     /// <exception cref="KvUnavailableException">No member could take the write in time; it may or may not have been applied.</exception>
     /// <exception cref="KvException">kvdb refused the write (e.g. 413 too large, 507 disk full, 403).</exception>
+    /// <exception cref="ArgumentException">Both <see cref="KvWriteOptions.Lease"/> and <see cref="KvWriteOptions.Ttl"/> are set, or one is out of range.</exception>
     public async ValueTask<long> PutAsync(string key, byte[] value, KvWriteOptions? options = null, CancellationToken token = default)
     {
         KeyPaths.Validate(key);
         ArgumentNullException.ThrowIfNull(value);
+        options?.LeaseQuery();
         ThrowIfDisposed();
         return await WriteAsync(HttpMethod.Put, key, value, options, token).ConfigureAwait(false)
             ?? throw new KvException(HttpStatusCode.NoContent, "No revision", "The member acknowledged the put without X-Kvdb-Revision.");
@@ -103,9 +107,12 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
     /// <exception cref="KvConditionFailedException">The condition did not hold; nothing was deleted.</exception>
     /// <exception cref="KvUnavailableException">No member could take the delete in time; it may or may not have been applied.</exception>
     /// <exception cref="KvException">kvdb refused the delete.</exception>
+    /// <exception cref="ArgumentException">The options name a lease or a TTL, which only puts take.</exception>
     public ValueTask<long?> DeleteAsync(string key, KvWriteOptions? options = null, CancellationToken token = default)
     {
         KeyPaths.Validate(key);
+        if (options is { Lease: not null } or { Ttl: not null })
+            throw new ArgumentException("A delete takes no lease or TTL.", nameof(options));
         ThrowIfDisposed();
         return WriteAsync(HttpMethod.Delete, key, null, options, token);
     }
@@ -115,11 +122,12 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
         var idempotencyKey = options?.IdempotencyKey ?? Guid.NewGuid().ToString("N");
         var condition = options?.Condition ?? WriteCondition.None;
         var operation = method == HttpMethod.Put ? "put" : "delete";
+        var leaseQuery = options?.LeaseQuery();
         return pipeline.SendAsync(
             pipeline.Begin(operation, idempotencyKey),
             baseUri =>
             {
-                var request = new HttpRequestMessage(method, KeyPaths.KeyUri(baseUri, key));
+                var request = new HttpRequestMessage(method, KeyPaths.KeyUri(baseUri, key, leaseQuery));
                 request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
                 condition.ApplyTo(request);
                 if (value is not null)
@@ -132,7 +140,10 @@ public sealed class KvClient : IAsyncDisposable, IDisposable
                     return RevisionOf(response);
                 if (response.StatusCode is HttpStatusCode.NotFound && value is null)
                     return (long?)null;
-                throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(key);
+                var problem = await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false);
+                if (response.StatusCode is HttpStatusCode.NotFound && options?.Lease is { } lease)
+                    throw new KvLeaseNotFoundException(lease, problem.Title, problem.Detail);
+                throw problem.ToException(key);
             },
             token);
     }

@@ -21,4 +21,13 @@ internal static partial class KvClientLog
 
     [LoggerMessage(5, LogLevel.Debug, "kvdb watch of '{Key}' streaming from {Endpoint} after revision {Revision}")]
     public static partial void WatchOpened(ILogger logger, string key, Uri endpoint, long revision);
+
+    [LoggerMessage(6, LogLevel.Warning, "kvdb lease {LeaseId} keep-alive failed ({Reason}); {SecondsLeft:0.#} s of its TTL left")]
+    public static partial void KeepAliveFailed(ILogger logger, long leaseId, string reason, double secondsLeft);
+
+    [LoggerMessage(7, LogLevel.Warning, "kvdb lease {LeaseId} is lost: {Reason}")]
+    public static partial void LeaseLost(ILogger logger, long leaseId, string reason);
+
+    [LoggerMessage(8, LogLevel.Information, "kvdb election observation of '{Name}' lost its stream from {Endpoint} ({Reason}); reconnecting")]
+    public static partial void ObserveLost(ILogger logger, string name, Uri endpoint, string reason);
 }

@@ -6,7 +6,8 @@
 // Invariants:
 //  - Every request is built afresh for each try, so a write carries the same Idempotency-Key on
 //    each (the caller puts it in) and is applied at most once across all tries.
-//  - Each try has its own timeout (RequestTimeout), which also bounds reading its body; the
+//  - Each try has its own timeout (RequestTimeout, or what an operation that waits on the member
+//    asks for, such as a lock), which also bounds reading its body; the
 //    caller's token cancels at once and is never turned into a retry.
 //  - A response is disposed once read, except the one OpenAsync hands over (a stream).
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
@@ -33,13 +34,28 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     public OperationAttempts Begin(string operation, string? idempotencyKey = null)
         => new(operation, idempotencyKey, options.OperationTimeout, metrics, logger);
 
+    /// <summary>Starts the bookkeeping of one operation that may keep trying for <paramref name="operationTimeout"/> instead of <see cref="KvClientOptions.OperationTimeout"/>.</summary>
+    public OperationAttempts Begin(string operation, string? idempotencyKey, TimeSpan operationTimeout)
+        => new(operation, idempotencyKey, operationTimeout, metrics, logger);
+
+    /// <summary>How long an operation keeps trying unless it asks for longer (<see cref="KvClientOptions.OperationTimeout"/>).</summary>
+    public TimeSpan OperationTimeout => options.OperationTimeout;
+
+    /// <summary>The time one try may take unless an operation asks for more (<see cref="KvClientOptions.RequestTimeout"/>).</summary>
+    public TimeSpan RequestTimeout => options.RequestTimeout;
+
     /// <summary>Sends until a member answers, then returns what <paramref name="read"/> makes of the answer.</summary>
     /// <exception cref="KvUnavailableException">No member answered in time.</exception>
-    public async ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token)
+    /// <param name="attempts">The operation's bookkeeping.</param>
+    /// <param name="build">Builds the request for one member.</param>
+    /// <param name="read">Reads the answer.</param>
+    /// <param name="token">Cancels the operation.</param>
+    /// <param name="requestTimeout">How long one try may take; null for <see cref="KvClientOptions.RequestTimeout"/> (a lock request that waits on the member takes longer).</param>
+    public async ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token, TimeSpan? requestTimeout = null)
     {
         while (true)
         {
-            var (response, endpoint, timeout) = await OpenAsync(attempts, build, token).ConfigureAwait(false);
+            var (response, endpoint, timeout) = await OpenAsync(attempts, build, token, requestTimeout).ConfigureAwait(false);
             try
             {
                 using (response)
@@ -60,14 +76,14 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     /// Sends until a member answers anything but 503 or 429, and hands over that answer (the
     /// caller disposes it, and the timeout source, whose token bounds reading the answer's headers and body).
     /// </summary>
-    public async ValueTask<(HttpResponseMessage Response, MemberEndpoint Endpoint, CancellationTokenSource Timeout)> OpenAsync(OperationAttempts attempts, RequestBuilder build, CancellationToken token)
+    public async ValueTask<(HttpResponseMessage Response, MemberEndpoint Endpoint, CancellationTokenSource Timeout)> OpenAsync(OperationAttempts attempts, RequestBuilder build, CancellationToken token, TimeSpan? requestTimeout = null)
     {
         while (true)
         {
             var endpoint = await ChooseAsync(attempts, token).ConfigureAwait(false);
             attempts.Starting(endpoint);
             var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(options.RequestTimeout);
+            timeout.CancelAfter(requestTimeout ?? options.RequestTimeout);
             var started = Stopwatch.GetTimestamp();
             HttpResponseMessage response;
             try
@@ -188,7 +204,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
 
     /// <summary>What a transport failure was, with a timeout named as such.</summary>
     public Exception AsFailure(Exception e, MemberEndpoint endpoint)
-        => e is OperationCanceledException ? new TimeoutException($"{endpoint.BaseUri} did not answer within {options.RequestTimeout.TotalSeconds:0.#} s", e) : e;
+        => e is OperationCanceledException ? new TimeoutException($"{endpoint.BaseUri} did not answer in time", e) : e;
 
     private static TimeSpan RetryAfter(HttpResponseMessage response)
     {

@@ -1,0 +1,53 @@
+// kvdb get KEY: prints a key's value (text), or {"key","value"|"valueBase64","revision"} (json).
+// Exit 1 when the key does not exist.
+using System.CommandLine;
+using KvDb.Client;
+using KvDb.Flags;
+
+namespace KvDb.Cli.Verbs;
+
+/// <summary><c>kvdb get</c>.</summary>
+internal sealed class GetVerb : CliVerb
+{
+    private readonly Argument<string> key = Required("KEY", "The key.");
+    private readonly Flag<ReadConsistency> consistency = Values.ConsistencyFlag();
+
+    public override string Path => "get";
+
+    public override string Summary => "Print a key's value.";
+
+    public override IReadOnlyList<string> Usage => ["get KEY [flags]", "get config/db", "get config/db -o json --consistency local"];
+
+    public override IReadOnlyList<string> Notes => ["Text prints the value and a newline (bytes that are not UTF-8 are replaced: use -o json, which gives them as valueBase64). A missing key prints nothing and exits 1."];
+
+    public override void Define(Command command)
+    {
+        command.Add(key);
+        command.Add(consistency);
+    }
+
+    public override async Task<int> RunAsync(ParseResult result, CliContext context, CancellationToken token)
+    {
+        var name = result.GetRequiredValue(key);
+        var entry = await context.Client.GetAsync(name, result.GetValue(consistency), token);
+        if (entry is null)
+            return context.Fail(ExitCodes.NotFoundOrFailed, $"key '{name}' not found");
+        if (context.Json)
+        {
+            context.WriteJson(json =>
+            {
+                json.WriteStartObject();
+                json.WriteString("key", entry.Key);
+                CliContext.WriteValue(json, "value", entry.Value);
+                json.WriteNumber("revision", entry.Revision);
+                json.WriteEndObject();
+            });
+        }
+        else
+        {
+            context.WriteLine(CliContext.Text(entry.Value));
+        }
+
+        return ExitCodes.Ok;
+    }
+}

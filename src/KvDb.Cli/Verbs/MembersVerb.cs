@@ -1,0 +1,52 @@
+// kvdb members: the cluster's members as a member lists them (GET /v1/members).
+// Text: "ID ROLE HTTP-URL PEER-URL reachable|unreachable" per member; json the list.
+using System.CommandLine;
+using System.Globalization;
+
+namespace KvDb.Cli.Verbs;
+
+/// <summary><c>kvdb members</c>.</summary>
+internal sealed class MembersVerb : CliVerb
+{
+    public override string Path => "members";
+
+    public override string Summary => "List the cluster's members.";
+
+    public override IReadOnlyList<string> Usage => ["members [flags]"];
+
+    public override IReadOnlyList<string> Notes => ["Text prints \"ID ROLE HTTP-URL PEER-URL reachable|unreachable\" per member (reachability as the answering member sees it); -o json a list of {\"id\",\"role\",\"httpUrl\",\"peerUrl\",\"reachable\"}."];
+
+    public override void Define(Command command)
+    {
+    }
+
+    public override async Task<int> RunAsync(ParseResult result, CliContext context, CancellationToken token)
+    {
+        var members = await context.Client.GetMembersAsync(token);
+        if (context.Json)
+        {
+            context.WriteJson(json =>
+            {
+                json.WriteStartArray();
+                foreach (var member in members)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("id", member.Id);
+                    json.WriteString("role", member.Role);
+                    json.WriteString("httpUrl", member.HttpUrl?.ToString());
+                    json.WriteString("peerUrl", member.PeerUrl);
+                    json.WriteBoolean("reachable", member.Reachable);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            });
+            return ExitCodes.Ok;
+        }
+
+        foreach (var member in members)
+            context.Out.WriteLine(string.Join(' ', member.Id.ToString(CultureInfo.InvariantCulture), member.Role, member.HttpUrl?.ToString() ?? "-", member.PeerUrl, member.Reachable ? "reachable" : "unreachable"));
+        await context.Out.FlushAsync(token);
+        return ExitCodes.Ok;
+    }
+}
