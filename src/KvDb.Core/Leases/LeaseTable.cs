@@ -2,8 +2,11 @@
 // clock and for answers that list leases without scanning the store.
 // Invariants:
 //  - Mirrors the store's lease namespace after every applied entry: CommandExecutor changes it
-//    only after the entry's batch is written, and Reload rebuilds it from the store at start-up
-//    and after a snapshot install.
+//    only after the entry's batch is written, and Reload rebuilds it from the store at start-up.
+//  - After a snapshot install it is marked stale (Invalidate) instead of read on the applier:
+//    the first reader reloads it from the store under the table's lock, and changes applied
+//    while it is stale are skipped, since the reload reads them from the store (an entry is
+//    written to the store before its change reaches the table, and both take the lock).
 //  - Version grows with every change, so a reader can tell cheaply that nothing changed.
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
@@ -21,22 +24,101 @@ public readonly record struct LeaseInfo(long Id, long TtlMs, long GrantedAt);
 public sealed class LeaseTable
 {
     private readonly ConcurrentDictionary<long, LeaseInfo> leases = new();
+    private readonly Lock gate = new();
+    private IKeyValueStore? staleSource;
     private long version;
 
     /// <summary>How many leases exist.</summary>
-    public int Count => leases.Count;
+    public int Count
+    {
+        get
+        {
+            EnsureFresh();
+            return leases.Count;
+        }
+    }
 
     /// <summary>Grows with every change.</summary>
-    public long Version => Volatile.Read(ref version);
+    public long Version
+    {
+        get
+        {
+            EnsureFresh();
+            return Volatile.Read(ref version);
+        }
+    }
 
     /// <summary>The lease <paramref name="id"/>, if it exists.</summary>
-    public bool TryGet(long id, out LeaseInfo lease) => leases.TryGetValue(id, out lease);
+    public bool TryGet(long id, out LeaseInfo lease)
+    {
+        EnsureFresh();
+        return leases.TryGetValue(id, out lease);
+    }
 
     /// <summary>Every lease, in no particular order.</summary>
-    public IReadOnlyCollection<LeaseInfo> All() => [.. leases.Values];
+    public IReadOnlyCollection<LeaseInfo> All()
+    {
+        EnsureFresh();
+        return [.. leases.Values];
+    }
 
     /// <summary>Rebuilds the table from <paramref name="store"/>.</summary>
     public void Reload(IKeyValueStore store)
+    {
+        lock (gate)
+        {
+            Load(store);
+            staleSource = null;
+        }
+    }
+
+    /// <summary>Marks the table stale after <paramref name="store"/> was replaced wholesale; the next reader reloads it.</summary>
+    public void Invalidate(IKeyValueStore store)
+    {
+        lock (gate)
+        {
+            staleSource = store;
+            Interlocked.Increment(ref version);
+        }
+    }
+
+    internal void Set(LeaseInfo lease)
+    {
+        lock (gate)
+        {
+            if (staleSource is not null)
+                return;
+            leases[lease.Id] = lease;
+            Interlocked.Increment(ref version);
+        }
+    }
+
+    internal void Remove(long id)
+    {
+        lock (gate)
+        {
+            if (staleSource is not null)
+                return;
+            leases.TryRemove(id, out _);
+            Interlocked.Increment(ref version);
+        }
+    }
+
+    private void EnsureFresh()
+    {
+        if (Volatile.Read(ref staleSource) is null)
+            return;
+        lock (gate)
+        {
+            if (staleSource is { } store)
+            {
+                Load(store);
+                staleSource = null;
+            }
+        }
+    }
+
+    private void Load(IKeyValueStore store)
     {
         using var view = store.OpenView();
         leases.Clear();
@@ -47,18 +129,6 @@ public sealed class LeaseTable
             leases[id] = new LeaseInfo(id, ttl, granted);
         }
 
-        Interlocked.Increment(ref version);
-    }
-
-    internal void Set(LeaseInfo lease)
-    {
-        leases[lease.Id] = lease;
-        Interlocked.Increment(ref version);
-    }
-
-    internal void Remove(long id)
-    {
-        leases.TryRemove(id, out _);
         Interlocked.Increment(ref version);
     }
 

@@ -269,8 +269,11 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         // The WAL takes the snapshot's index as committed right after this returns, and the
         // log no longer holds the state before it: publish it at once.
         publisher.PinNewest(publishNow: true);
-        Recent.Reset(index, CompactedRevision());
-        executor.Leases.Reload(store);
+        // Nothing here reads the store: DotNext waits on this install, and a store read right
+        // after it stalled the member under load. The tail starts empty (the history it
+        // covers is in the installed store) and the lease table reloads when next read.
+        Recent.Reset(index, 0);
+        executor.Leases.Invalidate(store);
         Volatile.Write(ref appliedIndex, index);
         AuthChanged?.Invoke();
         Applied?.Invoke(index);

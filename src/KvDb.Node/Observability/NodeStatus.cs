@@ -107,7 +107,7 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
             Watch: new WatchStatus(
                 Open: watches.Open,
                 Attached: watches.Count,
-                HistoryCompactedRevision: started ? node.StateMachine.Recent.Compacted : 0L,
+                HistoryCompactedRevision: started ? HistoryCompactedRevision() : 0L,
                 HistoryWindow: KvDb.Flags.Duration.Format(options.WatchHistory),
                 HistoryFloor: options.WatchHistoryFloor,
                 RecentRecords: started ? node.StateMachine.Recent.Count : 0),
@@ -116,6 +116,12 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
             ClusterId = clusterIdentity.Current,
             Backup = backups.Status,
         };
+    }
+
+    private long HistoryCompactedRevision()
+    {
+        using var view = node.StateMachine.Store.OpenView();
+        return Core.Watch.ChangeHistory.CompactedRevision(view);
     }
 
     private LeaderStatus? DescribeLeader(IReadOnlyList<MemberView> members)
