@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KvDb.Client.Tests;
 
-public sealed class OneMember : IAsyncLifetime
+public sealed class CacheMember : IAsyncLifetime
 {
     public KvdbCluster Cluster { get; private set; } = null!;
 
@@ -31,7 +31,7 @@ public sealed class OneMember : IAsyncLifetime
 
 [Collection(ClientClusterCollection.Name)]
 [Trait("Category", "Cluster")]
-public sealed class DistributedCacheTests(OneMember member) : IClassFixture<OneMember>
+public sealed class DistributedCacheTests(CacheMember member) : IClassFixture<CacheMember>
 {
     private KvDbDistributedCache NewCache() => new(member.Client, "cache/");
 
