@@ -123,7 +123,7 @@ public sealed class CliClusterTests(OneMember member) : IClassFixture<OneMember>
 
         var help = await RunAsync("watch", "--help");
         help.Code.Should().Be(0);
-        help.Out.Should().Contain("kvdb watch --prefix PREFIX").And.Contain("KVDB_ENDPOINTS").And.Contain("Exit codes").And.Contain("kvdb list is not available yet");
+        help.Out.Should().Contain("kvdb watch --prefix PREFIX").And.Contain("KVDB_ENDPOINTS").And.Contain("Exit codes").And.Contain("list append").And.NotContain("not available");
 
         var closed = FreePorts.Take(1)[0];
         var down = await RunAsync(["get", "k", "--timeout", "1s"], environment: new() { ["KVDB_ENDPOINTS"] = $"http://127.0.0.1:{closed}" });
