@@ -60,8 +60,10 @@ public sealed class ListClientTests : IAsyncLifetime
         (await client.ReadListAsync("events", "orders/us", new ListReadOptions { StartNonce = 15, Limit = 1 }).ToListAsync()).Select(static i => i.ValueAsString()).Should().Equal("b");
         (await client.ReadListAsync("events", "no-such-list").ToListAsync()).Should().BeEmpty();
 
-        // Follow from offset 8 through a client that starts on member 1; kill member 1 mid-stream.
-        await using var follower = new KvClient(new KvClientOptions { Endpoints = [cluster.Url(1), cluster.Url(2), cluster.Url(3)], RequestTimeout = TimeSpan.FromSeconds(3) });
+        // Follow from offset 8 through a new client, whose first request goes to its first
+        // endpoint (EndpointRotation starts there): member 1. Kill member 1 mid-stream.
+        using var meters = new TestMeters();
+        await using var follower = new KvClient(new KvClientOptions { Endpoints = [cluster.Url(1), cluster.Url(2), cluster.Url(3)], RequestTimeout = TimeSpan.FromSeconds(3), MeterFactory = meters.Factory });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var seen = new List<ListItem>();
         await using var items = follower.FollowListAsync("events", "orders/eu", 8, stop.Token).GetAsyncEnumerator(stop.Token);
@@ -87,6 +89,7 @@ public sealed class ListClientTests : IAsyncLifetime
 
         seen.Select(static i => i.Offset).Should().Equal(8, 9, 10, 11, 12, 13, 14);
         seen[^1].ValueAsString().Should().Be("after 4");
+        meters.Total("kvdb.client.watch.reconnects").Should().BeGreaterThan(0, "the follow lost its member and resumed on another");
 
         (await client.DeleteKeyspaceAsync("events")).Should().BeTrue();
         (await client.DeleteKeyspaceAsync("events")).Should().BeFalse();
