@@ -13,13 +13,12 @@ internal static class CliHelp
     /// <summary>The exit codes, as every help text ends.</summary>
     public const string ExitCodesLine = "Exit codes: 0 done; 1 not found, condition or comparison failed, lock not acquired or lost, or refused by kvdb (401, 403, 507); 2 bad command line or input (and kvdb's 400, 413, 422); 3 no member reachable in time.";
 
-    /// <summary>The list of client commands, and the one that is not there yet.</summary>
+    /// <summary>The list of client commands.</summary>
     public static string CommandList(IEnumerable<CliVerb> verbs)
     {
         var text = new StringBuilder("Client commands (kvdb COMMAND --help for each):").AppendLine();
         foreach (var verb in verbs)
             Row(text, verb.Path, verb.Summary);
-        text.AppendLine("  (kvdb list is not available yet: the server has no lists.)");
         return text.ToString();
     }
 

@@ -1,5 +1,5 @@
 // Entry point of kvdb's client commands: `kvdb get|put|del|range|watch|txn|lease|lock|elect|
-// members|status ...`, dispatched here from the kvdb executable like `kvdb bench`.
+// members|status|list ...`, dispatched here from the kvdb executable like `kvdb bench`.
 // Invariants:
 //  - Parsing follows kvdb's conventions (KvDb.Flags): --flag value or --flag=value, the last of
 //    a repeated flag wins, one-line errors naming the flag; syntax errors first, then --help,
@@ -145,9 +145,10 @@ public static class CliProgram
         new GetVerb(), new PutVerb(), new DelVerb(), new RangeVerb(), new WatchVerb(), new TxnVerb(),
         new LeaseGrantVerb(), new LeaseRevokeVerb(), new LeaseKeepAliveVerb(), new LeaseGetVerb(), new LeaseListVerb(),
         new LockVerb(), new ElectVerb(), new MembersVerb(), new StatusVerb(),
+        new ListAppendVerb(), new ListReadVerb(), new ListKeyspaceVerb("create"), new ListKeyspaceVerb("delete"), new ListKeyspaceVerb("get"),
     ];
 
-    // A new verb for what the arguments name (one word, or two for "lease grant"), and the arguments after its words.
+    // A new verb for what the arguments name (one word, two for "lease grant", three for "list keyspace create"), and the arguments after its words.
     private static (CliVerb? Verb, IReadOnlyList<string> Remaining) Find(IReadOnlyList<string> args)
     {
         if (args.Count == 0)
@@ -157,6 +158,8 @@ public static class CliProgram
             return (single, args.Skip(1).ToList());
         if (args.Count > 1 && verbs.FirstOrDefault(v => v.Path == args[0] + " " + args[1]) is { } pair)
             return (pair, args.Skip(2).ToList());
+        if (args.Count > 2 && verbs.FirstOrDefault(v => v.Path == args[0] + " " + args[1] + " " + args[2]) is { } triple)
+            return (triple, args.Skip(3).ToList());
         return (null, args.Skip(1).ToList());
     }
 }

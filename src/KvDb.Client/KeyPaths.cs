@@ -19,6 +19,13 @@ internal static class KeyPaths
     public static Uri KeyUri(Uri baseUri, string key, string? query = null)
         => new(baseUri.AbsoluteUri + Key(key, query), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
+    /// <summary>
+    /// <paramref name="key"/> for a catch-all route (<c>{**key}</c>, e.g. a list's key): each
+    /// segment between slashes escaped, the slashes kept, since ASP.NET Core leaves <c>%2F</c> undecoded there.
+    /// </summary>
+    public static string Escape(string key)
+        => string.Join('/', key.Split('/').Select(static segment => segment is "." or ".." ? segment.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(segment)));
+
     /// <summary>A query parameter value.</summary>
     public static string Query(string value) => Uri.EscapeDataString(value);
 

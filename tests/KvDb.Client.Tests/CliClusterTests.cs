@@ -76,6 +76,40 @@ public sealed class CliClusterTests(OneMember member) : IClassFixture<OneMember>
     }
 
     [Fact]
+    public async Task List_keyspace_append_with_nonces_read_both_ways_and_follow()
+    {
+        (await RunAsync("list", "keyspace", "create", "cli-events")).Code.Should().Be(0);
+        (await RunAsync("list", "keyspace", "create", "cli-events")).Code.Should().Be(1, "it exists");
+        (await RunAsync("list", "append", "nope", "k", "v")).Code.Should().Be(1, "no such keyspace");
+
+        (await RunAsync("list", "append", "cli-events", "orders", "order 1", "--nonce", "1")).Should().Be((0, "0\n", ""));
+        (await RunAsync("list", "append", "cli-events", "orders", "order 2", "--nonce", "2")).Should().Be((0, "1\n", ""));
+        (await RunAsync("list", "append", "cli-events", "orders", "order 2", "--nonce", "2")).Should().Be((0, "skipped\n", ""), "a replayed nonce is a duplicate");
+        (await RunAsync("list", "append", "cli-events", "orders", "x", "--nonce", "-1")).Code.Should().Be(ExitCodes.Usage);
+        var appended = await RunAsync("list", "append", "cli-events", "orders", "order 3", "-o", "json");
+        using (var document = JsonDocument.Parse(appended.Out))
+            document.RootElement.GetProperty("firstOffset").GetInt64().Should().Be(2);
+
+        (await RunAsync("list", "read", "cli-events", "orders")).Out.Should().Be("0 order 1\n1 order 2\n2 order 3\n");
+        (await RunAsync("list", "read", "cli-events", "orders", "--backward", "--limit", "2")).Out.Should().Be("2 order 3\n1 order 2\n");
+        var keyspace = await RunAsync("list", "keyspace", "get", "cli-events", "-o", "json");
+        using (var document = JsonDocument.Parse(keyspace.Out))
+            document.RootElement.GetProperty("items").GetInt64().Should().Be(3);
+
+        using var stop = new CancellationTokenSource();
+        var output = new LineWriter();
+        var following = RunAsync(["list", "read", "cli-events", "orders", "--follow", "--from", "2"], output: output, token: stop.Token);
+        (await output.NextLineAsync(Deadline)).Should().Be("2 order 3");
+        (await RunAsync("list", "append", "cli-events", "orders", "order 4")).Code.Should().Be(0);
+        (await output.NextLineAsync(Deadline)).Should().Be("3 order 4");
+        stop.Cancel();
+        (await following.WaitAsync(Deadline)).Code.Should().Be(0, "Ctrl+C ends a follow normally");
+
+        (await RunAsync("list", "keyspace", "delete", "cli-events")).Code.Should().Be(0);
+        (await RunAsync("list", "keyspace", "get", "cli-events")).Code.Should().Be(1);
+    }
+
+    [Fact]
     public async Task Bad_command_lines_exit_2_help_exits_0_and_an_unreachable_cluster_exits_3()
     {
         (await RunAsync("get")).Code.Should().Be(2, "KEY is missing");
@@ -89,7 +123,7 @@ public sealed class CliClusterTests(OneMember member) : IClassFixture<OneMember>
 
         var help = await RunAsync("watch", "--help");
         help.Code.Should().Be(0);
-        help.Out.Should().Contain("kvdb watch --prefix PREFIX").And.Contain("KVDB_ENDPOINTS").And.Contain("Exit codes").And.Contain("kvdb list is not available yet");
+        help.Out.Should().Contain("kvdb watch --prefix PREFIX").And.Contain("KVDB_ENDPOINTS").And.Contain("Exit codes").And.Contain("list append").And.NotContain("not available");
 
         var closed = FreePorts.Take(1)[0];
         var down = await RunAsync(["get", "k", "--timeout", "1s"], environment: new() { ["KVDB_ENDPOINTS"] = $"http://127.0.0.1:{closed}" });

@@ -11,7 +11,7 @@ public sealed class CliCommandLineTests
     [InlineData("lease", true)]
     [InlineData("status", true)]
     [InlineData("bench", false)]
-    [InlineData("list", false)]
+    [InlineData("list", true)]
     [InlineData("--id", false)]
     public void The_client_commands_own_their_first_words_only(string word, bool handled)
         => CliProgram.Handles([word, "x"]).Should().Be(handled);

@@ -1,0 +1,343 @@
+// kvdb's keyspaces and appendable lists: create and delete keyspaces, append items (with
+// producer nonces for exactly-once appends), read a list a page at a time in either order, and
+// follow a list as it grows.
+// Invariants:
+//  - Appends are retried on another member like every request but carry no Idempotency-Key (the
+//    server dedupes appends by nonce only): give items nonces for exactly once across retries.
+//  - ReadListAsync pages with the server's continuation, so it yields each item once, in order.
+//  - FollowListAsync yields offsets strictly increasing by one from fromOffset: when the stream
+//    breaks it reconnects (to another member when it can) with startOffset = the next offset it
+//    has not yielded, so nothing is missed and nothing is yielded twice.
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace KvDb.Client;
+
+public sealed partial class KvClient
+{
+    /// <summary>The most items one list page may ask for.</summary>
+    public const int MaxListPageSize = 1000;
+
+    /// <summary>Creates keyspace <paramref name="name"/> (needs root when auth is on).</summary>
+    /// <returns>True when created, false when it already existed.</returns>
+    /// <exception cref="KvUnavailableException">No member could take the request in time.</exception>
+    /// <exception cref="KvException">kvdb refused it (e.g. 400 for a bad name, 403).</exception>
+    public ValueTask<bool> CreateKeyspaceAsync(string name, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfDisposed();
+        return pipeline.SendAsync(
+            pipeline.Begin("keyspace-create"),
+            baseUri => new HttpRequestMessage(HttpMethod.Put, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
+            async (response, attemptToken) => response.StatusCode switch
+            {
+                HttpStatusCode.Created or HttpStatusCode.OK => true,
+                HttpStatusCode.Conflict => false,
+                _ => throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null),
+            },
+            token);
+    }
+
+    /// <summary>Deletes keyspace <paramref name="name"/> and every list in it (needs root when auth is on).</summary>
+    /// <returns>True when deleted, false when it did not exist.</returns>
+    /// <exception cref="KvUnavailableException">No member could take the request in time.</exception>
+    /// <exception cref="KvException">kvdb refused it.</exception>
+    public ValueTask<bool> DeleteKeyspaceAsync(string name, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfDisposed();
+        return pipeline.SendAsync(
+            pipeline.Begin("keyspace-delete"),
+            baseUri => new HttpRequestMessage(HttpMethod.Delete, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
+            async (response, attemptToken) => response.StatusCode switch
+            {
+                HttpStatusCode.NoContent or HttpStatusCode.OK => true,
+                HttpStatusCode.NotFound => false,
+                _ => throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null),
+            },
+            token);
+    }
+
+    /// <summary>Keyspace <paramref name="name"/>'s metadata, or null when it does not exist.</summary>
+    /// <exception cref="KvUnavailableException">No member answered in time.</exception>
+    /// <exception cref="KvException">kvdb refused it.</exception>
+    public ValueTask<KvKeyspaceInfo?> GetKeyspaceAsync(string name, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ThrowIfDisposed();
+        return pipeline.SendAsync(
+            pipeline.Begin("keyspace-get"),
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
+            async (response, attemptToken) =>
+            {
+                if (response.StatusCode is HttpStatusCode.NotFound)
+                    return null;
+                if (response.StatusCode is not HttpStatusCode.OK)
+                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
+                using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
+                var root = document.RootElement;
+                return new KvKeyspaceInfo(
+                    root.GetProperty("name").GetString() ?? name,
+                    root.GetProperty("createdAt").GetDateTimeOffset(),
+                    root.GetProperty("keys").GetInt64(),
+                    root.GetProperty("items").GetInt64(),
+                    root.GetProperty("bytes").GetInt64());
+            },
+            token);
+    }
+
+    /// <summary>Appends <paramref name="items"/> to list <paramref name="key"/> of <paramref name="keyspace"/>, in one log entry.</summary>
+    /// <param name="keyspace">The keyspace (it must exist).</param>
+    /// <param name="key">The list's key.</param>
+    /// <param name="items">1 to 10,000 items.</param>
+    /// <param name="token">Cancels the append (its outcome is then unknown).</param>
+    /// <returns>The offsets given and how many items were appended and skipped as duplicates.</returns>
+    /// <remarks>
+    /// The client retries on another member when one fails; appends carry no idempotency key, so
+    /// only nonces make a retried append exactly-once: an item whose nonce is not greater than the
+    /// list's last is skipped.
+    /// </remarks>
+    /// <exception cref="KvException">kvdb refused it: 404 no such keyspace, 400 a timestamp below the list's last (nothing was appended), 413 too large.</exception>
+    /// <exception cref="KvUnavailableException">No member could take the append in time; it may or may not have been applied.</exception>
+    public ValueTask<ListAppendResult> AppendAsync(string keyspace, string key, IEnumerable<ListAppendItem> items, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyspace);
+        KeyPaths.Validate(key);
+        ArgumentNullException.ThrowIfNull(items);
+        var body = AppendBody(items);
+        ThrowIfDisposed();
+        return pipeline.SendAsync(
+            pipeline.Begin("append"),
+            baseUri => new HttpRequestMessage(HttpMethod.Post, ListUri(baseUri, keyspace, key, null))
+            {
+                Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            },
+            async (response, attemptToken) =>
+            {
+                if (response.StatusCode is not HttpStatusCode.OK)
+                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
+                using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
+                var root = document.RootElement;
+                return new ListAppendResult(
+                    root.GetProperty("firstOffset").GetInt64(), root.GetProperty("lastOffset").GetInt64(),
+                    root.GetProperty("appended").GetInt32(), root.GetProperty("skipped").GetInt32(),
+                    root.TryGetProperty("revision", out var revision) ? revision.GetInt64() : 0);
+            },
+            token);
+    }
+
+    /// <summary>Appends one item.</summary>
+    /// <inheritdoc cref="AppendAsync(string, string, IEnumerable{ListAppendItem}, CancellationToken)"/>
+    public ValueTask<ListAppendResult> AppendAsync(string keyspace, string key, ListAppendItem item, CancellationToken token = default)
+        => AppendAsync(keyspace, key, [item ?? throw new ArgumentNullException(nameof(item))], token);
+
+    /// <summary>The items of a list, read a page at a time as the enumeration goes on.</summary>
+    /// <param name="keyspace">The keyspace.</param>
+    /// <param name="key">The list's key.</param>
+    /// <param name="options">Order, limit, page size, where to start; null for every item, oldest first.</param>
+    /// <param name="token">Cancels the enumeration.</param>
+    /// <remarks>A list (or keyspace) that does not exist reads as empty.</remarks>
+    /// <exception cref="KvUnavailableException">No member could serve a page in time.</exception>
+    /// <exception cref="KvException">kvdb refused the read (e.g. 403).</exception>
+    public IAsyncEnumerable<ListItem> ReadListAsync(string keyspace, string key, ListReadOptions? options = null, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyspace);
+        KeyPaths.Validate(key);
+        options ??= new ListReadOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.PageSize, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.PageSize, MaxListPageSize, nameof(options));
+        if (options.Limit is < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "ListReadOptions.Limit must not be negative.");
+        if (new object?[] { options.StartOffset, options.StartTimestamp, options.StartNonce }.Count(static start => start is not null) > 1)
+            throw new ArgumentException("Give at most one of StartOffset, StartTimestamp and StartNonce.", nameof(options));
+        if (options.StartOffset is < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.StartOffset, "ListReadOptions.StartOffset must not be negative.");
+        ThrowIfDisposed();
+        return ReadListPagesAsync(keyspace, key, options, token);
+    }
+
+    private async IAsyncEnumerable<ListItem> ReadListPagesAsync(string keyspace, string key, ListReadOptions options, [EnumeratorCancellation] CancellationToken token)
+    {
+        var order = options.Order is ListOrder.Backward ? "backward" : "forward";
+        var start = options switch
+        {
+            { StartOffset: { } offset } => "&startOffset=" + offset.ToString(CultureInfo.InvariantCulture),
+            { StartTimestamp: { } at } => "&startTimestamp=" + Math.Max(0, at.ToUnixTimeMilliseconds()).ToString(CultureInfo.InvariantCulture),
+            { StartNonce: { } nonce } => "&startNonce=" + nonce.ToString(CultureInfo.InvariantCulture),
+            _ => "",
+        };
+        var consistency = ConsistencyQuery(options.Consistency) is { } local ? "&" + local : "";
+        var left = options.Limit ?? long.MaxValue;
+        while (left > 0)
+        {
+            var limit = (int)Math.Min(options.PageSize, left);
+            var query = "order=" + order + "&limit=" + limit.ToString(CultureInfo.InvariantCulture) + start + consistency;
+            var (items, continuation) = await pipeline.SendAsync(
+                pipeline.Begin("list-read"),
+                baseUri => new HttpRequestMessage(HttpMethod.Get, ListUri(baseUri, keyspace, key, query)),
+                async (response, attemptToken) =>
+                {
+                    if (response.StatusCode is not HttpStatusCode.OK)
+                        throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                    using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
+                    using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
+                    var root = document.RootElement;
+                    var page = root.GetProperty("items").EnumerateArray().Select(ParseListItem).ToList();
+                    var next = root.TryGetProperty("continuation", out var c) && c.ValueKind is JsonValueKind.String ? c.GetString() : null;
+                    return (page, next);
+                },
+                token).ConfigureAwait(false);
+            foreach (var item in items)
+                yield return item;
+            left -= items.Count;
+            if (continuation is null || items.Count == 0)
+                yield break;
+            start = "&continuation=" + Uri.EscapeDataString(continuation);
+        }
+    }
+
+    /// <summary>
+    /// The items of a list from offset <paramref name="fromOffset"/> on, then every item appended
+    /// after them, as they commit, until the enumeration is stopped.
+    /// </summary>
+    /// <param name="keyspace">The keyspace.</param>
+    /// <param name="key">The list's key.</param>
+    /// <param name="fromOffset">The first offset to yield (0 for the whole list).</param>
+    /// <param name="token">Stops following.</param>
+    /// <remarks>
+    /// When the stream breaks (the member stops, or nothing arrives for a while) the client
+    /// reconnects, to another member when it can, from the offset after the last item it
+    /// yielded: each item is yielded once, in offset order, without gaps. The server sends
+    /// nothing while the list does not grow, so a quiet list costs one idle reconnect per
+    /// <see cref="KvClientOptions.RequestTimeout"/> plus 20 s.
+    /// </remarks>
+    /// <exception cref="KvUnavailableException">No member could be (re)connected to within <see cref="KvClientOptions.OperationTimeout"/>.</exception>
+    /// <exception cref="KvException">kvdb refused the read (e.g. 403).</exception>
+    public IAsyncEnumerable<ListItem> FollowListAsync(string keyspace, string key, long fromOffset = 0, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyspace);
+        KeyPaths.Validate(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(fromOffset);
+        ThrowIfDisposed();
+        return FollowListCoreAsync(keyspace, key, fromOffset, token);
+    }
+
+    private async IAsyncEnumerable<ListItem> FollowListCoreAsync(string keyspace, string key, long next, [EnumeratorCancellation] CancellationToken token)
+    {
+        // The server waits up to 15 s between wake-ups and sends nothing meanwhile: an idle stream is not a dead one.
+        var idleTimeout = requestTimeout + TimeSpan.FromSeconds(20);
+        for (var connection = 0; ; connection++)
+        {
+            var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(
+                pipeline.Begin("list-follow"),
+                baseUri => new HttpRequestMessage(HttpMethod.Get, ListUri(baseUri, keyspace, key, "follow=true&limit=" + MaxListPageSize.ToString(CultureInfo.InvariantCulture) + "&startOffset=" + next.ToString(CultureInfo.InvariantCulture))),
+                token).ConfigureAwait(false);
+            headersTimeout.Dispose();
+            using (response)
+            {
+                if (response.StatusCode is not HttpStatusCode.OK)
+                    throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(null);
+                if (connection > 0)
+                    metrics.WatchReconnect();
+                KvClientLog.WatchOpened(logger, keyspace + "/" + key, endpoint.BaseUri, next);
+
+                Exception lost;
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+                using var lines = new NdjsonLineReader(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
+                while (true)
+                {
+                    ReadOnlyMemory<byte>? line;
+                    idle.CancelAfter(idleTimeout);
+                    try
+                    {
+                        line = await lines.ReadLineAsync(idle.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (RequestPipeline.IsTransportFailure(e, token))
+                    {
+                        lost = e is OperationCanceledException ? new TimeoutException($"nothing arrived for {idleTimeout.TotalSeconds:0.#} s", e) : e;
+                        break;
+                    }
+
+                    if (line is not { } text)
+                    {
+                        lost = new IOException("the member ended the stream");
+                        break;
+                    }
+
+                    if (text.IsEmpty)
+                        continue;
+                    using var document = JsonDocument.Parse(text);
+                    var item = ParseListItem(document.RootElement);
+                    if (item.Offset < next)
+                        continue;
+                    next = item.Offset + 1;
+                    yield return item;
+                }
+
+                endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
+                KvClientLog.WatchLost(logger, keyspace + "/" + key, endpoint.BaseUri, lost.Message, next);
+            }
+        }
+    }
+
+    private static ListItem ParseListItem(JsonElement item)
+    {
+        var value = item.TryGetProperty("value", out var text) && text.ValueKind is JsonValueKind.String
+            ? Encoding.UTF8.GetBytes(text.GetString()!)
+            : item.TryGetProperty("valueBase64", out var encoded) && encoded.ValueKind is JsonValueKind.String ? encoded.GetBytesFromBase64() : [];
+        UInt128? nonce = item.TryGetProperty("nonce", out var n) && n.ValueKind is JsonValueKind.Number or JsonValueKind.String
+            ? UInt128.Parse(n.ValueKind is JsonValueKind.String ? n.GetString()! : n.GetRawText(), CultureInfo.InvariantCulture)
+            : null;
+        return new ListItem(item.GetProperty("offset").GetInt64(), nonce, item.GetProperty("timestamp").GetInt64(), value);
+    }
+
+    private static byte[] AppendBody(IEnumerable<ListAppendItem> items)
+    {
+        using var buffer = new MemoryStream();
+        var count = 0;
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("items");
+            foreach (var item in items)
+            {
+                ArgumentNullException.ThrowIfNull(item, nameof(items));
+                ArgumentNullException.ThrowIfNull(item.Value, nameof(items));
+                json.WriteStartObject();
+                json.WriteBase64String("valueBase64", item.Value);
+                if (item.Nonce is { } nonce)
+                {
+                    json.WritePropertyName("nonce");
+                    json.WriteRawValue(nonce.ToString(CultureInfo.InvariantCulture));
+                }
+
+                if (item.Timestamp is { } at)
+                {
+                    if (at.ToUnixTimeMilliseconds() < 0)
+                        throw new ArgumentOutOfRangeException(nameof(items), at, "An item's timestamp must not be before 1970.");
+                    json.WriteNumber("timestamp", at.ToUnixTimeMilliseconds());
+                }
+
+                json.WriteEndObject();
+                count++;
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        if (count == 0)
+            throw new ArgumentException("An append needs at least one item.", nameof(items));
+        return buffer.ToArray();
+    }
+
+    private static Uri ListUri(Uri baseUri, string keyspace, string key, string? query)
+        => new(baseUri.AbsoluteUri + "v1/lists/" + Uri.EscapeDataString(keyspace) + "/" + KeyPaths.Escape(key) + (query is null ? "" : "?" + query),
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+}
