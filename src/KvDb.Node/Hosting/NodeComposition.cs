@@ -65,7 +65,7 @@ public static class NodeComposition
         services.AddWatch();
         services.AddLeases();
         services.AddLocks();
-        services.AddSingleton<Lists.ListFeed>();
+        services.AddLists();
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
         services.AddMembershipRouting();

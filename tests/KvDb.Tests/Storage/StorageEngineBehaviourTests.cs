@@ -27,7 +27,9 @@ public sealed class StorageEngineBehaviourTests : IDisposable
                 if (view.Index > 0)
                     values[0].Should().Be($"round {view.Index}", "the view's index names the last batch it includes");
                 var scanned = view.Scan().Select(kv => TestData.Text(kv.Value)).Distinct().ToList();
-                scanned.Should().Equal(values.Distinct());
+
+                // A view opened before the first batch has no keys: its gets say "none" and its scan is empty.
+                scanned.Should().Equal(view.Index == 0 ? [] : values.Distinct());
                 Interlocked.Increment(ref viewsChecked);
             }
         })).ToArray();
