@@ -7,8 +7,6 @@
 //  - A member in the map but not running yet stays "joining": it does not count towards the
 //    quorum until it has been caught up and added.
 //  - The leader never removes itself: a removed leader stops, and its successor removes it.
-//  - A new leader reconciles only after applying every entry committed before it led, so it
-//    never acts on a map older than the one its predecessor acted on.
 
 namespace KvDb.Node.Membership;
 
@@ -64,13 +62,6 @@ public sealed partial class MembershipReconciler(
 
     private async Task ReconcileOnceAsync(CancellationToken token)
     {
-        // The map is this member's applied state: a new leader acts on it only once it has
-        // applied everything committed before its leadership, or a stale map would undo
-        // changes the previous leader made (the next round, within a second, retries).
-        var (term, index) = node.LeadershipStart;
-        if (term != node.Term || node.StateMachine.AppliedIndex < index)
-            return;
-
         var map = node.Members();
         if (map.Count == 0)
         {
