@@ -2,8 +2,9 @@
 // counter, and write counter+1 in a transaction fenced by the lock key's create revision (the
 // fencing token), while the leader is killed with kill -9. Had two workers held the lock at
 // once, both would read the same value and one increment would be lost: the final counter must
-// equal the increments whose transactions succeeded. Contenders whose requests failed leave
-// keys behind that their 3 s leases clean up.
+// equal the increments whose transactions succeeded. A transaction whose answer is lost is
+// resent with its Idempotency-Key until its outcome is known, as a client must. Contenders
+// whose requests failed leave keys behind that their 3 s leases clean up.
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -60,20 +61,11 @@ public sealed class LockFaultTests
                         {"if": [{"key": "{{{key}}}", "target": "createRevision", "op": "==", "value": {{{token}}}}],
                          "then": [{"put": {"key": "counter/value", "value": "{{{value + 1}}}"}}]}
                         """;
-                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(member), "v1/txn")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                    request.Headers.Add("Idempotency-Key", $"inc-{worker}-{n}-{token}");
-                    using var written = await cluster.Client.SendAsync(request);
-                    if (written.StatusCode == HttpStatusCode.OK && (await written.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("succeeded").GetBoolean())
+                    if (await CommitAsync(cluster, member, body, $"inc-{worker}-{n}-{token}", () => Volatile.Read(ref dead), deadline))
                     {
                         Interlocked.Increment(ref succeeded);
                         n++;
                         Interlocked.Increment(ref done);
-                    }
-                    else if (written.StatusCode != HttpStatusCode.OK)
-                    {
-                        // Unknown outcome: the fenced write may have landed. Count it only if the
-                        // counter shows it, read once the write has settled.
-                        continue;
                     }
 
                     await cluster.Client.DeleteAsync(new Uri(cluster.Url(member), $"v1/locks/counter/{key}"));
@@ -89,5 +81,31 @@ public sealed class LockFaultTests
         var final = long.Parse((await cluster.GetAsync(survivor, "counter/value"))!);
         final.Should().Be(succeeded, "every successful fenced increment was made by the only holder of the lock");
         succeeded.Should().Be(Workers * IncrementsPerWorker);
+    }
+
+    // Sends the fenced transaction until its outcome is known. A timeout or a dead member leaves
+    // the outcome unknown (the write may have committed), so the same Idempotency-Key goes to
+    // another member: the state machine applies it at most once and answers the first outcome.
+    private static async Task<bool> CommitAsync(KvdbCluster cluster, int member, string body, string idempotencyKey, Func<int> dead, DateTime deadline)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "a fenced transaction must reach a known outcome");
+            if (attempt > 0)
+                member = member % 3 + 1;
+            if (member == dead())
+                continue;
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(member), "v1/txn")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                using var written = await cluster.Client.SendAsync(request);
+                if (written.StatusCode == HttpStatusCode.OK)
+                    return (await written.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("succeeded").GetBoolean();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+        }
     }
 }
