@@ -5,6 +5,12 @@
 //    agrees on it; conflicts are decided when the entry is applied, not by the caller.
 //  - An add answers "added" once this member sees the new member in the Raft configuration,
 //    and "pending" when it is not running yet: the leader adds it as soon as it is reachable.
+//  - One removal at a time: a member taken out of the map still votes until the leader takes
+//    it out of the Raft configuration (a removed leader stops first and its successor does it).
+//    Removing another member in that window could stop a second voter while the configuration
+//    still counts both (2 of 4 voters: no majority, for good), so a removal waits for the
+//    previous one to finish, and answers 503 if it does not in time. Two removals sent to
+//    different members at the same instant can still both pass; operators remove one at a time.
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
@@ -93,10 +99,13 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
     }
 
     /// <summary>Removes member <paramref name="id"/>; the member stops itself when it applies the removal.</summary>
-    /// <exception cref="UnavailableException">No leader or quorum.</exception>
+    /// <exception cref="UnavailableException">No leader or quorum, or a previous removal is still under way.</exception>
     public async Task<(MembershipOutcome Outcome, string Detail)> RemoveAsync(int id, CancellationToken token)
     {
         await EnsureBootstrappedAsync(mayForward: true, token).ConfigureAwait(false);
+        if (await WaitForPendingRemovalAsync(token).ConfigureAwait(false) is { } leaving)
+            throw new UnavailableException($"The member at {leaving} was removed but still votes until the leader takes it out of the Raft configuration; removing another member first could leave no majority. Retry shortly.");
+
         var result = await proposer.ProposeAsync(new RemoveMemberCommand { Id = id }, mayForward: true, token).ConfigureAwait(false);
         return result.Outcome switch
         {
@@ -104,6 +113,38 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
             CommandOutcome.Conflict => (MembershipOutcome.Conflict, $"Member {id} is the last member; a cluster cannot be left empty."),
             _ => (MembershipOutcome.Done, $"Member {id} is removed; it shuts itself down."),
         };
+    }
+
+    /// <summary>
+    /// Waits a while for every voter of the Raft configuration to be in the map; answers the
+    /// peer URL of a voter that is still leaving, or null when none is.
+    /// </summary>
+    private async Task<string?> WaitForPendingRemovalAsync(CancellationToken token)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        wait.CancelAfter(options.RequestTimeout * 2);
+        try
+        {
+            while (PendingRemoval() is { } leaving)
+            {
+                LogWaitingForRemoval(leaving);
+                await Task.Delay(100, wait.Token).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return PendingRemoval();
+        }
+    }
+
+    private string? PendingRemoval()
+    {
+        var wanted = node.Members().Values.ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+            return null;
+        return node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>().FirstOrDefault(url => !wanted.Contains(url));
     }
 
     /// <summary>The members of the map with their role and reachability, as seen from this member.</summary>
@@ -167,6 +208,9 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
         var owner = map.FirstOrDefault(p => string.Equals(p.Value, peerUrl, StringComparison.OrdinalIgnoreCase));
         return $"{peerUrl} is already the address of member {owner.Key}.";
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A removal waits for the member at {PeerUrl} to leave the Raft configuration first")]
+    private partial void LogWaitingForRemoval(string peerUrl);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the initial members: {Members}")]
     private partial void LogBootstrapped(string members);
