@@ -68,30 +68,12 @@ public sealed partial class KvClient
     private long? Write(HttpMethod method, string key, byte[]? value, KvWriteOptions? options, CancellationToken token)
     {
         var idempotencyKey = options?.IdempotencyKey ?? Guid.NewGuid().ToString("N");
-        var condition = options?.Condition ?? WriteCondition.None;
-        var leaseQuery = options?.LeaseQuery();
         return pipeline.Send(
             pipeline.Begin(method == HttpMethod.Put ? "put" : "delete", idempotencyKey),
-            baseUri =>
-            {
-                var request = new HttpRequestMessage(method, KeyPaths.KeyUri(baseUri, key, leaseQuery));
-                request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
-                condition.ApplyTo(request);
-                if (value is not null)
-                    request.Content = new ByteArrayContent(value) { Headers = { ContentType = OctetStream } };
-                return request;
-            },
-            (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK)
-                    return RevisionOf(response);
-                if (response.StatusCode is HttpStatusCode.NotFound && value is null)
-                    return (long?)null;
-                var problem = ProblemAnswer.Read(response, attemptToken);
-                if (response.StatusCode is HttpStatusCode.NotFound && options?.Lease is { } lease)
-                    throw new KvLeaseNotFoundException(lease, problem.Title, problem.Detail);
-                throw problem.ToException(key);
-            },
+            WriteRequest(method, key, value, idempotencyKey, options),
+            (response, attemptToken) => WriteAnswered(response, value, out var revision)
+                ? revision
+                : throw WriteRefused(response, ProblemAnswer.Read(response, attemptToken), key, options),
             token);
     }
 }

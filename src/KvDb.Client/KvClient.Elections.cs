@@ -58,19 +58,7 @@ public sealed partial class KvClient
         ValidateQueueName(name, nameof(name));
         ThrowIfDisposed();
         var path = ElectionPath(name, "");
-        return pipeline.SendAsync(
-            pipeline.Begin("leader"),
-            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
-            async (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NotFound)
-                    return null;
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                return ParseLeader(document.RootElement);
-            },
-            token);
+        return GetJsonOrNullAsync("leader", path, ParseLeader, token);
     }
 
     /// <summary>

@@ -93,23 +93,13 @@ public sealed partial class KvClient
         ThrowIfDisposed();
         var query = ConsistencyQuery(consistency);
         var path = "v1/leases/" + leaseId.ToString(CultureInfo.InvariantCulture) + (query is null ? "" : "?" + query);
-        return pipeline.SendAsync(
-            pipeline.Begin("lease-get"),
-            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
-            async (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NotFound)
-                    return null;
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                var root = document.RootElement;
-                var keys = root.TryGetProperty("keys", out var list) && list.ValueKind is JsonValueKind.Array
-                    ? [.. list.EnumerateArray().Select(static k => k.GetString() ?? "")]
-                    : new List<string>();
-                return new KvLeaseInfo { Id = leaseId, Ttl = Seconds(root, "ttlSeconds") ?? TimeSpan.Zero, Remaining = Seconds(root, "remainingSeconds"), Keys = keys };
-            },
-            token);
+        return GetJsonOrNullAsync("lease-get", path, root =>
+        {
+            var keys = root.TryGetProperty("keys", out var list) && list.ValueKind is JsonValueKind.Array
+                ? [.. list.EnumerateArray().Select(static k => k.GetString() ?? "")]
+                : new List<string>();
+            return new KvLeaseInfo { Id = leaseId, Ttl = Seconds(root, "ttlSeconds") ?? TimeSpan.Zero, Remaining = Seconds(root, "remainingSeconds"), Keys = keys };
+        }, token);
     }
 
     /// <summary>Every live lease, by id (<see cref="KvLeaseInfo.Remaining"/> and <see cref="KvLeaseInfo.Keys"/> are not filled in: ask <see cref="GetLeaseAsync"/>).</summary>
@@ -173,6 +163,23 @@ public sealed partial class KvClient
         using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         return await JsonDocument.ParseAsync(stream, default, token).ConfigureAwait(false);
     }
+
+    // GET of a JSON resource that may not exist: null for 404, parse for 200, an exception otherwise.
+    private ValueTask<T?> GetJsonOrNullAsync<T>(string operation, string path, Func<JsonElement, T> parse, CancellationToken token)
+        where T : class
+        => pipeline.SendAsync(
+            pipeline.Begin(operation),
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
+            async (response, attemptToken) =>
+            {
+                if (response.StatusCode is HttpStatusCode.NotFound)
+                    return null;
+                if (response.StatusCode is not HttpStatusCode.OK)
+                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
+                return (T?)parse(document.RootElement);
+            },
+            token);
 
     private static ByteArrayContent JsonContent(byte[] body)
         => new(body) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };

@@ -69,26 +69,12 @@ public sealed partial class KvClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ThrowIfDisposed();
-        return pipeline.SendAsync(
-            pipeline.Begin("keyspace-get"),
-            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
-            async (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NotFound)
-                    return null;
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
-                using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
-                var root = document.RootElement;
-                return new KvKeyspaceInfo(
-                    root.GetProperty("name").GetString() ?? name,
-                    root.GetProperty("createdAt").GetDateTimeOffset(),
-                    root.GetProperty("keys").GetInt64(),
-                    root.GetProperty("items").GetInt64(),
-                    root.GetProperty("bytes").GetInt64());
-            },
-            token);
+        return GetJsonOrNullAsync("keyspace-get", "v1/keyspaces/" + Uri.EscapeDataString(name), root => new KvKeyspaceInfo(
+            root.GetProperty("name").GetString() ?? name,
+            root.GetProperty("createdAt").GetDateTimeOffset(),
+            root.GetProperty("keys").GetInt64(),
+            root.GetProperty("items").GetInt64(),
+            root.GetProperty("bytes").GetInt64()), token);
     }
 
     /// <summary>Appends <paramref name="items"/> to list <paramref name="key"/> of <paramref name="keyspace"/>, in one log entry.</summary>
@@ -232,57 +218,22 @@ public sealed partial class KvClient
     {
         // The server waits up to 15 s between wake-ups and sends nothing meanwhile: an idle stream is not a dead one.
         var idleTimeout = requestTimeout + TimeSpan.FromSeconds(20);
-        for (var connection = 0; ; connection++)
+        var lines = FollowLinesAsync(
+            "list-follow",
+            keyspace + "/" + key,
+            baseUri => new HttpRequestMessage(HttpMethod.Get, ListUri(baseUri, keyspace, key, "follow=true&limit=" + MaxListPageSize.ToString(CultureInfo.InvariantCulture) + "&startOffset=" + next.ToString(CultureInfo.InvariantCulture))),
+            idleTimeout,
+            () => next,
+            null,
+            token);
+        await foreach (var text in lines.ConfigureAwait(false))
         {
-            var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(
-                pipeline.Begin("list-follow"),
-                baseUri => new HttpRequestMessage(HttpMethod.Get, ListUri(baseUri, keyspace, key, "follow=true&limit=" + MaxListPageSize.ToString(CultureInfo.InvariantCulture) + "&startOffset=" + next.ToString(CultureInfo.InvariantCulture))),
-                token).ConfigureAwait(false);
-            headersTimeout.Dispose();
-            using (response)
-            {
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(null);
-                if (connection > 0)
-                    metrics.WatchReconnect();
-                KvClientLog.WatchOpened(logger, keyspace + "/" + key, endpoint.BaseUri, next);
-
-                Exception lost;
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
-                using var lines = new NdjsonLineReader(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
-                while (true)
-                {
-                    ReadOnlyMemory<byte>? line;
-                    idle.CancelAfter(idleTimeout);
-                    try
-                    {
-                        line = await lines.ReadLineAsync(idle.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (RequestPipeline.IsTransportFailure(e, token))
-                    {
-                        lost = e is OperationCanceledException ? new TimeoutException($"nothing arrived for {idleTimeout.TotalSeconds:0.#} s", e) : e;
-                        break;
-                    }
-
-                    if (line is not { } text)
-                    {
-                        lost = new IOException("the member ended the stream");
-                        break;
-                    }
-
-                    if (text.IsEmpty)
-                        continue;
-                    using var document = JsonDocument.Parse(text);
-                    var item = ParseListItem(document.RootElement);
-                    if (item.Offset < next)
-                        continue;
-                    next = item.Offset + 1;
-                    yield return item;
-                }
-
-                endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
-                KvClientLog.WatchLost(logger, keyspace + "/" + key, endpoint.BaseUri, lost.Message, next);
-            }
+            using var document = JsonDocument.Parse(text);
+            var item = ParseListItem(document.RootElement);
+            if (item.Offset < next)
+                continue;
+            next = item.Offset + 1;
+            yield return item;
         }
     }
 

@@ -120,33 +120,43 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
     private ValueTask<long?> WriteAsync(HttpMethod method, string key, byte[]? value, KvWriteOptions? options, CancellationToken token)
     {
         var idempotencyKey = options?.IdempotencyKey ?? Guid.NewGuid().ToString("N");
-        var condition = options?.Condition ?? WriteCondition.None;
-        var operation = method == HttpMethod.Put ? "put" : "delete";
-        var leaseQuery = options?.LeaseQuery();
         return pipeline.SendAsync(
-            pipeline.Begin(operation, idempotencyKey),
-            baseUri =>
-            {
-                var request = new HttpRequestMessage(method, KeyPaths.KeyUri(baseUri, key, leaseQuery));
-                request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
-                condition.ApplyTo(request);
-                if (value is not null)
-                    request.Content = new ByteArrayContent(value) { Headers = { ContentType = OctetStream } };
-                return request;
-            },
-            async (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK)
-                    return RevisionOf(response);
-                if (response.StatusCode is HttpStatusCode.NotFound && value is null)
-                    return (long?)null;
-                var problem = await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false);
-                if (response.StatusCode is HttpStatusCode.NotFound && options?.Lease is { } lease)
-                    throw new KvLeaseNotFoundException(lease, problem.Title, problem.Detail);
-                throw problem.ToException(key);
-            },
+            pipeline.Begin(method == HttpMethod.Put ? "put" : "delete", idempotencyKey),
+            WriteRequest(method, key, value, idempotencyKey, options),
+            async (response, attemptToken) => WriteAnswered(response, value, out var revision)
+                ? revision
+                : throw WriteRefused(response, await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false), key, options),
             token);
     }
+
+    // The request of a put (value not null) or delete; the same Idempotency-Key on every attempt.
+    private static RequestBuilder WriteRequest(HttpMethod method, string key, byte[]? value, string idempotencyKey, KvWriteOptions? options)
+    {
+        var condition = options?.Condition ?? WriteCondition.None;
+        var leaseQuery = options?.LeaseQuery();
+        return baseUri =>
+        {
+            var request = new HttpRequestMessage(method, KeyPaths.KeyUri(baseUri, key, leaseQuery));
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+            condition.ApplyTo(request);
+            if (value is not null)
+                request.Content = new ByteArrayContent(value) { Headers = { ContentType = OctetStream } };
+            return request;
+        };
+    }
+
+    // True when the write is done: its revision, or null for a delete of a missing key.
+    private static bool WriteAnswered(HttpResponseMessage response, byte[]? value, out long? revision)
+    {
+        revision = response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK ? RevisionOf(response) : null;
+        return response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK
+            || (response.StatusCode is HttpStatusCode.NotFound && value is null);
+    }
+
+    private static Exception WriteRefused(HttpResponseMessage response, ProblemAnswer problem, string key, KvWriteOptions? options)
+        => response.StatusCode is HttpStatusCode.NotFound && options?.Lease is { } lease
+            ? new KvLeaseNotFoundException(lease, problem.Title, problem.Detail)
+            : problem.ToException(key);
 
     /// <summary>Reads <paramref name="key"/>.</summary>
     /// <param name="key">The key.</param>
@@ -316,66 +326,30 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         var idleTimeout = options.ProgressInterval * 3 + requestTimeout;
         var progress = ((long)options.ProgressInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
         var filter = (options.Prefix ? "prefix=" : "key=") + KeyPaths.Query(key) + (options.IncludePrevious ? "&prev=true" : "") + "&progress=" + progress;
-        for (var connection = 0; ; connection++)
+        var lines = FollowLinesAsync(
+            "watch",
+            key,
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/watch?" + filter + "&after=" + cursor.Completed.ToString(CultureInfo.InvariantCulture))),
+            idleTimeout,
+            () => cursor.Completed,
+            key,
+            token);
+        await foreach (var text in lines.ConfigureAwait(false))
         {
-            var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(
-                pipeline.Begin("watch"),
-                baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/watch?" + filter + "&after=" + cursor.Completed.ToString(CultureInfo.InvariantCulture))),
-                token).ConfigureAwait(false);
-            headersTimeout.Dispose();
-            using (response)
+            var change = WireJson.ParseWatchLine(text.Span);
+            switch (change.Type)
             {
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(key);
-                if (connection > 0)
-                    metrics.WatchReconnect();
-                KvClientLog.WatchOpened(logger, key, endpoint.BaseUri, cursor.Completed);
-
-                Exception lost;
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
-                using var lines = new NdjsonLineReader(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
-                while (true)
-                {
-                    ReadOnlyMemory<byte>? line;
-                    idle.CancelAfter(idleTimeout);
-                    try
-                    {
-                        line = await lines.ReadLineAsync(idle.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (RequestPipeline.IsTransportFailure(e, token))
-                    {
-                        lost = e is OperationCanceledException ? new TimeoutException($"nothing arrived for {idleTimeout.TotalSeconds:0.#} s", e) : e;
-                        break;
-                    }
-
-                    if (line is not { } text)
-                    {
-                        lost = new IOException("the member ended the stream");
-                        break;
-                    }
-
-                    if (text.IsEmpty)
-                        continue;
-                    var change = WireJson.ParseWatchLine(text.Span);
-                    switch (change.Type)
-                    {
-                        case "put" when cursor.Accept(change.Revision, change.Key):
-                            yield return new WatchEvent(WatchEventType.Put, change.Key, change.Value ?? [], change.Revision, change.PreviousValue, change.PreviousRevision);
-                            break;
-                        case "delete" when cursor.Accept(change.Revision, change.Key):
-                            yield return new WatchEvent(WatchEventType.Delete, change.Key, null, change.Revision, change.PreviousValue, change.PreviousRevision);
-                            break;
-                        case "progress" when cursor.Progress(change.Revision) && options.IncludeProgress:
-                            yield return new WatchEvent(WatchEventType.Progress, "", null, change.Revision);
-                            break;
-                        case "compacted":
-                            throw new KvCompactedException(change.CompactRevision, null, $"The watch fell behind the history: changes up to revision {change.CompactRevision} are no longer kept. Range the keys again and watch from the range's revision.");
-                    }
-                }
-
-                // Leave this member for a while, so the watch resumes on another when there is one.
-                endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
-                KvClientLog.WatchLost(logger, key, endpoint.BaseUri, lost.Message, cursor.Completed);
+                case "put" when cursor.Accept(change.Revision, change.Key):
+                    yield return new WatchEvent(WatchEventType.Put, change.Key, change.Value ?? [], change.Revision, change.PreviousValue, change.PreviousRevision);
+                    break;
+                case "delete" when cursor.Accept(change.Revision, change.Key):
+                    yield return new WatchEvent(WatchEventType.Delete, change.Key, null, change.Revision, change.PreviousValue, change.PreviousRevision);
+                    break;
+                case "progress" when cursor.Progress(change.Revision) && options.IncludeProgress:
+                    yield return new WatchEvent(WatchEventType.Progress, "", null, change.Revision);
+                    break;
+                case "compacted":
+                    throw new KvCompactedException(change.CompactRevision, null, $"The watch fell behind the history: changes up to revision {change.CompactRevision} are no longer kept. Range the keys again and watch from the range's revision.");
             }
         }
     }
