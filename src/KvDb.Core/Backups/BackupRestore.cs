@@ -12,6 +12,7 @@
 //    cluster's term would let a member holding only the restored state win an election against
 //    members with newer entries of lower terms).
 using System.Text;
+using KvDb.Core.Lists;
 using KvDb.Core.State;
 using KvDb.Core.Storage;
 
@@ -28,8 +29,11 @@ public sealed record RestoredState(BackupManifest Manifest, long Revision, strin
 /// <param name="Manifest">The backup's manifest.</param>
 /// <param name="Keys">User keys in it.</param>
 /// <param name="Leases">Leases in it.</param>
+/// <param name="Keyspaces">List keyspaces in it.</param>
+/// <param name="Lists">Lists (keys of keyspaces) in it.</param>
+/// <param name="ListItems">List items in it.</param>
 /// <param name="Members">The membership map it carries (the cluster it came from).</param>
-public sealed record BackupSummary(BackupManifest Manifest, long Keys, long Leases, IReadOnlyDictionary<int, string> Members);
+public sealed record BackupSummary(BackupManifest Manifest, long Keys, long Leases, long Keyspaces, long Lists, long ListItems, IReadOnlyDictionary<int, string> Members);
 
 /// <summary>Restores backups into data directories and inspects them.</summary>
 public static class BackupRestore
@@ -103,7 +107,14 @@ public static class BackupRestore
             using (staged)
                 await engine.InstallStagedAsync(staged).ConfigureAwait(false);
             using var view = engine.OpenView();
-            return new BackupSummary(manifest, Count(view, StoreKeys.User), Count(view, StoreKeys.Lease), MembershipMap.Read(view));
+            return new BackupSummary(
+                manifest,
+                Count(view, StoreKeys.User),
+                Count(view, StoreKeys.Lease),
+                Count(view, ListStore.Keyspaces),
+                Count(view, ListStore.Metas),
+                Count(view, ListStore.Items),
+                MembershipMap.Read(view));
         }
         finally
         {

@@ -152,7 +152,8 @@ public static class SnapshotCommand
         {
             await output.WriteLineAsync(JsonSerializer.Serialize(new
             {
-                source, revision = m.Revision, term = m.Term, keys = summary.Keys, leases = summary.Leases, bytes, sha256 = m.Sha256,
+                source, revision = m.Revision, term = m.Term, keys = summary.Keys, leases = summary.Leases,
+                keyspaces = summary.Keyspaces, lists = summary.Lists, listItems = summary.ListItems, bytes, sha256 = m.Sha256,
                 createdAt = m.CreatedAt, clusterId = m.ClusterId, memberId = m.MemberId, kvdbVersion = m.KvdbVersion,
                 members = summary.Members.ToDictionary(static p => p.Key.ToString(CultureInfo.InvariantCulture), static p => p.Value), verified = true,
             }));
@@ -165,6 +166,7 @@ public static class SnapshotCommand
                 term        {{m.Term}}
                 keys        {{summary.Keys}}
                 leases      {{summary.Leases}}
+                lists       {{summary.Lists}} in {{summary.Keyspaces}} keyspace(s), {{summary.ListItems}} item(s)
                 size        {{bytes}} bytes
                 sha256      {{m.Sha256}}
                 created at  {{m.CreatedAt:yyyy-MM-dd'T'HH:mm:ss'Z'}} (by member {{m.MemberId}}, kvdb {{m.KvdbVersion}})

@@ -38,7 +38,7 @@ public sealed class S3BackupTests(S3rverServer s3, ITestOutputHelper output) : I
         var (statusExit, statusOutput) = await KvdbProcess.RunToExitAsync(["snapshot", "status", latest, "--backup-s3-endpoint", s3.Endpoint], TimeSpan.FromMinutes(2));
         statusExit.Should().Be(0, statusOutput);
         output.WriteLine(statusOutput);
-        statusOutput.Should().Contain("keys        50201").And.Contain("leases      10");
+        statusOutput.Should().Contain("keys        50201").And.Contain("leases      10").And.Contain("lists       3 in 1 keyspace(s), 1500 item(s)");
 
         foreach (var member in cluster.Members)
             await member.KillAsync();
