@@ -2,8 +2,9 @@
 // producer nonces for exactly-once appends), read a list a page at a time in either order, and
 // follow a list as it grows.
 // Invariants:
-//  - Appends are retried on another member like every request but carry no Idempotency-Key (the
-//    server dedupes appends by nonce only): give items nonces for exactly once across retries.
+//  - Appends are retried on another member like every write, with the same Idempotency-Key on
+//    every attempt, so a retried append applies once; nonces also skip items a producer resends
+//    after it restarts (a new call, a new key).
 //  - ReadListAsync pages with the server's continuation, so it yields each item once, in order.
 //  - FollowListAsync yields offsets strictly increasing by one from fromOffset: when the stream
 //    breaks it reconnects (to another member when it can) with startOffset = the next offset it
@@ -84,9 +85,10 @@ public sealed partial class KvClient
     /// <param name="token">Cancels the append (its outcome is then unknown).</param>
     /// <returns>The offsets given and how many items were appended and skipped as duplicates.</returns>
     /// <remarks>
-    /// The client retries on another member when one fails; appends carry no idempotency key, so
-    /// only nonces make a retried append exactly-once: an item whose nonce is not greater than the
-    /// list's last is skipped.
+    /// The client retries on another member when one fails, with the same Idempotency-Key, so the
+    /// append applies once however often it is sent. Nonces cover what this cannot: a producer
+    /// that restarts and sends items again in a new call; an item whose nonce is not greater than
+    /// the list's last is skipped.
     /// </remarks>
     /// <exception cref="KvException">kvdb refused it: 404 no such keyspace, 400 a timestamp below the list's last (nothing was appended), 413 too large.</exception>
     /// <exception cref="KvUnavailableException">No member could take the append in time; it may or may not have been applied.</exception>
@@ -97,11 +99,13 @@ public sealed partial class KvClient
         ArgumentNullException.ThrowIfNull(items);
         var body = AppendBody(items);
         ThrowIfDisposed();
+        var idempotencyKey = Guid.NewGuid().ToString("N");
         return pipeline.SendAsync(
-            pipeline.Begin("append"),
+            pipeline.Begin("append", idempotencyKey),
             baseUri => new HttpRequestMessage(HttpMethod.Post, ListUri(baseUri, keyspace, key, null))
             {
                 Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+                Headers = { { "Idempotency-Key", idempotencyKey } },
             },
             async (response, attemptToken) =>
             {

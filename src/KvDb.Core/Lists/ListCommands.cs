@@ -72,9 +72,27 @@ public sealed class AppendCommand : KvCommand
     [Key(2)]
     public required AppendItem[] Items { get; init; }
 
+    /// <summary>
+    /// Makes a retried append apply once and answer the first reply (for items without nonces,
+    /// which nonce checking cannot de-duplicate); null for none. Entries written before it existed
+    /// decode with null.
+    /// </summary>
+    [Key(3)]
+    public string? IdempotencyKey { get; init; }
+
     /// <inheritdoc/>
     [IgnoreMember]
-    public override int ApproximateSize => 32 + Keyspace.Length + Key.Length + Items.Sum(static i => 40 + i.Value.Length);
+    public override int ApproximateSize => 32 + Keyspace.Length + Key.Length + Items.Sum(static i => 40 + i.Value.Length) + (IdempotencyKey?.Length ?? 0);
+
+    /// <summary>
+    /// A hash of what the producer asked for (not the key it was sent with): the same append
+    /// resent with its Idempotency-Key has the same fingerprint; a different one does not.
+    /// </summary>
+    public ulong Fingerprint()
+    {
+        var bare = new AppendCommand { Keyspace = Keyspace, Key = Key, Items = Items };
+        return System.IO.Hashing.XxHash64.HashToUInt64(MessagePackSerializer.Serialize(bare, MessagePackSerializerOptions.Standard));
+    }
 
     /// <inheritdoc/>
     public override string? Validate()

@@ -82,6 +82,7 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         RevokeLeaseCommand revoke => RevokeLease(index, revoke.Id),
         Lists.CreateKeyspaceCommand create => CreateKeyspace(create),
         Lists.DeleteKeyspaceCommand drop => DeleteKeyspace(index, drop),
+        Lists.AppendCommand { IdempotencyKey: { } idempotencyKey } append => Once(idempotencyKey, append.Fingerprint(), () => Append(index, append)),
         Lists.AppendCommand append => Append(index, append),
         PutCommand put => Put(index, put),
         DeleteCommand delete => Delete(index, delete),

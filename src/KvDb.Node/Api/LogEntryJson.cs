@@ -1,5 +1,6 @@
 // Renders committed log entries as JSON lines for /v1/log.
-// A transaction is one line with its comparisons, operations and outcome (TxnLogJson).
+// A transaction is one line with its comparisons, operations and outcome (TxnLogJson); list
+// commands name their keyspace, key and items (ListLogJson).
 // Invariants: values appear in the S2 typed form ({"UInt": 2}); raw values that are UTF-8 text
 // appear as {"Str": ...} and other raw bytes as {"Bytes": "<base64>"}, so every line is JSON.
 using System.Buffers;
@@ -137,7 +138,8 @@ public static class LogEntryJson
                 json.WriteNumber("id", remove.Id);
                 break;
             default:
-                json.WriteStartObject(command.GetType().Name);
+                if (!Lists.ListLogJson.TryWrite(json, command))
+                    json.WriteStartObject(command.GetType().Name);
                 break;
         }
     }

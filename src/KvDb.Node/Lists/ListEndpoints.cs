@@ -10,6 +10,8 @@
 //  - Appends go through Raft as one entry each (concurrent appends to one list share entries);
 //    pages are linearizable unless consistency=local; a list that does not exist reads as an
 //    empty page.
+//  - Nonces skip items already appended; an Idempotency-Key makes a retried append (with or
+//    without nonces) apply once and answer its first reply.
 //  - Auth checks a list as the key "{keyspace}/{key}": read for pages and metadata, write for
 //    appends.
 //  - A follower first sends the page, then every item appended after it, in offset order, with
@@ -114,13 +116,22 @@ public static class ListEndpoints
         var (items, error) = ListItemsRequest.Parse(body, ndjson);
         if (items is null)
             return Problems.BadRequest(error!);
-        var command = new AppendCommand { Keyspace = keyspace, Key = Encoding.UTF8.GetBytes(key), Items = items };
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        if (conditions is null)
+            return Problems.BadRequest(conditionError!);
+        if (conditions.Condition is not null)
+            return Problems.BadRequest("An append takes no If-Match or If-None-Match; give items nonces to skip duplicates.");
+        var command = new AppendCommand { Keyspace = keyspace, Key = Encoding.UTF8.GetBytes(key), Items = items, IdempotencyKey = conditions.IdempotencyKey };
         if (command.ApproximateSize > limit)
             return TooLarge(options);
 
         var result = await kv.WriteAsync(command, context.RequestAborted);
+        if (result.Replayed)
+            context.Response.Headers[ValueResults.ReplayedHeader] = "true";
         switch (result.Outcome)
         {
+            case CommandOutcome.IdempotencyKeyReused:
+                return ValueResults.Written(context, key, result);
             case CommandOutcome.NotFound:
                 return KeyspaceNotFound(keyspace);
             case CommandOutcome.PreconditionFailed:

@@ -1,5 +1,5 @@
 // Lists as every member applies and reads them: offsets from 0 without gaps, nonce
-// de-duplication (exactly-once replays), timestamps that never go back, keyspace counters, and
+// de-duplication (exactly-once replays), Idempotency-Key retries, timestamps that never go back, keyspace counters, and
 // pages in both directions sought by offset, timestamp and nonce.
 using System.Text;
 using KvDb.Core.Commands;
@@ -41,6 +41,23 @@ public sealed class ListExecutorTests
     {
         using var view = store.OpenView();
         return ListReader.Read(view, "ks", Encoding.UTF8.GetBytes(key), forward, limit, seek, at, nonce is { } n ? Nonce(n) : null);
+    }
+
+    [Fact]
+    public void An_append_resent_with_its_idempotency_key_applies_once_and_answers_the_first_reply()
+    {
+        Run(new CreateKeyspaceCommand { Name = "ks" });
+        AppendCommand Untimed(string value, string? key) => new() { Keyspace = "ks", Key = Encoding.UTF8.GetBytes("k"), Items = [new AppendItem { Value = Encoding.UTF8.GetBytes(value) }], IdempotencyKey = key };
+
+        var first = Run(Untimed("a", "k1"), proposedAt: 1_000);
+        var resent = Run(Untimed("a", "k1"), proposedAt: 2_000);
+        resent.Replayed.Should().BeTrue("the second proposal of the same append is a retry");
+        AppendReply.Decode(resent.Reply!).Should().BeEquivalentTo(AppendReply.Decode(first.Reply!));
+        resent.Revision.Should().Be(first.Revision);
+        Run(Untimed("other", "k1")).Outcome.Should().Be(CommandOutcome.IdempotencyKeyReused);
+        Run(Untimed("a", null)).Outcome.Should().Be(CommandOutcome.Applied, "without a key, an append of an item without a nonce is a new item");
+
+        Page("k", forward: true, 10).Items.Select(i => Encoding.UTF8.GetString(i.Value)).Should().Equal("a", "a");
     }
 
     [Fact]

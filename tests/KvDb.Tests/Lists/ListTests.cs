@@ -71,6 +71,37 @@ public sealed class ListTests(ListFixture fixture) : IClassFixture<ListFixture>
     }
 
     [Fact]
+    public async Task An_append_retried_with_its_idempotency_key_applies_once_from_any_member()
+    {
+        var member = await FollowerAsync();
+        async Task<HttpResponseMessage> SendAsync(int to, string body, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Cluster.Url(to), "v1/lists/events/retried")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", key);
+            return await Cluster.Client.SendAsync(request);
+        }
+
+        using var first = await SendAsync(member, """{"items": [{"value": "no nonce"}]}""", "append-1");
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var retried = await SendAsync(member % 3 + 1, """{"items": [{"value": "no nonce"}]}""", "append-1");
+        retried.StatusCode.Should().Be(HttpStatusCode.OK);
+        retried.Headers.GetValues("Idempotent-Replayed").Should().Equal("true");
+        (await retried.Content.ReadAsStringAsync()).Should().Be(await first.Content.ReadAsStringAsync());
+        (await PageAsync(member, "retried", "")).GetProperty("items").GetArrayLength().Should().Be(1, "the retry was not applied again");
+
+        var revision = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("revision").GetInt64();
+        var line = JsonDocument.Parse(await Cluster.Client.GetStringAsync(new Uri(Cluster.Url(member), $"v1/log?from={revision}&limit=1"))).RootElement;
+        line.GetProperty("Append").GetRawText().Should().Be("""{"keyspace":"events","key":"retried","items":[{"value":{"Str":"no nonce"}}],"idempotencyKey":"append-1"}""", "the log shows an append in the request's own terms");
+
+        using var reused = await SendAsync(member, """{"items": [{"value": "something else"}]}""", "append-1");
+        reused.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity, await reused.Content.ReadAsStringAsync());
+        using var bad = await SendAsync(member, """{"items": [{"value": "x"}]}""", new string('k', 256));
+        bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).Should().Contain("Idempotency-Key");
+        (await PageAsync(member, "retried", "")).GetProperty("items").GetArrayLength().Should().Be(1, "refused appends store nothing");
+    }
+
+    [Fact]
     public async Task A_follower_gets_the_page_then_every_later_item_once_in_order()
     {
         var member = await FollowerAsync();
