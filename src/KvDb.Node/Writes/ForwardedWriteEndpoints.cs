@@ -43,7 +43,11 @@ public static class ForwardedWriteEndpoints
         for (var i = 0; i < commands.Length; i++)
             pending[i] = proposer.ProposeAsync(commands[i], mayForward: false, context.RequestAborted);
         var results = await Task.WhenAll(pending);
-        return Results.Bytes(WriteForwarder.EncodeResults(results), WriteForwarder.MediaType);
+        // A follower of the earlier release does not ask for replies and could not read them.
+        var withReplies = context.Request.Headers[WriteForwarder.ResultsFormatHeader] == WriteForwarder.WithReplies;
+        if (withReplies)
+            context.Response.Headers[WriteForwarder.ResultsFormatHeader] = WriteForwarder.WithReplies;
+        return Results.Bytes(WriteForwarder.EncodeResults(results, withReplies), WriteForwarder.MediaType);
     }
 
     private static bool IsWithinLimits(KvCommand command, NodeOptions options) => command switch

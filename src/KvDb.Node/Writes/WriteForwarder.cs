@@ -2,8 +2,12 @@
 // command. The leader's peer URL is its Raft address, so nothing needs to be looked up first.
 // Wire format (internal, little-endian):
 //   request:  a LogEntryCodec payload (the batch of commands), media type application/x-kvdb-batch
-//   response: per command, in order: index i64 | outcome u8 | revision i64 | replayed u8 |
-//             reply length i32 (-1: none) | reply bytes (a transaction's answer)
+//   response: per command, in order: index i64 | outcome u8 | revision i64 | replayed u8, then
+//             in format 2: reply length i32 (-1: none) | reply bytes (a transaction's answer)
+//   The follower asks for format 2 with X-Kvdb-Results-Format: 2, and a leader that speaks it
+//   answers with the same header. Without it, both sides use the earlier release's 18-byte
+//   results, so members of the two releases forward to each other during a rolling upgrade
+//   (commands of the earlier release have no replies to lose).
 // Invariants: the leader proposes forwarded commands with mayForward=false, so nothing is
 // passed on twice (no forwarding loops while leadership moves); a leader that stepped down
 // answers 503 and the follower's batcher retries or reports an unknown outcome.
@@ -31,14 +35,24 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
     /// <summary>The media type of forwarded batches.</summary>
     public const string MediaType = "application/x-kvdb-batch";
 
-    private const int ResultSize = sizeof(long) + 1 + sizeof(long) + 1 + sizeof(int);
+    /// <summary>The header that asks for, and answers in, results with replies (format 2).</summary>
+    public const string ResultsFormatHeader = "X-Kvdb-Results-Format";
+
+    /// <summary>The value of <see cref="ResultsFormatHeader"/> for results with replies.</summary>
+    public const string WithReplies = "2";
+
+    private const int FixedSize = sizeof(long) + 1 + sizeof(long) + 1;
+
+    private const int ReplyLengthSize = sizeof(int);
 
     /// <inheritdoc/>
     public async Task<ProposalResult[]> ForwardAsync(Uri leader, KvCommand[] commands, CancellationToken token)
     {
         using var content = new ByteArrayContent(LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
-        using var response = await peers.Http.PostAsync(new Uri(leader, Path), content, token).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(leader, Path)) { Content = content };
+        request.Headers.Add(ResultsFormatHeader, WithReplies);
+        using var response = await peers.Http.SendAsync(request, token).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
             throw new UnavailableException("The leader could not commit the write (it may be stepping down); retry.", outcomeUnknown: true);
         if (response.StatusCode is HttpStatusCode.InsufficientStorage)
@@ -46,7 +60,8 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
         response.EnsureSuccessStatusCode();
 
         var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
-        return DecodeResults(body, commands.Length) ?? throw new HttpRequestException($"The leader answered {body.Length} bytes that are not {commands.Length} result(s).");
+        var withReplies = response.Headers.TryGetValues(ResultsFormatHeader, out var format) && format.Contains(WithReplies);
+        return DecodeResults(body, commands.Length, withReplies) ?? throw new HttpRequestException($"The leader answered {body.Length} bytes that are not {commands.Length} result(s).");
     }
 
     // The "detail" of a problem-details answer, or null when there is none.
@@ -65,23 +80,26 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
         }
     }
 
-    /// <summary>Encodes results for the response to a forwarded batch.</summary>
-    public static byte[] EncodeResults(IReadOnlyList<ProposalResult> results)
+    /// <summary>Encodes results for the response to a forwarded batch; without <paramref name="withReplies"/>, in the earlier release's format (replies left out).</summary>
+    public static byte[] EncodeResults(IReadOnlyList<ProposalResult> results, bool withReplies)
     {
+        var slotSize = withReplies ? FixedSize + ReplyLengthSize : FixedSize;
         var size = 0;
         foreach (var result in results)
-            size += ResultSize + (result.Reply?.Length ?? 0);
+            size += slotSize + (withReplies ? result.Reply?.Length ?? 0 : 0);
         var body = new byte[size];
         var at = 0;
         foreach (var result in results)
         {
-            var slot = body.AsSpan(at, ResultSize);
+            var slot = body.AsSpan(at, slotSize);
             BinaryPrimitives.WriteInt64LittleEndian(slot, result.Index);
             slot[sizeof(long)] = (byte)result.Outcome;
             BinaryPrimitives.WriteInt64LittleEndian(slot[(sizeof(long) + 1)..], result.Revision);
             slot[2 * sizeof(long) + 1] = result.Replayed ? (byte)1 : (byte)0;
-            BinaryPrimitives.WriteInt32LittleEndian(slot[^sizeof(int)..], result.Reply?.Length ?? -1);
-            at += ResultSize;
+            at += slotSize;
+            if (!withReplies)
+                continue;
+            BinaryPrimitives.WriteInt32LittleEndian(slot[FixedSize..], result.Reply?.Length ?? -1);
             result.Reply?.CopyTo(body.AsSpan(at));
             at += result.Reply?.Length ?? 0;
         }
@@ -89,22 +107,28 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
         return body;
     }
 
-    // Null when the body is not exactly `count` results.
-    private static ProposalResult[]? DecodeResults(byte[] body, int count)
+    /// <summary>Decodes the leader's results; null when the body is not exactly <paramref name="count"/> of them.</summary>
+    internal static ProposalResult[]? DecodeResults(byte[] body, int count, bool withReplies)
     {
+        var slotSize = withReplies ? FixedSize + ReplyLengthSize : FixedSize;
         var results = new ProposalResult[count];
         var at = 0;
         for (var i = 0; i < count; i++)
         {
-            if (body.Length - at < ResultSize)
+            if (body.Length - at < slotSize)
                 return null;
-            var slot = body.AsSpan(at, ResultSize);
-            var replyLength = BinaryPrimitives.ReadInt32LittleEndian(slot[^sizeof(int)..]);
-            at += ResultSize;
-            if (replyLength < -1 || replyLength > body.Length - at)
-                return null;
-            var reply = replyLength < 0 ? null : body.AsSpan(at, replyLength).ToArray();
-            at += Math.Max(replyLength, 0);
+            var slot = body.AsSpan(at, slotSize);
+            at += slotSize;
+            byte[]? reply = null;
+            if (withReplies)
+            {
+                var replyLength = BinaryPrimitives.ReadInt32LittleEndian(slot[FixedSize..]);
+                if (replyLength < -1 || replyLength > body.Length - at)
+                    return null;
+                reply = replyLength < 0 ? null : body.AsSpan(at, replyLength).ToArray();
+                at += Math.Max(replyLength, 0);
+            }
+
             results[i] = new(BinaryPrimitives.ReadInt64LittleEndian(slot), (CommandOutcome)slot[sizeof(long)],
                 BinaryPrimitives.ReadInt64LittleEndian(slot[(sizeof(long) + 1)..]), slot[2 * sizeof(long) + 1] is not 0, reply);
         }
