@@ -10,6 +10,10 @@
 //    waking on applied entries. It never sleeps on a timer.
 //  - A contender that gives up (timeout or the client left) deletes its key, so it never blocks
 //    the queue; a lease it granted for itself is revoked with it.
+//  - A lease the queue granted (ttl=) is kept alive while its request waits: the open request
+//    is the client's presence. Once the lock is held, the client keeps it alive. A contender
+//    whose key disappears while it waits (its lease revoked or expired) fails with
+//    LeaseMissingException, not as a timeout.
 using KvDb.Core.Commands;
 using KvDb.Core.Leases;
 using KvDb.Core.State;
@@ -24,7 +28,7 @@ namespace KvDb.Node.Locks;
 public sealed record QueueEntry(string Key, long Revision, long Lease);
 
 /// <summary>Joins and waits in ownership queues.</summary>
-public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
+public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, Leases.LeaseForwarder leases)
 {
     // A key whose lease the queue granted itself ends in this mark (revoked on release, not just deleted).
     private const char GrantedMark = 'g';
@@ -55,17 +59,46 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
         var entry = new QueueEntry(key, revision, id);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(timeout);
+        var keepAlive = granted ? KeepAliveAsync(id, grantTtlMs, deadline.Token) : Task.CompletedTask;
         try
         {
             await WaitUntilFirstAsync(prefix, entry, deadline.Token).ConfigureAwait(false);
             return entry;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or LeaseMissingException)
         {
             await LeaveAsync(entry, granted, CancellationToken.None).ConfigureAwait(false);
-            if (token.IsCancellationRequested)
+            if (e is LeaseMissingException || token.IsCancellationRequested)
                 throw;
             return null;
+        }
+        finally
+        {
+            await deadline.CancelAsync().ConfigureAwait(false);
+            await keepAlive.ConfigureAwait(false);
+        }
+    }
+
+    // Renews a lease the queue granted, three times a TTL, until the wait ends. A renewal that
+    // fails (no leader for a moment) is tried again at the next tick.
+    private async Task KeepAliveAsync(long id, long ttlMs, CancellationToken token)
+    {
+        using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(ttlMs / 3, 100)));
+        try
+        {
+            while (await ticks.WaitForNextTickAsync(token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await leases.AskAsync(id, renew: true, token).ConfigureAwait(false);
+                }
+                catch (UnavailableException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -109,7 +142,7 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed)
             {
                 var queue = Scan(view, prefixBytes);
                 if (!queue.Exists(q => q.Key == entry.Key))
-                    throw new OperationCanceledException("The contender's key is gone (its lease expired or was revoked).");
+                    throw new LeaseMissingException(entry.Lease);
                 // Create revisions in a queue are distinct (see ProposalBatcher); the key breaks a tie anyway.
                 var position = queue.FindIndex(q => q.Key == entry.Key);
                 ahead = position > 0 ? queue[position - 1].Key : null;

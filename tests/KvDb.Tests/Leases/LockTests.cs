@@ -1,7 +1,8 @@
 // Locks and elections against real members: holders in request order with strictly increasing
-// fencing tokens, release and lease expiry handing the lock on, a timeout that leaves nothing
-// queued, a transaction fenced by the lock key's revision; an election whose leader, value
-// changes and resignation an observer sees as they happen.
+// fencing tokens, release and lease expiry handing the lock on, a waiter outliving the TTL of
+// the lease the lock granted it, a timeout that leaves nothing queued, a transaction fenced by
+// the lock key's revision; an election whose leader, value changes and resignation an observer
+// sees as they happen.
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -62,6 +63,35 @@ public sealed class LockTests(LockFixture fixture) : IClassFixture<LockFixture>
         var brief = await JsonOf(await AcquireAsync(1, "build", "ttl=1s"));
         var after = await JsonOf(await AcquireAsync(2, "build", "ttl=60s&timeout=30s"));
         after.GetProperty("revision").GetInt64().Should().BeGreaterThan(brief.GetProperty("revision").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_waiter_keeps_its_place_longer_than_the_ttl_of_the_lease_the_lock_granted_it()
+    {
+        var holder = await JsonOf(await AcquireAsync(1, "long-job", "ttl=60s"));
+        var waiter = AcquireAsync(2, "long-job", "ttl=1s&timeout=60s");
+        async Task<string?> QueuedAsync()
+        {
+            var waiting = (await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(3), "v1/locks/long-job"))).GetProperty("waiting");
+            return waiting.GetArrayLength() == 1 ? waiting[0].GetString() : null;
+        }
+
+        string? queued = null;
+        await Eventually.WaitUntilAsync(async () => (queued = await QueuedAsync()) is not null, "the waiter to queue", Deadline);
+
+        // Three of its TTLs later the waiter still has its place: kvdb renews the lease it granted
+        // while the request waits (before, the lease expired and the waiter got 409).
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        while (since.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            (await QueuedAsync()).Should().Be(queued, "the waiting request keeps the lease it was granted alive");
+            waiter.IsCompleted.Should().BeFalse("the lock is held");
+            await Task.Delay(200);
+        }
+
+        var key = holder.GetProperty("key").GetString()!;
+        (await Cluster.Client.DeleteAsync(new Uri(Cluster.Url(1), $"v1/locks/long-job/{key[(key.LastIndexOf('/') + 1)..]}"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await JsonOf(await waiter.WaitAsync(Deadline))).GetProperty("key").GetString().Should().Be(queued);
     }
 
     [Fact]
