@@ -1,4 +1,5 @@
 // What an append answered: the offsets it assigned and how many items it skipped as duplicates.
+using KvDb.Core.Commands;
 using MessagePack;
 
 namespace KvDb.Core.Lists;
@@ -7,9 +8,6 @@ namespace KvDb.Core.Lists;
 [MessagePackObject]
 public sealed class AppendReply
 {
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
-
     /// <summary>The first offset assigned, or -1 when nothing was appended.</summary>
     [Key(0)]
     public long FirstOffset { get; init; }
@@ -27,8 +25,8 @@ public sealed class AppendReply
     public long Skipped { get; init; }
 
     /// <summary>Encodes the reply.</summary>
-    public byte[] Encode() => MessagePackSerializer.Serialize(this, Options);
+    public byte[] Encode() => ReplyCodec.Encode(this);
 
     /// <summary>Decodes a reply made by <see cref="Encode"/>.</summary>
-    public static AppendReply Decode(byte[] bytes) => MessagePackSerializer.Deserialize<AppendReply>(bytes, Options);
+    public static AppendReply Decode(byte[] bytes) => ReplyCodec.Decode<AppendReply>(bytes);
 }

@@ -88,11 +88,7 @@ public sealed class AppendCommand : KvCommand
     /// A hash of what the producer asked for (not the key it was sent with): the same append
     /// resent with its Idempotency-Key has the same fingerprint; a different one does not.
     /// </summary>
-    public ulong Fingerprint()
-    {
-        var bare = new AppendCommand { Keyspace = Keyspace, Key = Key, Items = Items };
-        return System.IO.Hashing.XxHash64.HashToUInt64(MessagePackSerializer.Serialize(bare, MessagePackSerializerOptions.Standard));
-    }
+    public ulong Fingerprint() => ReplyCodec.Fingerprint(new AppendCommand { Keyspace = Keyspace, Key = Key, Items = Items });
 
     /// <inheritdoc/>
     public override string? Validate()

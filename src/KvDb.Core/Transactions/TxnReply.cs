@@ -1,7 +1,6 @@
 // What a transaction answered, computed by the member that applies it at its point in the log
 // and carried back to the client's member as bytes (CommandResult.Reply), so that gets and
 // ranges inside a transaction read exactly the state the transaction saw, wherever the client is.
-using System.IO.Hashing;
 using KvDb.Core.Commands;
 using MessagePack;
 
@@ -69,9 +68,6 @@ public sealed class TxnOperationResult
 [MessagePackObject]
 public sealed class TxnReply
 {
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
-
     /// <summary>Whether every comparison held (so the then branch ran).</summary>
     [Key(0)]
     public bool Succeeded { get; init; }
@@ -81,15 +77,12 @@ public sealed class TxnReply
     public required TxnOperationResult[] Results { get; init; }
 
     /// <summary>Encodes the reply.</summary>
-    public byte[] Encode() => MessagePackSerializer.Serialize(this, Options);
+    public byte[] Encode() => ReplyCodec.Encode(this);
 
     /// <summary>Decodes a reply made by <see cref="Encode"/>.</summary>
-    public static TxnReply Decode(byte[] bytes) => MessagePackSerializer.Deserialize<TxnReply>(bytes, Options);
+    public static TxnReply Decode(byte[] bytes) => ReplyCodec.Decode<TxnReply>(bytes);
 
     /// <summary>A hash of everything in <paramref name="txn"/> but its idempotency key, so a reused key with another transaction is told apart from a retry.</summary>
     public static ulong FingerprintOf(TxnCommand txn)
-    {
-        var bare = new TxnCommand { Comparisons = txn.Comparisons, Then = txn.Then, Else = txn.Else };
-        return XxHash64.HashToUInt64(MessagePackSerializer.Serialize(bare, Options));
-    }
+        => ReplyCodec.Fingerprint(new TxnCommand { Comparisons = txn.Comparisons, Then = txn.Then, Else = txn.Else });
 }
