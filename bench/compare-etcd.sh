@@ -58,7 +58,8 @@ results=${BENCH_RESULTS:-out/compare-etcd/$(date -u +%Y%m%dT%H%M%SZ)}
 
 # name|flags: the workloads, in the order of the table. "txn" compares a key's version, then
 # puts it and the next key (kvdb POST /v1/txn, etcd POST /v3/kv/txn); "list append" appends one
-# item to a list (kvdb only).
+# item to a list (kvdb only); "lease grant" grants a 60 s lease (kvdb POST /v1/leases, etcd
+# POST /v3/lease/grant).
 workloads=(
   "put c=1|--mix put=100 --concurrency 1"
   "put c=16|--mix put=100 --concurrency 16"
@@ -69,6 +70,7 @@ workloads=(
   "put/get 50/50 c=64|--mix put=50,get=50 --concurrency 64"
   "txn c=64|--mix txn=100 --concurrency 64"
   "list append c=64|--mix append=100 --concurrency 64"
+  "lease grant c=64|--mix lease=100 --concurrency 64"
 )
 if [ -n "${BENCH_ONLY:-}" ]; then
   selected=()

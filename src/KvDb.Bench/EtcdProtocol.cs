@@ -3,7 +3,8 @@
 // {"key": base64}, plus "serializable": true for a local read (etcd's name for a read served
 // by the member from its own state without a quorum round). etcd 3.4 serves both /v3/ and the
 // deprecated /v3beta/; 3.5 and later only /v3/. txn is POST /v3/kv/txn comparing the key's
-// version and putting it and the next key on success. Invariants: request bodies are built once per
+// version and putting it and the next key on success; lease is POST /v3/lease/grant
+// {"TTL": 60}. Invariants: request bodies are built once per
 // key and reused; a range answer without "kvs" is a not-found (the gateway leaves out empty
 // fields), anything but 200 is an error.
 using System.Net;
@@ -23,7 +24,12 @@ public sealed class EtcdProtocol : BenchProtocol
     /// <summary>The path of the txn call.</summary>
     public const string TxnPath = "v3/kv/txn";
 
+    /// <summary>The path of the lease grant call.</summary>
+    public const string LeaseGrantPath = "v3/lease/grant";
+
     private static readonly byte[] KvsField = "\"kvs\""u8.ToArray();
+
+    private static readonly byte[] LeaseBody = "{\"TTL\":60}"u8.ToArray();
 
     private readonly Uri[] putUris;
     private readonly Uri[] rangeUris;
@@ -31,6 +37,7 @@ public sealed class EtcdProtocol : BenchProtocol
     private readonly KeyedCache<byte[]> rangeBodies;
     private readonly Uri[] txnUris;
     private readonly KeyedCache<byte[]> txnBodies;
+    private readonly Uri[] leaseUris;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
     public EtcdProtocol(IReadOnlyList<Uri> endpoints, KeySpace keys, BenchConsistency consistency)
@@ -45,6 +52,7 @@ public sealed class EtcdProtocol : BenchProtocol
         }
 
         txnUris = [.. endpoints.Select(static e => new Uri(e, TxnPath))];
+        leaseUris = [.. endpoints.Select(static e => new Uri(e, LeaseGrantPath))];
         var value = Convert.ToBase64String(keys.Value);
         txnBodies = new KeyedCache<byte[]>(keys.Count, i => Encoding.UTF8.GetBytes(
             $"{{\"compare\":[{{\"key\":\"{Convert.ToBase64String(keys.KeyBytes(i))}\",\"target\":\"VERSION\",\"result\":\"LESS\",\"version\":\"1000000000000\"}}],"
@@ -74,6 +82,12 @@ public sealed class EtcdProtocol : BenchProtocol
         {
             body.Set(txnBodies.Get(key));
             return Request(HttpMethod.Post, txnUris[endpoint], body);
+        }
+
+        if (kind is OperationKind.Lease)
+        {
+            body.Set(LeaseBody);
+            return Request(HttpMethod.Post, leaseUris[endpoint], body);
         }
 
         body.Set(putBodies.Get(key));

@@ -2,8 +2,10 @@
 // with the write's revision in X-Kvdb-Revision), get is GET /{key} (200 with the value, 404 when
 // absent), with ?consistency=local for local reads; txn is POST /v1/txn comparing the key's
 // version and putting it and the next key (200 with "succeeded": true); append is POST
-// /v1/lists/bench/{key} with one item, in the keyspace "bench" that Prepare creates. Invariants: every URI is absolute on one endpoint; keys are "bench-NNN", which need
-// no percent-encoding; one URI per key and endpoint is built once and reused.
+// /v1/lists/bench/{key} with one item, in the keyspace "bench" that Prepare creates; lease is
+// POST /v1/leases {"ttl": "60s"} (201). Invariants: every URI is absolute on one endpoint; keys
+// are "bench-NNN", which need no percent-encoding; one URI per key and endpoint is built once
+// and reused.
 using System.Globalization;
 using System.Net;
 
@@ -15,6 +17,8 @@ public sealed class KvdbProtocol : BenchProtocol
     /// <summary>The header of kvdb's answers that carries the key's revision (also sent as a strong ETag).</summary>
     public const string RevisionHeader = "X-Kvdb-Revision";
 
+    private static readonly byte[] LeaseBody = "{\"ttl\":\"60s\"}"u8.ToArray();
+
     private readonly KeyedCache<Uri>[] putUris;
     private readonly KeyedCache<Uri>[] getUris;
     private readonly ReadOnlyMemory<byte> value;
@@ -22,6 +26,7 @@ public sealed class KvdbProtocol : BenchProtocol
     private readonly KeyedCache<byte[]> txnBodies;
     private readonly KeyedCache<Uri>[] appendUris;
     private readonly byte[] appendBody;
+    private readonly Uri[] leaseUris;
     private readonly IReadOnlyList<Uri> endpoints;
 
     /// <summary>A protocol for <paramref name="endpoints"/> over <paramref name="keys"/>.</summary>
@@ -30,6 +35,7 @@ public sealed class KvdbProtocol : BenchProtocol
         ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count);
         value = keys.Value;
         txnUris = [.. endpoints.Select(static e => new Uri(e, "v1/txn"))];
+        leaseUris = [.. endpoints.Select(static e => new Uri(e, "v1/leases"))];
         var text = System.Text.Encoding.ASCII.GetString(keys.Value);
         txnBodies = new KeyedCache<byte[]>(keys.Count, i => System.Text.Encoding.UTF8.GetBytes(
             $"{{\"if\":[{{\"key\":\"{keys.Key(i)}\",\"target\":\"version\",\"op\":\"<\",\"value\":1000000000000}}],\"then\":[{{\"put\":{{\"key\":\"{keys.Key(i)}\",\"value\":\"{text}\"}}}},{{\"put\":{{\"key\":\"{keys.Key((i + 1) % keys.Count)}\",\"value\":\"{text}\"}}}}]}}"));
@@ -72,6 +78,12 @@ public sealed class KvdbProtocol : BenchProtocol
             return Request(HttpMethod.Post, appendUris[endpoint].Get(key), body);
         }
 
+        if (kind is OperationKind.Lease)
+        {
+            body.Set(LeaseBody);
+            return Request(HttpMethod.Post, leaseUris[endpoint], body);
+        }
+
         // Every put stores the same value, so this is a no-op after the worker's first put.
         body.Set(value);
         return Request(HttpMethod.Put, putUris[endpoint].Get(key), body);
@@ -84,6 +96,7 @@ public sealed class KvdbProtocol : BenchProtocol
         (OperationKind.Get, HttpStatusCode.OK) => RequestOutcome.Success,
         (OperationKind.Get, HttpStatusCode.NotFound) => RequestOutcome.NotFound,
         (OperationKind.Txn or OperationKind.Append, HttpStatusCode.OK) => RequestOutcome.Success,
+        (OperationKind.Lease, HttpStatusCode.Created) => RequestOutcome.Success,
         _ => RequestOutcome.Error,
     };
 

@@ -19,13 +19,16 @@ public enum OperationKind
 
     /// <summary>Appends one item to a list (kvdb <c>POST /v1/lists/bench/{key}</c>; kvdb only).</summary>
     Append = 3,
+
+    /// <summary>Grants a 60 s lease (kvdb <c>POST /v1/leases</c>, etcd <c>POST /v3/lease/grant</c>); the leases expire by themselves.</summary>
+    Lease = 4,
 }
 
 /// <summary>Names and counts of <see cref="OperationKind"/>.</summary>
 public static class OperationKinds
 {
     /// <summary>How many operation kinds there are; arrays indexed by kind have this length.</summary>
-    public const int Count = 4;
+    public const int Count = 5;
 
     /// <summary>The lower-case name used in <c>--mix</c>, tables and JSON.</summary>
     public static string Name(OperationKind kind) => kind switch
@@ -34,6 +37,7 @@ public static class OperationKinds
         OperationKind.Get => "get",
         OperationKind.Txn => "txn",
         OperationKind.Append => "append",
+        OperationKind.Lease => "lease",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown operation kind"),
     };
 

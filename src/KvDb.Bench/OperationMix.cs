@@ -85,7 +85,7 @@ public sealed class OperationMix
             var name = part[..eq].Trim();
             if (!OperationKinds.TryParse(name, out var kind))
             {
-                error = $"--mix names unknown operation '{name}'; the operations are put, get, txn and append";
+                error = $"--mix names unknown operation '{name}'; the operations are put, get, txn, append and lease";
                 return false;
             }
 

@@ -84,6 +84,21 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task A_lease_op_grants_a_60_s_lease_on_either_target()
+    {
+        var kvdb = new KvdbProtocol(Endpoints, Keys, BenchConsistency.Linearizable);
+        var request = kvdb.CreateRequest(OperationKind.Lease, 7, 1, new ReusableContent(kvdb.RequestMediaType));
+        (request.Method, request.RequestUri, await BodyOf(request)).Should().Be((HttpMethod.Post, new Uri("http://127.0.0.1:2/v1/leases"), """{"ttl":"60s"}"""));
+        kvdb.Classify(OperationKind.Lease, HttpStatusCode.Created, default).Should().Be(RequestOutcome.Success);
+        kvdb.Classify(OperationKind.Lease, HttpStatusCode.TooManyRequests, default).Should().Be(RequestOutcome.Error);
+
+        var etcd = new EtcdProtocol(Endpoints, Keys, BenchConsistency.Linearizable);
+        request = etcd.CreateRequest(OperationKind.Lease, 7, 0, new ReusableContent(etcd.RequestMediaType));
+        (request.Method, request.RequestUri, await BodyOf(request)).Should().Be((HttpMethod.Post, new Uri("http://127.0.0.1:1/v3/lease/grant"), """{"TTL":60}"""));
+        etcd.Classify(OperationKind.Lease, HttpStatusCode.OK, "{\"ID\":\"7\"}"u8).Should().Be(RequestOutcome.Success);
+    }
+
+    [Fact]
     public void Etcd_range_answers_without_kvs_are_not_found()
     {
         var protocol = new EtcdProtocol(Endpoints, Keys, BenchConsistency.Linearizable);
