@@ -4,9 +4,9 @@
 // by the member from its own state without a quorum round). etcd 3.4 serves both /v3/ and the
 // deprecated /v3beta/; 3.5 and later only /v3/. txn is POST /v3/kv/txn comparing the key's
 // version and putting it and the next key on success; lease is POST /v3/lease/grant
-// {"TTL": 60}. Invariants: request bodies are built once per
-// key and reused; a range answer without "kvs" is a not-found (the gateway leaves out empty
-// fields), anything but 200 is an error.
+// {"TTL": 60}. Invariants: request bodies are built once per key and reused; a range answer
+// without "kvs" is a not-found (the gateway leaves out empty fields), anything but 200 is an
+// error.
 using System.Net;
 using System.Text;
 
