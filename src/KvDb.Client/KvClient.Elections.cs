@@ -7,6 +7,7 @@
 //  - ObserveAsync yields the leader at once, then each change of leader or of its value, never
 //    the same leader twice in a row (a reconnect's first line repeats the current leader and is
 //    skipped when unchanged); null while there is none.
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -83,56 +84,31 @@ public sealed partial class KvClient
 
     private async IAsyncEnumerable<KvElectionLeader?> ObserveStreamAsync(string name, [EnumeratorCancellation] CancellationToken token)
     {
-        var path = ElectionPath(name, "/observe");
+        // The member sends a progress line every ObserveProgress between changes: silence for three
+        // of them means the member or the path to it is gone, so the stream moves on.
+        var path = ElectionPath(name, "/observe?progress=" + ((long)ObserveProgress.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms");
         var first = true;
         KvElectionLeader? last = null;
-        while (true)
+        var lines = FollowLinesAsync(
+            "election observation",
+            name,
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
+            ObserveProgress * 3 + requestTimeout,
+            static () => "the current leader",
+            null,
+            token);
+        await foreach (var text in lines.ConfigureAwait(false))
         {
-            var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(
-                pipeline.Begin("observe"),
-                baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
-                token).ConfigureAwait(false);
-            headersTimeout.Dispose();
-            using (response)
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            if (root.TryGetProperty("type", out _))
+                continue;
+            var leader = root.TryGetProperty("key", out _) ? ParseLeader(root) : null;
+            if (first || leader != last)
             {
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(null);
-
-                Exception lost;
-                using var lines = new NdjsonLineReader(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
-                while (true)
-                {
-                    ReadOnlyMemory<byte>? line;
-                    try
-                    {
-                        line = await lines.ReadLineAsync(token).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (RequestPipeline.IsTransportFailure(e, token))
-                    {
-                        lost = e;
-                        break;
-                    }
-
-                    if (line is not { } text)
-                    {
-                        lost = new IOException("the member ended the stream");
-                        break;
-                    }
-
-                    if (text.IsEmpty)
-                        continue;
-                    using var document = JsonDocument.Parse(text);
-                    var leader = document.RootElement.TryGetProperty("key", out _) ? ParseLeader(document.RootElement) : null;
-                    if (first || leader != last)
-                    {
-                        first = false;
-                        last = leader;
-                        yield return leader;
-                    }
-                }
-
-                endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
-                KvClientLog.ObserveLost(logger, name, endpoint.BaseUri, lost.Message);
+                first = false;
+                last = leader;
+                yield return leader;
             }
         }
     }
@@ -161,6 +137,8 @@ public sealed partial class KvClient
             },
             token);
     }
+
+    private static readonly TimeSpan ObserveProgress = TimeSpan.FromSeconds(10);
 
     private static string ElectionPath(string name, string rest) => "v1/elections/" + Uri.EscapeDataString(name) + rest;
 

@@ -227,7 +227,7 @@ public sealed partial class KvClient
             keyspace + "/" + key,
             baseUri => new HttpRequestMessage(HttpMethod.Get, ListUri(baseUri, keyspace, key, "follow=true&limit=" + MaxListPageSize.ToString(CultureInfo.InvariantCulture) + "&startOffset=" + next.ToString(CultureInfo.InvariantCulture))),
             idleTimeout,
-            () => next,
+            () => "offset " + next.ToString(CultureInfo.InvariantCulture),
             null,
             token);
         await foreach (var text in lines.ConfigureAwait(false))

@@ -1,4 +1,5 @@
-// Long-lived NDJSON streams (watches, list follows) that survive the loss of a member.
+// Long-lived NDJSON streams (watches, list follows, election observations) that survive the
+// loss of a member.
 // Invariants:
 //  - A stream that breaks, ends, or stays silent past its idle timeout is reopened, on another
 //    member when there is one; the request is built anew each time from the caller's position,
@@ -15,14 +16,14 @@ public sealed partial class KvClient
 {
     /// <summary>
     /// The lines of an NDJSON stream opened with <paramref name="request"/>, reopened whenever it is
-    /// lost. <paramref name="position"/> says, for the logs, where the caller has got to.
+    /// lost. <paramref name="position"/> says, for the logs, where the stream resumes from.
     /// </summary>
     private async IAsyncEnumerable<ReadOnlyMemory<byte>> FollowLinesAsync(
         string operation,
         string subject,
         RequestBuilder request,
         TimeSpan idleTimeout,
-        Func<long> position,
+        Func<string> position,
         string? problemKey,
         [EnumeratorCancellation] CancellationToken token)
     {
@@ -36,7 +37,7 @@ public sealed partial class KvClient
                     throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(problemKey);
                 if (connection > 0)
                     metrics.WatchReconnect();
-                KvClientLog.WatchOpened(logger, subject, endpoint.BaseUri, position());
+                KvClientLog.StreamOpened(logger, operation, subject, endpoint.BaseUri, position());
 
                 Exception lost;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -67,7 +68,7 @@ public sealed partial class KvClient
 
                 // Leave this member for a while, so the stream resumes on another when there is one.
                 endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
-                KvClientLog.WatchLost(logger, subject, endpoint.BaseUri, lost.Message, position());
+                KvClientLog.StreamLost(logger, operation, subject, endpoint.BaseUri, lost.Message, position());
             }
         }
     }

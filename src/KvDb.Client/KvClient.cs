@@ -331,7 +331,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
             key,
             baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/watch?" + filter + "&after=" + cursor.Completed.ToString(CultureInfo.InvariantCulture))),
             idleTimeout,
-            () => cursor.Completed,
+            () => "after revision " + cursor.Completed.ToString(CultureInfo.InvariantCulture),
             key,
             token);
         await foreach (var text in lines.ConfigureAwait(false))

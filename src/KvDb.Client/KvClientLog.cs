@@ -16,18 +16,15 @@ internal static partial class KvClientLog
     [LoggerMessage(3, LogLevel.Error, "kvdb {Operation} gave up after {Attempts} tries in {Seconds:0.#} s: {Reason}")]
     public static partial void GaveUp(ILogger logger, string operation, int attempts, double seconds, string reason);
 
-    [LoggerMessage(4, LogLevel.Information, "kvdb watch of '{Key}' lost its stream from {Endpoint} ({Reason}); resuming after revision {Revision}")]
-    public static partial void WatchLost(ILogger logger, string key, Uri endpoint, string reason, long revision);
+    [LoggerMessage(4, LogLevel.Information, "kvdb {Operation} of '{Subject}' lost its stream from {Endpoint} ({Reason}); resuming from {Position}")]
+    public static partial void StreamLost(ILogger logger, string operation, string subject, Uri endpoint, string reason, string position);
 
-    [LoggerMessage(5, LogLevel.Debug, "kvdb watch of '{Key}' streaming from {Endpoint} after revision {Revision}")]
-    public static partial void WatchOpened(ILogger logger, string key, Uri endpoint, long revision);
+    [LoggerMessage(5, LogLevel.Debug, "kvdb {Operation} of '{Subject}' streaming from {Endpoint}, from {Position}")]
+    public static partial void StreamOpened(ILogger logger, string operation, string subject, Uri endpoint, string position);
 
     [LoggerMessage(6, LogLevel.Warning, "kvdb lease {LeaseId} keep-alive failed ({Reason}); {SecondsLeft:0.#} s of its TTL left")]
     public static partial void KeepAliveFailed(ILogger logger, long leaseId, string reason, double secondsLeft);
 
     [LoggerMessage(7, LogLevel.Warning, "kvdb lease {LeaseId} is lost: {Reason}")]
     public static partial void LeaseLost(ILogger logger, long leaseId, string reason);
-
-    [LoggerMessage(8, LogLevel.Information, "kvdb election observation of '{Name}' lost its stream from {Endpoint} ({Reason}); reconnecting")]
-    public static partial void ObserveLost(ILogger logger, string name, Uri endpoint, string reason);
 }

@@ -3,7 +3,9 @@
 //     and answers {"name", "key", "value", "revision", "lease"}; 409 when not elected in time.
 //   GET  /v1/elections/{name}            the leader {"key", "value", "revision", "lease"}; 404 none.
 //   GET  /v1/elections/{name}/observe    NDJSON, one line per change of leader or of its value
-//     (the current leader first; {"leader": null} while there is none), until the client leaves.
+//     (the current leader first; {"leader": null} while there is none), until the client leaves;
+//     between changes {"type": "progress", "revision": N} every progress= (10 s by default), so
+//     an observer can tell a quiet election from a member that stopped answering.
 //   PUT  /v1/elections/{name}/proclaim {"key", "revision", "value"} changes the leader's value;
 //     409 unless that key is still the leader with that create revision.
 //   POST /v1/elections/{name}/resign {"key"} steps down (the next candidate is elected).
@@ -123,6 +125,13 @@ public static class ElectionEndpoints
             return;
         }
 
+        var (progress, progressError) = WatchRequest.ParseProgress(context.Request.Query["progress"].ToString());
+        if (progressError is not null)
+        {
+            await Problems.BadRequest(progressError).ExecuteAsync(context);
+            return;
+        }
+
         var token = context.RequestAborted;
         context.Response.ContentType = "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-cache";
@@ -132,6 +141,7 @@ public static class ElectionEndpoints
         (string Key, long Value)? last = null;
         var first = true;
         var attached = false;
+        var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (!token.IsCancellationRequested)
@@ -147,22 +157,28 @@ public static class ElectionEndpoints
                 var leader = candidates.Count == 0 ? ((string, long)?)null : (candidates[0].Key, candidates[0].Value.Revision);
                 if (first || leader != last)
                 {
-                    var line = candidates.Count == 0 ? JsonSerializer.SerializeToUtf8Bytes(new { leader = (object?)null }) : JsonSerializer.SerializeToUtf8Bytes(Describe(candidates[0]));
-                    await context.Response.Body.WriteAsync(line, token);
-                    await context.Response.Body.WriteAsync("\n"u8.ToArray(), token);
-                    await context.Response.Body.FlushAsync(token);
+                    await WriteLineAsync(context, candidates.Count == 0 ? new { leader = (object?)null } : Describe(candidates[0]), token);
                     last = leader;
                     first = false;
+                    sinceWrite.Restart();
+                }
+                else if (sinceWrite.Elapsed >= progress)
+                {
+                    await WriteLineAsync(context, new { type = "progress", revision = feed.AppliedIndex }, token);
+                    sinceWrite.Restart();
                 }
 
+                var quiet = progress - sinceWrite.Elapsed;
+                if (quiet <= TimeSpan.Zero)
+                    continue;
                 if (attached)
                 {
-                    await watcher.WaitAsync(Timeout.InfiniteTimeSpan, token);
-                    watcher.Drain([]);
+                    if (await watcher.WaitAsync(quiet, token))
+                        watcher.Drain([]);
                 }
                 else
                 {
-                    await feed.WaitForAppliedAfterAsync(feed.AppliedIndex, TimeSpan.FromSeconds(1), token);
+                    await feed.WaitForAppliedAfterAsync(feed.AppliedIndex, quiet < TimeSpan.FromSeconds(1) ? quiet : TimeSpan.FromSeconds(1), token);
                 }
             }
         }
@@ -173,6 +189,13 @@ public static class ElectionEndpoints
         {
             hub.Detach(watcher);
         }
+    }
+
+    private static async Task WriteLineAsync(HttpContext context, object line, CancellationToken token)
+    {
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(line), token);
+        await context.Response.Body.WriteAsync("\n"u8.ToArray(), token);
+        await context.Response.Body.FlushAsync(token);
     }
 
     private static async Task<IResult> ProclaimAsync(string name, HttpContext context, Locks.OwnershipQueue queue, KvService kv)

@@ -46,12 +46,21 @@ public sealed record WatchRequest(KeyFilter Range, long? After, bool Previous, T
         if (prevText is not ("" or "true" or "false"))
             return (null, "prev must be true or false.");
 
-        var progress = DefaultProgress;
-        var progressText = query["progress"].ToString();
-        if (progressText.Length > 0 && (!Duration.TryParse(progressText, out progress) || progress < TimeSpan.FromMilliseconds(100) || progress > TimeSpan.FromMinutes(10)))
-            return (null, "progress must be a duration from 100ms to 10m, like 5s.");
+        var (progress, progressError) = ParseProgress(query["progress"].ToString());
+        if (progressError is not null)
+            return (null, progressError);
 
         return (new WatchRequest(range, after, prevText == "true", progress, sse), null);
+    }
+
+    /// <summary>The interval of progress lines from <c>progress=</c> (10 s when empty); an error message when it is not 100ms to 10m.</summary>
+    public static (TimeSpan Progress, string? Error) ParseProgress(string text)
+    {
+        if (text.Length == 0)
+            return (DefaultProgress, null);
+        return Duration.TryParse(text, out var progress) && progress >= TimeSpan.FromMilliseconds(100) && progress <= TimeSpan.FromMinutes(10)
+            ? (progress, null)
+            : (default, "progress must be a duration from 100ms to 10m, like 5s.");
     }
 
     private static (KeyFilter? Range, string? Error) ParseRange(IQueryCollection query)

@@ -120,11 +120,24 @@ public sealed class LockTests(LockFixture fixture) : IClassFixture<LockFixture>
     [Fact]
     public async Task An_observer_sees_the_leader_its_proclamations_and_its_successor()
     {
-        using var observe = await Cluster.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Url(2), "v1/elections/primary/observe")), HttpCompletionOption.ResponseHeadersRead);
+        using var observe = await Cluster.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Url(2), "v1/elections/primary/observe?progress=200ms")), HttpCompletionOption.ResponseHeadersRead);
         using var lines = new StreamReader(await observe.Content.ReadAsStreamAsync());
         using var timeout = new CancellationTokenSource(Deadline);
-        async Task<JsonElement> NextAsync() => JsonDocument.Parse((await lines.ReadLineAsync(timeout.Token))!).RootElement;
+        async Task<JsonElement> NextAsync()
+        {
+            while (true)
+            {
+                var line = JsonDocument.Parse((await lines.ReadLineAsync(timeout.Token))!).RootElement;
+                if (!line.TryGetProperty("type", out var type))
+                    return line;
+                type.GetString().Should().Be("progress");
+                line.GetProperty("revision").GetInt64().Should().BePositive();
+            }
+        }
+
         (await NextAsync()).GetProperty("leader").ValueKind.Should().Be(JsonValueKind.Null);
+        var quiet = JsonDocument.Parse((await lines.ReadLineAsync(timeout.Token))!).RootElement;
+        quiet.GetProperty("type").GetString().Should().Be("progress", "a quiet election still sends progress lines, so an observer can tell it from a dead member");
 
         var a = await JsonOf(await Cluster.Client.PostAsJsonAsync(new Uri(Cluster.Url(1), "v1/elections/primary/campaign"), new { value = "a:80", ttl = "60s" }));
         (await NextAsync()).GetProperty("value").GetString().Should().Be("a:80");

@@ -22,7 +22,7 @@ public sealed class WriteForwarderFormatTests
         var decoded = WriteForwarder.DecodeResults(body, Results.Length, withReplies: true);
         decoded.Should().NotBeNull();
         decoded!.Select(r => (r.Index, r.Outcome, r.Revision, r.Replayed)).Should().Equal(Results.Select(r => (r.Index, r.Outcome, r.Revision, r.Replayed)));
-        decoded.Select(r => r.Reply).Should().BeEquivalentTo(Results.Select(r => r.Reply), o => o.WithStrictOrdering());
+        decoded!.Select(r => r.Reply).Should().BeEquivalentTo(Results.Select(r => r.Reply), o => o.WithStrictOrdering());
     }
 
     [Fact]
