@@ -113,6 +113,17 @@ public sealed class LockTests(LockFixture fixture) : IClassFixture<LockFixture>
     public async Task Bad_lock_requests_are_400(string query)
         => (await AcquireAsync(1, "bad", query)).StatusCode.Should().Be(HttpStatusCode.BadRequest);
 
+    [Theory]
+    [InlineData("progress=1h")]
+    [InlineData("progress=soon")]
+    public async Task A_bad_observe_progress_is_400_with_problem_details(string query)
+    {
+        using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/elections/any/observe?{query}"));
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).Should().Contain("progress must be a duration");
+    }
+
     [Fact]
     public async Task A_lock_on_a_missing_lease_is_404()
         => (await AcquireAsync(1, "orphan", "lease=987654321")).StatusCode.Should().Be(HttpStatusCode.NotFound);
