@@ -92,8 +92,9 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, 
                 {
                     await leases.AskAsync(id, renew: true, token).ConfigureAwait(false);
                 }
-                catch (UnavailableException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // The wait itself notices a lease that is really gone (its key goes with it).
                 }
             }
         }

@@ -125,12 +125,10 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
         wait.CancelAfter(options.RequestTimeout * 2);
         try
         {
-            while (PendingRemoval() is { } leaving)
-            {
+            if (PendingRemoval() is { } leaving)
                 LogWaitingForRemoval(leaving);
+            while (PendingRemoval() is not null)
                 await Task.Delay(100, wait.Token).ConfigureAwait(false);
-            }
-
             return null;
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
