@@ -48,28 +48,13 @@ public sealed class ClusterIdentity(IServiceProvider services)
 }
 
 /// <summary>Adds this member's cluster id to every request of a member-to-member HTTP client.</summary>
-public sealed class ClusterIdHandler(ClusterIdentity identity) : DelegatingHandler
+public sealed class ClusterIdHandler(ClusterIdentity identity) : PeerHeaderHandler
 {
     /// <inheritdoc/>
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        Stamp(request);
-        return base.SendAsync(request, cancellationToken);
-    }
+    protected override string HeaderName => ClusterIdentity.HeaderName;
 
     /// <inheritdoc/>
-    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        Stamp(request);
-        return base.Send(request, cancellationToken);
-    }
-
-    private void Stamp(HttpRequestMessage request)
-    {
-        request.Headers.Remove(ClusterIdentity.HeaderName);
-        if (identity.Current is { } id)
-            request.Headers.TryAddWithoutValidation(ClusterIdentity.HeaderName, id);
-    }
+    protected override string? Value => identity.Current;
 }
 
 /// <summary>The peer port's check of the sender's cluster id.</summary>

@@ -63,25 +63,11 @@ public sealed class PeerToken
 }
 
 /// <summary>Adds the peer proof to every request of a member-to-member HTTP client.</summary>
-public sealed class PeerTokenHandler(PeerToken token) : DelegatingHandler
+public sealed class PeerTokenHandler(PeerToken token) : PeerHeaderHandler
 {
     /// <inheritdoc/>
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        Stamp(request);
-        return base.SendAsync(request, cancellationToken);
-    }
+    protected override string HeaderName => PeerToken.HeaderName;
 
     /// <inheritdoc/>
-    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        Stamp(request);
-        return base.Send(request, cancellationToken);
-    }
-
-    private void Stamp(HttpRequestMessage request)
-    {
-        request.Headers.Remove(PeerToken.HeaderName);
-        request.Headers.TryAddWithoutValidation(PeerToken.HeaderName, token.Current);
-    }
+    protected override string? Value => token.Current;
 }
