@@ -58,11 +58,8 @@ public sealed class KvDbDistributedCache : IDistributedCache, IDisposable
         var entry = client.Get(KeyOf(key));
         if (entry is null)
             return null;
-        if (!CacheEnvelope.TryUnpack(entry.Value, out var envelope, out var value))
-            return entry.Value;
-        if (Expired(envelope, out var now))
-            return null;
-        if (RefreshTtl(envelope, now) is { } ttl)
+        var value = Open(entry, out var refresh);
+        if (refresh is { } ttl)
             TryRefresh(() => client.Put(entry.Key, entry.Value, RefreshOptions(entry, ttl)));
         return value;
     }
@@ -73,11 +70,8 @@ public sealed class KvDbDistributedCache : IDistributedCache, IDisposable
         var entry = await client.GetAsync(KeyOf(key), ReadConsistency.Linearizable, token).ConfigureAwait(false);
         if (entry is null)
             return null;
-        if (!CacheEnvelope.TryUnpack(entry.Value, out var envelope, out var value))
-            return entry.Value;
-        if (Expired(envelope, out var now))
-            return null;
-        if (RefreshTtl(envelope, now) is { } ttl)
+        var value = Open(entry, out var refresh);
+        if (refresh is { } ttl)
             await TryRefreshAsync(() => client.PutAsync(entry.Key, entry.Value, RefreshOptions(entry, ttl), token)).ConfigureAwait(false);
         return value;
     }
@@ -158,6 +152,19 @@ public sealed class KvDbDistributedCache : IDistributedCache, IDisposable
             _ => null,
         };
         return (envelope.Pack(value), ttl is { } t ? new KvWriteOptions { Ttl = Clamp(t) } : null);
+    }
+
+    // What a read of `entry` answers (null once expired; a value stored by other means as it is),
+    // and the TTL to slide it forward with, if any.
+    private byte[]? Open(KvEntry entry, out TimeSpan? refresh)
+    {
+        refresh = null;
+        if (!CacheEnvelope.TryUnpack(entry.Value, out var envelope, out var value))
+            return entry.Value;
+        if (Expired(envelope, out var now))
+            return null;
+        refresh = RefreshTtl(envelope, now);
+        return value;
     }
 
     private bool Expired(CacheEnvelope envelope, out DateTimeOffset now)
