@@ -31,16 +31,7 @@ public sealed partial class KvClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ThrowIfDisposed();
-        return pipeline.SendAsync(
-            pipeline.Begin("keyspace-create"),
-            baseUri => new HttpRequestMessage(HttpMethod.Put, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
-            async (response, attemptToken) => response.StatusCode switch
-            {
-                HttpStatusCode.Created or HttpStatusCode.OK => true,
-                HttpStatusCode.Conflict => false,
-                _ => throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null),
-            },
-            token);
+        return ChangeKeyspaceAsync("keyspace-create", HttpMethod.Put, name, HttpStatusCode.Created, unchanged: HttpStatusCode.Conflict, token);
     }
 
     /// <summary>Deletes keyspace <paramref name="name"/> and every list in it (needs root when auth is on).</summary>
@@ -51,17 +42,24 @@ public sealed partial class KvClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ThrowIfDisposed();
-        return pipeline.SendAsync(
-            pipeline.Begin("keyspace-delete"),
-            baseUri => new HttpRequestMessage(HttpMethod.Delete, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
-            async (response, attemptToken) => response.StatusCode switch
+        return ChangeKeyspaceAsync("keyspace-delete", HttpMethod.Delete, name, HttpStatusCode.NoContent, unchanged: HttpStatusCode.NotFound, token);
+    }
+
+    // Creates or deletes a keyspace: true when `done` (or 200) answers, false when `unchanged` does
+    // (it already existed, or did not), an exception for anything else.
+    private ValueTask<bool> ChangeKeyspaceAsync(string operation, HttpMethod method, string name, HttpStatusCode done, HttpStatusCode unchanged, CancellationToken token)
+        => pipeline.SendAsync(
+            pipeline.Begin(operation),
+            baseUri => new HttpRequestMessage(method, new Uri(baseUri, "v1/keyspaces/" + Uri.EscapeDataString(name))),
+            async (response, attemptToken) =>
             {
-                HttpStatusCode.NoContent or HttpStatusCode.OK => true,
-                HttpStatusCode.NotFound => false,
-                _ => throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null),
+                if (response.StatusCode == done || response.StatusCode is HttpStatusCode.OK)
+                    return true;
+                if (response.StatusCode == unchanged)
+                    return false;
+                throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
             },
             token);
-    }
 
     /// <summary>Keyspace <paramref name="name"/>'s metadata, or null when it does not exist.</summary>
     /// <exception cref="KvUnavailableException">No member answered in time.</exception>
