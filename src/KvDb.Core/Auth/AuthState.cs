@@ -116,10 +116,6 @@ public sealed class AuthState
         };
     }
 
-    /// <summary>Whether <paramref name="command"/> belongs to the auth family.</summary>
-    public static bool IsAuthCommand(KvCommand command)
-        => command is PutUserCommand or DeleteUserCommand or PutRoleCommand or DeleteRoleCommand or SetUserRoleCommand or SetAuthCommand;
-
     private static CommandResult PutUser(PutUserCommand put, long index, Func<byte[], byte[]?> read, StoreBatch batch)
     {
         var key = KeyOf(UserTag, put.Name);

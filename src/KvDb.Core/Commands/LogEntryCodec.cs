@@ -27,11 +27,9 @@ public static class LogEntryCodec
 
     private const int HeaderSize = 1 + sizeof(long);
 
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
     /// <summary>Encodes <paramref name="commands"/>, proposed at <paramref name="proposedAtUnixMs"/>, into a new byte array.</summary>
-    public static byte[] Encode(IReadOnlyList<KvCommand> commands, long proposedAtUnixMs)
+    public static byte[] Encode(IReadOnlyList<KvCommand> commands, long proposedAtUnixMs, CommandRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(commands);
         var buffer = new ArrayBufferWriter<byte>(EstimateSize(commands));
@@ -39,13 +37,13 @@ public static class LogEntryCodec
         header[0] = CurrentVersion;
         BinaryPrimitives.WriteInt64LittleEndian(header[1..], proposedAtUnixMs);
         buffer.Advance(HeaderSize);
-        MessagePackSerializer.Serialize(buffer, commands, Options);
+        MessagePackSerializer.Serialize(buffer, commands, (registry ?? CommandRegistry.Default).SerializerOptions);
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Decodes a payload produced by <see cref="Encode"/>.</summary>
     /// <exception cref="InvalidDataException">The payload is empty, of an unknown version, or malformed.</exception>
-    public static CommandBatch Decode(ReadOnlySequence<byte> payload)
+    public static CommandBatch Decode(ReadOnlySequence<byte> payload, CommandRegistry? registry = null)
     {
         if (payload.IsEmpty)
             throw new InvalidDataException("Empty command payload.");
@@ -61,7 +59,7 @@ public static class LogEntryCodec
         var proposedAt = BinaryPrimitives.ReadInt64LittleEndian(header[1..]);
         try
         {
-            var commands = MessagePackSerializer.Deserialize<KvCommand[]>(payload.Slice(HeaderSize), Options)
+            var commands = MessagePackSerializer.Deserialize<KvCommand[]>(payload.Slice(HeaderSize), (registry ?? CommandRegistry.Default).SerializerOptions)
                 ?? throw new InvalidDataException("Null command array.");
             foreach (var command in commands)
             {
@@ -78,7 +76,7 @@ public static class LogEntryCodec
     }
 
     /// <inheritdoc cref="Decode(ReadOnlySequence{byte})"/>
-    public static CommandBatch Decode(ReadOnlyMemory<byte> payload) => Decode(new ReadOnlySequence<byte>(payload));
+    public static CommandBatch Decode(ReadOnlyMemory<byte> payload, CommandRegistry? registry = null) => Decode(new ReadOnlySequence<byte>(payload), registry);
 
     private static int EstimateSize(IReadOnlyList<KvCommand> commands)
     {

@@ -18,7 +18,7 @@ public sealed partial class CommandExecutor
     /// <summary>The leases of the applied state (kept in step by this executor).</summary>
     public LeaseTable Leases { get; } = new();
 
-    private CommandResult GrantLease(long index, long id, long ttlMs)
+    internal CommandResult GrantLease(long index, long id, long ttlMs)
     {
         var key = StoreKeys.ForLease(id);
         if (Read(key) is not null)
@@ -28,7 +28,7 @@ public sealed partial class CommandExecutor
         return new(CommandOutcome.Applied, index);
     }
 
-    private CommandResult RevokeLease(long index, long id)
+    internal CommandResult RevokeLease(long index, long id)
     {
         var key = StoreKeys.ForLease(id);
         if (Read(key) is null)

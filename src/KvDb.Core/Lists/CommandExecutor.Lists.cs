@@ -19,7 +19,7 @@ public sealed partial class CommandExecutor
     /// <summary>The lists the last <see cref="Execute"/> appended to, with their next offsets.</summary>
     public IReadOnlyList<(string Keyspace, byte[] Key, long NextOffset)> ListAppends => listAppends;
 
-    private CommandResult CreateKeyspace(CreateKeyspaceCommand create)
+    internal CommandResult CreateKeyspace(CreateKeyspaceCommand create)
     {
         var key = ListStore.KeyspaceKey(create.Name);
         if (Read(key) is not null)
@@ -28,7 +28,7 @@ public sealed partial class CommandExecutor
         return new(CommandOutcome.Applied, 0);
     }
 
-    private CommandResult DeleteKeyspace(long index, DeleteKeyspaceCommand delete)
+    internal CommandResult DeleteKeyspace(long index, DeleteKeyspaceCommand delete)
     {
         var key = ListStore.KeyspaceKey(delete.Name);
         if (Read(key) is null)
@@ -44,7 +44,7 @@ public sealed partial class CommandExecutor
         return new(CommandOutcome.Applied, index);
     }
 
-    private CommandResult Append(long index, AppendCommand append)
+    internal CommandResult Append(long index, AppendCommand append)
     {
         var keyspaceKey = ListStore.KeyspaceKey(append.Keyspace);
         if (Read(keyspaceKey) is not { } keyspaceBytes)

@@ -28,8 +28,10 @@ namespace KvDb.Core.State;
 public readonly record struct MembershipChange(int Id, string PeerUrl, bool Removed);
 
 /// <summary>Applies commands to a store, producing one result per command.</summary>
-public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindow = null, long historyFloor = ChangeHistory.DefaultFloor)
+public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? historyWindow = null, long historyFloor = ChangeHistory.DefaultFloor, CommandRegistry? registry = null)
 {
+    private readonly CommandRegistry registry = registry ?? CommandRegistry.Default;
+
     /// <summary>How long an idempotency key is remembered after the write that used it.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromMinutes(15);
 
@@ -71,72 +73,21 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
     /// <summary>The highest history revision the last <see cref="Execute"/> forgot, or 0.</summary>
     public long Forgotten => changes.Forgotten;
 
-    private CommandResult ExecuteOne(long index, KvCommand command) => command switch
-    {
-        PutCommand { IdempotencyKey: { } idempotencyKey } put => Once(idempotencyKey, IdempotencyRecord.FingerprintOf(put), () => Put(index, put)),
-        DeleteCommand { IdempotencyKey: { } idempotencyKey } delete => Once(idempotencyKey, IdempotencyRecord.FingerprintOf(delete), () => Delete(index, delete)),
-        TxnCommand { IdempotencyKey: { } idempotencyKey } txn => Once(idempotencyKey, TxnReply.FingerprintOf(txn), () => Transaction(index, txn)),
-        TxnCommand txn => Transaction(index, txn),
-        GrantLeaseCommand { IdempotencyKey: { } idempotencyKey } grant => Once(idempotencyKey, System.IO.Hashing.XxHash64.HashToUInt64([.. BitConverter.GetBytes(grant.Id), .. BitConverter.GetBytes(grant.TtlMs)]), () => GrantLease(index, grant.Id, grant.TtlMs)),
-        GrantLeaseCommand grant => GrantLease(index, grant.Id, grant.TtlMs),
-        RevokeLeaseCommand revoke => RevokeLease(index, revoke.Id),
-        Lists.CreateKeyspaceCommand create => CreateKeyspace(create),
-        Lists.DeleteKeyspaceCommand drop => DeleteKeyspace(index, drop),
-        Lists.AppendCommand { IdempotencyKey: { } idempotencyKey } append => Once(idempotencyKey, append.Fingerprint(), () => Append(index, append)),
-        Lists.AppendCommand append => Append(index, append),
-        PutCommand put => Put(index, put),
-        DeleteCommand delete => Delete(index, delete),
-        BootstrapMembersCommand bootstrap => Bootstrap(bootstrap),
-        SetMemberCommand set => SetMember(set),
-        RemoveMemberCommand remove => RemoveMember(remove),
-        _ when AuthState.IsAuthCommand(command) => ApplyAuth(index, command),
-        _ => throw new InvalidDataException($"Unknown command {command.GetType().Name}."),
-    };
+    private CommandResult ExecuteOne(long index, KvCommand command) => registry.HandlerOf(command).Execute(this, index, command);
 
     /// <summary>Whether the last <see cref="Execute"/> changed users, roles or auth settings.</summary>
     public bool AuthChanged { get; private set; }
 
-    private CommandResult ApplyAuth(long index, KvCommand command)
+    internal CommandResult ApplyAuth(long index, KvCommand command)
     {
         var result = AuthState.Apply(command, index, store, batch);
         AuthChanged |= result.Outcome == CommandOutcome.Applied;
         return result;
     }
 
-    private CommandResult Put(long index, PutCommand put)
-    {
-        // The current record is read for the history (watchers may ask for the value replaced).
-        var key = StoreKeys.ForUser(put.Key);
-        var previous = Read(key);
-        var current = previous is null ? 0 : UserRecord.Revision(previous);
-        if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
-            return new(CommandOutcome.PreconditionFailed, current);
-        if (PrepareLease(index, put.Lease, put.GrantTtlMs) is { } refused)
-            return refused;
-
-        Attach(put.Key, previous, put.Lease);
-        batch.Put(key, UserRecord.EncodeOver(previous, put.Kind, index, put.Value, put.Lease));
-        changes.Put(put.Key, put.Kind, put.Value, previous);
-        return new(CommandOutcome.Applied, index);
-    }
-
-    private CommandResult Delete(long index, DeleteCommand delete)
-    {
-        var key = StoreKeys.ForUser(delete.Key);
-        var previous = Read(key);
-        var current = previous is null ? 0 : UserRecord.Revision(previous);
-        if (delete.Condition is { } condition && !condition.IsSatisfiedBy(current))
-            return new(CommandOutcome.PreconditionFailed, current);
-        if (previous is null)
-            return new(CommandOutcome.NotFound, 0);
-
-        batch.Delete(key);
-        Attach(delete.Key, previous, 0);
-        changes.Delete(delete.Key, previous);
-        return new(CommandOutcome.Applied, index);
-    }
-
-    private CommandResult Once(string idempotencyKey, ulong fingerprint, Func<CommandResult> apply)
+    // The remembered result of an earlier write with this idempotency key, when there is one:
+    // a retry gets it back (Replayed), a different write with the key is refused.
+    internal bool TryReplay(string idempotencyKey, ulong fingerprint, out CommandResult result)
     {
         var storeKey = StoreKeys.ForIdempotency(idempotencyKey);
         if (Read(storeKey) is { } bytes)
@@ -144,18 +95,23 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
             var remembered = IdempotencyRecord.Decode(bytes);
             if (!IsExpired(remembered.ProposedAtUnixMs))
             {
-                return remembered.Fingerprint == fingerprint
+                result = remembered.Fingerprint == fingerprint
                     ? remembered.Result with { Replayed = true }
                     : new(CommandOutcome.IdempotencyKeyReused, 0);
+                return true;
             }
 
             Forget(idempotencyKey, remembered.ProposedAtUnixMs);
         }
 
-        var result = apply();
+        result = default;
+        return false;
+    }
+
+    internal void Remember(string idempotencyKey, ulong fingerprint, CommandResult result)
+    {
         Remember(idempotencyKey, new IdempotencyRecord(result, proposedAt, fingerprint));
         ForgetOldest();
-        return result;
     }
 
     private bool IsExpired(long rememberedAtUnixMs) => rememberedAtUnixMs < proposedAt - (long)IdempotencyWindow.TotalMilliseconds;
@@ -205,79 +161,10 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         batch.Put(StoreKeys.IdempotencyCount, count);
     }
 
-    private CommandResult Bootstrap(BootstrapMembersCommand bootstrap)
-    {
-        var named = NameCluster(bootstrap.ClusterId);
-        if (ReadMembers().Count > 0)
-            return new(named ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
-
-        for (var i = 0; i < bootstrap.PeerUrls.Length; i++)
-            WriteMember(i + 1, bootstrap.PeerUrls[i]);
-        return new(CommandOutcome.Applied, 0);
-    }
-
-    // The cluster id is written once and never replaced (see ClusterId).
-    private bool NameCluster(string? clusterId)
-    {
-        if (!ClusterId.IsWellFormed(clusterId) || Read(ClusterId.Key) is not null)
-            return false;
-        batch.Put(ClusterId.Key, System.Text.Encoding.UTF8.GetBytes(clusterId!));
-        return true;
-    }
-
-    private CommandResult SetMember(SetMemberCommand set)
-    {
-        var members = ReadMembers();
-        if (members.TryGetValue(set.Id, out var current))
-            return new(current == set.PeerUrl ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
-        if (members.Values.Contains(set.PeerUrl, StringComparer.OrdinalIgnoreCase))
-            return new(CommandOutcome.Conflict, 0);
-
-        WriteMember(set.Id, set.PeerUrl);
-        return new(CommandOutcome.Applied, 0);
-    }
-
-    private CommandResult RemoveMember(RemoveMemberCommand remove)
-    {
-        var members = ReadMembers();
-        if (!members.TryGetValue(remove.Id, out var peerUrl))
-            return new(CommandOutcome.NotFound, 0);
-
-        // A cluster without members could never elect a leader to undo it.
-        if (members.Count == 1)
-            return new(CommandOutcome.Conflict, 0);
-
-        batch.Delete(StoreKeys.ForMember(remove.Id));
-        membershipChanges.Add(new(remove.Id, peerUrl, Removed: true));
-        return new(CommandOutcome.Applied, 0);
-    }
-
-    private void WriteMember(int id, string peerUrl)
-    {
-        batch.Put(StoreKeys.ForMember(id), Encoding.UTF8.GetBytes(peerUrl));
-        membershipChanges.Add(new(id, peerUrl, Removed: false));
-    }
-
-    private byte[]? Read(byte[] key)
+    internal byte[]? Read(byte[] key)
     {
         if (batch.TryGetPending(key, out var pending))
             return pending;
         return store.TryGet(key, out var value) ? value : null;
-    }
-
-    // The map is small (a handful of members), so reading it whole keeps the checks simple.
-    private SortedDictionary<int, string> ReadMembers()
-    {
-        using var view = store.OpenView();
-        var members = MembershipMap.Read(view);
-        foreach (var change in membershipChanges)
-        {
-            if (change.Removed)
-                members.Remove(change.Id);
-            else
-                members[change.Id] = change.PeerUrl;
-        }
-
-        return members;
     }
 }

@@ -15,7 +15,7 @@ namespace KvDb.Core.State;
 
 public sealed partial class CommandExecutor
 {
-    private CommandResult Transaction(long index, TxnCommand txn)
+    internal CommandResult Transaction(long index, TxnCommand txn)
     {
         var succeeded = true;
         foreach (var comparison in txn.Comparisons)

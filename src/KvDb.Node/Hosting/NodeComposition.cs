@@ -13,6 +13,7 @@
 //    PeerPort's policy (and everything else is refused on the peer port).
 //  - Every endpoint carries an access rule (Auth/AccessRules); the catch-all /{key} is mapped
 //    last so that every other route wins.
+using KvDb.Core.Commands;
 
 namespace KvDb.Node.Hosting;
 
@@ -37,6 +38,7 @@ public static class NodeComposition
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(CommandRegistry.Default);
         services.AddRaftMember(options);
         services.AddSingleton<IConsensus>(static sp => sp.GetRequiredService<RaftNode>());
         services.AddSingleton<LocalState>();

@@ -96,7 +96,7 @@ public static class ListEndpoints
         return Results.Json(new
         {
             keyspace = name, key, firstOffset = meta.FirstOffset, lastOffset = meta.NextOffset - 1, count = meta.Count, bytes = meta.Bytes,
-            lastNonce = meta.LastNonce is { } n ? NonceText(n) : null,
+            lastNonce = meta.LastNonce is { } n ? ListNonce.Format(n) : null,
             firstTimestamp = meta.FirstTimestampMs, lastTimestamp = meta.LastTimestampMs,
         });
     }
@@ -259,7 +259,7 @@ public static class ListEndpoints
         if (item.Nonce is { } nonce)
         {
             json.WritePropertyName("nonce");
-            json.WriteRawValue(NonceText(nonce));
+            json.WriteRawValue(ListNonce.Format(nonce));
         }
         else
         {
@@ -272,8 +272,6 @@ public static class ListEndpoints
     }
 
     /// <summary>A 16-byte big-endian nonce as decimal text.</summary>
-    public static string NonceText(byte[] nonce) => new BigInteger(nonce, isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
-
     private static IResult TooLarge(NodeOptions options)
         => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Append too large", $"An append's items may take {options.MaxValueBytes} bytes (--max-value-bytes) plus 64 KiB.");
 

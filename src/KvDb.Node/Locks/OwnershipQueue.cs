@@ -196,16 +196,6 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, 
         => (await kv.GetAsync(key, ReadConsistency.Linearizable, token).ConfigureAwait(false))?.CreateRevision
            ?? throw new UnavailableException("The contender's key vanished while joining; retry.");
 
-    /// <summary>The queue (its prefix, as bytes) a lock or election key belongs to, or null for other keys.</summary>
-    public static byte[]? QueueOf(byte[] key)
-    {
-        var text = key.AsSpan();
-        if (!text.StartsWith("_locks/"u8) && !text.StartsWith("_elections/"u8))
-            return null;
-        var slash = text.LastIndexOf((byte)'/');
-        return [.. "queue:"u8, .. text[..(slash + 1)]];
-    }
-
     /// <summary>The lease id a queue key names (its last segment's 16 hex digits), or 0.</summary>
     public static long LeaseOf(string key)
     {

@@ -18,7 +18,7 @@ public static class ForwardedWriteEndpoints
     public static void MapForwardedWriteEndpoints(this IEndpointRouteBuilder app)
         => app.MapPost(WriteForwarder.Path, ProposeAsync).PeerOnly().Allow(AccessRule.Peer);
 
-    private static async Task<IResult> ProposeAsync(HttpContext context, IProposer proposer, DiskSpaceGuard diskSpace, NodeOptions options)
+    private static async Task<IResult> ProposeAsync(HttpContext context, IProposer proposer, DiskSpaceGuard diskSpace, NodeOptions options, CommandRegistry registry)
     {
         var body = await RequestBody.ReadAsync(context, MaxBatchBytes);
         if (body is null)
@@ -27,16 +27,17 @@ public static class ForwardedWriteEndpoints
         KvCommand[] commands;
         try
         {
-            commands = LogEntryCodec.Decode(body).Commands;
+            commands = LogEntryCodec.Decode(body, registry).Commands;
         }
         catch (InvalidDataException e)
         {
             return Problems.BadRequest(e.Message);
         }
 
-        if (Array.Exists(commands, c => !IsWithinLimits(c, options)))
+        var limits = new CommandLimits(KeyPath.MaxKeyBytes, options.MaxValueBytes, options.MaxTxnOps);
+        if (Array.Exists(commands, c => registry.HandlerOf(c).LimitProblem(c, limits) is not null))
             return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
-        if (Array.Exists(commands, static c => c is KeyCommand or Core.Transactions.TxnCommand))
+        if (Array.Exists(commands, c => registry.HandlerOf(c).WritesUserData))
             diskSpace.ThrowIfLow();
 
         var pending = new Task<ProposalResult>[commands.Length];
@@ -49,17 +50,4 @@ public static class ForwardedWriteEndpoints
             context.Response.Headers[WriteForwarder.ResultsFormatHeader] = WriteForwarder.WithReplies;
         return Results.Bytes(WriteForwarder.EncodeResults(results, withReplies), WriteForwarder.MediaType);
     }
-
-    private static bool IsWithinLimits(KvCommand command, NodeOptions options) => command switch
-    {
-        PutCommand put => IsValidKey(put.Key) && put.Value.Length <= options.MaxValueBytes,
-        Core.Transactions.TxnCommand txn => txn.Validate() is null
-            && txn.Comparisons.Length <= options.MaxTxnOps && txn.Then.Length <= options.MaxTxnOps && txn.Else.Length <= options.MaxTxnOps
-            && txn.Keys().All(static k => k.Length <= KeyPath.MaxKeyBytes)
-            && txn.Then.Concat(txn.Else).All(o => (o.Value?.Length ?? 0) <= options.MaxValueBytes),
-        KeyCommand keyed => IsValidKey(keyed.Key),
-        _ => true,
-    };
-
-    private static bool IsValidKey(byte[] key) => key.Length is > 0 and <= KeyPath.MaxKeyBytes;
 }

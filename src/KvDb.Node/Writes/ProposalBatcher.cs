@@ -51,6 +51,7 @@ public sealed partial class ProposalBatcher(
     IConsensus node,
     IWriteForwarder forwarder,
     NodeOptions options,
+    CommandRegistry registry,
     ILogger<ProposalBatcher> logger) : BackgroundService, IProposer
 {
     private const int MaxInFlight = 4;
@@ -70,6 +71,9 @@ public sealed partial class ProposalBatcher(
 
     // Proposals whose key was already in the batch being built; only the drain loop touches it.
     private readonly Queue<Proposal> heldBack = new();
+
+    // The keys of the batch being built; only the drain loop touches it.
+    private readonly BatchClaims claims = new(registry);
 
     /// <inheritdoc/>
     public Task<ProposalResult> ProposeAsync(KvCommand command, bool mayForward, CancellationToken token)
@@ -126,15 +130,14 @@ public sealed partial class ProposalBatcher(
     private List<Proposal> Drain(ChannelReader<Proposal> reader)
     {
         var batch = new List<Proposal>();
-        var keys = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        claims.Clear();
         var bytes = 0;
         var deferred = new List<Proposal>();
 
         // Proposals held back last time go first, in the order they arrived.
-        var closed = false;
-        while (!closed && batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && (heldBack.TryDequeue(out var proposal) || reader.TryRead(out proposal)))
+        while (!claims.IsClosed && batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && (heldBack.TryDequeue(out var proposal) || reader.TryRead(out proposal)))
         {
-            if (!Fits(proposal.Command, keys, batch.Count == 0, out closed))
+            if (!claims.TryAdd(registry.HandlerOf(proposal.Command), proposal.Command))
             {
                 deferred.Add(proposal);
                 continue;
@@ -149,41 +152,6 @@ public sealed partial class ProposalBatcher(
         foreach (var proposal in deferred.Concat(later))
             heldBack.Enqueue(proposal);
         return batch;
-    }
-
-    // Whether the command may join the batch without writing a key the batch already writes
-    // (and takes its keys if so). A transaction that deletes a range cannot name its keys in
-    // advance: it goes only into an empty batch, and closes it.
-    private static bool Fits(KvCommand command, HashSet<byte[]> keys, bool batchIsEmpty, out bool closes)
-    {
-        closes = false;
-        switch (command)
-        {
-            case PutCommand { Condition.MustNotExist: true } join when Locks.OwnershipQueue.QueueOf(join.Key) is { } queue:
-                // Contenders joining one lock or election queue get distinct create revisions
-                // (their order and fencing tokens): at most one joins a queue per entry.
-                if (keys.Contains(join.Key) || !keys.Add(queue))
-                    return false;
-                keys.Add(join.Key);
-                return true;
-            case KeyCommand keyed:
-                return keys.Add(keyed.Key);
-            case Core.Transactions.TxnCommand txn:
-                var operations = txn.Then.Concat(txn.Else).Where(static o => o.Writes).ToList();
-                if (operations.Exists(static o => o.Kind is Core.Transactions.TxnOperationKind.DeleteRange))
-                {
-                    closes = batchIsEmpty;
-                    return batchIsEmpty;
-                }
-
-                if (operations.Exists(o => keys.Contains(o.Key)))
-                    return false;
-                foreach (var operation in operations)
-                    keys.Add(operation.Key);
-                return true;
-            default:
-                return true;
-        }
     }
 
     private async Task CommitAndReleaseAsync(List<Proposal> batch)

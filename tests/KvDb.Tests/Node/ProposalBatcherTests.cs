@@ -24,7 +24,7 @@ public sealed class ProposalBatcherTests
 
     private static async Task<ProposalBatcher> StartAsync(IConsensus consensus, IWriteForwarder? forwarder = null, NodeOptions? options = null)
     {
-        var batcher = new ProposalBatcher(consensus, forwarder ?? new FakeLeader(), options ?? Options(), NullLogger<ProposalBatcher>.Instance);
+        var batcher = new ProposalBatcher(consensus, forwarder ?? new FakeLeader(), options ?? Options(), CommandRegistry.Default, NullLogger<ProposalBatcher>.Instance);
         await batcher.StartAsync(CancellationToken.None);
         return batcher;
     }

@@ -3,12 +3,12 @@
 // "succeeded" comes from the change history and is null once the history has forgotten it.
 using System.Text;
 using System.Text.Json;
-using KvDb.Core.Transactions;
+using KvDb.Core.Commands;
 
-namespace KvDb.Node.Transactions;
+namespace KvDb.Core.Transactions;
 
 /// <summary>Writes transactions into log lines.</summary>
-public static class TxnLogJson
+internal static class TxnLogJson
 {
     /// <summary>Writes the fields of <paramref name="txn"/> into the open object.</summary>
     public static void Write(Utf8JsonWriter json, TxnCommand txn, bool? succeeded)
@@ -76,7 +76,7 @@ public static class TxnLogJson
             if (operation.Kind is TxnOperationKind.Put)
             {
                 json.WritePropertyName("value");
-                Api.LogEntryJson.WriteValue(json, operation.Value!, operation.ValueKind);
+                LogValueJson.WriteValue(json, operation.Value!, operation.ValueKind);
             }
 
             json.WriteEndObject();

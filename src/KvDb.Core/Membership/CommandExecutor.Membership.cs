@@ -1,0 +1,79 @@
+// How membership commands apply.
+// Invariants: the map stays one-to-one (an id maps to one URL and a URL to one id), and is
+// never emptied: a cluster without members could never elect a leader to undo it.
+using System.Text;
+using KvDb.Core.Commands;
+
+namespace KvDb.Core.State;
+
+public sealed partial class CommandExecutor
+{
+    internal CommandResult Bootstrap(BootstrapMembersCommand bootstrap)
+    {
+        var named = NameCluster(bootstrap.ClusterId);
+        if (ReadMembers().Count > 0)
+            return new(named ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
+
+        for (var i = 0; i < bootstrap.PeerUrls.Length; i++)
+            WriteMember(i + 1, bootstrap.PeerUrls[i]);
+        return new(CommandOutcome.Applied, 0);
+    }
+
+    // The cluster id is written once and never replaced (see ClusterId).
+    private bool NameCluster(string? clusterId)
+    {
+        if (!ClusterId.IsWellFormed(clusterId) || Read(ClusterId.Key) is not null)
+            return false;
+        batch.Put(ClusterId.Key, System.Text.Encoding.UTF8.GetBytes(clusterId!));
+        return true;
+    }
+
+    internal CommandResult SetMember(SetMemberCommand set)
+    {
+        var members = ReadMembers();
+        if (members.TryGetValue(set.Id, out var current))
+            return new(current == set.PeerUrl ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
+        if (members.Values.Contains(set.PeerUrl, StringComparer.OrdinalIgnoreCase))
+            return new(CommandOutcome.Conflict, 0);
+
+        WriteMember(set.Id, set.PeerUrl);
+        return new(CommandOutcome.Applied, 0);
+    }
+
+    internal CommandResult RemoveMember(RemoveMemberCommand remove)
+    {
+        var members = ReadMembers();
+        if (!members.TryGetValue(remove.Id, out var peerUrl))
+            return new(CommandOutcome.NotFound, 0);
+
+        // A cluster without members could never elect a leader to undo it.
+        if (members.Count == 1)
+            return new(CommandOutcome.Conflict, 0);
+
+        batch.Delete(StoreKeys.ForMember(remove.Id));
+        membershipChanges.Add(new(remove.Id, peerUrl, Removed: true));
+        return new(CommandOutcome.Applied, 0);
+    }
+
+    private void WriteMember(int id, string peerUrl)
+    {
+        batch.Put(StoreKeys.ForMember(id), Encoding.UTF8.GetBytes(peerUrl));
+        membershipChanges.Add(new(id, peerUrl, Removed: false));
+    }
+
+    // The map is small (a handful of members), so reading it whole keeps the checks simple.
+    private SortedDictionary<int, string> ReadMembers()
+    {
+        using var view = store.OpenView();
+        var members = MembershipMap.Read(view);
+        foreach (var change in membershipChanges)
+        {
+            if (change.Removed)
+                members.Remove(change.Id);
+            else
+                members[change.Id] = change.PeerUrl;
+        }
+
+        return members;
+    }
+}

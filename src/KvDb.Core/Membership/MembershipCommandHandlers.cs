@@ -1,0 +1,48 @@
+// The membership feature's commands: the map from member ids to peer URLs.
+using System.Globalization;
+using System.Text.Json;
+using KvDb.Core.Commands;
+using KvDb.Core.State;
+
+namespace KvDb.Core.Membership;
+
+/// <summary>Registers the membership feature's commands.</summary>
+public sealed class MembershipModule : ICommandModule
+{
+    /// <inheritdoc/>
+    public void Register(CommandRegistry.Builder registry)
+        => registry.Add(new BootstrapMembersHandler()).Add(new SetMemberHandler()).Add(new RemoveMemberHandler());
+}
+
+internal sealed class BootstrapMembersHandler() : CommandHandler<BootstrapMembersCommand>(2, "BootstrapMembers")
+{
+    public override CommandResult Apply(CommandExecutor executor, long index, BootstrapMembersCommand command) => executor.Bootstrap(command);
+
+    public override void WriteLog(Utf8JsonWriter json, BootstrapMembersCommand command, LogLineContext context)
+    {
+        json.WriteStartObject("members");
+        for (var i = 0; i < command.PeerUrls.Length; i++)
+            json.WriteString((i + 1).ToString(CultureInfo.InvariantCulture), command.PeerUrls[i]);
+        json.WriteEndObject();
+        if (command.ClusterId is { } clusterId)
+            json.WriteString("clusterId", clusterId);
+    }
+}
+
+internal sealed class SetMemberHandler() : CommandHandler<SetMemberCommand>(3, "SetMember")
+{
+    public override CommandResult Apply(CommandExecutor executor, long index, SetMemberCommand command) => executor.SetMember(command);
+
+    public override void WriteLog(Utf8JsonWriter json, SetMemberCommand command, LogLineContext context)
+    {
+        json.WriteNumber("id", command.Id);
+        json.WriteString("peerUrl", command.PeerUrl);
+    }
+}
+
+internal sealed class RemoveMemberHandler() : CommandHandler<RemoveMemberCommand>(4, "RemoveMember")
+{
+    public override CommandResult Apply(CommandExecutor executor, long index, RemoveMemberCommand command) => executor.RemoveMember(command);
+
+    public override void WriteLog(Utf8JsonWriter json, RemoveMemberCommand command, LogLineContext context) => json.WriteNumber("id", command.Id);
+}
