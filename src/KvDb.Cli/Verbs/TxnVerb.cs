@@ -22,7 +22,7 @@ internal sealed class TxnVerb : CliVerb
 
     public override IReadOnlyList<string> Notes =>
     [
-        "The JSON is POST /v1/txn's (see README, Transactions):",
+        "The JSON is POST /v1/txn's (see docs/api/transactions.md):",
         "  {\"if\": [{\"key\": \"acct/a\", \"target\": \"revision\", \"op\": \"==\", \"value\": 41}],\n   \"then\": [{\"put\": {\"key\": \"acct/a\", \"value\": \"70\"}}, {\"put\": {\"key\": \"acct/b\", \"value\": \"30\"}}],\n   \"else\": [{\"get\": {\"key\": \"acct/a\"}}]}",
         "Text prints SUCCEEDED or FAILED and the revision, then one line per result: \"put REVISION\", \"delete N\", \"get KEY VALUE\" (or \"get -\" for a missing key), \"range N\" followed by a \"KEY VALUE\" line per key. Exit 0 when the comparisons held, 1 when they did not.",
     ];

@@ -12,7 +12,7 @@ internal sealed class BackupFlags
 {
     public BackupFlags(Func<string, string?> environment)
     {
-        BackupTo = Env(new Flag<BackupLocation?>("backup-to", "URL", "none (off)", "Take a backup every --backup-interval while this member leads, into s3://bucket/prefix or file:///dir (see README, Backup and restore).", text => BackupLocation.Parse(text), defaultValue: () => null));
+        BackupTo = Env(new Flag<BackupLocation?>("backup-to", "URL", "none (off)", "Take a backup every --backup-interval while this member leads, into s3://bucket/prefix or file:///dir (see docs/operations/backup.md).", text => BackupLocation.Parse(text), defaultValue: () => null));
         BackupInterval = Env(new Flag<TimeSpan>("backup-interval", "DURATION", "1h", "Time between scheduled backups (1s to 720h); a failed one is retried sooner.", ParseInterval));
         BackupRetain = Env(new Flag<int>("backup-retain", "N", "24", "Scheduled backups kept in the store; older ones are deleted after each new one.", WholeNumber.Between("backup-retain", 1, 100_000)));
         BackupS3Endpoint = Env(new Flag<string?>("backup-s3-endpoint", "URL", "AWS S3", "URL of an S3-compatible server for s3:// locations (path-style addressing); credentials from the usual AWS_* variables or profile.", ParseEndpoint, defaultValue: () => null));

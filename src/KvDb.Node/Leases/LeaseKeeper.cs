@@ -5,7 +5,7 @@
 //  - Only the leader keeps deadlines. When a member becomes leader it gives every lease its full
 //    TTL from that moment, so an election never makes a lease expire early; at worst a lease
 //    lives its TTL past its last keep-alive plus the time the cluster took to elect each new
-//    leader before it (see README).
+//    leader before it (see docs/api/leases.md).
 //  - A keep-alive reaches the leader (followers forward it) and sets the deadline to now + TTL.
 //  - A lease whose revocation is in flight is not proposed again until that proposal ends.
 using KvDb.Core.Leases;

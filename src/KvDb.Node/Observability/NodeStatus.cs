@@ -53,7 +53,7 @@ public sealed record NodeStatus(
     WatchStatus Watch,
     LeaseStatus Leases)
 {
-    /// <summary>The cluster's id (null until the first leader has recorded it; see README, Backup and restore).</summary>
+    /// <summary>The cluster's id (null until the first leader has recorded it; see docs/operations/backup.md).</summary>
     public string? ClusterId { get; init; }
 
     /// <summary>Scheduled backups (--backup-to): the last one's time, revision, size and outcome; null when off.</summary>

@@ -122,6 +122,6 @@ public sealed partial class NodeSecurity
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The peer port ({PeerUrl}) trusts anyone who can reach it: whoever connects can vote in elections, propose writes and fetch snapshots. Keep it on a network only members reach, or use --peer-token-file or --peer-client-cert-auth (see README, Security)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The peer port ({PeerUrl}) trusts anyone who can reach it: whoever connects can vote in elections, propose writes and fetch snapshots. Keep it on a network only members reach, or use --peer-token-file or --peer-client-cert-auth (see docs/operations/security.md)")]
     private static partial void LogPeerPortOpen(ILogger logger, string peerUrl);
 }

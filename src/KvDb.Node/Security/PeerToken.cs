@@ -5,7 +5,7 @@
 //    never crosses the network, and the header is the same on every request, so DotNext's Raft
 //    messages and kvdb's /internal/ calls carry it alike (a DelegatingHandler on both clients).
 //  - Without TLS anyone who can read the traffic can replay the proof; it keeps out whoever can
-//    merely connect to the peer port (see README, Security).
+//    merely connect to the peer port (see docs/operations/security.md).
 //  - The proof is compared in constant time. The secret is the file's contents with surrounding
 //    whitespace trimmed; an empty secret is refused (at start-up, and as a reload).
 //  - A custom header, not Authorization, so it cannot collide with anything DotNext sends.

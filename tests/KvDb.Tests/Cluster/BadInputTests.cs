@@ -153,7 +153,7 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
     {
         var (status, head, body) = await RawHttp.SendAsync(Cluster.Url(1), string.Format(request, new string('a', filler)) + "\nConnection: close\n");
         status.Should().Be(expected);
-        body.Should().BeEmpty("Kestrel answers before kvdb's pipeline, without problem details (README says so)");
+        body.Should().BeEmpty("Kestrel answers before kvdb's pipeline, without problem details (docs/design/guarantees.md says so)");
         head.Should().NotContain("Content-Type");
         await ShouldStillServeAsync();
     }

@@ -114,31 +114,6 @@ public sealed class CommandLineTests
             help.Should().Contain(flag).And.Contain(env);
     }
 
-    [Fact]
-    public void The_readme_flag_table_lists_every_flag_that_help_prints()
-    {
-        // The README is what newcomers read first; a flag missing there is a flag nobody finds.
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
-        var flags = System.Text.RegularExpressions.Regex.Matches(CommandLine.Help(), @"^  (--[a-z-]+)", System.Text.RegularExpressions.RegexOptions.Multiline)
-            .Select(match => match.Groups[1].Value)
-            .ToList();
-
-        flags.Should().Contain("--memory-budget");
-        foreach (var flag in flags)
-            readme.Should().Contain($"| `{flag}", $"README's flag table should describe {flag}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "KvDb.sln")))
-                return dir.FullName;
-        }
-
-        throw new DirectoryNotFoundException("KvDb.sln not found above " + AppContext.BaseDirectory);
-    }
-
     [Theory]
     [InlineData("200ms", 200)]
     [InlineData("2s", 2000)]
