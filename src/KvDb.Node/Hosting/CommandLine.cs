@@ -78,6 +78,13 @@ public static class CommandLine
         return text.ToString();
     }
 
+    // A usage longer than its column gets the summary on the next line, aligned, so the two
+    // never run together.
     private static void Row(StringBuilder text, string usage, string summary)
-        => text.Append("  ").Append(usage.PadRight(30)).AppendLine(summary);
+    {
+        text.Append("  ").Append(usage.PadRight(30));
+        if (usage.Length >= 30)
+            text.AppendLine().Append(' ', 32);
+        text.AppendLine(summary);
+    }
 }
