@@ -4,6 +4,7 @@
 // Invariant: Current is the state as of some applied index at or after the last auth change
 // this member applied, never an older one.
 using KvDb.Core.Auth;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Auth;
 

@@ -10,6 +10,10 @@ using System.Text;
 using System.Text.Json;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
+using KvDb.Node.Writes;
 
 namespace KvDb.Node.Auth;
 

@@ -6,6 +6,9 @@
 //  - An endpoint without a rule is root-only (fail closed).
 //  - 401 carries WWW-Authenticate; 403 says which rule was not met; both are problem details.
 using KvDb.Core.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
 
 namespace KvDb.Node.Auth;
 

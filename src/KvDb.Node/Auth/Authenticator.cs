@@ -13,6 +13,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using KvDb.Core.Auth;
+using KvDb.Node.Security;
 
 namespace KvDb.Node.Auth;
 

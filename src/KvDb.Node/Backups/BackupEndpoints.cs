@@ -7,6 +7,7 @@
 //    hash is also sent as the X-Kvdb-Snapshot-Sha256 trailer.
 //  - Root only once auth is enabled: it carries every key, user record and password hash.
 using KvDb.Core.Backups;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Backups;
 

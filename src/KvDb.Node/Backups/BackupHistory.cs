@@ -3,6 +3,8 @@
 // Invariants: updated only by the scheduler, read by anyone; a failed attempt never erases the
 // last success. Counts are since this process started.
 using System.Diagnostics.Metrics;
+using KvDb.Node.Hosting;
+using KvDb.Node.Observability;
 
 namespace KvDb.Node.Backups;
 

@@ -12,6 +12,8 @@
 //    the SDK can retry a request), which is deleted after each attempt and at start.
 using System.Diagnostics;
 using KvDb.Core.Backups;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Backups;
 

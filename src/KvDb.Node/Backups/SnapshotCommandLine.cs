@@ -7,6 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using KvDb.Bench;
 using KvDb.Flags;
+using KvDb.Node.Hosting;
 
 namespace KvDb.Node.Backups;
 

@@ -8,6 +8,10 @@
 //    engine goes on applying and flushing meanwhile (a backup never stops writes).
 using KvDb.Core.Backups;
 using KvDb.Core.Storage;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+using KvDb.Node.Reads;
+using KvDb.Node.Security;
 
 namespace KvDb.Node.Backups;
 

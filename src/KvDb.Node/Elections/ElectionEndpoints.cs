@@ -16,6 +16,12 @@ using System.Text.Json;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
+using KvDb.Node.Watch;
 
 namespace KvDb.Node.Elections;
 

@@ -3,6 +3,7 @@
 // until SIGTERM or Ctrl+C.
 // Exit codes: 0 clean shutdown, 1 failed at start-up or while running, 2 bad command line.
 using System.Net;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Hosting;
 

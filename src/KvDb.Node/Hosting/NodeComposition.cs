@@ -14,6 +14,25 @@
 //  - Every endpoint carries an access rule (Auth/AccessRules); the catch-all /{key} is mapped
 //    last so that every other route wins.
 using KvDb.Core.Commands;
+using KvDb.Node.Auth;
+using KvDb.Node.Backups;
+using KvDb.Node.Elections;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Keys;
+using KvDb.Node.Leases;
+using KvDb.Node.Lists;
+using KvDb.Node.Locks;
+using KvDb.Node.Log;
+using KvDb.Node.Membership;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
+using KvDb.Node.Reads;
+using KvDb.Node.Security;
+using KvDb.Node.Snapshots;
+using KvDb.Node.Transactions;
+using KvDb.Node.TypedValues;
+using KvDb.Node.Watch;
+using KvDb.Node.Writes;
 
 namespace KvDb.Node.Hosting;
 

@@ -7,6 +7,7 @@
 //    within --cluster), so it returns valid NodeOptions or throws one FormatException.
 using System.CommandLine;
 using KvDb.Flags;
+using KvDb.Node.Security;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Node.Hosting;

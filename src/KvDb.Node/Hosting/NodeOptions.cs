@@ -2,6 +2,7 @@
 // Invariants: once built by CommandLine.Parse, every field is valid (Id indexes ClusterUrls,
 // ports are in range, sizes positive), so the rest of the program never re-checks them.
 using System.Net;
+using KvDb.Node.Security;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Node.Hosting;

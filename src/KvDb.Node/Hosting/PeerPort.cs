@@ -7,6 +7,9 @@
 //    are 404 there, whatever the method, so no client can propose commands or fetch archives.
 //  - The decision is made from the port the connection arrived on, never from a header.
 
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Hosting;
 
 /// <summary>Endpoint metadata: this endpoint is served on the peer port only.</summary>

@@ -4,6 +4,9 @@
 // 404 for an unknown lease, 503 when the member asked does not lead.
 using System.Net;
 using System.Text.Json;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Leases;
 

@@ -9,6 +9,9 @@
 //  - A keep-alive reaches the leader (followers forward it) and sets the deadline to now + TTL.
 //  - A lease whose revocation is in flight is not proposed again until that proposal ends.
 using KvDb.Core.Leases;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
+using KvDb.Node.Writes;
 
 namespace KvDb.Node.Leases;
 

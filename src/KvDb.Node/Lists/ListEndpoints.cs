@@ -24,6 +24,11 @@ using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Lists;
 using KvDb.Core.State;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Lists;
 

@@ -5,6 +5,7 @@
 // read always completes a signal it holds (no lost wake-up).
 using System.Collections.Concurrent;
 using System.Text;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Lists;
 

@@ -9,6 +9,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using KvDb.Core.Lists;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Lists;
 

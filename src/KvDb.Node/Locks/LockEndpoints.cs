@@ -6,6 +6,11 @@
 // Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
 // and auth checks write access to them.
 using KvDb.Core.Auth;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Locks;
 

@@ -18,6 +18,9 @@ using KvDb.Core.Commands;
 using KvDb.Core.Leases;
 using KvDb.Core.State;
 using KvDb.Core.Transactions;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
+using KvDb.Node.Watch;
 
 namespace KvDb.Node.Locks;
 

@@ -5,6 +5,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 using Microsoft.AspNetCore.Routing.Constraints;
 
 namespace KvDb.Node.Membership;

@@ -8,6 +8,9 @@
 //    quorum until it has been caught up and added.
 //  - The leader never removes itself: a removed leader stops, and its successor removes it.
 
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Membership;
 
 /// <summary>Applies membership-map changes to the Raft configuration, on the leader.</summary>

@@ -14,6 +14,9 @@
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+using KvDb.Node.Writes;
 
 namespace KvDb.Node.Membership;
 

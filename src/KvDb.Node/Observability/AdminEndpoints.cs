@@ -6,6 +6,7 @@
 //  - /readyz answers 200 "ready" only when ReadinessCheck says so, else 503 problem details
 //    whose detail is the reason (and a "reason" code), with Retry-After.
 //  - /metrics and /v1/status answer 200 without a leader or quorum.
+using KvDb.Node.HttpKit;
 using Prometheus;
 
 namespace KvDb.Node.Observability;

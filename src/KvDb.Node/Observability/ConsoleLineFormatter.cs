@@ -8,6 +8,7 @@
 //  - Timestamps are UTC; an exception follows its line, indented, with its stack trace.
 using System.Globalization;
 using KvDb.Core.State;
+using KvDb.Node.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 

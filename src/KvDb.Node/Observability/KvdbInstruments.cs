@@ -7,6 +7,7 @@
 //  - Instruments are static (one process, one member); recording is lock-free and costs
 //    nothing when no listener is attached.
 using System.Diagnostics.Metrics;
+using KvDb.Node.Hosting;
 
 namespace KvDb.Node.Observability;
 

@@ -3,6 +3,7 @@
 // Invariants: Current is null until the member has started; compaction handlers added at any
 // time receive every compaction finished after the member started.
 using KvDb.Core.Operations;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Observability;
 

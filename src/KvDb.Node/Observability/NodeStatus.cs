@@ -8,6 +8,13 @@
 //  - writesRefused is exactly what the write path sees: DiskSpaceGuard decides both.
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Node.Hosting;
+using KvDb.Node.Leases;
+using KvDb.Node.Membership;
+using KvDb.Node.Raft;
+using KvDb.Node.Security;
+using KvDb.Node.Watch;
+using KvDb.Node.Writes;
 
 namespace KvDb.Node.Observability;
 

@@ -10,6 +10,7 @@
 //  - The storage metrics source follows the member's storage engine, which exists once the
 //    member has started (MemberStorageMetrics).
 using KvDb.Core.Operations;
+using KvDb.Node.Hosting;
 using Microsoft.Extensions.Logging.Console;
 using Prometheus;
 

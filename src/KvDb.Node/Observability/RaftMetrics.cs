@@ -11,6 +11,8 @@
 //    moment this service started (i.e. elections and newly learnt leaders seen by this member).
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
 using Prometheus;
 
 namespace KvDb.Node.Observability;

@@ -4,6 +4,8 @@
 // expose the candidate state); "joining" is a running member outside the Raft configuration
 // (started with --join and not added yet); "starting" only before the Raft member has started.
 
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Observability;
 
 /// <summary>Names this member's Raft role.</summary>

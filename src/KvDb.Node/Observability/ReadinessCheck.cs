@@ -13,6 +13,9 @@
 //    anyway: they wait for the leader's read index).
 //  - The check never blocks for longer than ApplyGrace and never throws.
 
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Observability;
 
 /// <summary>The outcome of a readiness check.</summary>

@@ -7,6 +7,7 @@
 //    interface). The data directory is walked once per scrape.
 //  - Each CompactionCompleted event becomes one Information line ("storage: Compaction done").
 using KvDb.Core.Operations;
+using KvDb.Node.Hosting;
 using Prometheus;
 
 namespace KvDb.Node.Observability;

@@ -20,6 +20,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
+using KvDb.Node.Hosting;
 
 namespace KvDb.Node.Raft;
 

@@ -12,6 +12,8 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using KvDb.Node.Hosting;
+using KvDb.Node.Snapshots;
 using Microsoft.AspNetCore.Connections;
 
 namespace KvDb.Node.Raft;

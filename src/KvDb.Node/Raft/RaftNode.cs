@@ -29,9 +29,11 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
-using Microsoft.AspNetCore.Connections;
 using KvDb.Core.State;
 using KvDb.Core.Storage;
+using KvDb.Node.Hosting;
+using KvDb.Node.Snapshots;
+using Microsoft.AspNetCore.Connections;
 
 namespace KvDb.Node.Raft;
 

@@ -12,6 +12,8 @@
 //    has applied that far. DotNext's own follower barrier is not used: it trusts the leader's
 //    commit index without a quorum round, which a deposed leader could serve stale.
 using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Reads;
 

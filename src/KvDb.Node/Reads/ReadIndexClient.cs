@@ -5,6 +5,7 @@
 // that index itself; a member that is not the leader answers 503.
 using System.Buffers.Binary;
 using System.Net;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Reads;
 

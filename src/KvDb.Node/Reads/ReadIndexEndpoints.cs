@@ -1,4 +1,7 @@
 // The peer endpoint followers ask the leader for read indices at (see ReadIndexClient).
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+
 namespace KvDb.Node.Reads;
 
 /// <summary>Maps the read-index endpoint (peer port only).</summary>

@@ -12,6 +12,9 @@
 //    has not committed the bootstrap); so is every request while this member knows no id. The
 //    check starts as soon as both sides know their ids.
 using KvDb.Core.State;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Security;
 

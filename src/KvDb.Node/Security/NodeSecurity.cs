@@ -9,6 +9,8 @@
 //  - A member whose peer port authenticates nobody (neither --peer-client-cert-auth nor
 //    --peer-token-file) says so once, as a warning, when it starts.
 using System.Security.Cryptography.X509Certificates;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace KvDb.Node.Security;

@@ -9,6 +9,8 @@
 // never by a header.
 using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Security;
 

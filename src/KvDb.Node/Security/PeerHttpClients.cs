@@ -10,6 +10,8 @@
 // Invariants: each name has one handler for the life of the process (one connection pool, as
 // before the factory); the factory's per-request log lines are removed (kvdb logs what matters).
 using DotNext.Net.Cluster.Consensus.Raft.Http;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Security;
 

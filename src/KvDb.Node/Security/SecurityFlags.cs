@@ -9,6 +9,7 @@
 //    are only named here; they are read when the member starts (NodeSecurity.Load).
 using System.CommandLine;
 using KvDb.Flags;
+using KvDb.Node.Hosting;
 
 namespace KvDb.Node.Security;
 

@@ -1,6 +1,10 @@
 // The peer endpoint a member installing one of this member's snapshots fetches its archive at.
 // Invariant: it streams exactly the flush point asked for, or answers 410 once that flush
 // point is no longer published (the installer asks the leader again).
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Snapshots;
 
 /// <summary>Maps the snapshot archive endpoint (peer port only).</summary>

@@ -4,6 +4,7 @@
 // Invariants: a fetch has no overall deadline (it ends, fails, or is cancelled at shutdown); the
 // serving member streams exactly the flush point the descriptor names, or answers 410.
 using KvDb.Core.Snapshots;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Snapshots;
 

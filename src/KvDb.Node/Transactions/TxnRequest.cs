@@ -15,6 +15,7 @@ using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
 using KvDb.Core.Values;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Transactions;
 
@@ -206,7 +207,7 @@ public static class TxnRequest
     private static byte[] Key(JsonElement element, string name, string what)
     {
         var bytes = Encoding.UTF8.GetBytes(Text(element, name, what));
-        return bytes.Length is > 0 and <= Api.KeyPath.MaxKeyBytes ? bytes : throw new TxnFormatException($"In {what}, \"{name}\" must be 1 to {Api.KeyPath.MaxKeyBytes} bytes.");
+        return bytes.Length is > 0 and <= KeyPath.MaxKeyBytes ? bytes : throw new TxnFormatException($"In {what}, \"{name}\" must be 1 to {KeyPath.MaxKeyBytes} bytes.");
     }
 
     private static string Text(JsonElement element, string name, string what)
@@ -247,7 +248,7 @@ public static class TxnRequest
 
     private static string Capitalized(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 
-    private static string Shorten(byte[] key) => Api.ValueResults.Shorten(Encoding.UTF8.GetString(key));
+    private static string Shorten(byte[] key) => ValueResults.Shorten(Encoding.UTF8.GetString(key));
 
     private sealed class TxnFormatException(string message) : Exception(message);
 }

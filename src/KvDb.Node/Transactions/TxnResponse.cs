@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using KvDb.Core.Transactions;
 using KvDb.Core.Values;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Transactions;
 
@@ -73,7 +74,7 @@ public static class TxnResponse
     {
         json.WriteStartObject();
         json.WriteString("key", Encoding.UTF8.GetString(item.Key));
-        Api.ValueJson.Write(json, "value", "typed", item.Value, item.Kind);
+        ValueJson.Write(json, "value", "typed", item.Value, item.Kind);
         json.WriteNumber("revision", item.Revision);
         json.WriteNumber("createRevision", item.CreateRevision);
         json.WriteNumber("version", item.Version);

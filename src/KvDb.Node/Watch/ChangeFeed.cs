@@ -4,6 +4,8 @@
 // Invariant: a waiter that takes Changed() and then finds nothing new is woken by the next
 // applied entry (the task is taken before the check, so no wake-up is lost).
 
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Watch;
 
 /// <summary>Signals applied entries to watchers.</summary>

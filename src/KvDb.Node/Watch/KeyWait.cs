@@ -9,6 +9,7 @@
 //    take it (R older than its in-memory tail), the wait falls back to scanning the history
 //    applied since the previous look, waking on each applied entry.
 using KvDb.Core.Watch;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Watch;
 

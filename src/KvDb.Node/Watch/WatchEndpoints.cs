@@ -7,6 +7,11 @@
 //  - after= older than the history is 410 (problem details with compactRevision) before any event.
 using KvDb.Core.Auth;
 using KvDb.Core.Watch;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Keys;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Watch;
 

@@ -11,6 +11,9 @@
 //  - When the tail no longer covers Position (the loop fell behind, a snapshot was installed,
 //    the member restarted its state machine), every watcher is dropped at Position and catches
 //    up from the store by itself: never a gap, never a duplicate.
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
+
 namespace KvDb.Node.Watch;
 
 /// <summary>Dispatches applied changes to registered watchers.</summary>

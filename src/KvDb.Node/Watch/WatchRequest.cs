@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using KvDb.Core.Auth;
 using KvDb.Flags;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Watch;
 
@@ -38,7 +39,7 @@ public sealed record WatchRequest(KeyFilter Range, long? After, bool Previous, T
         if (afterText.Length > 0)
         {
             if (!long.TryParse(afterText, NumberStyles.None, CultureInfo.InvariantCulture, out var revision))
-                return (null, $"{(resume.Length > 0 ? "Last-Event-ID" : "after")} must be a revision (a whole number, 0 or more), not '{Api.ValueResults.Shorten(afterText)}'.");
+                return (null, $"{(resume.Length > 0 ? "Last-Event-ID" : "after")} must be a revision (a whole number, 0 or more), not '{ValueResults.Shorten(afterText)}'.");
             after = revision;
         }
 

@@ -18,6 +18,9 @@ using System.Text;
 using System.Text.Json;
 using KvDb.Core.Values;
 using KvDb.Core.Watch;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Watch;
 

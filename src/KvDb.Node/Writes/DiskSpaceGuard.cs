@@ -13,6 +13,7 @@
 //    it is a safety margin, not a reason to stop a healthy member.
 //  - Crossing the reserve in either direction is logged once, as a Warning and an Information line.
 using System.Diagnostics;
+using KvDb.Node.Hosting;
 
 namespace KvDb.Node.Writes;
 

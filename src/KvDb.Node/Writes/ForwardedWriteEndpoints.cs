@@ -5,6 +5,8 @@
 // stores what its own clients could not have sent), and the leader's own disk reserve is
 // checked too (a follower checked only its own).
 using KvDb.Core.Commands;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Writes;
 

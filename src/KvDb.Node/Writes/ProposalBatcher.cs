@@ -22,6 +22,9 @@ using System.Threading.Channels;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
+using KvDb.Node.Hosting;
+using KvDb.Node.Observability;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Writes;
 

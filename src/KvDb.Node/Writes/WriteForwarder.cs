@@ -16,6 +16,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using KvDb.Core.Commands;
+using KvDb.Node.Raft;
 
 namespace KvDb.Node.Writes;
 

@@ -2,8 +2,13 @@
 // one behaviour, two addresses.
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
+using KvDb.Node.Watch;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.Keys;
 
 /// <summary>GET, PUT and DELETE of one key.</summary>
 public static class KeyHandlers
@@ -42,7 +47,7 @@ public static class KeyHandlers
 
         var value = await RequestBody.ReadAsync(context, options.MaxValueBytes);
         if (value is null)
-            return TooLarge(options);
+            return Problems.ValueTooLarge(options);
 
         var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs };
         var result = await kv.WriteAsync(put, context.RequestAborted);
@@ -74,11 +79,7 @@ public static class KeyHandlers
         if (query["wait"].ToString() is { Length: > 0 } text && (!KvDb.Flags.Duration.TryParse(text, out wait) || wait < TimeSpan.Zero || wait > KeyWait.MaxWait))
             return Problems.BadRequest("wait must be a duration up to 5m, like 30s (default 5m).");
 
-        await kv.WaitForChangeAsync(key, index, wait, context.RequestAborted);
+        await context.RequestServices.GetRequiredService<KeyWait>().WaitAsync(key, index, wait, context.RequestAborted);
         return null;
     }
-
-    /// <summary>413 for a value over the limit.</summary>
-    public static IResult TooLarge(NodeOptions options)
-        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {options.MaxValueBytes} bytes (--max-value-bytes).");
 }

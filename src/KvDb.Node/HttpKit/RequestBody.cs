@@ -1,5 +1,5 @@
 // Reads request bodies with a hard size limit, without trusting Content-Length.
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>Bounded reading of request bodies.</summary>
 public static class RequestBody

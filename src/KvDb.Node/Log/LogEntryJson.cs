@@ -11,7 +11,7 @@ using KvDb.Core.Commands;
 using KvDb.Core.Values;
 using KvDb.Core.Watch;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.Log;
 
 /// <summary>JSON lines for log entries.</summary>
 public static class LogEntryJson

@@ -7,7 +7,7 @@
 //    it touches (KeyAccess), since only it knows them (S2 names its key in the body).
 //  - Root: users with the root role (membership changes, the raw log, users and roles).
 //  - Peer: member-to-member endpoints; the peer port authenticates those, not users.
-namespace KvDb.Node.Auth;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>The kinds of access rule.</summary>
 public enum AccessRule

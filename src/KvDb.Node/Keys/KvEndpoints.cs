@@ -2,7 +2,10 @@
 // percent-decoded path (KeyPath), so any UTF-8 key works, "/" included as %2F. Key deletion
 // lives at DELETE /v1/kv/{key}: at the root, DELETE /{digits} removes a member, as in kv-db.
 
-namespace KvDb.Node.Api;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
+
+namespace KvDb.Node.Keys;
 
 /// <summary>Maps the kv-db compatible key-value endpoints at the root path.</summary>
 public static class KvEndpoints

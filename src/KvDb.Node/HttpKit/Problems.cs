@@ -1,6 +1,10 @@
 // Every error kvdb answers is an RFC 7807 problem-details document; these build them.
 
-namespace KvDb.Node.Api;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+using KvDb.Node.Writes;
+
+namespace KvDb.Node.HttpKit;
 
 /// <summary>Factories for the problem-details responses kvdb gives.</summary>
 public static class Problems
@@ -33,4 +37,8 @@ public static class Problems
         context.Response.Headers.Allow = allow;
         return Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed", $"{context.Request.Method} is not supported here; use {allow}.");
     }
+
+    /// <summary>413 for a value over the limit.</summary>
+    public static IResult ValueTooLarge(NodeOptions options)
+        => Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {options.MaxValueBytes} bytes (--max-value-bytes).");
 }

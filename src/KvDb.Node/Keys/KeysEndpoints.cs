@@ -14,8 +14,11 @@ using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Core.Values;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.Keys;
 
 /// <summary>Maps <c>/v1/kv</c>.</summary>
 public static class KeysEndpoints

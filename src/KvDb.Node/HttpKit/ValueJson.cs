@@ -6,7 +6,7 @@ using System.Text.Json;
 using KvDb.Core.Commands;
 using KvDb.Core.Values;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>Writes values into JSON.</summary>
 public static class ValueJson

@@ -13,9 +13,12 @@ using System.Text;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Values;
+using KvDb.Node.Auth;
+using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.TypedValues;
 
 /// <summary>Maps <c>/api</c>.</summary>
 public static class S2Endpoints
@@ -37,7 +40,7 @@ public static class S2Endpoints
         // JSON text of a value can be several times its binary size (escapes, tags).
         var body = await RequestBody.ReadAsync(context, checked(options.MaxValueBytes * 4 + 4096));
         if (body is null)
-            return KeyHandlers.TooLarge(options);
+            return Problems.ValueTooLarge(options);
 
         KeyValueEnvelope envelope;
         try
@@ -56,7 +59,7 @@ public static class S2Endpoints
 
         var value = TypedValueCodec.Encode(envelope.Value);
         if (value.Length > options.MaxValueBytes)
-            return KeyHandlers.TooLarge(options);
+            return Problems.ValueTooLarge(options);
 
         var put = new PutCommand
         {

@@ -8,8 +8,9 @@ using System.Globalization;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Core.Values;
+using KvDb.Node.Writes;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>HTTP results for values and writes.</summary>
 public static class ValueResults

@@ -7,9 +7,11 @@
 //    handler and is logged, because it is a bug, not an answer.
 //  - A response that has started cannot be changed; such a request is left to fail.
 using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Node.Raft;
+using KvDb.Node.Writes;
 using Microsoft.AspNetCore.Diagnostics;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>Maps kvdb's expected failures to problem details.</summary>
 public sealed class ProblemExceptionHandler : IExceptionHandler

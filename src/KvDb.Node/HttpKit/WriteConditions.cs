@@ -5,7 +5,7 @@
 using System.Globalization;
 using KvDb.Core.Commands;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>The conditions and idempotency key of one write request.</summary>
 public sealed record WriteConditions(Precondition? Condition, string? IdempotencyKey)

@@ -13,8 +13,12 @@
 //    client reads, so a slow reader cannot hold up log compaction.
 using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using KvDb.Node.HttpKit;
+using KvDb.Node.Raft;
+using KvDb.Node.Reads;
+using KvDb.Node.Watch;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.Log;
 
 /// <summary>Maps <c>/v1/log</c>.</summary>
 public static class LogEndpoints

@@ -5,7 +5,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>Decodes and validates keys taken from request paths.</summary>
 public static class KeyPath

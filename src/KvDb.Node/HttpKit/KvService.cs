@@ -5,8 +5,12 @@
 // ProposalBatcher); --throttle-append-acks only delays that answer, never the commit.
 using KvDb.Core.Commands;
 using KvDb.Core.State;
+using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+using KvDb.Node.Reads;
+using KvDb.Node.Writes;
 
-namespace KvDb.Node.Api;
+namespace KvDb.Node.HttpKit;
 
 /// <summary>How fresh a read must be.</summary>
 public enum ReadConsistency
@@ -19,7 +23,7 @@ public enum ReadConsistency
 }
 
 /// <summary>Reads and writes keys through the replicated state machine.</summary>
-public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier reader, DiskSpaceGuard diskSpace, NodeOptions options, KeyWait keyWait)
+public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier reader, DiskSpaceGuard diskSpace, NodeOptions options)
 {
     /// <summary>The accepted spellings of the consistency parameter, for error messages.</summary>
     public const string ConsistencyNames = "'linearizable' (the default) or 'local'";
@@ -54,9 +58,6 @@ public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier
 
     /// <summary>The revision of this member's applied state (the store's revision).</summary>
     public long AppliedIndex => state.AppliedIndex;
-
-    /// <summary>Waits until <paramref name="key"/> changes after revision <paramref name="index"/> (applied here), or <paramref name="wait"/> passes.</summary>
-    public Task WaitForChangeAsync(byte[] key, long index, TimeSpan wait, CancellationToken token) => keyWait.WaitAsync(key, index, wait, token);
 
     /// <summary>Reads <paramref name="key"/>; null when absent.</summary>
     /// <exception cref="UnavailableException">A linearizable read could not confirm the latest state in time.</exception>
