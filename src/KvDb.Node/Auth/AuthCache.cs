@@ -9,12 +9,20 @@ using KvDb.Node.Raft;
 namespace KvDb.Node.Auth;
 
 /// <summary>The auth state as this member has applied it.</summary>
-public sealed class AuthCache(RaftNode node)
+public sealed class AuthCache
 {
     private readonly Lock gate = new();
+    private readonly LocalState state;
+    private readonly MachineSubscription subscription;
     private AuthState? current;
-    private object? watched;
     private volatile bool stale = true;
+
+    /// <summary>A cache of the auth state <paramref name="state"/> applies.</summary>
+    public AuthCache(LocalState state)
+    {
+        this.state = state;
+        subscription = state.Subscribe(machine => machine.AuthChanged += () => stale = true);
+    }
 
     /// <summary>The users, roles and settings as applied here; null until the member has started.</summary>
     public AuthState? Current
@@ -29,24 +37,18 @@ public sealed class AuthCache(RaftNode node)
 
     private AuthState? Reload()
     {
-        if (!node.IsStarted)
+        if (!state.IsStarted)
             return null;
 
+        subscription.Ensure();
         lock (gate)
         {
-            var machine = node.StateMachine;
-            if (!ReferenceEquals(watched, machine))
-            {
-                machine.AuthChanged += () => stale = true;
-                watched = machine;
-            }
-
             // Cleared before reading: a change applied during the read marks it stale again.
             stale = false;
-            using var view = machine.Store.OpenView();
-            var state = AuthState.Read(view);
-            Volatile.Write(ref current, state);
-            return state;
+            using var view = state.Store.OpenView();
+            var read = AuthState.Read(view);
+            Volatile.Write(ref current, read);
+            return read;
         }
     }
 }

@@ -14,6 +14,7 @@ using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
 using KvDb.Node.Writes;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Auth;
 
@@ -64,7 +65,7 @@ public static class AuthEndpoints
         return Results.Json(new { enabled = false });
     }
 
-    private static async Task<IResult> Token(HttpContext context, AuthCache cache, Authenticator authenticator, NodeOptions options, TimeProvider clock)
+    private static async Task<IResult> Token(HttpContext context, AuthCache cache, Authenticator authenticator, IOptions<AuthOptions> options, TimeProvider clock)
     {
         var (json, error) = await ReadObjectAsync(context, """{"name": "ann", "password": "..."}""");
         if (json is not { } body)
@@ -79,11 +80,11 @@ public static class AuthEndpoints
         var authentication = authenticator.CheckPassword(context, name, password, state);
         if (authentication.User is not { } user)
         {
-            KvdbInstruments.RecordAuthRefusal(authentication.Status);
+            AuthInstruments.RecordAuthRefusal(authentication.Status);
             return Problems.Of(authentication.Status, authentication.Status == StatusCodes.Status429TooManyRequests ? "Too many requests" : "Unauthorized", authentication.Failure!);
         }
 
-        var expiresAt = clock.GetUtcNow() + options.AuthTokenTtl;
+        var expiresAt = clock.GetUtcNow() + options.Value.TokenTtl;
         return Results.Json(new { token = AuthTokens.Issue(user, state.Settings.SigningKey, expiresAt), expiresAt });
     }
 

@@ -9,6 +9,7 @@ using KvDb.Core.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Auth;
 
@@ -21,8 +22,9 @@ public sealed record AuthenticatedCaller(AuthUser User, AuthState State);
 public static class AuthGate
 {
     /// <summary>Adds the gate; call after UseRouting and the port policy.</summary>
-    public static IApplicationBuilder UseAuthGate(this IApplicationBuilder app, NodeOptions options)
+    public static IApplicationBuilder UseAuthGate(this IApplicationBuilder app)
     {
+        var openProbes = app.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value.OpenProbes;
         var cache = app.ApplicationServices.GetRequiredService<AuthCache>();
         var authenticator = app.ApplicationServices.GetRequiredService<Authenticator>();
         return app.Use((context, next) =>
@@ -31,7 +33,7 @@ public static class AuthGate
                 return next(context);
 
             var rule = endpoint.Metadata.GetMetadata<AccessRuleMetadata>()?.Rule ?? AccessRule.Root;
-            if (rule is AccessRule.Open or AccessRule.Peer || (rule is AccessRule.Probe && options.OpenProbes))
+            if (rule is AccessRule.Open or AccessRule.Peer || (rule is AccessRule.Probe && openProbes))
                 return next(context);
 
             if (cache.Current is not { } state)
@@ -60,7 +62,7 @@ public static class AuthGate
         if (status == StatusCodes.Status503ServiceUnavailable)
             context.Response.Headers.RetryAfter = "1";
         else
-            KvdbInstruments.RecordAuthRefusal(status);
+            AuthInstruments.RecordAuthRefusal(status);
         return Problems.Of(status, title, detail).ExecuteAsync(context);
     }
 }
@@ -92,7 +94,7 @@ public static class KeyAccess
 
     private static IResult Forbidden(AuthenticatedCaller caller, Access access, string what)
     {
-        KvdbInstruments.RecordAuthRefusal(StatusCodes.Status403Forbidden);
+        AuthInstruments.RecordAuthRefusal(StatusCodes.Status403Forbidden);
         return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden",
             $"User '{caller.User.Name}' may not {(access == Access.Read ? "read" : "write")} {what}: no role of theirs grants it.");
     }

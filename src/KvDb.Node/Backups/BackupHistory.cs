@@ -4,6 +4,7 @@
 // last success. Counts are since this process started.
 using System.Diagnostics.Metrics;
 using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
 
 namespace KvDb.Node.Backups;
@@ -40,7 +41,7 @@ public sealed record BackupStatus(
 /// <summary>Records scheduled backups' outcomes and publishes them as metrics.</summary>
 public sealed class BackupHistory
 {
-    private static readonly Meter Meter = new(KvdbInstruments.MeterName, CommandLine.Version);
+    private static readonly Meter Meter = new(KvdbMeter.MeterName, CommandLine.Version);
 
     private static readonly Counter<long> Attempts = Meter.CreateCounter<long>(
         "backups", unit: "{backup}", description: "Scheduled backups this member attempted as leader, by outcome (succeeded, failed).");

@@ -18,7 +18,7 @@ using KvDb.Node.Raft;
 namespace KvDb.Node.Backups;
 
 /// <summary>Takes and uploads scheduled backups on the leader.</summary>
-public sealed class BackupScheduler(RaftNode node, SnapshotTaker taker, BackupHistory history, NodeOptions options, ILogger<BackupScheduler> logger) : BackgroundService
+public sealed class BackupScheduler(LocalState state, IConsensus consensus, SnapshotTaker taker, BackupHistory history, NodeOptions options, ILogger<BackupScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
@@ -33,7 +33,7 @@ public sealed class BackupScheduler(RaftNode node, SnapshotTaker taker, BackupHi
 
         try
         {
-            await node.Started.WaitAsync(stop).ConfigureAwait(false);
+            await state.Started.WaitAsync(stop).ConfigureAwait(false);
             File.Delete(TemporaryFile);
             using var store = BackupStores.Open(destination, options.Backup.S3Endpoint);
             await RunAsync(store, stop).ConfigureAwait(false);
@@ -43,7 +43,7 @@ public sealed class BackupScheduler(RaftNode node, SnapshotTaker taker, BackupHi
         }
     }
 
-    private bool IsLeader => node.Cluster.Leader is { IsRemote: false };
+    private bool IsLeader => consensus.Leader is { IsThisMember: true };
 
     private async Task RunAsync(IBackupStore store, CancellationToken stop)
     {

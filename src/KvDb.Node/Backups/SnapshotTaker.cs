@@ -23,7 +23,7 @@ public sealed class SnapshotTaker(IReadBarrier barrier, LocalState state, Cluste
     public async Task<StorageCheckpoint> TakeAsync(CancellationToken token)
     {
         await barrier.WaitAsync(token).ConfigureAwait(false);
-        var engine = state.Machine.Engine;
+        var engine = state.CheckpointSource;
         await engine.FlushAsync(token).ConfigureAwait(false);
         return engine.OpenCheckpoint();
     }

@@ -19,6 +19,8 @@ using KvDb.Core.Transactions;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.Leases;
+using KvDb.Node.Locks;
 using KvDb.Node.Observability;
 using KvDb.Node.Raft;
 using KvDb.Node.Watch;
@@ -92,7 +94,7 @@ public static class ElectionEndpoints
             ttl = (long)lifetime.TotalMilliseconds;
         }
 
-        if (lease == 0 && Leases.LeaseEndpoints.TooMany(state, options) is { } tooMany)
+        if (lease == 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
         Locks.QueueEntry? elected;
         try
@@ -104,7 +106,7 @@ public static class ElectionEndpoints
             return Leases.LeaseEndpoints.NotFound(e.Id);
         }
 
-        KvdbInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", elected is null ? "timeout" : "acquired"));
+        LockInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", elected is null ? "timeout" : "acquired"));
         return elected is null
             ? Problems.Of(StatusCodes.Status409Conflict, "Not elected", $"Another candidate led election '{ValueResults.Shorten(name)}' for the whole timeout ({timeout.TotalSeconds:0.###} s); the candidacy was withdrawn.")
             : Results.Json(new { name, key = elected.Key, value, revision = elected.Revision, lease = elected.Lease });

@@ -3,8 +3,8 @@
 // services each use case takes (IConsensus, IProposer, IReadBarrier, LocalState, the
 // membership service, the auth state, the change feed), and the request pipeline: peer proofs
 // and client-certificate users first, the consensus protocol on the peer port, operations, one
-// exception-to-problem-details mapping, routing, the port policy, the auth gate and each use
-// case's endpoints.
+// exception-to-problem-details mapping, routing, the port policy, the auth gate and each
+// feature's endpoints (NodeFeatures).
 // Invariants:
 //  - Hosted services start in registration order: the Raft member first, so everything after
 //    it finds the member started; they stop in reverse, so the write batcher drains before the
@@ -60,38 +60,15 @@ public static class NodeComposition
         services.AddSingleton(CommandRegistry.Default);
         services.AddRaftMember(options);
         services.AddSingleton<IConsensus>(static sp => sp.GetRequiredService<RaftNode>());
+        services.AddSingleton<IRaftMembership>(static sp => sp.GetRequiredService<RaftNode>());
         services.AddSingleton<LocalState>();
         services.AddNodeSecurity(security, options);
         services.AddSingleton<PeerClient>();
 
-        // Writes: group commit, forwarding to the leader, disk-space admission.
-        services.AddSingleton<IWriteForwarder, WriteForwarder>();
-        services.AddSingleton<ProposalBatcher>();
-        services.AddSingleton<IProposer>(static sp => sp.GetRequiredService<ProposalBatcher>());
-        services.AddHostedService(static sp => sp.GetRequiredService<ProposalBatcher>());
-        services.AddSingleton<DiskSpaceGuard>();
-
-        // Reads: read index, both sides.
-        services.AddSingleton<IReadIndexSource, ReadIndexClient>();
-        services.AddSingleton<LinearizableReader>();
-        services.AddSingleton<IReadBarrier>(static sp => sp.GetRequiredService<LinearizableReader>());
-
-        // Auth: the replicated users and roles, who is calling, and each endpoint's rule.
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<AuthCache>();
-        services.AddSingleton<Authenticator>();
-        services.AddSingleton<AuthWrites>();
-
         services.AddSingleton<KvService>();
-        services.AddWatch();
-        services.AddLeases();
-        services.AddLocks();
-        services.AddLists();
-        services.AddSingleton<MembershipService>();
-        services.AddHostedService<MembershipReconciler>();
-        services.AddMembershipRouting();
-        services.AddOperations();
-        services.AddBackups();
+        foreach (var feature in NodeFeatures.All)
+            feature.AddServices(services);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -104,24 +81,9 @@ public static class NodeComposition
         app.UseStatusCodePages();
         app.UseRouting();
         app.UsePortPolicy(options);
-        app.UseAuthGate(options);
-        app.MapAdminEndpoints();
-        app.MapForwardedWriteEndpoints();
-        app.MapReadIndexEndpoints();
-        app.MapSnapshotEndpoints();
-        app.MapMembershipEndpoints();
-        app.MapKeysEndpoints();
-        app.MapS2Endpoints();
-        app.MapLogEndpoints();
-        app.MapAuthEndpoints();
-        app.MapWatchEndpoints();
-        app.MapTxnEndpoints();
-        app.MapBackupEndpoints();
-        app.MapLeaseEndpoints();
-        app.MapLockEndpoints();
-        app.MapElectionEndpoints();
-        app.MapListEndpoints();
-        app.MapKvEndpoints();
+        app.UseAuthGate();
+        foreach (var feature in NodeFeatures.All)
+            feature.MapEndpoints(app);
         return app;
     }
 

@@ -12,17 +12,9 @@ using KvDb.Node.Raft;
 
 namespace KvDb.Node.Hosting;
 
-/// <summary>Endpoint metadata: this endpoint is served on the peer port only.</summary>
-public sealed class PeerOnlyAttribute : Attribute;
-
 /// <summary>Routes requests by the port they arrived on.</summary>
 public static class PeerPort
 {
-    /// <summary>Marks an endpoint as member-to-member.</summary>
-    public static TBuilder PeerOnly<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder
-        => builder.WithMetadata(new PeerOnlyAttribute());
-
     /// <summary>Answers the consensus protocol on the peer port, before anything else runs.</summary>
     /// <remarks>
     /// The branch is built at the first request, not with the application: DotNext's handler

@@ -5,6 +5,7 @@ using KvDb.Core.Commands;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.Leases;
 using KvDb.Node.Raft;
 using KvDb.Node.Watch;
 
@@ -26,7 +27,7 @@ public static class KeyHandlers
         var stored = await kv.GetAsync(key, consistency, context.RequestAborted);
 
         // Read after the value, so it is at least the value's revision: the next ?index= to wait on.
-        context.Response.Headers[KeysEndpoints.IndexHeader] = kv.AppliedIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers[KvdbHeaders.Index] = kv.AppliedIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return stored is { } value ? ValueResults.Value(context, value) : ValueResults.NotFound(text);
     }
 
@@ -42,7 +43,7 @@ public static class KeyHandlers
         var (lease, grantTtlMs, leaseError) = Leases.LeaseQuery.Parse(context.Request, conditions.IdempotencyKey);
         if (leaseError is not null)
             return Problems.BadRequest(leaseError);
-        if (grantTtlMs > 0 && Leases.LeaseEndpoints.TooMany(context.RequestServices.GetRequiredService<LocalState>(), options) is { } tooMany)
+        if (grantTtlMs > 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
 
         var value = await RequestBody.ReadAsync(context, options.MaxValueBytes);

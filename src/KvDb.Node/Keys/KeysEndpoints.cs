@@ -29,9 +29,6 @@ public static class KeysEndpoints
     /// <summary>The largest accepted limit.</summary>
     public const int MaxLimit = 1000;
 
-    /// <summary>The header with the revision a range was read at.</summary>
-    public const string IndexHeader = "X-Kvdb-Index";
-
     private const string Prefix = "/v1/kv/";
     private const string Allow = "GET, HEAD, PUT, DELETE";
 
@@ -83,7 +80,7 @@ public static class KeysEndpoints
         // The view lives until the page is written, after this handler returns. Its revision
         // is where a watch continues from without missing a change (after=revision).
         var view = await kv.OpenViewAsync(consistency, context.RequestAborted);
-        context.Response.Headers[IndexHeader] = view.Index.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers[KvdbHeaders.Index] = view.Index.ToString(CultureInfo.InvariantCulture);
         return Results.Stream(async stream =>
         {
             using (view)

@@ -59,18 +59,11 @@ public static class LeaseEndpoints
             ? Random.Shared.NextInt64(1, 1L << 53)
             : (long)(XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(idempotencyKey)) % ((1UL << 53) - 1)) + 1;
 
-    /// <summary>429 when this member already knows --max-leases live leases; null when a grant may go ahead.</summary>
-    public static IResult? TooMany(LocalState state, NodeOptions options)
-        => state.Machine.Leases.Count < options.MaxLeases
-            ? null
-            : Problems.Of(StatusCodes.Status429TooManyRequests, "Too many leases",
-                $"{options.MaxLeases} leases are alive (--max-leases); revoke some or wait for them to expire.");
-
     /// <summary>The id in a route value, or null.</summary>
     public static long? ParseId(string? text)
         => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 
-    private static async Task<IResult> GrantAsync(HttpContext context, KvService kv, LocalState state, NodeOptions options)
+    private static async Task<IResult> GrantAsync(HttpContext context, KvService kv, LocalState state, LeaseAdmission admission)
     {
         var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
         if (conditions is null)
@@ -95,7 +88,7 @@ public static class LeaseEndpoints
         var (parsed, error) = ParseTtl(ttlText);
         if (parsed is not { } lifetime)
             return Problems.BadRequest(error!);
-        if (TooMany(state, options) is { } tooMany)
+        if (admission.RefuseGrant() is { } tooMany)
             return tooMany;
 
         var id = NewId(conditions.IdempotencyKey);
@@ -107,7 +100,7 @@ public static class LeaseEndpoints
         if (result.Outcome is not CommandOutcome.Applied)
             return Problems.Of(StatusCodes.Status409Conflict, "Lease id taken", $"Lease {id} already exists; grant again without this Idempotency-Key.");
 
-        KvdbInstruments.LeasesGranted.Add(1);
+        LeaseInstruments.LeasesGranted.Add(1);
         return Results.Created($"/v1/leases/{id}", new { id, ttl = KvDb.Flags.Duration.Format(lifetime), ttlSeconds = lifetime.TotalSeconds, revision = result.Revision });
     }
 
@@ -136,7 +129,7 @@ public static class LeaseEndpoints
         }
 
         var time = await clock.AskAsync(lease, renew: false, context.RequestAborted);
-        var ttl = state.Machine.Leases.TryGet(lease, out var info) ? info.TtlMs : time?.TtlMs ?? 0;
+        var ttl = state.Leases.TryGet(lease, out var info) ? info.TtlMs : time?.TtlMs ?? 0;
         return Results.Json(new { id = lease, ttlSeconds = ttl / 1000.0, remainingSeconds = time is { } t ? t.RemainingMs / 1000.0 : (double?)null, keys });
     }
 
@@ -146,7 +139,7 @@ public static class LeaseEndpoints
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
         using (await kv.OpenViewAsync(consistency, context.RequestAborted))
         {
-            var leases = state.Machine.Leases.All().OrderBy(static l => l.Id).Select(static l => new { id = l.Id, ttlSeconds = l.TtlMs / 1000.0 }).ToList();
+            var leases = state.Leases.All().OrderBy(static l => l.Id).Select(static l => new { id = l.Id, ttlSeconds = l.TtlMs / 1000.0 }).ToList();
             return Results.Json(new { count = leases.Count, leases });
         }
     }
@@ -169,7 +162,7 @@ public static class LeaseEndpoints
         var result = await kv.WriteAsync(new RevokeLeaseCommand { Id = lease }, context.RequestAborted);
         if (result.Outcome is not CommandOutcome.Applied)
             return NotFound(lease);
-        KvdbInstruments.LeasesRevoked.Add(1);
+        LeaseInstruments.LeasesRevoked.Add(1);
         return Results.NoContent();
     }
 

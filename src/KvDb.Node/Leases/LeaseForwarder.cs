@@ -7,11 +7,12 @@ using System.Text.Json;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Leases;
 
 /// <summary>Reaches the leader's lease clock.</summary>
-public sealed class LeaseForwarder(IConsensus consensus, LeaseKeeper keeper, PeerClient peers, NodeOptions options)
+public sealed class LeaseForwarder(IConsensus consensus, LeaseKeeper keeper, PeerClient peers, IOptions<LeaseOptions> options)
 {
     /// <summary>The peer path of a lease's clock.</summary>
     public const string PathPrefix = "/internal/v1/leases/";
@@ -21,7 +22,7 @@ public sealed class LeaseForwarder(IConsensus consensus, LeaseKeeper keeper, Pee
     public async Task<LeaseTime?> AskAsync(long id, bool renew, CancellationToken token)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(options.RequestTimeout);
+        timeout.CancelAfter(options.Value.RequestTimeout);
         try
         {
             return await AskUntilAnsweredAsync(id, renew, timeout).ConfigureAwait(false);

@@ -16,7 +16,7 @@ using KvDb.Node.Writes;
 namespace KvDb.Node.Leases;
 
 /// <summary>Expires leases on the leader.</summary>
-public sealed partial class LeaseKeeper(RaftNode node, IConsensus consensus, IProposer proposer, ILogger<LeaseKeeper> logger) : BackgroundService
+public sealed partial class LeaseKeeper(LocalState state, IConsensus consensus, IProposer proposer, ILogger<LeaseKeeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
 
@@ -47,7 +47,7 @@ public sealed partial class LeaseKeeper(RaftNode node, IConsensus consensus, IPr
             Sync();
             if (leadingTerm < 0)
                 throw new UnavailableException("This member no longer leads; retry.");
-            if (!node.StateMachine.Leases.TryGet(id, out var lease) || !deadlines.TryGetValue(id, out var deadline))
+            if (!state.Leases.TryGet(id, out var lease) || !deadlines.TryGetValue(id, out var deadline))
                 return null;
             var now = NowMs();
             if (renew)
@@ -59,7 +59,7 @@ public sealed partial class LeaseKeeper(RaftNode node, IConsensus consensus, IPr
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        KvdbInstruments.LiveLeases = () => node.IsStarted ? node.StateMachine.Leases.Count : 0;
+        LeaseInstruments.LiveLeases = () => state.IsStarted ? state.Leases.Count : 0;
         using var timer = new PeriodicTimer(Tick);
         try
         {
@@ -84,7 +84,7 @@ public sealed partial class LeaseKeeper(RaftNode node, IConsensus consensus, IPr
     // Follows leadership and the lease table; the caller holds the gate.
     private void Sync()
     {
-        var leads = node.IsStarted && consensus.Leader is { IsThisMember: true };
+        var leads = state.IsStarted && consensus.Leader is { IsThisMember: true };
         if (!leads)
         {
             leadingTerm = -1;
@@ -92,7 +92,7 @@ public sealed partial class LeaseKeeper(RaftNode node, IConsensus consensus, IPr
             return;
         }
 
-        var table = node.StateMachine.Leases;
+        var table = state.Leases;
         var term = consensus.LeadershipStart.Term;
         var now = NowMs();
         if (term != leadingTerm)
@@ -137,7 +137,7 @@ public sealed partial class LeaseKeeper(RaftNode node, IConsensus consensus, IPr
             var result = await proposer.ProposeAsync(new RevokeLeaseCommand { Id = id, Expired = true }, mayForward: false, token).ConfigureAwait(false);
             if (result.Outcome is Core.Commands.CommandOutcome.Applied)
             {
-                KvdbInstruments.LeasesExpired.Add(1);
+                LeaseInstruments.LeasesExpired.Add(1);
                 LogExpired(id);
             }
         }

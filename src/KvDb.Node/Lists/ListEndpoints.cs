@@ -145,7 +145,7 @@ public static class ListEndpoints
         }
 
         var reply = AppendReply.Decode(result.Reply!);
-        KvdbInstruments.ListItemsAppended.Add(reply.Appended);
+        ListInstruments.ListItemsAppended.Add(reply.Appended);
         return Results.Json(new { firstOffset = reply.FirstOffset, lastOffset = reply.LastOffset, appended = reply.Appended, skipped = reply.Skipped, revision = result.Revision });
     }
 

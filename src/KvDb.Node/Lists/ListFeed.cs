@@ -15,9 +15,9 @@ public sealed class ListFeed
     private readonly ConcurrentDictionary<string, TaskCompletionSource> waiting = new();
     private readonly MachineSubscription subscription;
 
-    /// <summary>A feed of the appends <paramref name="node"/> applies.</summary>
-    public ListFeed(RaftNode node)
-        => subscription = new MachineSubscription(node, machine => machine.ListAppended += (keyspace, key, _) =>
+    /// <summary>A feed of the appends <paramref name="state"/> applies.</summary>
+    public ListFeed(LocalState state)
+        => subscription = state.Subscribe(machine => machine.ListAppended += (keyspace, key, _) =>
         {
             if (waiting.TryRemove(Name(keyspace, key), out var signal))
                 signal.TrySetResult();

@@ -9,6 +9,7 @@ using KvDb.Core.Auth;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.Leases;
 using KvDb.Node.Observability;
 using KvDb.Node.Raft;
 
@@ -60,7 +61,7 @@ public static class LockEndpoints
         var prefix = KeyPrefix + name + "/";
         if (KeyAccess.DeniedRangeWrite(context, System.Text.Encoding.UTF8.GetBytes(prefix), KeyOrder.PrefixEnd(System.Text.Encoding.UTF8.GetBytes(prefix))) is { } denied)
             return denied;
-        if (lease == 0 && Leases.LeaseEndpoints.TooMany(state, options) is { } tooMany)
+        if (lease == 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
 
         QueueEntry? held;
@@ -75,11 +76,11 @@ public static class LockEndpoints
 
         if (held is null)
         {
-            KvdbInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "timeout"));
+            LockInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "timeout"));
             return Problems.Of(StatusCodes.Status409Conflict, "Lock not acquired", $"Lock '{ValueResults.Shorten(name)}' was held by others for the whole timeout ({timeout.TotalSeconds:0.###} s); nothing is left queued.");
         }
 
-        KvdbInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "acquired"));
+        LockInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "acquired"));
         return Results.Json(new { name, key = held.Key, revision = held.Revision, lease = held.Lease });
     }
 

@@ -15,7 +15,8 @@ namespace KvDb.Node.Membership;
 
 /// <summary>Applies membership-map changes to the Raft configuration, on the leader.</summary>
 public sealed partial class MembershipReconciler(
-    RaftNode node,
+    IRaftMembership node,
+    LocalState state,
     MembershipService membership,
     ILogger<MembershipReconciler> logger) : BackgroundService
 {
@@ -29,7 +30,7 @@ public sealed partial class MembershipReconciler(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await node.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
-        node.StateMachine.MembershipChanged += _ => Wake();
+        state.Subscribe(machine => machine.MembershipChanged += _ => Wake()).Ensure();
         node.Cluster.LeaderChanged += (_, _) => Wake();
 
         while (!stoppingToken.IsCancellationRequested)

@@ -40,7 +40,7 @@ public enum MembershipOutcome
 public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable);
 
 /// <summary>Adds, removes and lists members.</summary>
-public sealed partial class MembershipService(RaftNode node, IProposer proposer, NodeOptions options, ILogger<MembershipService> logger)
+public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, NodeOptions options, ILogger<MembershipService> logger)
 {
     /// <summary>
     /// Records the initial members (ids 1..N from --cluster) if no member is recorded yet. The
@@ -64,7 +64,7 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
     public async Task EnsureClusterIdAsync(CancellationToken token)
     {
         var members = node.Members();
-        if (members.Count == 0 || KvDb.Core.State.ClusterId.Read(node.StateMachine.Store) is not null)
+        if (members.Count == 0 || KvDb.Core.State.ClusterId.Read(state.Store) is not null)
             return;
 
         var id = KvDb.Core.State.ClusterId.New();
@@ -182,7 +182,7 @@ public sealed partial class MembershipService(RaftNode node, IProposer proposer,
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(ProbeTimeout);
             var metadata = await member.GetMetadataAsync(refresh: false, timeout.Token).ConfigureAwait(false);
-            return metadata.TryGetValue(RaftNode.HttpUrlMetadataKey, out var url) ? url : null;
+            return metadata.TryGetValue(IRaftMembership.HttpUrlMetadataKey, out var url) ? url : null;
         }
         catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
         {

@@ -10,17 +10,19 @@ namespace KvDb.Node.Observability;
 /// <summary>Forwards to the started member's store when it reports storage figures.</summary>
 public sealed class MemberStorageMetrics : IStorageMetricsSource
 {
-    private readonly RaftNode node;
+    private readonly IRaftMembership node;
+    private readonly LocalState state;
     private event Action<CompactionSummary>? Handlers;
 
     /// <summary>Follows <paramref name="node"/>; subscribes to its engine once it has started.</summary>
-    public MemberStorageMetrics(RaftNode node)
+    public MemberStorageMetrics(IRaftMembership node, LocalState state)
     {
         this.node = node;
+        this.state = state;
         _ = node.Started.ContinueWith(
             started =>
             {
-                if (started.IsCompletedSuccessfully && node.StateMachine.Store is IStorageMetricsSource source)
+                if (started.IsCompletedSuccessfully && state.Store is IStorageMetricsSource source)
                     source.CompactionCompleted += summary => Handlers?.Invoke(summary);
             },
             CancellationToken.None,
@@ -29,7 +31,7 @@ public sealed class MemberStorageMetrics : IStorageMetricsSource
     }
 
     /// <inheritdoc/>
-    public StorageFigures? Current => node.IsStarted && node.StateMachine.Store is IStorageMetricsSource source ? source.Current : null;
+    public StorageFigures? Current => node.IsStarted && state.Store is IStorageMetricsSource source ? source.Current : null;
 
     /// <inheritdoc/>
     public event Action<CompactionSummary>? CompactionCompleted

@@ -1,6 +1,6 @@
 // Bridges System.Diagnostics.Metrics instruments into the Prometheus registry: DotNext's own
 // meters (write-ahead log, Raft server and HTTP client) and
-// kvdb's (KvdbInstruments). prometheus-net's MeterAdapter does the translation.
+// kvdb's (KvdbMeter). prometheus-net's MeterAdapter does the translation.
 // Invariants:
 //  - Only meters whose name starts with "DotNext." or is kvdb's are bridged: the runtime's and
 //    ASP.NET's meters stay out (prometheus-net's own process series and kvdb's HTTP series
@@ -15,6 +15,7 @@
 //  - Bridged values count from when this service started, after the Raft member: entries
 //    replayed from the log at start-up are not in the dotnext_io_writeaheadlog_* counts.
 using System.Diagnostics.Metrics;
+using KvDb.Node.HttpKit;
 using Prometheus;
 
 namespace KvDb.Node.Observability;
@@ -30,7 +31,7 @@ public sealed class MeterBridge(CollectorRegistry registry) : IHostedService, ID
 
     /// <summary>True for the meters /metrics publishes.</summary>
     public static bool IsBridged(Meter meter)
-        => meter.Name.StartsWith("DotNext.", StringComparison.Ordinal) || meter.Name == KvdbInstruments.MeterName;
+        => meter.Name.StartsWith("DotNext.", StringComparison.Ordinal) || meter.Name == KvdbMeter.MeterName;
 
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)

@@ -73,7 +73,7 @@ public sealed record NodeStatus(
 public sealed record LeaseStatus(int Alive, bool KeepingClock);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(RaftNode node, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, NodeOptions options, ClusterIdentity clusterIdentity, Backups.BackupHistory backups)
+public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, NodeOptions options, ClusterIdentity clusterIdentity, Backups.BackupHistory backups)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -83,9 +83,9 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
     {
         var ready = await readiness.EvaluateAsync(token).ConfigureAwait(false);
         var started = node.IsStarted;
-        var commit = started ? node.Log.LastCommittedEntryIndex : 0L;
-        var lastLog = started ? node.Log.LastEntryIndex : 0L;
-        var applied = started ? node.StateMachine.AppliedIndex : 0L;
+        var commit = started ? state.Log.LastCommittedEntryIndex : 0L;
+        var lastLog = started ? state.Log.LastEntryIndex : 0L;
+        var applied = started ? state.AppliedIndex : 0L;
         var members = started ? await membership.ListAsync(token).ConfigureAwait(false) : [];
         var now = DateTimeOffset.UtcNow;
         return new NodeStatus(
@@ -98,7 +98,7 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
             CommitIndex: commit,
             AppliedIndex: applied,
             LastLogIndex: lastLog,
-            SnapshotIndex: started ? node.StateMachine.SnapshotIndex : 0L,
+            SnapshotIndex: started ? state.SnapshotIndex : 0L,
             Ready: ready.IsReady,
             Readiness: ready.Reason,
             Members: members,
@@ -117,8 +117,8 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
                 HistoryCompactedRevision: started ? HistoryCompactedRevision() : 0L,
                 HistoryWindow: KvDb.Flags.Duration.Format(options.WatchHistory),
                 HistoryFloor: options.WatchHistoryFloor,
-                RecentRecords: started ? node.StateMachine.Recent.Count : 0),
-            Leases: new LeaseStatus(started ? node.StateMachine.Leases.Count : 0, leases.IsKeeping))
+                RecentRecords: started ? state.Recent.Count : 0),
+            Leases: new LeaseStatus(started ? state.Leases.Count : 0, leases.IsKeeping))
         {
             ClusterId = clusterIdentity.Current,
             Backup = backups.Status,
@@ -127,7 +127,7 @@ public sealed class NodeStatusReporter(RaftNode node, MembershipService membersh
 
     private long HistoryCompactedRevision()
     {
-        using var view = node.StateMachine.Store.OpenView();
+        using var view = state.Store.OpenView();
         return Core.Watch.ChangeHistory.CompactedRevision(view);
     }
 

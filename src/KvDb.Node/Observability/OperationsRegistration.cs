@@ -1,6 +1,6 @@
 // Wires the operability features into the kvdb web application: the Prometheus registry and
 // what feeds it, readiness, status, request metrics and logging, the console log format.
-// KvdbProgram calls AddOperations, UseOperations and AddKvdbConsole; the endpoints are mapped
+// The composition root calls AddOperations (through ObservabilityFeature) and UseOperations; the endpoints are mapped
 // in Http/AdminEndpoints.
 // Invariants:
 //  - /metrics serves one registry per application (never prometheus-net's static default
@@ -44,10 +44,4 @@ public static class OperationsRegistration
     /// <summary>Adds request metrics and request logging; call before any other middleware.</summary>
     public static IApplicationBuilder UseOperations(this IApplicationBuilder app)
         => app.UseMiddleware<HttpRequestMetrics>().UseMiddleware<RequestLogging>();
-
-    /// <summary>Logs to the console in kvdb's one-line format (<see cref="ConsoleLineFormatter"/>).</summary>
-    public static ILoggingBuilder AddKvdbConsole(this ILoggingBuilder logging)
-        => logging
-            .AddConsole(static console => console.FormatterName = ConsoleLineFormatter.FormatterName)
-            .AddConsoleFormatter<ConsoleLineFormatter, ConsoleFormatterOptions>();
 }

@@ -1,7 +1,7 @@
 // Prometheus series for this member's Raft state: term, role, leader, commit/applied/log
 // indices, leader changes, and on the leader each follower's replication lag.
 // Invariants:
-//  - Gauges are read from the live RaftNode just before each scrape (a before-collect
+//  - Gauges are read from the live Raft member just before each scrape (a before-collect
 //    callback), so a scrape sees one consistent-enough moment and nothing polls in between.
 //  - Exactly one kvdb_raft_role{role=...} series is 1 at a time once the member has started.
 //  - Per-member series (reachability, follower lag) exist only for current members, and the
@@ -23,7 +23,8 @@ public sealed class RaftMetrics : IHostedService
     /// <summary>The values of the role label; one of them is 1 at a time.</summary>
     public static readonly string[] Roles = [RaftRole.Leader, RaftRole.Follower, RaftRole.Joining];
 
-    private readonly RaftNode node;
+    private readonly IRaftMembership node;
+    private readonly LocalState state;
     private readonly CollectorRegistry registry;
     private readonly Gauge term, role, hasLeader, leaderId, commitIndex, appliedIndex, lastLogIndex, snapshotIndex, votingMembers, memberId;
     private readonly Gauge memberReachable, followerMatchedIndex, followerLag;
@@ -31,9 +32,10 @@ public sealed class RaftMetrics : IHostedService
     private volatile bool started;
 
     /// <summary>Creates the series in <paramref name="registry"/>; they move once the member has started.</summary>
-    public RaftMetrics(RaftNode node, NodeOptions options, CollectorRegistry registry, IMetricFactory metrics)
+    public RaftMetrics(IRaftMembership node, LocalState state, NodeOptions options, CollectorRegistry registry, IMetricFactory metrics)
     {
         this.node = node;
+        this.state = state;
         this.registry = registry;
         memberId = metrics.CreateGauge("kvdb_member_id", "This member's id (--id).");
         term = metrics.CreateGauge("kvdb_raft_term", "The current Raft term as seen by this member.");
@@ -90,7 +92,7 @@ public sealed class RaftMetrics : IHostedService
             return;
 
         var cluster = node.Cluster;
-        var log = node.Log;
+        var log = state.Log;
         var leader = cluster.Leader;
         var current = RaftRole.Of(node);
         foreach (var name in Roles)
@@ -100,10 +102,10 @@ public sealed class RaftMetrics : IHostedService
         hasLeader.Set(leader is null ? 0 : 1);
         leaderId.Set(leader is null ? 0 : node.IdOf(leader.EndPoint) ?? 0);
         commitIndex.Set(log.LastCommittedEntryIndex);
-        appliedIndex.Set(node.StateMachine.AppliedIndex);
+        appliedIndex.Set(state.AppliedIndex);
         var last = log.LastEntryIndex;
         lastLogIndex.Set(last);
-        snapshotIndex.Set(node.StateMachine.SnapshotIndex);
+        snapshotIndex.Set(state.SnapshotIndex);
         votingMembers.Set(cluster.Members.Count);
         UpdatePerMember(cluster, current == RaftRole.Leader, last);
     }

@@ -24,7 +24,7 @@ public static class RaftRole
     public const string Starting = "starting";
 
     /// <summary>The role of <paramref name="node"/> right now.</summary>
-    public static string Of(RaftNode node)
+    public static string Of(IRaftMembership node)
     {
         if (!node.IsStarted)
             return Starting;
@@ -36,5 +36,5 @@ public static class RaftRole
     }
 
     /// <summary>True when this member is in the Raft configuration; the member must have started.</summary>
-    public static bool IsVoter(RaftNode node) => node.Cluster.Members.Any(static m => !m.IsRemote);
+    public static bool IsVoter(IRaftMembership node) => node.Cluster.Members.Any(static m => !m.IsRemote);
 }

@@ -35,7 +35,7 @@ public sealed record Readiness(bool IsReady, string Reason, string Code);
 public readonly record struct ReadinessFacts(bool Removed, bool Started, bool Voter, bool Join, bool HasLeader, long Applied, long Committed);
 
 /// <summary>Evaluates readiness against the live Raft member.</summary>
-public sealed class ReadinessCheck(RaftNode node, NodeOptions options)
+public sealed class ReadinessCheck(IRaftMembership node, LocalState state, NodeOptions options)
 {
     /// <summary>How long the applier may take to reach the commit index seen at the start of a check.</summary>
     public static readonly TimeSpan ApplyGrace = TimeSpan.FromMilliseconds(250);
@@ -46,7 +46,7 @@ public sealed class ReadinessCheck(RaftNode node, NodeOptions options)
         var facts = Observe();
         var readiness = Decide(facts);
         if (readiness.Code is "applying" && await CatchesUpAsync(facts.Committed, token).ConfigureAwait(false))
-            readiness = Decide(facts with { Applied = node.StateMachine.AppliedIndex });
+            readiness = Decide(facts with { Applied = state.AppliedIndex });
         return readiness;
     }
 
@@ -76,14 +76,14 @@ public sealed class ReadinessCheck(RaftNode node, NodeOptions options)
         var started = node.IsStarted;
 
         // Commit index first: an entry committed before the check began must be applied.
-        var committed = started ? node.Log.LastCommittedEntryIndex : 0L;
+        var committed = started ? state.Log.LastCommittedEntryIndex : 0L;
         return new ReadinessFacts(
             Removed: node.WasRemoved,
             Started: started,
             Voter: started && RaftRole.IsVoter(node),
             Join: options.Join,
             HasLeader: started && node.Cluster.Leader is not null,
-            Applied: started ? node.StateMachine.AppliedIndex : 0L,
+            Applied: started ? state.AppliedIndex : 0L,
             Committed: committed);
     }
 
@@ -93,7 +93,7 @@ public sealed class ReadinessCheck(RaftNode node, NodeOptions options)
         grace.CancelAfter(ApplyGrace);
         try
         {
-            await node.Log.WaitForApplyAsync(committed, grace.Token).ConfigureAwait(false);
+            await state.Log.WaitForApplyAsync(committed, grace.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)

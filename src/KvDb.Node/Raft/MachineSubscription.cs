@@ -8,10 +8,18 @@ using KvDb.Core.State;
 namespace KvDb.Node.Raft;
 
 /// <summary>Subscribes to the current state machine's events once.</summary>
-public sealed class MachineSubscription(RaftNode node, Action<KvStateMachine> attach)
+public sealed class MachineSubscription
 {
+    private readonly RaftNode node;
+    private readonly Action<KvStateMachine> attach;
     private readonly Lock gate = new();
     private object? attached;
+
+    internal MachineSubscription(RaftNode node, Action<KvStateMachine> attach)
+    {
+        this.node = node;
+        this.attach = attach;
+    }
 
     /// <summary>Attaches to the current state machine if that has not happened yet (no-op before the member starts).</summary>
     public void Ensure()

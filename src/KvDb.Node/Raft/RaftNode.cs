@@ -38,13 +38,13 @@ using Microsoft.AspNetCore.Connections;
 namespace KvDb.Node.Raft;
 
 /// <summary>This process's Raft member: state machine, log and the DotNext cluster member.</summary>
-public sealed partial class RaftNode : IHostedService, IAsyncDisposable
+public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMembership
 {
     /// <summary>The size of the Raft log's chunk files (raft/data/N).</summary>
     public const int LogChunkSize = 4 << 20;
 
     /// <summary>Member metadata key carrying the HTTP API URL, so followers can forward to the leader.</summary>
-    public const string HttpUrlMetadataKey = "kvdb-http";
+    public const string HttpUrlMetadataKey = IRaftMembership.HttpUrlMetadataKey;
 
     private readonly NodeOptions options;
     private readonly ILoggerFactory loggerFactory;

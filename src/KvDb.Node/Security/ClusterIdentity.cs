@@ -35,7 +35,7 @@ public sealed class ClusterIdentity(IServiceProvider services)
                 return id;
             try
             {
-                id = ClusterId.Read(services.GetRequiredService<RaftNode>().StateMachine.Store);
+                id = ClusterId.Read(services.GetRequiredService<LocalState>().Store);
             }
             catch (InvalidOperationException)
             {

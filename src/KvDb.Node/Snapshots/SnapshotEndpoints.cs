@@ -15,7 +15,7 @@ public static class SnapshotEndpoints
         => app.MapGet(SnapshotTransfer.PathPrefix + "{index:long}", Archive).PeerOnly().Allow(AccessRule.Peer);
 
     private static IResult Archive(long index, LocalState state, HttpContext context)
-        => state.Machine.OpenSnapshotArchive(index, context.RequestAborted) is { } archive
+        => state.OpenSnapshotArchive(index, context.RequestAborted) is { } archive
             ? Results.Stream(archive, "application/octet-stream")
             : Problems.Of(StatusCodes.Status410Gone, "Snapshot gone", $"The snapshot at index {index} is no longer published here; ask the leader again.");
 }

@@ -56,7 +56,7 @@ public static class TxnEndpoints
             return ValueResults.Written(context, "", result);
 
         var reply = TxnReply.Decode(result.Reply);
-        KvdbInstruments.Transactions.Add(1, new KeyValuePair<string, object?>("outcome", reply.Succeeded ? "succeeded" : "failed"));
+        TxnInstruments.Transactions.Add(1, new KeyValuePair<string, object?>("outcome", reply.Succeeded ? "succeeded" : "failed"));
         return Results.Bytes(TxnResponse.Encode(reply, result.Revision), "application/json");
     }
 

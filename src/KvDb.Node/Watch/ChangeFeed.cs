@@ -11,19 +11,19 @@ namespace KvDb.Node.Watch;
 /// <summary>Signals applied entries to watchers.</summary>
 public sealed class ChangeFeed
 {
-    private readonly RaftNode node;
+    private readonly LocalState state;
     private readonly MachineSubscription subscription;
     private TaskCompletionSource? waiting;
 
-    /// <summary>A feed of the entries <paramref name="node"/> applies.</summary>
-    public ChangeFeed(RaftNode node)
+    /// <summary>A feed of the entries <paramref name="state"/> applies.</summary>
+    public ChangeFeed(LocalState state)
     {
-        this.node = node;
-        subscription = new MachineSubscription(node, machine => machine.Applied += _ => Interlocked.Exchange(ref waiting, null)?.TrySetResult());
+        this.state = state;
+        subscription = state.Subscribe(machine => machine.Applied += _ => Interlocked.Exchange(ref waiting, null)?.TrySetResult());
     }
 
     /// <summary>The index of the last entry applied here (0 before the member has started).</summary>
-    public long AppliedIndex => node.IsStarted ? node.StateMachine.AppliedIndex : 0;
+    public long AppliedIndex => state.IsStarted ? state.AppliedIndex : 0;
 
     /// <summary>Completes when the next entry is applied here.</summary>
     public Task Changed()

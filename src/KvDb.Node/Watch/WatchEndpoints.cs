@@ -12,6 +12,7 @@ using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Keys;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Watch;
 
@@ -22,7 +23,7 @@ public static class WatchEndpoints
     public static void MapWatchEndpoints(this IEndpointRouteBuilder app)
         => app.MapGet("/v1/watch", WatchAsync).Allow(AccessRule.Keys);
 
-    private static async Task WatchAsync(HttpContext context, KvService kv, LocalState state, ChangeFeed feed, WatchHub hub, NodeOptions options, ILogger<WatchStream> logger)
+    private static async Task WatchAsync(HttpContext context, KvService kv, LocalState state, ChangeFeed feed, WatchHub hub, IOptions<WatchOptions> options, ILogger<WatchStream> logger)
     {
         var (request, error) = WatchRequest.Parse(context.Request);
         if (request is null)
@@ -62,11 +63,11 @@ public static class WatchEndpoints
         context.Response.Headers["X-Accel-Buffering"] = "no";
 
         // Where the watch starts: with no after=, a client learns here what it will resume after.
-        context.Response.Headers[KeysEndpoints.IndexHeader] = cursor.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers[KvdbHeaders.Index] = cursor.ToString(System.Globalization.CultureInfo.InvariantCulture);
         hub.StreamOpened();
         try
         {
-            await new WatchStream(context, request, options.WatchSlowReaderTimeout, logger).RunAsync(cursor, state, feed, hub);
+            await new WatchStream(context, request, options.Value.SlowReaderTimeout, logger).RunAsync(cursor, state, feed, hub);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -17,7 +17,7 @@ using KvDb.Node.Raft;
 namespace KvDb.Node.Watch;
 
 /// <summary>Dispatches applied changes to registered watchers.</summary>
-public sealed partial class WatchHub(RaftNode node, ChangeFeed feed, ILogger<WatchHub> logger) : BackgroundService
+public sealed partial class WatchHub(LocalState state, ChangeFeed feed, ILogger<WatchHub> logger) : BackgroundService
 {
     private readonly Lock gate = new();
     private readonly List<Watcher> watchers = [];
@@ -36,14 +36,14 @@ public sealed partial class WatchHub(RaftNode node, ChangeFeed feed, ILogger<Wat
     public void StreamOpened()
     {
         Interlocked.Increment(ref open);
-        KvdbInstruments.OpenWatches.Add(1);
+        WatchInstruments.OpenWatches.Add(1);
     }
 
     /// <summary>Counts a watch stream that ended.</summary>
     public void StreamClosed()
     {
         Interlocked.Decrement(ref open);
-        KvdbInstruments.OpenWatches.Add(-1);
+        WatchInstruments.OpenWatches.Add(-1);
     }
 
     /// <summary>How many watchers are registered.</summary>
@@ -57,7 +57,7 @@ public sealed partial class WatchHub(RaftNode node, ChangeFeed feed, ILogger<Wat
     {
         lock (gate)
         {
-            if (tail is null || !node.IsStarted || !ReferenceEquals(tail, node.StateMachine.Recent))
+            if (tail is null || !state.IsStarted || !ReferenceEquals(tail, state.Recent))
                 return false;
             watcher.Attach(revision);
             if (revision < position)
@@ -94,8 +94,8 @@ public sealed partial class WatchHub(RaftNode node, ChangeFeed feed, ILogger<Wat
         {
             try
             {
-                if (node.IsStarted)
-                    Dispatch(node.StateMachine.Recent);
+                if (state.IsStarted)
+                    Dispatch(state.Recent);
                 await feed.WaitForAppliedAfterAsync(Position, TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -139,7 +139,7 @@ public sealed partial class WatchHub(RaftNode node, ChangeFeed feed, ILogger<Wat
                     if (!watchers[i].Offer(revision, record))
                     {
                         watchers.RemoveAt(i);
-                        KvdbInstruments.WatchesFellBehind.Add(1);
+                        WatchInstruments.WatchesFellBehind.Add(1);
                     }
                 }
             }

@@ -111,7 +111,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         var recent = new List<(long Revision, ChangeRecord Record)>();
         IEnumerable<(long Revision, ChangeRecord Record)> records;
         long upTo;
-        if (state.Machine.Recent.TryRead(cursor, long.MaxValue, recent, out var covered))
+        if (state.Recent.TryRead(cursor, long.MaxValue, recent, out var covered))
             (records, upTo) = (recent, covered);
         else
             (records, upTo) = (ChangeHistory.After(view, cursor), view.Index);
@@ -130,7 +130,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
             }
 
             if (sent > 0)
-                KvdbInstruments.WatchEvents.Add(sent);
+                WatchInstruments.WatchEvents.Add(sent);
             if (buffer.Length >= FlushBytes)
                 await FlushAsync();
         }
@@ -157,7 +157,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
                 await FlushAsync();
         }
 
-        KvdbInstruments.WatchEvents.Add(queued.Count);
+        WatchInstruments.WatchEvents.Add(queued.Count);
         queued.Clear();
         if (buffer.Length > 0)
             await FlushAsync();
@@ -211,7 +211,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         }
         catch (Exception e) when (timer.IsCancellationRequested && e is OperationCanceledException or IOException)
         {
-            KvdbInstruments.WatchersCutOff.Add(1);
+            WatchInstruments.WatchersCutOff.Add(1);
             LogCutOff(context.Connection.RemoteIpAddress?.ToString() ?? "?", slowReaderTimeout.TotalSeconds);
             context.Abort();
             throw new OperationCanceledException(context.RequestAborted);

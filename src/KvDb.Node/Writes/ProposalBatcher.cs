@@ -267,7 +267,7 @@ public sealed partial class ProposalBatcher(
         for (var i = 0; i < batch.Count; i++)
             batch[i].Completion.TrySetResult(new(index, context.Results[i]));
         LogBatchCommitted(batch.Count, index);
-        KvdbInstruments.ProposalBatchWrites.Record(batch.Count);
+        WriteInstruments.ProposalBatchWrites.Record(batch.Count);
     }
 
     private async Task PushCommitIndexAsync()

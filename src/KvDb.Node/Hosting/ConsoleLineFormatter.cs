@@ -9,10 +9,11 @@
 using System.Globalization;
 using KvDb.Core.State;
 using KvDb.Node.Hosting;
+using KvDb.Node.Observability;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 
-namespace KvDb.Node.Observability;
+namespace KvDb.Node.Hosting;
 
 /// <summary>The kvdb console formatter.</summary>
 public sealed class ConsoleLineFormatter() : ConsoleFormatter(FormatterName)
@@ -88,4 +89,14 @@ public sealed class ConsoleLineFormatter() : ConsoleFormatter(FormatterName)
             var subsystem => subsystem.ToLowerInvariant(),
         } : "kvdb";
     }
+}
+
+/// <summary>Adds kvdb's console log format.</summary>
+public static class ConsoleLogging
+{
+    /// <summary>Logs to the console in kvdb's one-line format (<see cref="ConsoleLineFormatter"/>).</summary>
+    public static ILoggingBuilder AddKvdbConsole(this ILoggingBuilder logging)
+        => logging
+            .AddConsole(static console => console.FormatterName = ConsoleLineFormatter.FormatterName)
+            .AddConsoleFormatter<ConsoleLineFormatter, ConsoleFormatterOptions>();
 }

@@ -1,0 +1,13 @@
+// The auth feature's settings, bound from the member's flags (--open-probes, --auth-token-ttl)
+// by AuthFeature.
+namespace KvDb.Node.Auth;
+
+/// <summary>Options of the auth feature.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>Whether probes (/readyz, /metrics, …) stay open to anyone while auth is on.</summary>
+    public bool OpenProbes { get; set; } = true;
+
+    /// <summary>How long an issued token is valid.</summary>
+    public TimeSpan TokenTtl { get; set; } = TimeSpan.FromMinutes(10);
+}

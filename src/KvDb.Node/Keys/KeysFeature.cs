@@ -1,0 +1,27 @@
+// The keys feature: /v1/kv and kv-db's root paths (the catch-all /{key}, which every more
+// specific route outranks).
+using KvDb.Node.HttpKit;
+
+namespace KvDb.Node.Keys;
+
+/// <summary>Registers the keys feature.</summary>
+public sealed class KeysFeature : INodeFeature
+{
+    /// <inheritdoc/>
+    public string Name => "Keys";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> DependsOn { get; } = ["Auth", "Leases", "Watch"];
+
+    /// <inheritdoc/>
+    public void AddServices(IServiceCollection services)
+    {
+    }
+
+    /// <inheritdoc/>
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapKeysEndpoints();
+        endpoints.MapKvEndpoints();
+    }
+}

@@ -1,0 +1,26 @@
+// The transactions feature: POST /v1/txn.
+using KvDb.Node.HttpKit;
+
+namespace KvDb.Node.Transactions;
+
+/// <summary>Registers the transactions feature.</summary>
+public sealed class TransactionsFeature : INodeFeature
+{
+    /// <inheritdoc/>
+    public string Name => "Transactions";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> DependsOn { get; } = ["Auth"];
+
+    /// <inheritdoc/>
+    public void AddServices(IServiceCollection services)
+    {
+        TxnInstruments.Publish();
+    }
+
+    /// <inheritdoc/>
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapTxnEndpoints();
+    }
+}
