@@ -3,8 +3,6 @@
 // prints events as they come, and a command run while holding a lock.
 using System.Text.Json;
 using KvDb.Cli;
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Client.Tests;
 

@@ -2,8 +2,6 @@
 // the watch; with every member down the last values stay; when the members are back, changes
 // flow again.
 using KvDb.Extensions.Configuration;
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,6 @@
 // The configuration provider when no member answers at start: it fails, or with Optional
 // starts empty.
 using KvDb.Extensions.Configuration;
-using KvDb.Tests.Cluster;
 using Microsoft.Extensions.Configuration;
 
 namespace KvDb.Client.Tests;

@@ -3,8 +3,6 @@
 // and the checks of DistributedCacheEntryOptions.
 using System.Text;
 using KvDb.Extensions.Caching;
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,7 +4,7 @@
 // and a wait without a deadline hangs the run instead of failing it.
 using System.Diagnostics;
 
-namespace KvDb.Tests;
+namespace KvDb.Testing;
 
 public static class Eventually
 {

@@ -5,7 +5,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace KvDb.Tests.Security;
+namespace KvDb.Testing;
 
 /// <summary>A test CA hierarchy on disk.</summary>
 public sealed class TestCertificates : IDisposable

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace KvDb.Tests.Cluster;
+namespace KvDb.Testing;
 
 /// <summary>A kvdb child process; killed on dispose.</summary>
 public sealed partial class KvdbProcess : IAsyncDisposable

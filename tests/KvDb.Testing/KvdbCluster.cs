@@ -3,7 +3,7 @@
 using System.Net;
 using System.Text;
 
-namespace KvDb.Tests.Cluster;
+namespace KvDb.Testing;
 
 /// <summary>One entry of <c>GET /v1/members</c>.</summary>
 public sealed record MemberInfo(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable);

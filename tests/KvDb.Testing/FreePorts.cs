@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace KvDb.Tests.Cluster;
+namespace KvDb.Testing;
 
 /// <summary>Loopback ports that are free right now, chosen by the OS.</summary>
 public static class FreePorts
