@@ -134,52 +134,48 @@ public sealed class KvdbCluster : IAsyncDisposable
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>Writes a value, retrying 503s (no leader yet) until <paramref name="timeout"/>.</summary>
+    /// <summary>How long the waits below give a cluster by default: elections and catch-up on a busy 2-core machine.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the waits below ask the members again.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>What a member that is not listening yet, stopped, paused or busy makes a request end with.</summary>
+    private static bool Unreachable(Exception e) => e is HttpRequestException or TaskCanceledException;
+
+    /// <summary>
+    /// Writes a value, retrying 503s (no leader yet) and refused connections (not listening yet)
+    /// until <paramref name="timeout"/>; any other answer fails at once.
+    /// </summary>
     public async Task PutWithRetryAsync(int id, string key, string value, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            try
+        => await Eventually.ValueAsync(
+            async () =>
             {
                 using var response = await PutAsync(id, key, value);
-                if (response.StatusCode is HttpStatusCode.NoContent)
-                    return;
-                if (response.StatusCode is not HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
-                    throw new HttpRequestException($"PUT {key} on member {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{Describe()}");
-            }
-            catch (HttpRequestException e) when (e.StatusCode is null && DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
+                if (response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.ServiceUnavailable)
+                    return response.StatusCode;
+                throw new HttpRequestException($"PUT {key} on member {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{Describe()}", null, response.StatusCode);
+            },
+            status => status is HttpStatusCode.NoContent,
+            $"member {id} to take PUT {key}",
+            timeout ?? Patience,
+            Describe,
+            retryOn: e => e is HttpRequestException { StatusCode: null },
+            interval: PollInterval);
 
-            await Task.Delay(50);
-        }
-    }
-
-    /// <summary>Polls until member <paramref name="id"/> answers <paramref name="expected"/> for <paramref name="key"/>.</summary>
-    public async Task<string?> WaitForValueAsync(int id, string key, string? expected, TimeSpan? timeout = null, string? query = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        string? last = "(no answer)";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await GetAsync(id, key, query);
-                if (last == expected)
-                    return last;
-            }
-            catch (HttpRequestException e)
-            {
-                last = $"(error: {e.Message})";
-            }
-
-            await Task.Delay(50);
-        }
-
-        return last;
-    }
+    /// <summary>
+    /// Polls until member <paramref name="id"/> answers <paramref name="expected"/> (null: 404) for <paramref name="key"/>;
+    /// throws with the last answer once <paramref name="timeout"/> has passed.
+    /// </summary>
+    public async Task WaitForValueAsync(int id, string key, string? expected, TimeSpan? timeout = null, string? query = null)
+        => await Eventually.ValueAsync(
+            () => GetAsync(id, key, query),
+            seen => seen == expected,
+            $"member {id} to answer {(expected is null ? "404" : $"\"{expected}\"")} for {key}{(query is null ? "" : "?" + query)}",
+            timeout ?? Patience,
+            Describe,
+            retryOn: e => e is HttpRequestException,
+            interval: PollInterval);
 
     /// <summary>Waits until every running member is listening and a write through member 1 is readable everywhere.</summary>
     public async Task WaitUntilServingAsync()
@@ -188,11 +184,7 @@ public sealed class KvdbCluster : IAsyncDisposable
         var first = Members.First(m => m.IsRunning).Id;
         await PutWithRetryAsync(first, probe, "ok");
         foreach (var member in Members.Where(m => m.IsRunning))
-        {
-            var seen = await WaitForValueAsync(member.Id, probe, "ok");
-            if (seen != "ok")
-                throw new TimeoutException($"Member {member.Id} never served the probe (last: {seen}).\n{Describe()}");
-        }
+            await WaitForValueAsync(member.Id, probe, "ok");
     }
 
     /// <summary>The output of every member, for assertion messages.</summary>
@@ -205,51 +197,54 @@ public sealed class KvdbCluster : IAsyncDisposable
     /// </summary>
     public async Task<int> WaitForLeaderAsync(TimeSpan? timeout = null, int? except = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         using var quick = NewClient(TimeSpan.FromSeconds(2));
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var member in Members.Where(m => m.IsRunning && m.Id != except))
+        var roles = await Eventually.ValueAsync(
+            async () =>
             {
-                try
+                var seen = new List<(int Member, string Role)>();
+                foreach (var member in Members.Where(m => m.IsRunning && m.Id != except))
                 {
-                    using var status = System.Text.Json.JsonDocument.Parse(await quick.GetStringAsync(new Uri(Url(member.Id), "v1/status")));
-                    if (status.RootElement.GetProperty("role").GetString() == "leader")
-                        return member.Id;
+                    try
+                    {
+                        using var status = System.Text.Json.JsonDocument.Parse(await quick.GetStringAsync(new Uri(Url(member.Id), "v1/status")));
+                        seen.Add((member.Id, status.RootElement.GetProperty("role").GetString()!));
+                        if (seen[^1].Role == "leader")
+                            break;
+                    }
+                    catch (Exception e) when (Unreachable(e))
+                    {
+                        // Not listening yet, or paused.
+                        seen.Add((member.Id, "unreachable"));
+                    }
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    // Not listening yet, or paused.
-                }
-            }
 
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"No leader among the running members.\n{Describe()}");
+                return seen;
+            },
+            seen => seen.Any(s => s.Role == "leader"),
+            "a leader among the running members" + (except is null ? "" : $" other than member {except}"),
+            timeout ?? Patience,
+            Describe,
+            retryOn: Unreachable,
+            interval: PollInterval);
+        return roles.First(s => s.Role == "leader").Member;
     }
 
     /// <summary>Polls until member <paramref name="id"/> answers a linearizable read (it has a leader and has caught up).</summary>
     public async Task WaitUntilMemberServesAsync(int id, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         using var quick = NewClient(TimeSpan.FromSeconds(3));
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        await Eventually.ValueAsync(
+            async () =>
             {
                 using var response = await quick.GetAsync(KeyUrl(id, "serving-probe"));
-                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound)
-                    return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"Member {id} never served a linearizable read.\n{Describe()}");
+                return response.StatusCode;
+            },
+            status => status is HttpStatusCode.OK or HttpStatusCode.NotFound,
+            $"member {id} to serve a linearizable read",
+            timeout ?? Patience,
+            Describe,
+            retryOn: Unreachable,
+            interval: PollInterval);
     }
 
     /// <summary>The members as <c>GET /v1/members</c> on member <paramref name="id"/> shows them.</summary>
@@ -261,26 +256,14 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     /// <summary>Polls <c>GET /v1/members</c> on member <paramref name="id"/> until <paramref name="condition"/> holds.</summary>
     public async Task<List<MemberInfo>> WaitForMembersAsync(int id, Func<List<MemberInfo>, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        List<MemberInfo> last = [];
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await MembersAsync(id);
-                if (condition(last))
-                    return last;
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Members never matched; last seen: {string.Join(", ", last)}\n{Describe()}");
-    }
+        => await Eventually.ValueAsync(
+            () => MembersAsync(id),
+            condition,
+            $"the members as member {id} lists them to match",
+            timeout ?? Patience,
+            Describe,
+            retryOn: e => e is HttpRequestException,
+            interval: TimeSpan.FromMilliseconds(100));
 
     public async ValueTask DisposeAsync()
     {

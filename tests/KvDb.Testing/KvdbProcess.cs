@@ -30,20 +30,16 @@ public sealed partial class KvdbProcess : IAsyncDisposable
 
     /// <summary>
     /// Waits until the member's output contains <paramref name="text"/> (its log lines reach us
-    /// through an asynchronous pipe, a little after the event they describe); false at the deadline.
+    /// through an asynchronous pipe, a little after the event they describe); throws with the
+    /// output it has at the deadline.
     /// </summary>
-    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!Output.Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow >= deadline)
-                return false;
-            await Task.Delay(20);
-        }
-
-        return true;
-    }
+    public Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+        => Eventually.WaitUntilAsync(
+            () => Output.Contains(text, StringComparison.Ordinal),
+            $"member {Id} to print \"{text}\"",
+            timeout ?? TimeSpan.FromSeconds(10),
+            () => $"it printed:\n{Output}",
+            TimeSpan.FromMilliseconds(20));
 
     public string Output
     {
@@ -54,11 +50,16 @@ public sealed partial class KvdbProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The path of kvdb.dll, copied next to the tests by the project reference.</summary>
+    /// <summary>
+    /// The path of kvdb.dll: next to the test assembly, where the test project's reference to
+    /// src/KvDb.Node copies it (this library does not reference the server).
+    /// </summary>
     public static string KvdbDll => Path.Combine(AppContext.BaseDirectory, "kvdb.dll");
 
     public void Start()
     {
+        if (!File.Exists(KvdbDll))
+            throw new FileNotFoundException($"{KvdbDll} does not exist: a test project that starts members must reference src/KvDb.Node/KvDb.Node.csproj, which puts kvdb.dll next to the tests.", KvdbDll);
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
