@@ -92,10 +92,6 @@ public static class Eventually
         throw new TimeoutException(message, failed);
     }
 
-    /// <inheritdoc cref="ValueAsync{T}(Func{Task{T}}, Func{T, bool}, string, TimeSpan?, Func{string}?, Func{Exception, bool}?, TimeSpan?)"/>
-    public static Task<T> ValueAsync<T>(Func<T> read, Func<T, bool> accept, string what, TimeSpan? timeout = null, Func<string>? context = null, Func<Exception, bool>? retryOn = null, TimeSpan? interval = null)
-        => ValueAsync(() => Task.FromResult(read()), accept, what, timeout, context, retryOn, interval);
-
     private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan limit, TimeSpan? interval)
     {
         var clock = Stopwatch.StartNew();

@@ -107,9 +107,8 @@ public sealed class BackupClusterTests
             var follower = cluster.Members.First(m => m.Id != leader).Id;
             (await BackupTestSupport.StatusAsync(cluster, follower))["backup"]!["succeeded"]!.GetValue<long>().Should().Be(0, "only the leader uploads");
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (Directory.GetFiles(store, "kvdb-*.snapshot").Length > 2 && DateTime.UtcNow < deadline)
-                await Task.Delay(100);
+            await Eventually.WaitUntilAsync(() => Directory.GetFiles(store, "kvdb-*.snapshot").Length <= 2, "retention to keep at most 2 backups", TimeSpan.FromSeconds(30),
+                () => string.Join(", ", Directory.GetFiles(store).Select(Path.GetFileName)), TimeSpan.FromMilliseconds(100));
             Directory.GetFiles(store, "kvdb-*.snapshot").Length.Should().BeInRange(1, 2);
             File.Exists(Path.Combine(store, "latest")).Should().BeTrue();
             var (exit, output) = await KvdbProcess.RunToExitAsync(["snapshot", "status", "file://" + store + "/latest"], CliTimeout);

@@ -144,12 +144,12 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
                         await file.WriteAsync(block);
                 }
 
-                (await WaitForPutStatusAsync(cluster, HttpStatusCode.InsufficientStorage)).Should().Be(HttpStatusCode.InsufficientStorage, cluster.Describe());
+                await WaitForPutStatusAsync(cluster, HttpStatusCode.InsufficientStorage);
                 for (var i = 0; i < 20; i++)
                     (await cluster.GetAsync(1, $"before-{i}")).Should().HaveLength(1000);
 
                 File.Delete(filler);
-                (await WaitForPutStatusAsync(cluster, HttpStatusCode.NoContent)).Should().Be(HttpStatusCode.NoContent, cluster.Describe());
+                await WaitForPutStatusAsync(cluster, HttpStatusCode.NoContent);
                 await cluster.Member(1).WaitForOutputAsync("accepts writes again");
             }
         }
@@ -160,21 +160,19 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<HttpStatusCode> WaitForPutStatusAsync(KvdbCluster cluster, HttpStatusCode expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        HttpStatusCode last;
-        do
-        {
-            using var response = await cluster.PutAsync(1, "probe", "p");
-            last = response.StatusCode;
-            if (last == expected)
-                return last;
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-        return last;
-    }
+    private static async Task WaitForPutStatusAsync(KvdbCluster cluster, HttpStatusCode expected)
+        => await Eventually.ValueAsync(
+            async () =>
+            {
+                using var response = await cluster.PutAsync(1, "probe", "p");
+                return response.StatusCode;
+            },
+            status => status == expected,
+            $"a PUT on member 1 to answer {(int)expected}",
+            TimeSpan.FromSeconds(20),
+            cluster.Describe,
+            retryOn: _ => false,
+            interval: TimeSpan.FromMilliseconds(50));
 
     /// <returns>Null once mounted; otherwise why not, for the skip reason.</returns>
     private static async Task<string?> MountTmpfsAsync(string directory, string size)

@@ -192,8 +192,9 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             for (var key = 0; key < RegisterKeys; key++)
             {
                 // A final read must not be lost to a passing 503: retry until it answers.
-                for (var attempt = 0; attempt < 20 && !await GetAsync(clientId, member, $"reg/{key}"); attempt++)
-                    await Task.Delay(100);
+                var name = $"reg/{key}";
+                await Eventually.WaitUntilAsync(() => GetAsync(clientId, member, name), $"member {member} to answer the final read of {name}",
+                    KvdbCluster.Patience, cluster.Describe, TimeSpan.FromMilliseconds(100));
             }
         }
 

@@ -91,21 +91,9 @@ public sealed class MembershipTests
         using var client = new HttpClient();
         var url = new Uri($"http://127.0.0.1:{ports[1]}/");
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        HttpResponseMessage? put = null;
-        while (put is null && DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                put = await client.PutAsync(new Uri(url, "k"), Text("v"));
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        put!.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "a joining member has no cluster until one adds it");
+        using var put = await Eventually.ValueAsync(() => client.PutAsync(new Uri(url, "k"), Text("v")), _ => true, "the joining member to answer a PUT",
+            TimeSpan.FromSeconds(30), () => lone.Output, retryOn: e => e is HttpRequestException, interval: TimeSpan.FromMilliseconds(100));
+        put.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "a joining member has no cluster until one adds it");
         (await client.GetAsync(new Uri(url, "k"))).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         lone.IsRunning.Should().BeTrue();
         await lone.WaitForOutputAsync("waiting to be added");

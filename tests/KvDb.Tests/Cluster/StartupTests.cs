@@ -79,20 +79,8 @@ public sealed class StartupTests
         member.Start();
 
         using var client = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string? pong = null;
-        while (pong is null && DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                pong = await client.GetStringAsync($"http://127.0.0.1:{ports[1]}/ping");
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
+        var pong = await Eventually.ValueAsync(() => client.GetStringAsync($"http://127.0.0.1:{ports[1]}/ping"), _ => true, "the member configured by KVDB_* to answer /ping",
+            TimeSpan.FromSeconds(30), () => member.Output, retryOn: e => e is HttpRequestException, interval: TimeSpan.FromMilliseconds(50));
         pong.Should().Be("pong", member.Output);
     }
 
@@ -103,9 +91,8 @@ public sealed class StartupTests
         for (var i = 0; i < 20; i++)
             await cluster.PutWithRetryAsync(1, $"k{i}", new string('v', 200));
         var tables = Path.Combine(cluster.DataDir(1), "db");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (Directory.GetFiles(tables, "*.sst").Length == 0 && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
+        await Eventually.WaitUntilAsync(() => Directory.GetFiles(tables, "*.sst").Length > 0, "a flush to write a table file", TimeSpan.FromSeconds(20),
+            cluster.Describe, TimeSpan.FromMilliseconds(50));
         (await cluster.Member(1).StopAsync(TimeSpan.FromSeconds(20))).Should().Be(0);
 
         var table = Directory.GetFiles(tables, "*.sst").OrderBy(f => f).First();

@@ -52,6 +52,7 @@ public sealed class LeaseFaultTests(ITestOutputHelper output)
                 {
                 }
 
+                // The client's keep-alive cadence (ten a TTL), not a wait for anything.
                 await Task.Delay(300, CancellationToken.None);
             }
         });

@@ -39,18 +39,19 @@ public sealed class LockFaultTests
         await Task.WhenAll(Enumerable.Range(0, Workers).Select(worker => Task.Run(async () =>
         {
             var random = new Random(worker);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-            for (var n = 0; n < IncrementsPerWorker;)
+            var n = 0;
+
+            // Each poll is one try at the lock through a random member and, once held, one fenced increment.
+            await Eventually.WaitUntilAsync(async () =>
             {
-                DateTime.UtcNow.Should().BeBefore(deadline, "the workers must finish");
                 var member = random.Next(1, 4);
                 if (member == Volatile.Read(ref dead))
-                    continue;
+                    return false;
                 try
                 {
                     using var acquired = await cluster.Client.PostAsync(new Uri(cluster.Url(member), "v1/locks/counter?ttl=3s&timeout=20s"), null);
                     if (acquired.StatusCode != HttpStatusCode.OK)
-                        continue;
+                        return false;
                     var held = await acquired.Content.ReadFromJsonAsync<JsonElement>();
                     var key = held.GetProperty("key").GetString()!;
                     var token = held.GetProperty("revision").GetInt64();
@@ -61,7 +62,7 @@ public sealed class LockFaultTests
                         {"if": [{"key": "{{{key}}}", "target": "createRevision", "op": "==", "value": {{{token}}}}],
                          "then": [{"put": {"key": "counter/value", "value": "{{{value + 1}}}"}}]}
                         """;
-                    if (await CommitAsync(cluster, member, body, $"inc-{worker}-{n}-{token}", () => Volatile.Read(ref dead), deadline))
+                    if (await CommitAsync(cluster, member, body, $"inc-{worker}-{n}-{token}", () => Volatile.Read(ref dead)))
                     {
                         Interlocked.Increment(ref succeeded);
                         n++;
@@ -73,7 +74,9 @@ public sealed class LockFaultTests
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                 }
-            }
+
+                return n == IncrementsPerWorker;
+            }, $"worker {worker} to finish its {IncrementsPerWorker} increments", TimeSpan.FromSeconds(120), () => $"{n} done\n{cluster.Describe()}");
         })));
         await killer;
 
@@ -86,26 +89,25 @@ public sealed class LockFaultTests
     // Sends the fenced transaction until its outcome is known. A timeout or a dead member leaves
     // the outcome unknown (the write may have committed), so the same Idempotency-Key goes to
     // another member: the state machine applies it at most once and answers the first outcome.
-    private static async Task<bool> CommitAsync(KvdbCluster cluster, int member, string body, string idempotencyKey, Func<int> dead, DateTime deadline)
+    private static async Task<bool> CommitAsync(KvdbCluster cluster, int member, string body, string idempotencyKey, Func<int> dead)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "a fenced transaction must reach a known outcome");
-            if (attempt > 0)
-                member = member % 3 + 1;
-            if (member == dead())
-                continue;
-            try
+        var succeeded = await Eventually.ValueAsync(
+            async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(member), "v1/txn")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                var to = member;
+                member = member % 3 + 1;
+                if (to == dead())
+                    return (bool?)null;
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(to), "v1/txn")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
                 request.Headers.Add("Idempotency-Key", idempotencyKey);
                 using var written = await cluster.Client.SendAsync(request);
-                if (written.StatusCode == HttpStatusCode.OK)
-                    return (await written.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("succeeded").GetBoolean();
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-        }
+                return written.StatusCode == HttpStatusCode.OK ? (bool?)(await written.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("succeeded").GetBoolean() : null;
+            },
+            outcome => outcome is not null,
+            $"fenced transaction {idempotencyKey} to reach a known outcome",
+            TimeSpan.FromSeconds(60),
+            cluster.Describe,
+            retryOn: e => e is HttpRequestException or TaskCanceledException);
+        return succeeded!.Value;
     }
 }

@@ -12,6 +12,7 @@ namespace KvDb.Tests.Operations;
 public sealed class OperationsEndpointsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -174,11 +175,11 @@ public sealed class OperationsEndpointsTests
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = new Uri($"http://127.0.0.1:{ports[1]}/");
 
-        var (status, body) = await PollAsync(async () =>
+        var (status, body) = await Eventually.ValueAsync(async () =>
         {
             using var response = await client.GetAsync(new Uri(url, "readyz"));
             return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-        }, r => r.Item1 == 503, () => lone.Output);
+        }, r => r.Item1 == 503, "the joining member's /readyz to answer 503", Patience, () => lone.Output, Unreachable, PollInterval);
         status.Should().Be(503);
         using (var problem = JsonDocument.Parse(body))
         {
@@ -205,18 +206,22 @@ public sealed class OperationsEndpointsTests
         member.Start();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = new Uri($"http://127.0.0.1:{ports[1]}/");
-        await PollAsync(() => client.GetStringAsync(new Uri(url, "ping")), pong => pong == "pong", () => member.Output);
-        await PollAsync(async () =>
+        await Eventually.ValueAsync(() => client.GetStringAsync(new Uri(url, "ping")), pong => pong == "pong", "the member to answer /ping", Patience, () => member.Output, Unreachable, PollInterval);
+        await Eventually.ValueAsync(async () =>
         {
             using var response = await client.GetAsync(new Uri(url, "readyz"));
             return response.StatusCode;
-        }, code => code == HttpStatusCode.OK, () => member.Output);
+        }, code => code == HttpStatusCode.OK, "the member to be ready", Patience, () => member.Output, Unreachable, PollInterval);
 
         await client.GetStringAsync(new Uri(url, "v1/status?probe=1"));
-        var line = await PollAsync(
+        var line = await Eventually.ValueAsync(
             () => Task.FromResult(member.Output.Split('\n').FirstOrDefault(l => l.Contains("GET /v1/status?probe=1"))),
             found => found is not null,
-            () => member.Output);
+            "the member to log GET /v1/status?probe=1",
+            Patience,
+            () => member.Output,
+            Unreachable,
+            PollInterval);
 
         line.Should().MatchRegex(@"^\d\d:\d\d:\d\d\.\d\d\d dbug http: GET /v1/status\?probe=1 -> 200 in \d+\.\d ms$");
         member.Output.Should().NotContain("Microsoft.AspNetCore", "ASP.NET Core's own per-request lines stay off at Debug");
@@ -243,7 +248,7 @@ public sealed class OperationsEndpointsTests
     private static async Task<int> WaitForLeaderAsync(KvdbCluster cluster)
     {
         var ids = cluster.Members.Where(m => m.IsRunning).Select(m => m.Id).ToList();
-        return await PollAsync(async () =>
+        var agreed = await Eventually.ValueAsync(async () =>
         {
             var seen = new List<(string Role, int? Leader)>();
             foreach (var id in ids)
@@ -253,45 +258,24 @@ public sealed class OperationsEndpointsTests
                 seen.Add((status.RootElement.GetProperty("role").GetString()!, leader.ValueKind is JsonValueKind.Null ? null : leader.GetProperty("id").GetInt32()));
             }
 
-            return seen.Count(s => s.Role == "leader") == 1 && seen.All(s => s.Leader == seen[0].Leader) ? seen[0].Leader ?? 0 : 0;
-        }, leader => leader > 0, cluster.Describe);
+            return seen;
+        }, seen => seen.Count(s => s.Role == "leader") == 1 && seen.All(s => s.Leader is not null && s.Leader == seen[0].Leader), "one leader that every member names", Patience, cluster.Describe, Unreachable, PollInterval);
+        return agreed[0].Leader!.Value;
     }
 
     private static async Task<PrometheusText> WaitForMetricsAsync(KvdbCluster cluster, int id, Func<PrometheusText, bool> condition)
-        => await PollAsync(() => ScrapeAsync(cluster, id), condition, cluster.Describe);
+        => await Eventually.ValueAsync(() => ScrapeAsync(cluster, id), condition, $"member {id}'s metrics to match", Patience, cluster.Describe, Unreachable, PollInterval);
 
     private static async Task<JsonDocument> WaitForStatusAsync(KvdbCluster cluster, int id, Func<JsonElement, bool> condition)
-        => await PollAsync(() => StatusAsync(cluster, id), d => condition(d.RootElement), cluster.Describe);
+        => await Eventually.ValueAsync(() => StatusAsync(cluster, id), d => condition(d.RootElement), $"member {id}'s /v1/status to match", Patience, cluster.Describe, Unreachable, PollInterval);
 
     private static async Task<(HttpStatusCode Status, string Body, System.Net.Http.Headers.HttpResponseHeaders Headers)> WaitForReadyzAsync(KvdbCluster cluster, int id, HttpStatusCode expected)
-        => await PollAsync(async () =>
+        => await Eventually.ValueAsync(async () =>
         {
             var response = await cluster.Client.GetAsync(new Uri(cluster.Url(id), "readyz"));
             return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers);
-        }, r => r.StatusCode == expected, cluster.Describe);
+        }, r => r.StatusCode == expected, $"member {id}'s /readyz to answer {(int)expected}", Patience, cluster.Describe, Unreachable, PollInterval);
 
-    /// <summary>Calls <paramref name="probe"/> until <paramref name="done"/> holds or the patience runs out.</summary>
-    private static async Task<T> PollAsync<T>(Func<Task<T>> probe, Func<T, bool> done, Func<string> context)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        var last = default(T);
-        Exception? error = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await probe();
-                if (done(last))
-                    return last;
-            }
-            catch (HttpRequestException e)
-            {
-                error = e;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Condition never held; last: {last}; last error: {error?.Message}\n{context()}");
-    }
+    // A member not listening yet answers nothing; any other failure (a wrong status or content type) fails at once.
+    private static bool Unreachable(Exception e) => e is HttpRequestException;
 }
