@@ -34,7 +34,7 @@ public sealed class ConfigurationProviderTests
         await writer.PutAsync("config/live/App/Limits", """{"Max": 5}""");
         await writer.PutAsync("config/other/App/Greeting", "not ours");
 
-        var logs = new LogCollector();
+        var logs = new LogCapture();
         var configuration = new ConfigurationBuilder().AddKvDb(o =>
         {
             o.Endpoints = endpoints;
@@ -53,20 +53,20 @@ public sealed class ConfigurationProviderTests
 
             await writer.PutAsync("config/live/App/Greeting", "bonjour");
             await writer.PutAsync("config/live/App/Limits", """{"Max": 7}""");
-            await Eventually.WaitUntilAsync(() => monitor.CurrentValue is { Greeting: "bonjour", Limits.Max: 7 }, "the changes to reach IOptionsMonitor", TimeSpan.FromSeconds(10), () => logs.All);
+            await Eventually.WaitUntilAsync(() => monitor.CurrentValue is { Greeting: "bonjour", Limits.Max: 7 }, "the changes to reach IOptionsMonitor", TimeSpan.FromSeconds(10), logs.Describe);
             await writer.DeleteAsync("config/live/App/Limits");
-            await Eventually.WaitUntilAsync(() => configuration["App:Limits:Max"] is null, "the delete to reach the configuration", TimeSpan.FromSeconds(10), () => logs.All);
+            await Eventually.WaitUntilAsync(() => configuration["App:Limits:Max"] is null, "the delete to reach the configuration", TimeSpan.FromSeconds(10), logs.Describe);
 
             foreach (var member in cluster.Members)
                 await member.KillAsync();
-            await Eventually.WaitUntilAsync(() => logs.Contains("keeping the last configuration"), "the provider to notice the cluster is gone", TimeSpan.FromSeconds(60), () => logs.All);
+            await Eventually.WaitUntilAsync(() => logs.Contains("keeping the last configuration"), "the provider to notice the cluster is gone", TimeSpan.FromSeconds(60), logs.Describe);
             monitor.CurrentValue.Greeting.Should().Be("bonjour", "the last good configuration stays while the cluster is away");
             configuration["App:Greeting"].Should().Be("bonjour");
 
             foreach (var id in new[] { 1, 2, 3 })
                 cluster.Restart(id);
             await writer.PutAsync("config/live/App/Greeting", "hallo");
-            await Eventually.WaitUntilAsync(() => monitor.CurrentValue.Greeting == "hallo", "the provider to follow changes again once the members are back", TimeSpan.FromSeconds(60), () => logs.All);
+            await Eventually.WaitUntilAsync(() => monitor.CurrentValue.Greeting == "hallo", "the provider to follow changes again once the members are back", TimeSpan.FromSeconds(60), logs.Describe);
         }
         finally
         {
