@@ -5,7 +5,6 @@
 // counted as failed and retried while the member keeps serving.
 using System.Net;
 using System.Text.Json.Nodes;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Backups;
 

@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Backups;
 

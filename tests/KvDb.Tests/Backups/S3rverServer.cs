@@ -7,7 +7,6 @@
 // the standard AWS_* variables in this process, which every kvdb child process inherits.
 using System.Diagnostics;
 using System.Net.Sockets;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Backups;
 

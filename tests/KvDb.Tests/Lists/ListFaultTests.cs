@@ -14,7 +14,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 using Xunit.Abstractions;
 
 namespace KvDb.Tests.Lists;

@@ -3,7 +3,6 @@
 // must arrive exactly once, in revision order, with no duplicate across the reconnect.
 using System.Net;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Watch;
 

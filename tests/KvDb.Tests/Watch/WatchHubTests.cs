@@ -5,8 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
-using KvDb.Tests.Operations;
+using KvDb.Tests.Observability;
 
 namespace KvDb.Tests.Watch;
 
