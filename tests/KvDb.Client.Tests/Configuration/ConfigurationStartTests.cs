@@ -3,7 +3,7 @@
 using KvDb.Extensions.Configuration;
 using Microsoft.Extensions.Configuration;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Configuration;
 
 public sealed class ConfigurationStartTests
 {

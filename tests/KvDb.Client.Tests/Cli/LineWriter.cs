@@ -3,7 +3,7 @@
 using System.Text;
 using System.Threading.Channels;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Cli;
 
 public sealed class LineWriter : TextWriter
 {

@@ -6,7 +6,7 @@ using KvDb.Extensions.Caching;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Caching;
 
 public sealed class CacheMember : IAsyncLifetime
 {

@@ -2,7 +2,7 @@
 // code 2) and help (0) that never reach a member.
 using KvDb.Cli;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Cli;
 
 public sealed class CliCommandLineTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using KvDb.Extensions.Configuration;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Configuration;
 
 public sealed class ConfigurationValuesTests
 {

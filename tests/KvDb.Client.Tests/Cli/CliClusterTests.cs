@@ -4,7 +4,7 @@
 using System.Text.Json;
 using KvDb.Cli;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Cli;
 
 public sealed class OneMember : IAsyncLifetime
 {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace KvDb.Client.Tests;
+namespace KvDb.Client.Tests.Configuration;
 
 [Collection(ClientClusterCollection.Name)]
 [Trait("Category", "Cluster")]
