@@ -1,8 +1,6 @@
 // KvClient against a real three-member cluster: keys, conditions, idempotent retries, ranges
 // that page, watches, members and status.
 using System.Text;
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Client.Tests;
 

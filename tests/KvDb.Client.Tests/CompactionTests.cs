@@ -1,7 +1,5 @@
 // A watch after a revision the history has forgotten ends in KvCompactedException with the
 // compacted revision (the server's 410).
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Client.Tests;
 

@@ -3,7 +3,6 @@
 // to be kept alive by watching the leader's remaining time go back up.
 using System.Text.Json;
 using System.Threading.Channels;
-using KvDb.Tests;
 
 namespace KvDb.Client.Tests;
 

@@ -1,8 +1,6 @@
 // The client across a kill -9 of the leader: writers keep writing through the survivors and
 // every acknowledged write is applied exactly once; a watch on the killed member resumes on
 // another with no gap and no duplicate.
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Client.Tests;
 

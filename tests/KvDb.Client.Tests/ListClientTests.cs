@@ -1,8 +1,6 @@
 // The list operations of KvClient against a real three-member cluster: keyspaces, appends with
 // nonces (a replay is skipped), reads both ways with paging, and a follow that resumes on
 // another member without a gap or a duplicate when its member dies.
-using KvDb.Tests;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Client.Tests;
 

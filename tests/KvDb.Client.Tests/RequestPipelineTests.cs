@@ -3,7 +3,6 @@
 // KvUnavailableException, and problem details becoming typed exceptions.
 using System.Net;
 using Microsoft.AspNetCore.Http;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Client.Tests;
 

@@ -6,8 +6,6 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
-using KvDb.Tests.Security;
 
 namespace KvDb.Client.Tests;
 

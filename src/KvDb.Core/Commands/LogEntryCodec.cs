@@ -75,7 +75,7 @@ public static class LogEntryCodec
         }
     }
 
-    /// <inheritdoc cref="Decode(ReadOnlySequence{byte})"/>
+    /// <inheritdoc cref="Decode(ReadOnlySequence{byte}, CommandRegistry?)"/>
     public static CommandBatch Decode(ReadOnlyMemory<byte> payload, CommandRegistry? registry = null) => Decode(new ReadOnlySequence<byte>(payload), registry);
 
     private static int EstimateSize(IReadOnlyList<KvCommand> commands)

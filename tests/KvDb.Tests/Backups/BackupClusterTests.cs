@@ -5,7 +5,6 @@
 // counted as failed and retried while the member keeps serving.
 using System.Net;
 using System.Text.Json.Nodes;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Backups;
 
@@ -61,11 +60,10 @@ public sealed class BackupClusterTests
             newClusterId.Should().NotBe(oldClusterId);
 
             // The two clusters refuse each other's requests on their peer ports, and say so.
-            (await cluster.Member(1).WaitForOutputAsync($"belongs to cluster {newClusterId}", TimeSpan.FromSeconds(30))
-                || await cluster.Member(2).WaitForOutputAsync($"belongs to cluster {newClusterId}", TimeSpan.FromSeconds(5)))
-                .Should().BeTrue($"a restored member logs the old member's refused requests\n{cluster.Describe()}");
-            (await cluster.Member(3).WaitForOutputAsync($"belongs to cluster {oldClusterId}", TimeSpan.FromSeconds(30)))
-                .Should().BeTrue($"the old member logs the restored members' refused requests\n{cluster.Describe()}");
+            await Eventually.WaitUntilAsync(
+                () => cluster.Member(1).Output.Contains($"belongs to cluster {newClusterId}") || cluster.Member(2).Output.Contains($"belongs to cluster {newClusterId}"),
+                "a restored member (1 or 2) to log the old member's refused requests", TimeSpan.FromSeconds(35), cluster.Describe);
+            await cluster.Member(3).WaitForOutputAsync($"belongs to cluster {oldClusterId}", TimeSpan.FromSeconds(30));
             await cluster.PutWithRetryAsync(1, "after-restore", "new");
             (await cluster.GetAsync(2, "after-restore")).Should().Be("new");
             (await cluster.GetAsync(3, "after-restore", "consistency=local")).Should().BeNull("the old member never receives the new cluster's entries");
@@ -90,7 +88,7 @@ public sealed class BackupClusterTests
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         (await response.Content.ReadAsStringAsync()).Should().Contain("ffffffffffffffff");
-        (await cluster.Member(1).WaitForOutputAsync("cluster ffffffffffffffff")).Should().BeTrue(cluster.Describe());
+        await cluster.Member(1).WaitForOutputAsync("cluster ffffffffffffffff");
     }
 
     [Fact]
@@ -108,9 +106,8 @@ public sealed class BackupClusterTests
             var follower = cluster.Members.First(m => m.Id != leader).Id;
             (await BackupTestSupport.StatusAsync(cluster, follower))["backup"]!["succeeded"]!.GetValue<long>().Should().Be(0, "only the leader uploads");
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (Directory.GetFiles(store, "kvdb-*.snapshot").Length > 2 && DateTime.UtcNow < deadline)
-                await Task.Delay(100);
+            await Eventually.WaitUntilAsync(() => Directory.GetFiles(store, "kvdb-*.snapshot").Length <= 2, "retention to keep at most 2 backups", TimeSpan.FromSeconds(30),
+                () => string.Join(", ", Directory.GetFiles(store).Select(Path.GetFileName)), TimeSpan.FromMilliseconds(100));
             Directory.GetFiles(store, "kvdb-*.snapshot").Length.Should().BeInRange(1, 2);
             File.Exists(Path.Combine(store, "latest")).Should().BeTrue();
             var (exit, output) = await KvdbProcess.RunToExitAsync(["snapshot", "status", "file://" + store + "/latest"], CliTimeout);
@@ -141,7 +138,7 @@ public sealed class BackupClusterTests
         status["backup"]!["succeeded"]!.GetValue<long>().Should().Be(0);
         await cluster.PutWithRetryAsync(1, "still", "serving");
         (await cluster.GetAsync(1, "still")).Should().Be("serving");
-        (await cluster.Member(1).WaitForOutputAsync("keeps serving and tries again")).Should().BeTrue(cluster.Describe());
+        await cluster.Member(1).WaitForOutputAsync("keeps serving and tries again");
         var metrics = await cluster.Client.GetStringAsync(new Uri(cluster.Url(1), "metrics"));
         metrics.Should().Contain("kvdb_backups{outcome=\"failed\"}");
     }

@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Backups;
 
@@ -68,20 +67,23 @@ internal static class BackupTestSupport
                 .Select(i => new JsonObject { ["put"] = new JsonObject { ["key"] = $"{prefix}{i:D6}", ["value"] = $"value {i} ".PadRight(valueBytes, 'x') } });
             var body = new JsonObject { ["if"] = new JsonArray(), ["then"] = new JsonArray([.. puts]) }.ToJsonString();
             var member = (batch % cluster.Members.Count) + 1;
-            for (var attempt = 0; ; attempt++)
-            {
-                using var response = await cluster.Client.PostAsync(new Uri(cluster.Url(member), "v1/txn"), new StringContent(body, Encoding.UTF8, "application/json"));
-                if (response.StatusCode is HttpStatusCode.OK)
+            var revision = await Eventually.ValueAsync(
+                async () =>
                 {
-                    var revision = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["revision"]!.GetValue<long>();
-                    InterlockedMax(ref highest, revision);
-                    return;
-                }
-
-                if (response.StatusCode is not HttpStatusCode.ServiceUnavailable || attempt > 100)
-                    throw new HttpRequestException($"txn on member {member}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                await Task.Delay(50);
-            }
+                    using var response = await cluster.Client.PostAsync(new Uri(cluster.Url(member), "v1/txn"), new StringContent(body, Encoding.UTF8, "application/json"));
+                    if (response.StatusCode is HttpStatusCode.OK)
+                        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["revision"]!.GetValue<long>();
+                    if (response.StatusCode is not HttpStatusCode.ServiceUnavailable)
+                        throw new HttpRequestException($"txn on member {member}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    return (long?)null;
+                },
+                revision => revision is not null,
+                $"member {member} to take batch {batch} of {prefix} (503 means no leader yet)",
+                KvdbCluster.Patience,
+                cluster.Describe,
+                retryOn: _ => false,
+                interval: TimeSpan.FromMilliseconds(50));
+            InterlockedMax(ref highest, revision!.Value);
         });
         return highest;
     }
@@ -111,27 +113,15 @@ internal static class BackupTestSupport
         => JsonNode.Parse(await cluster.Client.GetStringAsync(new Uri(cluster.Url(id), "v1/status")))!;
 
     /// <summary>Polls <paramref name="id"/>'s status until <paramref name="condition"/> holds; throws at the deadline with the last status.</summary>
-    public static async Task<JsonNode> WaitForStatusAsync(KvdbCluster cluster, int id, Func<JsonNode, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonNode? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await StatusAsync(cluster, id);
-                if (condition(last))
-                    return last;
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Member {id}'s status never matched; last: {last?.ToJsonString()}\n{cluster.Describe()}");
-    }
+    public static Task<JsonNode> WaitForStatusAsync(KvdbCluster cluster, int id, Func<JsonNode, bool> condition, TimeSpan timeout)
+        => Eventually.ValueAsync(
+            () => StatusAsync(cluster, id),
+            condition,
+            $"member {id}'s status to match",
+            timeout,
+            cluster.Describe,
+            retryOn: e => e is HttpRequestException,
+            interval: TimeSpan.FromMilliseconds(100));
 
     private static void InterlockedMax(ref long target, long value)
     {

@@ -3,7 +3,6 @@
 // cluster restored from s3://bucket/prefix/latest has the same state (a full listing of keys,
 // values and revisions, the leases, and every list item). Skipped, never passed, when s3rver cannot run here.
 using System.Diagnostics;
-using KvDb.Tests.Cluster;
 using Xunit.Abstractions;
 
 namespace KvDb.Tests.Backups;

@@ -5,8 +5,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using KvDb.Bench;
-using KvDb.Tests.Cluster;
-using KvDb.Tests.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -3,7 +3,6 @@
 // shared), only that the run worked: requests succeeded, none failed, percentiles are sane.
 using System.Diagnostics;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Bench;
 

@@ -6,7 +6,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 using Xunit.Abstractions;
 
 namespace KvDb.Tests.Leases;
@@ -52,6 +51,7 @@ public sealed class LeaseFaultTests(ITestOutputHelper output)
                 {
                 }
 
+                // The client's keep-alive cadence (ten a TTL), not a wait for anything.
                 await Task.Delay(300, CancellationToken.None);
             }
         });

@@ -5,7 +5,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Leases;
 

@@ -14,7 +14,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 using Xunit.Abstractions;
 
 namespace KvDb.Tests.Lists;
@@ -144,30 +143,28 @@ public sealed class ListFaultTests(ITestOutputHelper output)
     // Sends the append to members in turn until one answers 200; the same body and key each time.
     private static async Task<JsonElement> AppendUntilAnsweredAsync(HttpClient http, KvdbCluster cluster, Random random, Func<int> down, string key, string body, string? idempotencyKey)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var member = random.Next(1, 4);
-        while (true)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "some member must take the append");
-            if (member != down())
+        var answer = await Eventually.ValueAsync(
+            async () =>
             {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(member), $"v1/lists/faults/{key}")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                    if (idempotencyKey is not null)
-                        request.Headers.Add("Idempotency-Key", idempotencyKey);
-                    using var response = await http.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-                    response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                }
-            }
-
-            member = member % 3 + 1;
-        }
+                var to = member;
+                member = member % 3 + 1;
+                if (to == down())
+                    return (JsonElement?)null;
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(to), $"v1/lists/faults/{key}")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                if (idempotencyKey is not null)
+                    request.Headers.Add("Idempotency-Key", idempotencyKey);
+                using var response = await http.SendAsync(request);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
+                return null;
+            },
+            answer => answer is not null,
+            $"some member to take the append to {key}",
+            TimeSpan.FromSeconds(60),
+            retryOn: e => e is HttpRequestException or TaskCanceledException);
+        return answer!.Value;
     }
 
     private static async Task<List<(string Value, long Offset)>> ReadAllAsync(HttpClient http, Uri member, string key)

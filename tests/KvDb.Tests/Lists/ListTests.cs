@@ -6,7 +6,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Lists;
 

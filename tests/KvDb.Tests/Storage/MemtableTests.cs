@@ -96,7 +96,7 @@ public sealed class MemtableTests
             if (i == count / 2)
             {
                 // Make sure the readers really overlap the writer, however the threads are scheduled.
-                SpinWait.SpinUntil(() => Volatile.Read(ref totalChecks) >= 10, TimeSpan.FromSeconds(20)).Should().BeTrue();
+                await Eventually.WaitUntilAsync(() => Volatile.Read(ref totalChecks) >= 10, "the readers to make ten checks while the writer adds keys", TimeSpan.FromSeconds(20));
             }
         }
 

@@ -42,7 +42,7 @@ public sealed class StorageEngineBehaviourTests : IDisposable
                 batch.Put(TestData.Key(k), TestData.Bytes($"round {round}"));
             engine.Apply(batch, round, term: 1);
             if (round == rounds / 2)
-                SpinWait.SpinUntil(() => Volatile.Read(ref viewsChecked) >= 5, TimeSpan.FromSeconds(20));
+                await Eventually.WaitUntilAsync(() => Volatile.Read(ref viewsChecked) >= 5, "the readers to check five views while the writes go on", TimeSpan.FromSeconds(20));
         }
 
         Volatile.Write(ref done, true);
@@ -143,11 +143,12 @@ public sealed class StorageEngineBehaviourTests : IDisposable
             }
         });
 
-        var stalled = SpinWait.SpinUntil(
+        await Eventually.WaitUntilAsync(
             () => engine.Stats is { ImmutableMemtableBytes: > 0 } s && s.MemtableBytes >= options.MemtableBytes,
-            TimeSpan.FromSeconds(30));
+            "the writer to fill a second memtable while the first cannot flush",
+            TimeSpan.FromSeconds(30),
+            () => $"{Volatile.Read(ref applied)} puts applied; memtable {engine.Stats.MemtableBytes} bytes, immutable {engine.Stats.ImmutableMemtableBytes} bytes");
 
-        stalled.Should().BeTrue("the writer filled a second memtable while the first could not flush");
         writer.IsCompleted.Should().BeFalse();
         var stuckAt = Volatile.Read(ref applied);
         stuckAt.Should().BeLessThan(1000);

@@ -7,7 +7,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Transactions;
 
@@ -27,29 +26,27 @@ public sealed class TxnFaultTests
     // Sends the transaction to members in turn (same Idempotency-Key) until one answers 200.
     private static async Task<JsonElement> TransactAsync(KvdbCluster cluster, string body, string idempotencyKey, Random random, HashSet<int> dead)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         var member = random.Next(1, 4);
-        while (true)
-        {
-            if (!dead.Contains(member))
+        var answer = await Eventually.ValueAsync(
+            async () =>
             {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(member), "v1/txn")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                    request.Headers.Add("Idempotency-Key", idempotencyKey);
-                    using var response = await cluster.Client.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-                    response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                }
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, "some member must answer the transaction");
-            member = member % 3 + 1;
-        }
+                var to = member;
+                member = member % 3 + 1;
+                if (dead.Contains(to))
+                    return (JsonElement?)null;
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Url(to), "v1/txn")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                using var response = await cluster.Client.SendAsync(request);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await response.Content.ReadAsStringAsync());
+                return null;
+            },
+            answer => answer is not null,
+            $"some member to answer transaction {idempotencyKey}",
+            TimeSpan.FromSeconds(45),
+            retryOn: e => e is HttpRequestException or TaskCanceledException);
+        return answer!.Value;
     }
 
     private static string ReadAll(int client)

@@ -4,7 +4,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Transactions;
 

@@ -3,7 +3,6 @@
 // must arrive exactly once, in revision order, with no duplicate across the reconnect.
 using System.Net;
 using System.Text.Json;
-using KvDb.Tests.Cluster;
 
 namespace KvDb.Tests.Watch;
 
@@ -88,13 +87,21 @@ public sealed class WatchFaultTests
                     watcher = new Watcher(cluster, other, last, received);
                 }
 
+                // Alternates between the two survivors until one acknowledges the write.
                 var target = i % 2 == 0 ? watched : other;
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-                long? revision;
-                while ((revision = await TryPutAsync(cluster, target, $"kill/k{i}")) is null && DateTime.UtcNow < deadline)
-                    target = target == watched ? other : watched;
-                if (revision is { } r)
-                    acknowledged.Add(r);
+                var key = $"kill/k{i}";
+                var revision = await Eventually.ValueAsync(
+                    async () =>
+                    {
+                        var to = target;
+                        target = target == watched ? other : watched;
+                        return await TryPutAsync(cluster, to, key);
+                    },
+                    r => r is not null,
+                    $"member {watched} or {other} to acknowledge {key}",
+                    TimeSpan.FromSeconds(30),
+                    cluster.Describe);
+                acknowledged.Add(revision!.Value);
             }
 
             acknowledged.Should().HaveCountGreaterThan(40, "the two survivors keep a majority");
