@@ -2,9 +2,15 @@
 // so exactly Concurrency requests are in flight while the run lasts. Latency is measured from
 // the actual send. (A closed loop slows down with the server, so its tail latencies are those
 // of a client that waits; use the open loop to see what a fixed arrival rate would suffer.)
-// Invariants: no request starts at or after the window's End; a request is recorded as
-// measured exactly when it started inside [MeasureFrom, End); in watch mode each measured
-// successful put is also recorded with its revision and the time its answer arrived.
+// Invariants:
+//  - Every worker sends at least one measured request: one that the scheduler first runs at or
+//    after End (a starved thread pool on a loaded machine, a short --duration) still sends one,
+//    counted as measured, so a run never reports nothing because its workers started late; the
+//    elapsed time then runs to its answer, so throughput stays honest.
+//  - Apart from that, no request starts at or after the window's End, and a request is
+//    measured exactly when it started inside [MeasureFrom, End).
+//  - In watch mode each measured successful put is also recorded with its revision and the
+//    time its answer arrived.
 using System.Diagnostics;
 
 namespace KvDb.Bench;
@@ -27,17 +33,20 @@ public static class ClosedLoopDriver
 
     private static async Task WorkAsync(OperationMix mix, BenchClient client, BenchWorker worker, LatencyRecorder recorder, PutAcknowledgements? acks, RunWindow window, CancellationToken stop)
     {
+        var measuredOnce = false;
         while (!stop.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
-            if (started >= window.End)
+            var late = !measuredOnce && started >= window.End;
+            if (started >= window.End && !late)
                 return;
 
             var kind = mix.Choose(worker.Random);
             var key = worker.Keys.Next();
             var result = await client.SendAsync(worker, kind, key).ConfigureAwait(false);
             var answered = Stopwatch.GetTimestamp();
-            var measured = window.IsMeasured(started);
+            var measured = late || window.IsMeasured(started);
+            measuredOnce |= measured;
             recorder.Record(worker.Index, kind, result.Outcome, RunWindow.Microseconds(started, answered), measured, result.Error);
             if (acks is not null && measured && kind is OperationKind.Put && result.Outcome is RequestOutcome.Success)
                 acks.Record(worker.Index, result.Revision, key, answered);

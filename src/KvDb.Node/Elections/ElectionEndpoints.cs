@@ -74,7 +74,7 @@ public static class ElectionEndpoints
     private static string? Text(JsonElement? body, string name)
         => body is { } b && b.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString() : null;
 
-    private static async Task<IResult> CampaignAsync(string name, HttpContext context, Locks.OwnershipQueue queue, LocalState state, NodeOptions options)
+    private static async Task<IResult> CampaignAsync(string name, HttpContext context, Locks.OwnershipQueue queue, LocalState state)
     {
         if (Check(context, name, Access.Write) is { } refused)
             return refused;

@@ -67,6 +67,7 @@ public static class NodeComposition
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<KvService>();
+        services.AddOptions<ValueLimits>().Configure<NodeOptions>(static (limits, node) => limits.MaxValueBytes = node.MaxValueBytes);
         foreach (var feature in NodeFeatures.All)
             feature.AddServices(services);
         services.AddProblemDetails();

@@ -39,6 +39,6 @@ public static class Problems
     }
 
     /// <summary>413 for a value over the limit.</summary>
-    public static IResult ValueTooLarge(NodeOptions options)
-        => Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {options.MaxValueBytes} bytes (--max-value-bytes).");
+    public static IResult ValueTooLarge(int maxValueBytes)
+        => Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {maxValueBytes} bytes (--max-value-bytes).");
 }

@@ -8,6 +8,7 @@ using KvDb.Node.HttpKit;
 using KvDb.Node.Leases;
 using KvDb.Node.Raft;
 using KvDb.Node.Watch;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Keys;
 
@@ -32,7 +33,7 @@ public static class KeyHandlers
     }
 
     /// <summary>Stores the request body under <paramref name="key"/>, honouring If-Match, If-None-Match and Idempotency-Key.</summary>
-    public static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options, byte[] key, string text)
+    public static async Task<IResult> PutAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits, byte[] key, string text)
     {
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
@@ -46,9 +47,9 @@ public static class KeyHandlers
         if (grantTtlMs > 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
 
-        var value = await RequestBody.ReadAsync(context, options.MaxValueBytes);
+        var value = await RequestBody.ReadAsync(context, limits.Value.MaxValueBytes);
         if (value is null)
-            return Problems.ValueTooLarge(options);
+            return Problems.ValueTooLarge(limits.Value.MaxValueBytes);
 
         var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs };
         var result = await kv.WriteAsync(put, context.RequestAborted);

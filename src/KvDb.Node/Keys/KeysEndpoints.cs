@@ -17,6 +17,7 @@ using KvDb.Core.Values;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Keys;
 
@@ -39,7 +40,7 @@ public static class KeysEndpoints
         app.Map("/v1/kv/{**key}", HandleKeyAsync).Allow(AccessRule.Keys);
     }
 
-    private static async Task<IResult> HandleKeyAsync(HttpContext context, KvService kv, NodeOptions options)
+    private static async Task<IResult> HandleKeyAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)
     {
         var method = context.Request.Method;
         var (key, text, error) = KeyPath.FromRequest(context, Prefix);
@@ -49,7 +50,7 @@ public static class KeysEndpoints
         return method switch
         {
             _ when HttpMethods.IsGet(method) || HttpMethods.IsHead(method) => await KeyHandlers.GetAsync(context, kv, key!, text!),
-            _ when HttpMethods.IsPut(method) => await KeyHandlers.PutAsync(context, kv, options, key!, text!),
+            _ when HttpMethods.IsPut(method) => await KeyHandlers.PutAsync(context, kv, limits, key!, text!),
             _ when HttpMethods.IsDelete(method) => await KeyHandlers.DeleteAsync(context, kv, key!, text!),
             _ => Problems.MethodNotAllowed(context, Allow),
         };

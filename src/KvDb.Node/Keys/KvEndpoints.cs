@@ -4,6 +4,7 @@
 
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Keys;
 
@@ -33,7 +34,7 @@ public static class KvEndpoints
         app.Map("/{**key}", HandleAsync).WithName("kv").Allow(AccessRule.Keys);
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, KvService kv, NodeOptions options)
+    private static async Task<IResult> HandleAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)
     {
         var method = context.Request.Method;
         if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsPut(method))
@@ -46,7 +47,7 @@ public static class KvEndpoints
             return reserved;
 
         return HttpMethods.IsPut(method)
-            ? await KeyHandlers.PutAsync(context, kv, options, key!, text!)
+            ? await KeyHandlers.PutAsync(context, kv, limits, key!, text!)
             : await KeyHandlers.GetAsync(context, kv, key!, text!);
     }
 

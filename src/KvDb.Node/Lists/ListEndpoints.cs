@@ -29,6 +29,7 @@ using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Lists;
 
@@ -106,17 +107,17 @@ public static class ListEndpoints
         });
     }
 
-    private static async Task<IResult> AppendAsync(string keyspace, string? key, HttpContext context, KvService kv, NodeOptions options)
+    private static async Task<IResult> AppendAsync(string keyspace, string? key, HttpContext context, KvService kv, IOptions<ValueLimits> limits)
     {
         key ??= "";
         if (KeyAccess.Denied(context, Access.Write, AccessKey(keyspace, key)) is { } denied)
             return denied;
         if (key.Length == 0 || Encoding.UTF8.GetByteCount(key) > KeyPath.MaxKeyBytes)
             return Problems.BadRequest($"A list key is 1 to {KeyPath.MaxKeyBytes} bytes.");
-        var limit = options.MaxValueBytes + (64 << 10);
+        var limit = limits.Value.MaxValueBytes + (64 << 10);
         var body = await RequestBody.ReadAsync(context, 2 * limit);
         if (body is null)
-            return TooLarge(options);
+            return TooLarge(limits);
         var ndjson = context.Request.ContentType?.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) is true;
         var (items, error) = ListItemsRequest.Parse(body, ndjson);
         if (items is null)
@@ -128,7 +129,7 @@ public static class ListEndpoints
             return Problems.BadRequest("An append takes no If-Match or If-None-Match; give items nonces to skip duplicates.");
         var command = new AppendCommand { Keyspace = keyspace, Key = Encoding.UTF8.GetBytes(key), Items = items, IdempotencyKey = conditions.IdempotencyKey };
         if (command.ApproximateSize > limit)
-            return TooLarge(options);
+            return TooLarge(limits);
 
         var result = await kv.WriteAsync(command, context.RequestAborted);
         if (result.Replayed)
@@ -277,8 +278,8 @@ public static class ListEndpoints
     }
 
     /// <summary>A 16-byte big-endian nonce as decimal text.</summary>
-    private static IResult TooLarge(NodeOptions options)
-        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Append too large", $"An append's items may take {options.MaxValueBytes} bytes (--max-value-bytes) plus 64 KiB.");
+    private static IResult TooLarge(IOptions<ValueLimits> limits)
+        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Append too large", $"An append's items may take {limits.Value.MaxValueBytes} bytes (--max-value-bytes) plus 64 KiB.");
 
     private static IResult KeyspaceNotFound(string name)
         => Problems.Of(StatusCodes.Status404NotFound, "Keyspace not found", $"Keyspace '{ValueResults.Shorten(name)}' does not exist: create it with PUT /v1/keyspaces/{{name}}.");

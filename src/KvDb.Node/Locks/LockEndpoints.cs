@@ -51,7 +51,7 @@ public static class LockEndpoints
     public static string? CheckName(string name)
         => name.Length is 0 or > 256 || name.Contains('/') ? "A name must be 1 to 256 characters without '/'." : null;
 
-    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state, NodeOptions options)
+    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state)
     {
         if (CheckName(name) is { } bad)
             return Problems.BadRequest(bad);

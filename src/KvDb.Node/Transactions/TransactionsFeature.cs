@@ -1,4 +1,5 @@
 // The transactions feature: POST /v1/txn.
+using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Transactions;
@@ -16,6 +17,7 @@ public sealed class TransactionsFeature : INodeFeature
     public void AddServices(IServiceCollection services)
     {
         TxnInstruments.Publish();
+        services.AddOptions<TxnOptions>().Configure<NodeOptions>(static (transactions, node) => transactions.MaxOps = node.MaxTxnOps);
     }
 
     /// <inheritdoc/>

@@ -14,6 +14,7 @@ using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Transactions;
 
@@ -27,7 +28,7 @@ public static class TxnEndpoints
     public static void MapTxnEndpoints(this IEndpointRouteBuilder app)
         => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys);
 
-    private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, NodeOptions options)
+    private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits, IOptions<TxnOptions> transactions)
     {
         var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
         if (conditions is null)
@@ -36,16 +37,16 @@ public static class TxnEndpoints
             return Problems.BadRequest("A transaction states its conditions in \"if\", not in If-Match or If-None-Match.");
 
         // Values travel as JSON text or base64: allow for that on top of the entry's own limit.
-        var limit = options.MaxValueBytes + Overhead;
+        var limit = limits.Value.MaxValueBytes + Overhead;
         var body = await RequestBody.ReadAsync(context, 2 * limit);
         if (body is null)
-            return TooLarge(options);
+            return TooLarge(limits);
 
-        var (txn, error) = TxnRequest.Parse(body, options.MaxTxnOps, options.MaxValueBytes, conditions.IdempotencyKey);
+        var (txn, error) = TxnRequest.Parse(body, transactions.Value.MaxOps, limits.Value.MaxValueBytes, conditions.IdempotencyKey);
         if (txn is null)
             return Problems.BadRequest(error!);
         if (txn.ApproximateSize > limit)
-            return TooLarge(options);
+            return TooLarge(limits);
         if (Denied(context, txn) is { } denied)
             return denied;
 
@@ -60,9 +61,9 @@ public static class TxnEndpoints
         return Results.Bytes(TxnResponse.Encode(reply, result.Revision), "application/json");
     }
 
-    private static IResult TooLarge(NodeOptions options)
+    private static IResult TooLarge(IOptions<ValueLimits> limits)
         => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Transaction too large",
-            $"A transaction's keys and values may take {options.MaxValueBytes} bytes (--max-value-bytes) plus {Overhead / 1024} KiB.");
+            $"A transaction's keys and values may take {limits.Value.MaxValueBytes} bytes (--max-value-bytes) plus {Overhead / 1024} KiB.");
 
     private static IResult? Denied(HttpContext context, TxnCommand txn)
     {

@@ -17,6 +17,7 @@ using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.TypedValues;
 
@@ -31,16 +32,16 @@ public static class S2Endpoints
         app.MapGet("/api/{consistency}", GetAsync).Allow(AccessRule.Keys);
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, KvService kv, NodeOptions options)
+    private static async Task<IResult> PutAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)
     {
         var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
         if (conditions is null)
             return Problems.BadRequest(headerError!);
 
         // JSON text of a value can be several times its binary size (escapes, tags).
-        var body = await RequestBody.ReadAsync(context, checked(options.MaxValueBytes * 4 + 4096));
+        var body = await RequestBody.ReadAsync(context, checked(limits.Value.MaxValueBytes * 4 + 4096));
         if (body is null)
-            return Problems.ValueTooLarge(options);
+            return Problems.ValueTooLarge(limits.Value.MaxValueBytes);
 
         KeyValueEnvelope envelope;
         try
@@ -58,8 +59,8 @@ public static class S2Endpoints
             return denied;
 
         var value = TypedValueCodec.Encode(envelope.Value);
-        if (value.Length > options.MaxValueBytes)
-            return Problems.ValueTooLarge(options);
+        if (value.Length > limits.Value.MaxValueBytes)
+            return Problems.ValueTooLarge(limits.Value.MaxValueBytes);
 
         var put = new PutCommand
         {
