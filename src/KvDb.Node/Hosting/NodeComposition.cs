@@ -14,6 +14,8 @@
 //  - Every endpoint carries an access rule (Auth/AccessRules); the catch-all /{key} is mapped
 //    last so that every other route wins.
 
+using KvDb.Node.OpenApi;
+
 namespace KvDb.Node.Hosting;
 
 /// <summary>Builds the web application of one member.</summary>
@@ -73,6 +75,7 @@ public static class NodeComposition
         services.AddBackups();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddKvdbOpenApi(options);
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
@@ -100,6 +103,7 @@ public static class NodeComposition
         app.MapLockEndpoints();
         app.MapElectionEndpoints();
         app.MapListEndpoints();
+        app.MapKvdbOpenApi(options);
         app.MapKvEndpoints();
         return app;
     }
