@@ -7,7 +7,8 @@
 //    served on the client port only (PeerPort's policy refuses them on the peer port).
 //  - The document describes the client API: peer-only endpoints and these endpoints are left out.
 //  - The reference page loads nothing from outside the member: no CDN script, no web fonts, no
-//    telemetry, no hosted proxy, no AI agent; it works on a machine without internet access.
+//    telemetry, no hosted proxy, no AI agent, no toolbar that shares the document with scalar.com;
+//    it works on a machine without internet access.
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
@@ -59,6 +60,7 @@ public static class OpenApiRegistration
             scalar.DefaultFonts = false;
             scalar.Telemetry = false;
             scalar.HideClientButton = true;
+            scalar.HideDeveloperTools();
             scalar.DisableAgent();
             scalar.DisableMcp();
         });
