@@ -13,6 +13,7 @@
 //    client reads, so a slow reader cannot hold up log compaction.
 using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using KvDb.Node.OpenApi;
 
 namespace KvDb.Node.Api;
 
@@ -28,7 +29,15 @@ public static class LogEndpoints
     private const int ChunkSize = 256;
 
     /// <summary>Maps the log endpoint.</summary>
-    public static void MapLogEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/v1/log", ReadAsync).Allow(AccessRule.Root);
+    public static void MapLogEndpoints(this IEndpointRouteBuilder app)
+        => app.MapGet("/v1/log", ReadAsync).Allow(AccessRule.Root)
+            .WithTags("operations").WithName("readLog").WithSummary("The committed Raft log as JSON lines, one per command.")
+            .WithQuery("from", "The first log index (default 1).")
+            .WithQuery("limit", $"Entries to list, 1 to {MaxLimit} (default {DefaultLimit}; unlimited with follow=true).")
+            .WithQuery("follow", "true: keep streaming entries as they commit until the client leaves.")
+            .WithQuery("consistency", KeysEndpoints.Consistency)
+            .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader, ChangeFeed feed)
     {

@@ -16,6 +16,7 @@ using System.Text.Json;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
+using KvDb.Node.OpenApi;
 
 namespace KvDb.Node.Elections;
 
@@ -28,11 +29,35 @@ public static class ElectionEndpoints
     /// <summary>Maps the election endpoints.</summary>
     public static void MapElectionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/elections/{name}/campaign", CampaignAsync).Allow(AccessRule.Keys);
-        app.MapGet("/v1/elections/{name}", LeaderAsync).Allow(AccessRule.Keys);
-        app.MapGet("/v1/elections/{name}/observe", ObserveAsync).Allow(AccessRule.Keys);
-        app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys);
-        app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys);
+        app.MapPost("/v1/elections/{name}/campaign", CampaignAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("campaign").WithSummary("Wait until elected: {\"value\", \"lease\" | \"ttl\"}; 409 when not elected within timeout.")
+            .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
+            .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
+            .WithQuery("timeout", "How long to wait, up to 5m (default 30s); 409 when it passes.")
+            .Accepts<JsonElement>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/elections/{name}", LeaderAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("getElectionLeader").WithSummary("The leader: its key, value, revision and lease.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/elections/{name}/observe", ObserveAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("observeElection").WithSummary("JSON lines: the leader now and at each change, progress lines between.")
+            .WithQuery("progress", "A progress line after this long without a change (default 10s).")
+            .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("proclaim").WithSummary("Change the leader's value: {\"key\", \"revision\", \"value\"} as the campaign answered; 409 when no longer leader.")
+            .Accepts<JsonElement>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("resign").WithSummary("Step down: {\"key\"}; the next candidate is elected.")
+            .Accepts<JsonElement>("application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
     }
 
     private static string Prefix(string name) => KeyPrefix + name + "/";

@@ -15,6 +15,7 @@ using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Leases;
 using KvDb.Core.State;
+using KvDb.Node.OpenApi;
 
 namespace KvDb.Node.Leases;
 
@@ -30,11 +31,33 @@ public static class LeaseEndpoints
     /// <summary>Maps the lease endpoints (and the leader's peer endpoints for lease clocks).</summary>
     public static void MapLeaseEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/leases", GrantAsync).Allow(AccessRule.AnyUser);
-        app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser);
-        app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser);
-        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser);
-        app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser);
+        app.MapPost("/v1/leases", GrantAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("grantLease").WithSummary("Grant a lease: {\"ttl\": \"10s\"} (1 s to 7 days); Idempotency-Key makes a retry name the same lease.")
+            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("listLeases").WithSummary("Every live lease with its TTL.")
+            .WithQuery("consistency", Api.KeysEndpoints.Consistency)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("getLease").WithSummary("A lease's TTL, remaining time (the leader's clock) and attached keys.")
+            .WithQuery("consistency", Api.KeysEndpoints.Consistency)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("keepLeaseAlive").WithSummary("Restart a lease's TTL.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("revokeLease").WithSummary("Revoke a lease and delete its keys (needs write access to each of them).")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         LeaseForwarder.MapPeerEndpoints(app);
     }
 

@@ -1,11 +1,19 @@
 // Endpoint metadata that only the OpenAPI document reads: the methods of an endpoint mapped for
-// any method (the handler answers 405 itself for the rest) and the query parameters a handler
-// reads from HttpContext rather than binding them. Neither changes routing or binding.
+// any method (the handler answers 405 itself for the rest) with each method's own responses,
+// and the query parameters a handler reads from HttpContext rather than binding them. None of
+// it changes routing or binding.
 namespace KvDb.Node.OpenApi;
 
 /// <summary>The methods to describe for an endpoint that is mapped without an HTTP method.</summary>
 /// <param name="Methods">The methods its handler serves.</param>
 public sealed record DescribedMethodsMetadata(IReadOnlyList<string> Methods);
+
+/// <summary>A response of one method of an endpoint described with <see cref="DescribedMethodsMetadata"/>.</summary>
+/// <param name="Method">The method.</param>
+/// <param name="StatusCode">The status.</param>
+/// <param name="Type">The body's type, or null for none.</param>
+/// <param name="ContentTypes">The body's content types.</param>
+public sealed record MethodResponseMetadata(string Method, int StatusCode, Type? Type, IReadOnlyList<string> ContentTypes);
 
 /// <summary>A query parameter the handler reads itself.</summary>
 /// <param name="Name">The parameter's name.</param>
@@ -20,6 +28,11 @@ public static class DescriptionMetadataExtensions
     public static TBuilder DescribeMethods<TBuilder>(this TBuilder builder, params string[] methods)
         where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(new DescribedMethodsMetadata(methods));
+
+    /// <summary>Documents a response that only <paramref name="method"/> of an endpoint mapped for any method gives (its successes).</summary>
+    public static TBuilder DescribeResponse<TBuilder>(this TBuilder builder, string method, int statusCode, Type? type = null, params string[] contentTypes)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(new MethodResponseMetadata(method, statusCode, type, contentTypes));
 
     /// <summary>Documents a query parameter the handler reads from the request.</summary>
     public static TBuilder WithQuery<TBuilder>(this TBuilder builder, string name, string description)

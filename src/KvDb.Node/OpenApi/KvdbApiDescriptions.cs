@@ -3,7 +3,8 @@
 // Invariants:
 //  - An endpoint mapped for any method (the /{key} catch-all, /v1/kv/{key}, /metrics) is not
 //    described by ASP.NET Core at all; with DescribedMethodsMetadata it is described once per
-//    method, with its route parameters, request formats and responses from its metadata.
+//    method, with its route parameters, request formats and responses from its metadata, and
+//    an operation id of the method and the endpoint's name (getKey, putKey).
 //  - QueryParameterMetadata becomes a query parameter of the operations of its methods.
 //  - Each endpoint whose access rule can refuse a caller documents that refusal: 401 (and 429
 //    for repeated failed logins) wherever credentials are needed once auth is enabled, 403
@@ -64,7 +65,7 @@ public sealed class KvdbApiDescriptions(EndpointDataSource endpoints, NodeOption
             ActionDescriptor = new ActionDescriptor
             {
                 DisplayName = endpoint.DisplayName,
-                EndpointMetadata = [.. metadata],
+                EndpointMetadata = [.. metadata.Where(static m => m is not IEndpointNameMetadata), .. OperationName(metadata, method)],
                 RouteValues = { ["controller"] = endpoint.DisplayName ?? endpoint.RoutePattern.RawText },
             },
         };
@@ -97,22 +98,35 @@ public sealed class KvdbApiDescriptions(EndpointDataSource endpoints, NodeOption
             });
         }
 
+        foreach (var own in metadata.GetOrderedMetadata<MethodResponseMetadata>().Where(r => r.Method == method))
+            description.SupportedResponseTypes.Add(Response(own.StatusCode, own.Type, own.ContentTypes, null));
         foreach (var produces in metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>())
-        {
-            var response = new ApiResponseType
-            {
-                StatusCode = produces.StatusCode,
-                Type = produces.Type ?? typeof(void),
-                Description = produces.Description,
-            };
-            if (produces.Type is not null)
-                response.ModelMetadata = Models.GetMetadataForType(produces.Type);
-            foreach (var contentType in produces.ContentTypes)
-                response.ApiResponseFormats.Add(new ApiResponseFormat { MediaType = contentType });
-            description.SupportedResponseTypes.Add(response);
-        }
+            description.SupportedResponseTypes.Add(Response(produces.StatusCode, produces.Type, produces.ContentTypes, produces.Description));
 
         return description;
+    }
+
+    private static ApiResponseType Response(int status, Type? type, IEnumerable<string> contentTypes, string? text)
+    {
+        var response = new ApiResponseType
+        {
+            StatusCode = status,
+            Type = type ?? typeof(void),
+            Description = text,
+        };
+        if (type is not null)
+            response.ModelMetadata = Models.GetMetadataForType(type);
+        foreach (var contentType in contentTypes)
+            response.ApiResponseFormats.Add(new ApiResponseFormat { MediaType = contentType });
+        return response;
+    }
+
+    // One endpoint, several operations: each needs its own operationId (getKey, putKey, ...).
+    private static IEnumerable<object> OperationName(EndpointMetadataCollection metadata, string method)
+    {
+        if (metadata.GetMetadata<IEndpointNameMetadata>() is not { EndpointName: { Length: > 0 } name })
+            yield break;
+        yield return new EndpointNameMetadata(method.ToLowerInvariant() + char.ToUpperInvariant(name[0]) + name[1..]);
     }
 
     private static void AddQueryParameters(ApiDescription description, IList<object> metadata)
@@ -151,14 +165,6 @@ public sealed class KvdbApiDescriptions(EndpointDataSource endpoints, NodeOption
     {
         if (description.SupportedResponseTypes.Any(r => r.StatusCode == status))
             return;
-        var response = new ApiResponseType
-        {
-            StatusCode = status,
-            Type = typeof(ProblemDetails),
-            ModelMetadata = Models.GetMetadataForType(typeof(ProblemDetails)),
-            Description = text,
-        };
-        response.ApiResponseFormats.Add(new ApiResponseFormat { MediaType = ProblemJson });
-        description.SupportedResponseTypes.Add(response);
+        description.SupportedResponseTypes.Add(Response(status, typeof(ProblemDetails), [ProblemJson], text));
     }
 }

@@ -21,7 +21,14 @@ public static class TxnEndpoints
 
     /// <summary>Maps the transaction endpoint.</summary>
     public static void MapTxnEndpoints(this IEndpointRouteBuilder app)
-        => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys);
+        => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys)
+            .WithTags("transactions").WithName("transact")
+            .WithSummary("Compare, then write many keys at one revision: {\"if\": [comparisons], \"then\": [operations], \"else\": [operations]}.")
+            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
     private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, NodeOptions options)
     {
