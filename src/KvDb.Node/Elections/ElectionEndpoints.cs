@@ -35,11 +35,13 @@ public static class ElectionEndpoints
             .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
             .WithQuery("timeout", "How long to wait, up to 5m (default 30s); 409 when it passes.")
             .Accepts<JsonElement>("application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/elections/{name}", LeaderAsync).Allow(AccessRule.Keys)
             .WithTags("elections").WithName("getElectionLeader").WithSummary("The leader: its key, value, revision and lease.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/elections/{name}/observe", ObserveAsync).Allow(AccessRule.Keys)
@@ -50,6 +52,7 @@ public static class ElectionEndpoints
         app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys)
             .WithTags("elections").WithName("proclaim").WithSummary("Change the leader's value: {\"key\", \"revision\", \"value\"} as the campaign answered; 409 when no longer leader.")
             .Accepts<JsonElement>("application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys)

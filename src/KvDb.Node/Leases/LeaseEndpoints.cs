@@ -41,15 +41,18 @@ public static class LeaseEndpoints
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser)
             .WithTags("leases").WithName("listLeases").WithSummary("Every live lease with its TTL.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("consistency", Api.KeysEndpoints.Consistency)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser)
             .WithTags("leases").WithName("getLease").WithSummary("A lease's TTL, remaining time (the leader's clock) and attached keys.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("consistency", Api.KeysEndpoints.Consistency)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser)
             .WithTags("leases").WithName("keepLeaseAlive").WithSummary("Restart a lease's TTL.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser)

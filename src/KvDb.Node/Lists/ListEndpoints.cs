@@ -44,9 +44,11 @@ public static class ListEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/keyspaces", ListKeyspacesAsync).Allow(AccessRule.AnyUser)
             .WithTags("lists").WithName("listKeyspaces").WithSummary("Every keyspace.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/keyspaces/{name}", DescribeKeyspaceAsync).Allow(AccessRule.AnyUser)
             .WithTags("lists").WithName("getKeyspace").WithSummary("One keyspace.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapDelete("/v1/keyspaces/{name}", DeleteKeyspaceAsync).Allow(AccessRule.Root)
             .WithTags("lists").WithName("deleteKeyspace").WithSummary("Delete a keyspace and its lists.")
@@ -55,12 +57,14 @@ public static class ListEndpoints
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/keyspaces/{name}/lists/{**key}", DescribeListAsync).Allow(AccessRule.Keys)
             .WithTags("lists").WithName("getList").WithSummary("One list's metadata: offsets, timestamps, item count and size.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/v1/lists/{keyspace}/{**key}", AppendAsync).Allow(AccessRule.Keys)
             .WithTags("lists").WithName("appendToList")
             .WithSummary("Append items: {\"items\": [{\"value\" | \"valueBase64\", \"nonce\", \"timestamp\"}]} or the items as NDJSON; an item whose nonce is known is skipped.")
             .Accepts<JsonElement>("application/json", "application/x-ndjson")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);

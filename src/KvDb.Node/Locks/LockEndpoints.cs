@@ -24,6 +24,7 @@ public static class LockEndpoints
     {
         app.MapPost("/v1/locks/{name}", AcquireAsync).Allow(AccessRule.Keys)
             .WithTags("locks").WithName("acquireLock").WithSummary("Wait until the caller holds the lock; the answer's revision is a fencing token.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
             .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
             .WithQuery("timeout", "How long to wait, up to 5m (default 30s); 409 when it passes.")
@@ -37,6 +38,7 @@ public static class LockEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/locks/{name}", DescribeAsync).Allow(AccessRule.Keys)
             .WithTags("locks").WithName("getLock").WithSummary("The lock's holder and the keys waiting for it.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 

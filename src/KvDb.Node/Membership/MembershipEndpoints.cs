@@ -24,6 +24,7 @@ public static class MembershipEndpoints
         app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync).Allow(AccessRule.Root)
             .WithTags("members").WithName("addMemberAtRoot").WithSummary("kv-db: add member nodeId (all digits) whose peer URL is the body; 204 done, 202 joining.")
             .Accepts<string>("text/plain")
+            .Produces(StatusCodes.Status204NoContent).Produces<System.Text.Json.JsonElement>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapDelete("/{nodeId:regex(^[0-9]+$)}", RemoveAsync).Allow(AccessRule.Root)
@@ -36,6 +37,7 @@ public static class MembershipEndpoints
         app.MapPost("/v1/members", AddFromJsonAsync).Allow(AccessRule.Root)
             .WithTags("members").WithName("addMember").WithSummary("Add a member: {\"id\": 4, \"peerUrl\": \"http://host:port\"}; 204 done, 202 joining.")
             .Accepts<System.Text.Json.JsonElement>("application/json")
+            .Produces(StatusCodes.Status204NoContent).Produces<System.Text.Json.JsonElement>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapDelete("/v1/members/{nodeId}", RemoveAsync).Allow(AccessRule.Root)
