@@ -37,7 +37,7 @@ public static class KvEndpoints
             .WithQuery("wait", "How long a blocking read waits, up to 5m (default 5m).", "GET", "HEAD")
             .WithQuery("lease", "Attach the key to this lease (it is deleted when the lease ends).", "PUT")
             .WithQuery("ttl", "Grant a lease of this TTL (like 30s) and attach the key to it; X-Kvdb-Lease names it.", "PUT")
-            .Accepts<Stream>("application/octet-stream", "text/plain")
+            .DescribeBody(typeof(Stream), "application/octet-stream", "text/plain")
             .DescribeResponse("GET", StatusCodes.Status200OK, typeof(Stream), "application/octet-stream", "application/json")
             .DescribeResponse("GET", StatusCodes.Status304NotModified)
             .DescribeResponse("HEAD", StatusCodes.Status200OK)

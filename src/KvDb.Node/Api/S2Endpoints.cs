@@ -26,7 +26,7 @@ public static class S2Endpoints
     {
         app.MapPut("/api", PutAsync).Allow(AccessRule.Keys)
             .WithTags("keys").WithName("putTypedValue").WithSummary("S2: store a typed value, {\"key\": \"...\", \"value\": {\"Str\": \"world\"}}.")
-            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -34,7 +34,7 @@ public static class ElectionEndpoints
             .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
             .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
             .WithQuery("timeout", "How long to wait, up to 5m (default 30s); 409 when it passes.")
-            .Accepts<JsonElement>("application/json")
+            .DescribeBody(typeof(JsonElement), "application/json")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -51,13 +51,13 @@ public static class ElectionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys)
             .WithTags("elections").WithName("proclaim").WithSummary("Change the leader's value: {\"key\", \"revision\", \"value\"} as the campaign answered; 409 when no longer leader.")
-            .Accepts<JsonElement>("application/json")
+            .DescribeBody(typeof(JsonElement), "application/json")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys)
             .WithTags("elections").WithName("resign").WithSummary("Step down: {\"key\"}; the next candidate is elected.")
-            .Accepts<JsonElement>("application/json")
+            .DescribeBody(typeof(JsonElement), "application/json")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);

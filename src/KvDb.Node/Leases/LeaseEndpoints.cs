@@ -33,7 +33,7 @@ public static class LeaseEndpoints
     {
         app.MapPost("/v1/leases", GrantAsync).Allow(AccessRule.AnyUser)
             .WithTags("leases").WithName("grantLease").WithSummary("Grant a lease: {\"ttl\": \"10s\"} (1 s to 7 days); Idempotency-Key makes a retry name the same lease.")
-            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)

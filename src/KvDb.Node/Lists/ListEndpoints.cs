@@ -63,7 +63,7 @@ public static class ListEndpoints
         app.MapPost("/v1/lists/{keyspace}/{**key}", AppendAsync).Allow(AccessRule.Keys)
             .WithTags("lists").WithName("appendToList")
             .WithSummary("Append items: {\"items\": [{\"value\" | \"valueBase64\", \"nonce\", \"timestamp\"}]} or the items as NDJSON; an item whose nonce is known is skipped.")
-            .Accepts<JsonElement>("application/json", "application/x-ndjson")
+            .DescribeBody(typeof(JsonElement), "application/json", "application/x-ndjson")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing.Constraints;
+using KvDb.Node.OpenApi;
 
 namespace KvDb.Node.Membership;
 
@@ -23,7 +24,7 @@ public static class MembershipEndpoints
     {
         app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync).Allow(AccessRule.Root)
             .WithTags("members").WithName("addMemberAtRoot").WithSummary("kv-db: add member nodeId (all digits) whose peer URL is the body; 204 done, 202 joining.")
-            .Accepts<string>("text/plain")
+            .DescribeBody(typeof(string), "text/plain")
             .Produces(StatusCodes.Status204NoContent).Produces<System.Text.Json.JsonElement>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -36,7 +37,7 @@ public static class MembershipEndpoints
             .WithTags("members").WithName("listMembers").WithSummary("The members with their peer and HTTP URLs, roles and reachability.");
         app.MapPost("/v1/members", AddFromJsonAsync).Allow(AccessRule.Root)
             .WithTags("members").WithName("addMember").WithSummary("Add a member: {\"id\": 4, \"peerUrl\": \"http://host:port\"}; 204 done, 202 joining.")
-            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
             .Produces(StatusCodes.Status204NoContent).Produces<System.Text.Json.JsonElement>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);

@@ -5,7 +5,8 @@
 //    described by ASP.NET Core at all; with DescribedMethodsMetadata it is described once per
 //    method, with its route parameters, request formats and responses from its metadata, and
 //    an operation id of the method and the endpoint's name (getKey, putKey).
-//  - QueryParameterMetadata becomes a query parameter of the operations of its methods.
+//  - QueryParameterMetadata becomes a query parameter of the operations of its methods, and
+//    RequestBodyMetadata the request body of its PUT, POST or PATCH operations.
 //  - Each endpoint whose access rule can refuse a caller documents that refusal: 401 (and 429
 //    for repeated failed logins) wherever credentials are needed once auth is enabled, 403
 //    where the rule or the handler checks a role. The refusals are problem details.
@@ -46,6 +47,7 @@ public sealed class KvdbApiDescriptions(EndpointDataSource endpoints, NodeOption
         {
             var metadata = description.ActionDescriptor.EndpointMetadata;
             AddQueryParameters(description, metadata);
+            AddRequestBody(description, metadata);
             AddRefusals(description, metadata);
         }
     }
@@ -79,22 +81,6 @@ public sealed class KvdbApiDescriptions(EndpointDataSource endpoints, NodeOption
                 Type = typeof(string),
                 ModelMetadata = Models.GetMetadataForType(typeof(string)),
                 IsRequired = !parameter.IsOptional,
-            });
-        }
-
-        // A body only for the methods that send one (Accepts metadata is per endpoint).
-        if (metadata.GetMetadata<IAcceptsMetadata>() is { } accepts && method is "PUT" or "POST" or "PATCH")
-        {
-            foreach (var contentType in accepts.ContentTypes)
-                description.SupportedRequestFormats.Add(new ApiRequestFormat { MediaType = contentType });
-            var type = accepts.RequestType ?? typeof(byte[]);
-            description.ParameterDescriptions.Add(new ApiParameterDescription
-            {
-                Name = "body",
-                Source = BindingSource.Body,
-                Type = type,
-                ModelMetadata = Models.GetMetadataForType(type),
-                IsRequired = !accepts.IsOptional,
             });
         }
 
@@ -146,6 +132,26 @@ public sealed class KvdbApiDescriptions(EndpointDataSource endpoints, NodeOption
                 IsRequired = false,
             });
         }
+    }
+
+    // Only for the methods that send a body: one endpoint of DescribedMethods serves GET and PUT.
+    private static void AddRequestBody(ApiDescription description, IList<object> metadata)
+    {
+        if (metadata.OfType<RequestBodyMetadata>().LastOrDefault() is not { } body
+            || description.HttpMethod is not ("PUT" or "POST" or "PATCH")
+            || description.ParameterDescriptions.Any(static p => p.Source == BindingSource.Body))
+            return;
+
+        foreach (var contentType in body.ContentTypes)
+            description.SupportedRequestFormats.Add(new ApiRequestFormat { MediaType = contentType });
+        description.ParameterDescriptions.Add(new ApiParameterDescription
+        {
+            Name = "body",
+            Source = BindingSource.Body,
+            Type = body.Type,
+            ModelMetadata = Models.GetMetadataForType(body.Type),
+            IsRequired = true,
+        });
     }
 
     private void AddRefusals(ApiDescription description, IList<object> metadata)

@@ -10,6 +10,7 @@
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
+using KvDb.Node.OpenApi;
 
 namespace KvDb.Node.Transactions;
 
@@ -24,7 +25,7 @@ public static class TxnEndpoints
         => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys)
             .WithTags("transactions").WithName("transact")
             .WithSummary("Compare, then write many keys at one revision: {\"if\": [comparisons], \"then\": [operations], \"else\": [operations]}.")
-            .Accepts<System.Text.Json.JsonElement>("application/json")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)

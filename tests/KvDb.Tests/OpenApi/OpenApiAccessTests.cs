@@ -43,6 +43,19 @@ public sealed class OpenApiAccessTests
     public async Task Off_maps_neither_the_document_nor_the_page()
         => (await DocumentationRoutesAsync(OpenApiAccess.Off)).Should().BeEmpty();
 
+    [Fact]
+    public async Task Describing_endpoints_leaves_routing_alone()
+    {
+        // ASP.NET Core's Accepts metadata makes routing answer 415 to other content types; kvdb's
+        // handlers read bodies of any type themselves, so bodies are described with DescribeBody.
+        await using var app = NodeComposition.BuildApp(OpenApiDocumentTests.TestOptions());
+        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(static d => d.Endpoints).OfType<RouteEndpoint>().ToList();
+        endpoints.Where(static e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null)
+            .Select(static e => e.RoutePattern.RawText).Should().BeEmpty();
+        endpoints.Where(static e => e.Metadata.GetMetadata<DescribedMethodsMetadata>() is not null)
+            .Should().OnlyContain(static e => e.Metadata.GetMetadata<IHttpMethodMetadata>() == null, "described methods leave the endpoint open to every method");
+    }
+
     private static async Task<List<RouteEndpoint>> DocumentationRoutesAsync(OpenApiAccess access)
     {
         await using var app = NodeComposition.BuildApp(OpenApiDocumentTests.TestOptions(access));

@@ -65,6 +65,13 @@ public sealed partial class OpenApiDocumentTests
         put.Responses["401"].Content!.Keys.Should().Contain("application/problem+json");
         put.Security.Should().NotBeNullOrEmpty();
         operations.Single(static o => o.Signature == "/v1/auth/status").Operation.Security.Should().BeNullOrEmpty("the auth status is open");
+
+        // Bodies the handlers parse themselves are described, only for the methods that send one.
+        put.RequestBody!.Content!.Keys.Should().Contain("application/octet-stream");
+        operations.Single(static o => o.Signature == "/v1/kv/{}" && o.Method == "GET").Operation.RequestBody.Should().BeNull();
+        operations.Single(static o => o.Signature == "/v1/txn").Operation.RequestBody!.Content!.Keys.Should().Contain("application/json");
+        operations.Single(static o => o.Signature == "/v1/lists/{}/{}" && o.Method == "POST").Operation.RequestBody!.Content!.Keys.Should().Contain(["application/json", "application/x-ndjson"]);
+        operations.Single(static o => o.Signature == "/v1/kv" && o.Method == "GET").Operation.Parameters!.Select(static p => p.Name).Should().Contain(["prefix", "start", "end", "limit", "continuation", "consistency"]);
         document.Components!.SecuritySchemes!.Keys.Should().Contain(["basic", "bearer"]);
     }
 
