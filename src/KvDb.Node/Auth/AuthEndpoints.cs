@@ -13,6 +13,7 @@ using KvDb.Core.Commands;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Writes;
 using Microsoft.Extensions.Options;
 
@@ -27,22 +28,58 @@ public static class AuthEndpoints
     /// <summary>Maps the auth endpoints with their access rules.</summary>
     public static void MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/auth/status", Status).Allow(AccessRule.Open);
-        app.MapPost("/v1/auth/enable", EnableAsync).Allow(AccessRule.Root);
-        app.MapPost("/v1/auth/disable", DisableAsync).Allow(AccessRule.Root);
-        app.MapPost("/v1/auth/token", Token).Allow(AccessRule.Open);
-        app.MapGet("/v1/auth/users", ListUsers).Allow(AccessRule.Root);
-        app.MapPost("/v1/auth/users", AddUserAsync).Allow(AccessRule.Root);
-        app.MapGet("/v1/auth/users/{name}", GetUser).Allow(AccessRule.Root);
-        app.MapDelete("/v1/auth/users/{name}", DeleteUserAsync).Allow(AccessRule.Root);
-        app.MapPut("/v1/auth/users/{name}/password", ChangePasswordAsync).Allow(AccessRule.AnyUser);
-        app.MapPost("/v1/auth/users/{name}/roles", GrantAsync).Allow(AccessRule.Root);
-        app.MapDelete("/v1/auth/users/{name}/roles/{role}", RevokeAsync).Allow(AccessRule.Root);
-        app.MapGet("/v1/auth/roles", ListRoles).Allow(AccessRule.Root);
-        app.MapPost("/v1/auth/roles", AddRoleAsync).Allow(AccessRule.Root);
-        app.MapGet("/v1/auth/roles/{name}", GetRole).Allow(AccessRule.Root);
-        app.MapPut("/v1/auth/roles/{name}", PutRoleAsync).Allow(AccessRule.Root);
-        app.MapDelete("/v1/auth/roles/{name}", DeleteRoleAsync).Allow(AccessRule.Root);
+        app.MapGet("/v1/auth/status", Status).Allow(AccessRule.Open)
+            .Document("getAuthStatus", "Whether auth is enabled.", StatusCodes.Status200OK);
+        app.MapPost("/v1/auth/enable", EnableAsync).Allow(AccessRule.Root)
+            .Document("enableAuth", "Enable auth; the user root must exist (409 otherwise) and gets the root role.", StatusCodes.Status200OK, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage);
+        app.MapPost("/v1/auth/disable", DisableAsync).Allow(AccessRule.Root)
+            .Document("disableAuth", "Disable auth: every endpoint is open again.", StatusCodes.Status200OK, StatusCodes.Status507InsufficientStorage);
+        app.MapPost("/v1/auth/token", Token).Allow(AccessRule.Open)
+            .Document("issueToken", "A Bearer token for {\"name\", \"password\"}, valid for --auth-token-ttl.", StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests)
+            .DescribeBody(typeof(JsonElement), "application/json");
+        app.MapGet("/v1/auth/users", ListUsers).Allow(AccessRule.Root)
+            .Document("listUsers", "Every user with their roles.", StatusCodes.Status200OK);
+        app.MapPost("/v1/auth/users", AddUserAsync).Allow(AccessRule.Root)
+            .Document("addUser", "Create a user: {\"name\", \"password\", \"roles\"}.", StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
+            .DescribeBody(typeof(JsonElement), "application/json");
+        app.MapGet("/v1/auth/users/{name}", GetUser).Allow(AccessRule.Root)
+            .Document("getUser", "One user and their roles.", StatusCodes.Status200OK, StatusCodes.Status404NotFound);
+        app.MapDelete("/v1/auth/users/{name}", DeleteUserAsync).Allow(AccessRule.Root)
+            .Document("deleteUser", "Delete a user (not root while auth is enabled).", StatusCodes.Status204NoContent, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage);
+        app.MapPut("/v1/auth/users/{name}/password", ChangePasswordAsync).Allow(AccessRule.AnyUser)
+            .Document("changePassword", "Change a password, {\"password\"}: users their own, root anyone's. Their tokens stop working.", StatusCodes.Status204NoContent, StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
+            .DescribeBody(typeof(JsonElement), "application/json");
+        app.MapPost("/v1/auth/users/{name}/roles", GrantAsync).Allow(AccessRule.Root)
+            .Document("grantRole", "Grant a user a role: {\"role\"}.", StatusCodes.Status204NoContent, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
+            .DescribeBody(typeof(JsonElement), "application/json");
+        app.MapDelete("/v1/auth/users/{name}/roles/{role}", RevokeAsync).Allow(AccessRule.Root)
+            .Document("revokeRole", "Take a role from a user.", StatusCodes.Status204NoContent, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/auth/roles", ListRoles).Allow(AccessRule.Root)
+            .Document("listRoles", "Every role with its permissions.", StatusCodes.Status200OK);
+        app.MapPost("/v1/auth/roles", AddRoleAsync).Allow(AccessRule.Root)
+            .Document("addRole", "Create a role: {\"name\", \"permissions\": [{\"prefix\", \"access\": \"read\" | \"write\" | \"readwrite\"}]}.", StatusCodes.Status201Created, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
+            .DescribeBody(typeof(JsonElement), "application/json");
+        app.MapGet("/v1/auth/roles/{name}", GetRole).Allow(AccessRule.Root)
+            .Document("getRole", "One role and its permissions.", StatusCodes.Status200OK, StatusCodes.Status404NotFound);
+        app.MapPut("/v1/auth/roles/{name}", PutRoleAsync).Allow(AccessRule.Root)
+            .Document("putRole", "Create or replace a role's permissions: {\"permissions\": [...]}.", StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
+            .DescribeBody(typeof(JsonElement), "application/json");
+        app.MapDelete("/v1/auth/roles/{name}", DeleteRoleAsync).Allow(AccessRule.Root)
+            .Document("deleteRole", "Delete a role (not the built-in root).", StatusCodes.Status204NoContent, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage);
+    }
+
+    // Tag, name, summary, the success status (204 without a body, else JSON) and the problems an
+    // auth endpoint answers besides 503 "Starting".
+    private static RouteHandlerBuilder Document(this RouteHandlerBuilder endpoint, string name, string summary, int success, params int[] problems)
+    {
+        endpoint.WithTags("auth").WithName(name).WithSummary(summary);
+        if (success == StatusCodes.Status204NoContent)
+            endpoint.Produces(success);
+        else
+            endpoint.Produces<JsonElement>(success);
+        foreach (var status in problems.Append(StatusCodes.Status503ServiceUnavailable))
+            endpoint.ProducesProblem(status);
+        return endpoint;
     }
 
     private static IResult Status(AuthCache cache)

@@ -22,7 +22,10 @@ public static class BackupEndpoints
 
     /// <summary>Maps the endpoint.</summary>
     public static void MapBackupEndpoints(this IEndpointRouteBuilder app)
-        => app.MapGet(Path, SaveAsync).Allow(AccessRule.Root);
+        => app.MapGet(Path, SaveAsync).Allow(AccessRule.Root)
+            .WithTags("backups").WithName("saveSnapshot").WithSummary("A consistent backup of the whole cluster's data, streamed (kvdb snapshot save).")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task SaveAsync(HttpContext context, SnapshotTaker taker, ILoggerFactory loggers)
     {

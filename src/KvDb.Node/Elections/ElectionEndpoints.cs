@@ -22,6 +22,7 @@ using KvDb.Node.HttpKit;
 using KvDb.Node.Leases;
 using KvDb.Node.Locks;
 using KvDb.Node.Observability;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
 using KvDb.Node.Watch;
 
@@ -36,11 +37,38 @@ public static class ElectionEndpoints
     /// <summary>Maps the election endpoints.</summary>
     public static void MapElectionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/elections/{name}/campaign", CampaignAsync).Allow(AccessRule.Keys);
-        app.MapGet("/v1/elections/{name}", LeaderAsync).Allow(AccessRule.Keys);
-        app.MapGet("/v1/elections/{name}/observe", ObserveAsync).Allow(AccessRule.Keys);
-        app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys);
-        app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys);
+        app.MapPost("/v1/elections/{name}/campaign", CampaignAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("campaign").WithSummary("Wait until elected: {\"value\", \"lease\" | \"ttl\"}; 409 when not elected within timeout.")
+            .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
+            .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
+            .WithQuery("timeout", "How long to wait, up to 5m (default 30s); 409 when it passes.")
+            .DescribeBody(typeof(JsonElement), "application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/elections/{name}", LeaderAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("getElectionLeader").WithSummary("The leader: its key, value, revision and lease.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/elections/{name}/observe", ObserveAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("observeElection").WithSummary("JSON lines: the leader now and at each change, progress lines between.")
+            .WithQuery("progress", "A progress line after this long without a change (default 10s).")
+            .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        app.MapPut("/v1/elections/{name}/proclaim", ProclaimAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("proclaim").WithSummary("Change the leader's value: {\"key\", \"revision\", \"value\"} as the campaign answered; 409 when no longer leader.")
+            .DescribeBody(typeof(JsonElement), "application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapPost("/v1/elections/{name}/resign", ResignAsync).Allow(AccessRule.Keys)
+            .WithTags("elections").WithName("resign").WithSummary("Step down: {\"key\"}; the next candidate is elected.")
+            .DescribeBody(typeof(JsonElement), "application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
     }
 
     private static string Prefix(string name) => KeyPrefix + name + "/";

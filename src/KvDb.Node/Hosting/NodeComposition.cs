@@ -34,6 +34,8 @@ using KvDb.Node.TypedValues;
 using KvDb.Node.Watch;
 using KvDb.Node.Writes;
 
+using KvDb.Node.OpenApi;
+
 namespace KvDb.Node.Hosting;
 
 /// <summary>Builds the web application of one member.</summary>
@@ -72,6 +74,7 @@ public static class NodeComposition
             feature.AddServices(services);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddKvdbOpenApi(options);
         services.Configure<HostOptions>(static host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
@@ -85,6 +88,7 @@ public static class NodeComposition
         app.UseAuthGate();
         foreach (var feature in NodeFeatures.All)
             feature.MapEndpoints(app);
+        app.MapKvdbOpenApi(options);
         return app;
     }
 

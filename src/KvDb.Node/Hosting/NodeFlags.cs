@@ -40,6 +40,7 @@ internal sealed class NodeFlags
         WatchHistoryFloor = Env(new Flag<long>("watch-history-floor", "REVISIONS", "100000", "The newest revisions the change history keeps however old (with --watch-history).", text => WholeNumber.Between("watch-history-floor", 1, int.MaxValue)(text)));
         WatchSlowReaderTimeout = Env(new Flag<TimeSpan>("watch-slow-reader-timeout", "DURATION", "30s", "A watch whose client has not taken what was sent for this long (its buffers full) is cut off, with a log line and kvdb_watch_cut_off.", text => AnyDuration("watch-slow-reader-timeout")(text) is { Ticks: > 0 } value ? value : throw new FormatException("--watch-slow-reader-timeout must be more than 0s")));
         OpenProbes = Env(new Flag<OnOff>("open-probes", null, "on", "With auth enabled, keep /ping, /readyz and /metrics open without credentials (for probes and scrapers); off requires a user for them too.", text => OnOff.Parse("open-probes", text)));
+        OpenApiAccess = Env(new Flag<OpenApi.OpenApiAccess>("openapi-access", "MODE", "open", "Who may read the OpenAPI document (/openapi/v1.json) and the API reference (/scalar/): open (anyone, like /metrics), authenticated (any user once auth is enabled) or off (not served).", OpenApi.OpenApiAccessValues.Parse));
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
         Security = new SecurityFlags(environment);
@@ -59,7 +60,7 @@ internal sealed class NodeFlags
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
-        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, AuthTokenTtl, LogLevel,
+        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, LogLevel,
         .. Security.Flags,
         .. Backup.Flags,
     ];
@@ -85,6 +86,7 @@ internal sealed class NodeFlags
     public Flag<long> WatchHistoryFloor { get; }
     public Flag<TimeSpan> WatchSlowReaderTimeout { get; }
     public Flag<OnOff> OpenProbes { get; }
+    public Flag<OpenApi.OpenApiAccess> OpenApiAccess { get; }
     public Flag<TimeSpan> AuthTokenTtl { get; }
     public Flag<LogLevel> LogLevel { get; }
     public SecurityFlags Security { get; }
@@ -130,6 +132,7 @@ internal sealed class NodeFlags
             WatchHistoryFloor = result.GetValue(WatchHistoryFloor),
             WatchSlowReaderTimeout = result.GetValue(WatchSlowReaderTimeout),
             OpenProbes = result.GetValue(OpenProbes).IsOn,
+            OpenApiAccess = result.GetValue(OpenApiAccess),
             AuthTokenTtl = result.GetValue(AuthTokenTtl),
             LogLevel = result.GetValue(LogLevel),
             Security = Security.Build(result, cluster.Urls[id - 1]),

@@ -35,6 +35,9 @@ public sealed record NodeOptions
     /// <summary>With auth on, whether /ping, /readyz and /metrics still answer without credentials (for probes and scrapers).</summary>
     public bool OpenProbes { get; init; } = true;
 
+    /// <summary>Who may read the OpenAPI document and the API reference page (--openapi-access).</summary>
+    public OpenApi.OpenApiAccess OpenApiAccess { get; init; } = OpenApi.OpenApiAccess.Open;
+
     /// <summary>How long a token from POST /v1/auth/token is valid.</summary>
     public TimeSpan AuthTokenTtl { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -28,6 +28,9 @@ public sealed class KvService(LocalState state, IProposer proposer, IReadBarrier
     /// <summary>The accepted spellings of the consistency parameter, for error messages.</summary>
     public const string ConsistencyNames = "'linearizable' (the default) or 'local'";
 
+    /// <summary>What the consistency query parameter does, for the OpenAPI document.</summary>
+    public const string ConsistencyDescription = "linearizable (the default: waits for a read barrier, so the answer includes every write acknowledged before the request) or local (this member's applied state, at once).";
+
     /// <summary>Parses a consistency query value; null or empty means linearizable.</summary>
     public static bool TryParseConsistency(string? text, out ReadConsistency consistency)
     {

@@ -17,6 +17,7 @@ using KvDb.Core.Values;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.OpenApi;
 using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Keys;
@@ -33,11 +34,42 @@ public static class KeysEndpoints
     private const string Prefix = "/v1/kv/";
     private const string Allow = "GET, HEAD, PUT, DELETE";
 
+
     /// <summary>Maps the single-key and range endpoints.</summary>
     public static void MapKeysEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/kv", RangeAsync).Allow(AccessRule.Keys);
-        app.Map("/v1/kv/{**key}", HandleKeyAsync).Allow(AccessRule.Keys);
+        app.MapGet("/v1/kv", RangeAsync).Allow(AccessRule.Keys)
+            .WithTags("keys").WithName("listKeys").WithSummary("A page of keys and values in byte order: a prefix, or start (inclusive) to end (exclusive).")
+            .WithQuery("prefix", "Keys that start with this text (instead of start and end).")
+            .WithQuery("start", "The first key of the range (inclusive; default: the first key).")
+            .WithQuery("end", "The end of the range (exclusive; default: after the last key).")
+            .WithQuery("limit", $"Items per page, 1 to {MaxLimit} (default {DefaultLimit}).")
+            .WithQuery("continuation", "The continuation token of the previous page of the same range.")
+            .WithQuery("consistency", KvService.ConsistencyDescription)
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        // One endpoint for every method: the handler answers 405 with Allow for the others.
+        app.Map("/v1/kv/{**key}", HandleKeyAsync).Allow(AccessRule.Keys)
+            .DescribeMethods("GET", "HEAD", "PUT", "DELETE").WithTags("keys").WithName("key")
+            .WithSummary("One key: GET its value (ETag: its revision), PUT raw bytes (If-Match / If-None-Match, Idempotency-Key), DELETE it.")
+            .WithQuery("consistency", KvService.ConsistencyDescription, "GET", "HEAD")
+            .WithQuery("index", "A blocking read: wait until the key changes after this revision (X-Kvdb-Index of an earlier answer).", "GET", "HEAD")
+            .WithQuery("wait", "How long a blocking read waits, up to 5m (default 5m).", "GET", "HEAD")
+            .WithQuery("lease", "Attach the key to this lease (it is deleted when the lease ends).", "PUT")
+            .WithQuery("ttl", "Grant a lease of this TTL (like 30s) and attach the key to it; X-Kvdb-Lease names it.", "PUT")
+            .DescribeBody(typeof(Stream), "application/octet-stream", "text/plain")
+            .DescribeResponse("GET", StatusCodes.Status200OK, typeof(Stream), "application/octet-stream", "application/json")
+            .DescribeResponse("GET", StatusCodes.Status304NotModified)
+            .DescribeResponse("HEAD", StatusCodes.Status200OK)
+            .DescribeResponse("HEAD", StatusCodes.Status304NotModified)
+            .DescribeResponse("PUT", StatusCodes.Status204NoContent)
+            .DescribeResponse("DELETE", StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status405MethodNotAllowed).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
     }
 
     private static async Task<IResult> HandleKeyAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)

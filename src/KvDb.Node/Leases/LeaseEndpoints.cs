@@ -19,6 +19,7 @@ using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Leases;
@@ -35,11 +36,36 @@ public static class LeaseEndpoints
     /// <summary>Maps the lease endpoints (and the leader's peer endpoints for lease clocks).</summary>
     public static void MapLeaseEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/leases", GrantAsync).Allow(AccessRule.AnyUser);
-        app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser);
-        app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser);
-        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser);
-        app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser);
+        app.MapPost("/v1/leases", GrantAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("grantLease").WithSummary("Grant a lease: {\"ttl\": \"10s\"} (1 s to 7 days); Idempotency-Key makes a retry name the same lease.")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("listLeases").WithSummary("Every live lease with its TTL.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .WithQuery("consistency", KvService.ConsistencyDescription)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("getLease").WithSummary("A lease's TTL, remaining time (the leader's clock) and attached keys.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .WithQuery("consistency", KvService.ConsistencyDescription)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("keepLeaseAlive").WithSummary("Restart a lease's TTL.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser)
+            .WithTags("leases").WithName("revokeLease").WithSummary("Revoke a lease and delete its keys (needs write access to each of them).")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         LeaseForwarder.MapPeerEndpoints(app);
     }
 

@@ -28,6 +28,7 @@ using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
 using Microsoft.Extensions.Options;
 
@@ -42,13 +43,49 @@ public static class ListEndpoints
     /// <summary>Maps the list endpoints.</summary>
     public static void MapListEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/v1/keyspaces/{name}", CreateKeyspaceAsync).Allow(AccessRule.Root);
-        app.MapGet("/v1/keyspaces", ListKeyspacesAsync).Allow(AccessRule.AnyUser);
-        app.MapGet("/v1/keyspaces/{name}", DescribeKeyspaceAsync).Allow(AccessRule.AnyUser);
-        app.MapDelete("/v1/keyspaces/{name}", DeleteKeyspaceAsync).Allow(AccessRule.Root);
-        app.MapGet("/v1/keyspaces/{name}/lists/{**key}", DescribeListAsync).Allow(AccessRule.Keys);
-        app.MapPost("/v1/lists/{keyspace}/{**key}", AppendAsync).Allow(AccessRule.Keys);
-        app.MapGet("/v1/lists/{keyspace}/{**key}", ReadAsync).Allow(AccessRule.Keys);
+        app.MapPut("/v1/keyspaces/{name}", CreateKeyspaceAsync).Allow(AccessRule.Root)
+            .WithTags("lists").WithName("createKeyspace").WithSummary("Create a keyspace for lists.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/keyspaces", ListKeyspacesAsync).Allow(AccessRule.AnyUser)
+            .WithTags("lists").WithName("listKeyspaces").WithSummary("Every keyspace.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/keyspaces/{name}", DescribeKeyspaceAsync).Allow(AccessRule.AnyUser)
+            .WithTags("lists").WithName("getKeyspace").WithSummary("One keyspace.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapDelete("/v1/keyspaces/{name}", DeleteKeyspaceAsync).Allow(AccessRule.Root)
+            .WithTags("lists").WithName("deleteKeyspace").WithSummary("Delete a keyspace and its lists.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/keyspaces/{name}/lists/{**key}", DescribeListAsync).Allow(AccessRule.Keys)
+            .WithTags("lists").WithName("getList").WithSummary("One list's metadata: offsets, timestamps, item count and size.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapPost("/v1/lists/{keyspace}/{**key}", AppendAsync).Allow(AccessRule.Keys)
+            .WithTags("lists").WithName("appendToList")
+            .WithSummary("Append items: {\"items\": [{\"value\" | \"valueBase64\", \"nonce\", \"timestamp\"}]} or the items as NDJSON; an item whose nonce is known is skipped.")
+            .DescribeBody(typeof(JsonElement), "application/json", "application/x-ndjson")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/lists/{keyspace}/{**key}", ReadAsync).Allow(AccessRule.Keys)
+            .WithTags("lists").WithName("readList").WithSummary("A page of a list's items (a list that does not exist reads as an empty page), or with follow=true the items as JSON lines as they are appended.")
+            .WithQuery("order", "forward (the default) or backward.")
+            .WithQuery("limit", $"Items per page, 1 to {MaxLimit} (default 100).")
+            .WithQuery("startOffset", "Start at this offset.")
+            .WithQuery("startTimestamp", "Start at the first item with this timestamp or later.")
+            .WithQuery("startNonce", "Start at the item with this nonce.")
+            .WithQuery("continuation", "The continuation token of the previous page.")
+            .WithQuery("consistency", KvService.ConsistencyDescription)
+            .WithQuery("follow", "true: stream items as JSON lines as they are appended, until the client leaves.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK, "application/json", "application/x-ndjson")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static string? CheckName(string name) => name.Length is 0 or > 256 ? "A keyspace name is 1 to 256 characters." : null;

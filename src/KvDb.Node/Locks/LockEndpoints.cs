@@ -11,6 +11,7 @@ using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Leases;
 using KvDb.Node.Observability;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Locks;
@@ -27,9 +28,24 @@ public static class LockEndpoints
     /// <summary>Maps the lock endpoints.</summary>
     public static void MapLockEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/locks/{name}", AcquireAsync).Allow(AccessRule.Keys);
-        app.MapDelete("/v1/locks/{name}/{**key}", ReleaseAsync).Allow(AccessRule.Keys);
-        app.MapGet("/v1/locks/{name}", DescribeAsync).Allow(AccessRule.Keys);
+        app.MapPost("/v1/locks/{name}", AcquireAsync).Allow(AccessRule.Keys)
+            .WithTags("locks").WithName("acquireLock").WithSummary("Wait until the caller holds the lock; the answer's revision is a fencing token.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
+            .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
+            .WithQuery("timeout", "How long to wait, up to 5m (default 30s); 409 when it passes.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapDelete("/v1/locks/{name}/{**key}", ReleaseAsync).Allow(AccessRule.Keys)
+            .WithTags("locks").WithName("releaseLock").WithSummary("Release the lock (or leave its queue) by the key acquire answered.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/locks/{name}", DescribeAsync).Allow(AccessRule.Keys)
+            .WithTags("locks").WithName("getLock").WithSummary("The lock's holder and the keys waiting for it.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <summary>The lease, TTL and timeout of a contender's request; or an error for a 400.</summary>

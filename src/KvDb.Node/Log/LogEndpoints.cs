@@ -14,6 +14,7 @@
 using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Node.HttpKit;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
 using KvDb.Node.Reads;
 using KvDb.Node.Watch;
@@ -32,7 +33,15 @@ public static class LogEndpoints
     private const int ChunkSize = 256;
 
     /// <summary>Maps the log endpoint.</summary>
-    public static void MapLogEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/v1/log", ReadAsync).Allow(AccessRule.Root);
+    public static void MapLogEndpoints(this IEndpointRouteBuilder app)
+        => app.MapGet("/v1/log", ReadAsync).Allow(AccessRule.Root)
+            .WithTags("operations").WithName("readLog").WithSummary("The committed Raft log as JSON lines, one per command.")
+            .WithQuery("from", "The first log index (default 1).")
+            .WithQuery("limit", $"Entries to list, 1 to {MaxLimit} (default {DefaultLimit}; unlimited with follow=true).")
+            .WithQuery("follow", "true: keep streaming entries as they commit until the client leaves.")
+            .WithQuery("consistency", KvService.ConsistencyDescription)
+            .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader, ChangeFeed feed)
     {

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.OpenApi;
 using Microsoft.AspNetCore.Routing.Constraints;
 
 namespace KvDb.Node.Membership;
@@ -23,11 +24,30 @@ public static class MembershipEndpoints
     /// <summary>Maps <c>POST/DELETE /{nodeId}</c> and <c>/v1/members</c>.</summary>
     public static void MapMembershipEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync).Allow(AccessRule.Root);
-        app.MapDelete("/{nodeId:regex(^[0-9]+$)}", RemoveAsync).Allow(AccessRule.Root);
-        app.MapGet("/v1/members", ListAsync).Allow(AccessRule.AnyUser);
-        app.MapPost("/v1/members", AddFromJsonAsync).Allow(AccessRule.Root);
-        app.MapDelete("/v1/members/{nodeId}", RemoveAsync).Allow(AccessRule.Root);
+        app.MapPost("/{nodeId:regex(^[0-9]+$)}", AddAtRootAsync).Allow(AccessRule.Root)
+            .WithTags("members").WithName("addMemberAtRoot").WithSummary("kv-db: add member nodeId (all digits) whose peer URL is the body; 204 done, 202 joining.")
+            .DescribeBody(typeof(string), "text/plain")
+            .Produces(StatusCodes.Status204NoContent).Produces<System.Text.Json.JsonElement>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapDelete("/{nodeId:regex(^[0-9]+$)}", RemoveAsync).Allow(AccessRule.Root)
+            .WithTags("members").WithName("removeMemberAtRoot").WithSummary("kv-db: remove member nodeId (all digits).")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/members", ListAsync).Allow(AccessRule.AnyUser)
+            .WithTags("members").WithName("listMembers").WithSummary("The members with their peer and HTTP URLs, roles and reachability.");
+        app.MapPost("/v1/members", AddFromJsonAsync).Allow(AccessRule.Root)
+            .WithTags("members").WithName("addMember").WithSummary("Add a member: {\"id\": 4, \"peerUrl\": \"http://host:port\"}; 204 done, 202 joining.")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
+            .Produces(StatusCodes.Status204NoContent).Produces<System.Text.Json.JsonElement>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapDelete("/v1/members/{nodeId}", RemoveAsync).Allow(AccessRule.Root)
+            .WithTags("members").WithName("removeMember").WithSummary("Remove a member.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> AddAtRootAsync(HttpContext context, string nodeId, MembershipService members)

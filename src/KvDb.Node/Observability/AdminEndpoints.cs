@@ -7,6 +7,7 @@
 //    whose detail is the reason (and a "reason" code), with Retry-After.
 //  - /metrics and /v1/status answer 200 without a leader or quorum.
 using KvDb.Node.HttpKit;
+using KvDb.Node.OpenApi;
 using Prometheus;
 
 namespace KvDb.Node.Observability;
@@ -17,13 +18,19 @@ public static class AdminEndpoints
     /// <summary>Maps <c>/ping</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/v1/status</c>.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ping", static () => Results.Text("pong")).Allow(AccessRule.Probe);
-        app.MapGet("/readyz", ReadyAsync).Allow(AccessRule.Probe);
-        app.MapGet("/v1/status", StatusAsync).Allow(AccessRule.AnyUser);
+        app.MapGet("/ping", static () => Results.Text("pong")).Allow(AccessRule.Probe)
+            .WithTags("operations").WithName("ping").WithSummary("Liveness: 200 pong while the process serves HTTP.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        app.MapGet("/readyz", ReadyAsync).Allow(AccessRule.Probe)
+            .WithTags("operations").WithName("readiness").WithSummary("Readiness: 200 ready, or 503 with the reason in detail and a code in reason.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/status", StatusAsync).Allow(AccessRule.AnyUser)
+            .WithTags("operations").WithName("status").WithSummary("This member's status: its role, the leader, Raft indices and storage.");
 
         // prometheus-net negotiates the text format (or OpenMetrics) and streams the registry.
         var registry = app.ServiceProvider.GetRequiredService<CollectorRegistry>();
-        app.MapMetrics("/metrics", registry).Allow(AccessRule.Probe);
+        app.MapMetrics("/metrics", registry).Allow(AccessRule.Probe)
+            .DescribeMethods("GET").DescribeResponse("GET", StatusCodes.Status200OK, typeof(string), "text/plain").WithTags("operations").WithName("metrics").WithSummary("Prometheus metrics (the text format, or OpenMetrics when asked for).");
     }
 
     private static async Task<IResult> ReadyAsync(HttpContext context, ReadinessCheck readiness)

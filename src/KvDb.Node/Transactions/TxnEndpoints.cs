@@ -14,6 +14,7 @@ using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using KvDb.Node.OpenApi;
 using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Transactions;
@@ -26,7 +27,14 @@ public static class TxnEndpoints
 
     /// <summary>Maps the transaction endpoint.</summary>
     public static void MapTxnEndpoints(this IEndpointRouteBuilder app)
-        => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys);
+        => app.MapPost("/v1/txn", TransactAsync).Allow(AccessRule.Keys)
+            .WithTags("transactions").WithName("transact")
+            .WithSummary("Compare, then write many keys at one revision: {\"if\": [comparisons], \"then\": [operations], \"else\": [operations]}.")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
     private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits, IOptions<TxnOptions> transactions)
     {

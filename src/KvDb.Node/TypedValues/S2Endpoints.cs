@@ -16,6 +16,7 @@ using KvDb.Core.Values;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.OpenApi;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -27,9 +28,27 @@ public static class S2Endpoints
     /// <summary>Maps the S2 endpoints.</summary>
     public static void MapS2Endpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api", PutAsync).Allow(AccessRule.Keys);
-        app.MapDelete("/api", DeleteAsync).Allow(AccessRule.Keys);
-        app.MapGet("/api/{consistency}", GetAsync).Allow(AccessRule.Keys);
+        app.MapPut("/api", PutAsync).Allow(AccessRule.Keys)
+            .WithTags("keys").WithName("putTypedValue").WithSummary("S2: store a typed value, {\"key\": \"...\", \"value\": {\"Str\": \"world\"}}.")
+            .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapDelete("/api", DeleteAsync).Allow(AccessRule.Keys)
+            .WithTags("keys").WithName("deleteTypedValue").WithSummary("S2: delete the key named by ?key=.")
+            .WithQuery("key", "The key.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/api/{consistency}", GetAsync).Allow(AccessRule.Keys)
+            .WithTags("keys").WithName("getTypedValue").WithSummary("S2: read ?key= as a typed value; consistency is Strong (linearizable) or Eventual (this member's state).")
+            .WithQuery("key", "The key.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> PutAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)

@@ -11,6 +11,7 @@ using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Keys;
+using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,18 @@ public static class WatchEndpoints
 {
     /// <summary>Maps the watch endpoint.</summary>
     public static void MapWatchEndpoints(this IEndpointRouteBuilder app)
-        => app.MapGet("/v1/watch", WatchAsync).Allow(AccessRule.Keys);
+        => app.MapGet("/v1/watch", WatchAsync).Allow(AccessRule.Keys)
+            .WithTags("watch").WithName("watch").WithSummary("Stream the changes of a key, a prefix or a range after a revision, as JSON lines (or an event stream with Accept: text/event-stream).")
+            .WithQuery("key", "Watch this key.")
+            .WithQuery("prefix", "Watch the keys that start with this text.")
+            .WithQuery("start", "Watch the range from this key (inclusive).")
+            .WithQuery("end", "... to this key (exclusive; default: after the last key).")
+            .WithQuery("after", "Send the changes after this revision (default: from now on); older than the history gives 410.")
+            .WithQuery("prev", "true: each change carries the key's previous value.")
+            .WithQuery("progress", "Send a progress line after this long without changes (100ms to 10m).")
+            .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson", "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task WatchAsync(HttpContext context, KvService kv, LocalState state, ChangeFeed feed, WatchHub hub, IOptions<WatchOptions> options, ILogger<WatchStream> logger)
     {

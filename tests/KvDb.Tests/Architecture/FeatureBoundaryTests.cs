@@ -14,9 +14,10 @@ public sealed class FeatureBoundaryTests
 {
     private const string NodeRoot = "KvDb.Node.";
 
-    // What every feature may use: the HTTP kit, the Raft member's narrow services, the write and
-    // read paths, peer security and the composition root's options (until they are split per feature).
-    private static readonly string[] SharedNamespaces = ["HttpKit", "Raft", "Writes", "Reads", "Security", "Hosting"];
+    // What every feature may use: the HTTP kit, the endpoint descriptions of the OpenAPI document,
+    // the Raft member's narrow services, the write and read paths, peer security, and the
+    // composition root's member-wide options (only the types SharedHostingTypes names).
+    private static readonly string[] SharedNamespaces = ["HttpKit", "OpenApi", "Raft", "Writes", "Reads", "Security", "Hosting"];
 
     // The Hosting types a feature may use; the rest of Hosting is the composition root.
     private static readonly string[] SharedHostingTypes = ["NodeOptions", "CommandLine", "PeerUrl", "PeerList", "ByteSize"];

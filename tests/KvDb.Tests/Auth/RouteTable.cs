@@ -81,6 +81,11 @@ public static class RouteTable
         new("GET", "/v1/lists/{keyspace}/{**key}", AccessRule.Keys, "/v1/lists/pub/a"),
         new("POST", "/v1/txn", AccessRule.Keys, "/v1/txn", """{"if": [{"key": "pub/a", "target": "exists", "op": "==", "value": false}], "then": [{"put": {"key": "pub/t", "value": "1"}}]}"""),
         new("GET", "/v1/watch", AccessRule.Keys, "/v1/watch?prefix=pub/&after=0&progress=100ms"),
+        new("GET", "/openapi/{documentName}.json", AccessRule.Open, "/openapi/v1.json"),
+        new("GET", "/scalar/{documentName?}", AccessRule.Open, "/scalar/"),
+        new("GET", "/scalar/scalar.js", AccessRule.Open, "/scalar/scalar.js"),
+        new("GET", "/scalar/scalar.aspnetcore.js", AccessRule.Open, "/scalar/scalar.aspnetcore.js"),
+        new("GET", "/scalar/favicon.svg", AccessRule.Open, "/scalar/favicon.svg"),
         new("*", "/{**key}", AccessRule.Keys, "/pub/a"),
     ];
 }
