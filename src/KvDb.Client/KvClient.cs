@@ -17,6 +17,8 @@ using System.Runtime.CompilerServices;
 using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using KvDb.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -409,6 +411,21 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
         return await JsonSerializer.DeserializeAsync<T>(stream, WireJson.Web, token).ConfigureAwait(false)
             ?? throw new KvException(response.StatusCode, "Empty answer", $"{response.RequestMessage?.RequestUri} answered null.");
+    }
+
+    // An answer's body as the contract's record; an answer it cannot read is a KvException, not a FormatException.
+    private static async ValueTask<T> ReadContractAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken token)
+        where T : class
+    {
+        var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+        try
+        {
+            return ContractJson.Read(body, type);
+        }
+        catch (ContractFormatException e)
+        {
+            throw new KvException(response.StatusCode, "Unreadable answer", $"{response.RequestMessage?.RequestUri} answered JSON this client cannot read: {e.Message}", e);
+        }
     }
 
     private static long? RevisionOf(HttpResponseMessage response)

@@ -14,6 +14,10 @@ internal static class WireJson
     /// <summary>Options for the documents read with the serializer (members, status): camelCase, as kvdb writes them.</summary>
     public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A value's bytes from its "value" (UTF-8 text) or "valueBase64" field; empty when it has neither.</summary>
+    public static byte[] ValueBytes(string? text, string? base64)
+        => text is not null ? Encoding.UTF8.GetBytes(text) : base64 is not null ? Convert.FromBase64String(base64) : [];
+
     /// <summary>Reads one range page.</summary>
     public static KvRangePage ParseRangePage(JsonElement root)
     {
