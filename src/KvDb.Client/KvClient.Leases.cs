@@ -10,6 +10,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace KvDb.Client;
 
@@ -178,6 +179,23 @@ public sealed partial class KvClient
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
                 using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
                 return (T?)parse(document.RootElement);
+            },
+            token);
+
+    // GET of a JSON resource that may not exist: null for 404, the contract's record made into T for 200, an exception otherwise.
+    private ValueTask<T?> GetContractOrNullAsync<TJson, T>(string operation, string path, JsonTypeInfo<TJson> type, Func<TJson, T> convert, CancellationToken token)
+        where TJson : class
+        where T : class
+        => pipeline.SendAsync(
+            pipeline.Begin(operation),
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
+            async (response, attemptToken) =>
+            {
+                if (response.StatusCode is HttpStatusCode.NotFound)
+                    return null;
+                if (response.StatusCode is not HttpStatusCode.OK)
+                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                return (T?)convert(await ReadContractAsync(response, type, attemptToken).ConfigureAwait(false));
             },
             token);
 

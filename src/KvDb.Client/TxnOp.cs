@@ -48,7 +48,7 @@ public sealed class TxnOp
     /// <summary>The operation as the contract's record: a put's value as text when it was given as text, else base64.</summary>
     internal TxnOpJson ToContract() => Kind switch
     {
-        TxnOpKind.Put => new() { Put = new() { Key = Key, Value = Text, ValueBase64 = Text is null ? Convert.ToBase64String(Value!) : null, Lease = Lease } },
+        TxnOpKind.Put => new() { Put = new() { Key = Key, Value = Text, ValueBase64 = Text is null ? Value : null, Lease = Lease } },
         TxnOpKind.Delete => new() { Delete = new() { Key = Key } },
         TxnOpKind.DeleteRange when IsPrefix => new() { Delete = new() { Prefix = Key } },
         TxnOpKind.DeleteRange => new() { Delete = new() { Start = Key, End = End } },

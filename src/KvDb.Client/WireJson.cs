@@ -15,8 +15,8 @@ internal static class WireJson
     public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     /// <summary>A value's bytes from its "value" (UTF-8 text) or "valueBase64" field; empty when it has neither.</summary>
-    public static byte[] ValueBytes(string? text, string? base64)
-        => text is not null ? Encoding.UTF8.GetBytes(text) : base64 is not null ? Convert.FromBase64String(base64) : [];
+    public static byte[] ValueBytes(string? text, byte[]? bytes)
+        => text is not null ? Encoding.UTF8.GetBytes(text) : bytes ?? [];
 
     /// <summary>Reads one range page.</summary>
     public static KvRangePage ParseRangePage(JsonElement root)

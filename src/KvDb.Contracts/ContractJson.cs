@@ -158,6 +158,7 @@ public static class ContractJson
             _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time (ISO 8601)",
             _ when type == typeof(JsonElement) => "a JSON value",
+            _ when type == typeof(byte[]) => "base64 text",
             _ => info.Kind switch
             {
                 JsonTypeInfoKind.Enumerable => "a list",
@@ -186,7 +187,7 @@ public sealed class ContractFormatException : FormatException
     {
         Path = path;
         Expected = expected;
-        Reason = expected is null ? inner?.Message ?? "is not valid here" : "must be " + expected;
+        Reason = Phrase(expected, inner);
     }
 
     /// <summary>True when the text is not JSON at all (a syntax error, too deep, empty).</summary>
@@ -198,9 +199,16 @@ public sealed class ContractFormatException : FormatException
     /// <summary>What belongs there (<c>a whole number</c>, <c>a list</c>, <c>an object</c>); null when it cannot be said.</summary>
     public string? Expected { get; }
 
-    /// <summary>What is wrong, without the place: the parser's message, or "must be a whole number".</summary>
+    /// <summary>What is wrong, without the place: "must be a whole number", "is not base64 text", or the parser's message.</summary>
     public string Reason { get; }
 
     private static string Compose(string path, string? expected, JsonException? inner)
-        => (path.Length == 0 ? "the document" : path) + " " + (expected is null ? inner?.Message ?? "is not valid here" : "must be " + expected);
+        => (path.Length == 0 ? "the document" : path) + " " + Phrase(expected, inner);
+
+    private static string Phrase(string? expected, JsonException? inner) => expected switch
+    {
+        null => inner?.Message ?? "is not valid here",
+        "base64 text" => "is not base64 text",
+        _ => "must be " + expected,
+    };
 }

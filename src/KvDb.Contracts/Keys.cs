@@ -19,9 +19,9 @@ public sealed record RangeItemJson
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Value { get; init; }
 
-    /// <summary>The value's bytes in base64 when they are not UTF-8.</summary>
+    /// <summary>The value's bytes (base64 on the wire) when they are not UTF-8.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ValueBase64 { get; init; }
+    public byte[]? ValueBase64 { get; init; }
 
     /// <summary>True when <see cref="Value"/> is a typed value's JSON; left out otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -76,7 +76,7 @@ public sealed record WatchEventJson
 
     /// <summary>The new value in base64 when it is not UTF-8 (put).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ValueBase64 { get; init; }
+    public byte[]? ValueBase64 { get; init; }
 
     /// <summary>True when <see cref="Value"/> is a typed value's JSON.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -92,7 +92,7 @@ public sealed record WatchEventJson
 
     /// <summary>The value before the change in base64 when it is not UTF-8.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? PrevValueBase64 { get; init; }
+    public byte[]? PrevValueBase64 { get; init; }
 
     /// <summary>True when <see cref="PrevValue"/> is a typed value's JSON.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -7,6 +7,7 @@
 //    parsers were.
 //  - Nulls are written unless a field says otherwise ([JsonIgnore(WhenWritingNull)] on the fields
 //    a document leaves out when they do not apply), so each record decides per field.
+//  - Bytes are base64 text (Base64Converter: never escaped, read leniently as the server did).
 //  - Escaping is the writer's: the default JavaScriptEncoder unless the caller passes its own
 //    Utf8JsonWriter (the server's canonical minimal escaping, the CLI's relaxed one).
 using System.Text.Json;
@@ -15,7 +16,7 @@ using System.Text.Json.Serialization;
 namespace KvDb.Contracts;
 
 /// <summary>Source-generated metadata for every document of kvdb's JSON API.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Base64Converter)])]
 [JsonSerializable(typeof(RangeItemJson))]
 [JsonSerializable(typeof(RangePageJson))]
 [JsonSerializable(typeof(WatchEventJson))]

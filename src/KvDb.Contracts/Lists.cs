@@ -11,6 +11,9 @@
 // Invariants: a nonce is 0 to 2^128 - 1, a JSON number with all its digits (also read from a
 // string of digits); an item's "nonce" and a page's "continuation" are written as null when
 // absent, an appended item's optional fields are left out.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace KvDb.Contracts;
@@ -30,13 +33,13 @@ public sealed record ListAppendItemJson
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Value { get; init; }
 
-    /// <summary>The value's bytes in base64.</summary>
+    /// <summary>The value's bytes (base64 on the wire).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ValueBase64 { get; init; }
+    public byte[]? ValueBase64 { get; init; }
 
     /// <summary>The producer's nonce; an item whose nonce is not above the list's last is skipped.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
+    [JsonConverter(typeof(NonceConverter))]
     public UInt128? Nonce { get; init; }
 
     /// <summary>The item's time, Unix milliseconds; null for the leader's clock.</summary>
@@ -54,10 +57,10 @@ public sealed record ListAppendedJson
     public long LastOffset { get; init; }
 
     /// <summary>Items stored.</summary>
-    public int Appended { get; init; }
+    public long Appended { get; init; }
 
     /// <summary>Items skipped as duplicates.</summary>
-    public int Skipped { get; init; }
+    public long Skipped { get; init; }
 
     /// <summary>The revision of the append.</summary>
     public long Revision { get; init; }
@@ -70,6 +73,7 @@ public sealed record ListItemJson
     public long Offset { get; init; }
 
     /// <summary>Its nonce; null (written) when it has none.</summary>
+    [JsonConverter(typeof(NonceConverter))]
     public UInt128? Nonce { get; init; }
 
     /// <summary>Its time, Unix milliseconds.</summary>
@@ -79,9 +83,9 @@ public sealed record ListItemJson
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Value { get; init; }
 
-    /// <summary>The value's bytes in base64 when they are not UTF-8.</summary>
+    /// <summary>The value's bytes (base64 on the wire) when they are not UTF-8.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ValueBase64 { get; init; }
+    public byte[]? ValueBase64 { get; init; }
 }
 
 /// <summary>A page's counts.</summary>
@@ -184,4 +188,36 @@ public sealed record ListInfoJson
 
     /// <summary>Its last item's time, Unix milliseconds.</summary>
     public long LastTimestamp { get; init; }
+}
+
+/// <summary>
+/// A nonce: a whole number from 0 to 2^128 - 1, written as a JSON number with all its digits and
+/// read from such a number or from a string of digits (nothing else: no sign, exponent or spaces).
+/// </summary>
+public sealed class NonceConverter : JsonConverter<UInt128?>
+{
+    /// <inheritdoc/>
+    public override bool HandleNull => true;
+
+    /// <inheritdoc/>
+    public override UInt128? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType is JsonTokenType.Null)
+            return null;
+        if (reader.TokenType is not (JsonTokenType.Number or JsonTokenType.String))
+            throw new JsonException();
+        var digits = reader.TokenType is JsonTokenType.String ? reader.GetString()! : Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray());
+        return digits.Length is > 0 and <= 39 && digits.All(char.IsAsciiDigit) && UInt128.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var nonce)
+            ? nonce
+            : throw new JsonException();
+    }
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, UInt128? value, JsonSerializerOptions options)
+    {
+        if (value is { } nonce)
+            writer.WriteRawValue(nonce.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+        else
+            writer.WriteNullValue();
+    }
 }

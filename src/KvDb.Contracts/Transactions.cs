@@ -153,9 +153,9 @@ public sealed record TxnPutJson
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Value { get; init; }
 
-    /// <summary>The value's bytes in base64.</summary>
+    /// <summary>The value's bytes (base64 on the wire).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ValueBase64 { get; init; }
+    public byte[]? ValueBase64 { get; init; }
 
     /// <summary>A typed value's JSON, e.g. <c>{"Int": 3}</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -299,9 +299,9 @@ public sealed record TxnItemJson
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Value { get; init; }
 
-    /// <summary>The value's bytes in base64 when they are not UTF-8.</summary>
+    /// <summary>The value's bytes (base64 on the wire) when they are not UTF-8.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ValueBase64 { get; init; }
+    public byte[]? ValueBase64 { get; init; }
 
     /// <summary>True when <see cref="Value"/> is a typed value's JSON; left out otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

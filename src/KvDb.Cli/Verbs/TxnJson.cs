@@ -107,8 +107,8 @@ internal static class TxnJson
                         throw new FormatException($"{place}: lease must be a lease id (a positive whole number)");
                     if (put.Value is { } text)
                         return Op.Put(key, text, put.Lease);
-                    if (put.ValueBase64 is { } encoded)
-                        return Op.Put(key, Convert.FromBase64String(encoded), put.Lease);
+                    if (put.ValueBase64 is { } bytes)
+                        return Op.Put(key, bytes, put.Lease);
                     throw new FormatException($"{place}: a put needs \"value\" (text) or \"valueBase64\" (typed values: put their JSON text as \"value\")");
                 }
 

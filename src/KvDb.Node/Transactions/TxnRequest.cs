@@ -164,17 +164,8 @@ public static class TxnRequest
     {
         if (put.Value is { } text)
             return (Encoding.UTF8.GetBytes(text), ValueKind.Raw);
-        if (put.ValueBase64 is { } base64)
-        {
-            try
-            {
-                return (Convert.FromBase64String(base64), ValueKind.Raw);
-            }
-            catch (FormatException)
-            {
-                throw new TxnFormatException($"The valueBase64 put under '{Shorten(key)}' is not base64.");
-            }
-        }
+        if (put.ValueBase64 is { } bytes)
+            return (bytes, ValueKind.Raw);
 
         if (put.Typed is { } typed)
         {

@@ -18,7 +18,7 @@ namespace KvDb.Tests.Contracts;
 public sealed class ContractRoundTripTests
 {
     [Theory]
-    [InlineData("""{"if":[{"key":"acct/a","target":"revision","op":"==","value":41},{"key":"acct/b","target":"exists","op":"!=","value":false},{"key":"s","target":"value","op":"\u003C","value":"m"}],"then":[{"put":{"key":"acct/a","value":"70","lease":9}},{"put":{"key":"bin","valueBase64":"AP8="}},{"put":{"key":"t","typed":{"Set":[{"Int":3},{"Str":"x"}]}}},{"delete":{"key":"d"}},{"delete":{"prefix":"tmp/"}}],"else":[{"get":{"key":"acct/a"}},{"range":{"prefix":"user/","limit":10}},{"range":{"start":"a","end":"m","limit":5}},{"delete":{"start":"x"}}]}""")]
+    [InlineData("""{"if":[{"key":"acct/a","target":"revision","op":"==","value":41},{"key":"acct/b","target":"exists","op":"!=","value":false},{"key":"s","target":"value","op":"\u003C","value":"m"}],"then":[{"put":{"key":"acct/a","value":"70","lease":9}},{"put":{"key":"bin","valueBase64":"+/8="}},{"put":{"key":"t","typed":{"Set":[{"Int":3},{"Str":"x"}]}}},{"delete":{"key":"d"}},{"delete":{"prefix":"tmp/"}}],"else":[{"get":{"key":"acct/a"}},{"range":{"prefix":"user/","limit":10}},{"range":{"start":"a","end":"m","limit":5}},{"delete":{"start":"x"}}]}""")]
     [InlineData("""{"then":[{"range":{"prefix":"p"}}]}""")]
     public void Transaction_requests_read_and_write_back_unchanged(string json) => RoundTrip(json, KvDbJsonContext.Default.TxnRequestJson);
 
@@ -29,7 +29,7 @@ public sealed class ContractRoundTripTests
             KvDbJsonContext.Default.TxnResponseJson);
 
     [Theory]
-    [InlineData("""{"items":[{"key":"a","value":"1","revision":5},{"key":"b","valueBase64":"/w==","revision":6},{"key":"t","value":"{\u0022Bool\u0022:true}","typed":true,"revision":7}],"continuation":null,"revision":9}""")]
+    [InlineData("""{"items":[{"key":"a","value":"1","revision":5},{"key":"b","valueBase64":"+/8=","revision":6},{"key":"t","value":"{\u0022Bool\u0022:true}","typed":true,"revision":7}],"continuation":null,"revision":9}""")]
     [InlineData("""{"items":[],"continuation":"YQ","revision":1}""")]
     public void Range_pages_keep_a_null_continuation(string json) => RoundTrip(json, KvDbJsonContext.Default.RangePageJson);
 
@@ -130,6 +130,7 @@ public sealed class ContractRoundTripTests
     [InlineData("""{"then": [{"put": {"key": "a", "value": "1"}, "get": {"key": "a"}}]}""", "Each operation is an object with one of")]
     [InlineData("""{"then": [{"put": {"key": "a", "value": "1", "lease": 0}}]}""", "not a lease id")]
     [InlineData("""{"if": [{"key": "a", "target": "version", "op": "<", "value": 1e400}]}""", "whole number 0 or more")]
+    [InlineData("""{"then": [{"put": {"key": "big", "valueBase64": "!!"}}]}""", "\"then[0].put.valueBase64\" is not base64")]
     public void The_server_names_what_does_not_fit_a_transaction(string body, string says)
     {
         var (command, error) = TxnRequest.Parse(Encoding.UTF8.GetBytes(body), maxOps: 4, maxValueBytes: 1024, idempotencyKey: null);
@@ -144,6 +145,8 @@ public sealed class ContractRoundTripTests
     [InlineData("""{"items": [{"value": "x", "timestamp": "soon"}]}""", false, "items[0].timestamp", "a whole number")]
     [InlineData("""{"items": [{"value": "x", "nonce": 1e5}]}""", false, "items[0].nonce", "a whole number")]
     [InlineData("""{"items": [{"value": "x", "nonce": 340282366920938463463374607431768211456}]}""", false, "items[0].nonce", "a whole number")]
+    [InlineData("""{"items": [{"value": "x", "nonce": " 5"}]}""", false, "items[0].nonce", "a whole number")]
+    [InlineData("""{"items": [{"valueBase64": "!!"}]}""", false, "items[0].valueBase64", "base64 text")]
     public void What_does_not_fit_is_reported_by_place(string json, bool notJson, string path, string? expected)
     {
         var misfit = FluentActions.Invoking(() => ContractJson.Read(json, KvDbJsonContext.Default.ListAppendRequestJson)).Should().Throw<ContractFormatException>().Which;
