@@ -104,6 +104,40 @@ public sealed record ElectionLeaderJson
     public long Lease { get; init; }
 }
 
+/// <summary>
+/// One line of <c>GET /v1/elections/{name}/observe</c> as a reader takes it: a leader (Key set),
+/// <c>{"leader": null}</c> (nothing set), or a progress mark (Type set).
+/// </summary>
+public sealed record ElectionObservationJson
+{
+    /// <summary><c>progress</c> for a progress mark; null for a leader line.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Type { get; init; }
+
+    /// <summary>The leader's key; null while there is no leader.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Key { get; init; }
+
+    /// <summary>The leader's value.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Value { get; init; }
+
+    /// <summary>The leader's create revision, or the progress mark's revision.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Revision { get; init; }
+
+    /// <summary>The leader's lease.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Lease { get; init; }
+}
+
+/// <summary><c>{"leader": null}</c>: the observe line while an election has no leader.</summary>
+public sealed record NoLeaderJson
+{
+    /// <summary>Always null (written).</summary>
+    public ElectionLeaderJson? Leader { get; init; }
+}
+
 /// <summary>The body of a proclamation.</summary>
 public sealed record ProclaimRequestJson
 {
