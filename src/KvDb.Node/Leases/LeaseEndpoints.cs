@@ -190,5 +190,5 @@ public static class LeaseEndpoints
 
     /// <summary>404 for a lease that does not exist.</summary>
     public static IResult NotFound(long id)
-        => Problems.Of(StatusCodes.Status404NotFound, "Lease not found", $"Lease {id} does not exist: it was revoked, expired or never granted.");
+        => Problems.Of(StatusCodes.Status404NotFound, ProblemTitles.LeaseNotFound, $"Lease {id} does not exist: it was revoked, expired or never granted.");
 }
