@@ -63,6 +63,10 @@ internal sealed class CliContext(CliConsole console, CliSettings settings) : IAs
             json.WriteBase64String(name + "Base64", value);
     }
 
+    /// <summary><paramref name="value"/> as kvdb's "value" (UTF-8 text) or "valueBase64" field of a contract record.</summary>
+    public static (string? Text, byte[]? Bytes) ValueFields(byte[] value)
+        => IsUtf8(value) ? (Encoding.UTF8.GetString(value), null) : (null, value);
+
     /// <summary>The value as text (invalid UTF-8 replaced: -o json keeps the bytes).</summary>
     public static string Text(byte[] value) => Encoding.UTF8.GetString(value);
 

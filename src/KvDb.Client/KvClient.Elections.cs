@@ -10,7 +10,7 @@
 using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -37,9 +37,9 @@ public sealed partial class KvClient
         try
         {
             var path = ElectionPath(name, "/campaign?timeout=");
-            var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["value"] = value, ["lease"] = lease.Id });
-            var elected = await WaitInQueueAsync("campaign", (baseUri, waitText) => new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path + waitText)) { Content = JsonContent(body) }, lease, null, token).ConfigureAwait(false);
-            var owned = new OwnedKey(this, lease, StringOf(elected!.Value, "key"), elected.Value.GetProperty("revision").GetInt64(), logger);
+            var body = ContractJson.ToUtf8Bytes(new CampaignRequestJson { Value = value, Lease = lease.Id }, KvDbJsonContext.Default.CampaignRequestJson);
+            var elected = await WaitInQueueAsync("campaign", (baseUri, waitText) => new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path + waitText)) { Content = JsonContent(body) }, KvDbJsonContext.Default.ElectedJson, lease, null, token).ConfigureAwait(false);
+            var owned = new OwnedKey(this, lease, elected!.Key, elected.Revision, logger);
             return new KvLeadership(this, name, value, owned);
         }
         catch
@@ -59,7 +59,7 @@ public sealed partial class KvClient
         ValidateQueueName(name, nameof(name));
         ThrowIfDisposed();
         var path = ElectionPath(name, "");
-        return GetJsonOrNullAsync("leader", path, ParseLeader, token);
+        return GetContractOrNullAsync("leader", path, KvDbJsonContext.Default.ElectionLeaderJson, static leader => new KvElectionLeader(leader.Key, leader.Value, leader.Revision, leader.Lease), token);
     }
 
     /// <summary>
@@ -99,11 +99,10 @@ public sealed partial class KvClient
             token);
         await foreach (var text in lines.ConfigureAwait(false))
         {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            if (root.TryGetProperty("type", out _))
+            var line = ContractJson.Read(text.Span, KvDbJsonContext.Default.ElectionObservationJson);
+            if (line.Type is not null)
                 continue;
-            var leader = root.TryGetProperty("key", out _) ? ParseLeader(root) : null;
+            var leader = line.Key is { } key ? new KvElectionLeader(key, line.Value ?? "", line.Revision ?? 0, line.Lease ?? 0) : null;
             if (first || leader != last)
             {
                 first = false;
@@ -118,7 +117,7 @@ public sealed partial class KvClient
     {
         ThrowIfDisposed();
         var path = ElectionPath(name, "/proclaim");
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["key"] = key, ["revision"] = revision, ["value"] = value });
+        var body = ContractJson.ToUtf8Bytes(new ProclaimRequestJson { Key = key, Revision = revision, Value = value }, KvDbJsonContext.Default.ProclaimRequestJson);
         return pipeline.SendAsync(
             pipeline.Begin("proclaim"),
             baseUri => new HttpRequestMessage(HttpMethod.Put, new Uri(baseUri, path)) { Content = JsonContent(body) },
@@ -132,8 +131,7 @@ public sealed partial class KvClient
 
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                return document.RootElement.TryGetProperty("modRevision", out var changed) ? changed.GetInt64() : 0;
+                return (await ReadContractAsync(response, KvDbJsonContext.Default.ProclaimedJson, attemptToken).ConfigureAwait(false)).ModRevision;
             },
             token);
     }
@@ -141,7 +139,4 @@ public sealed partial class KvClient
     private static readonly TimeSpan ObserveProgress = TimeSpan.FromSeconds(10);
 
     private static string ElectionPath(string name, string rest) => "v1/elections/" + Uri.EscapeDataString(name) + rest;
-
-    private static KvElectionLeader ParseLeader(JsonElement root)
-        => new(StringOf(root, "key"), StringOf(root, "value"), root.TryGetProperty("revision", out var revision) ? revision.GetInt64() : 0, root.TryGetProperty("lease", out var lease) ? lease.GetInt64() : 0);
 }

@@ -8,8 +8,8 @@
 //  - A revocation retried after a lost answer may find the lease gone: it answers false then.
 using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -29,7 +29,7 @@ public sealed partial class KvClient
         ThrowIfDisposed();
         options ??= new KvLeaseOptions();
         var idempotencyKey = options.IdempotencyKey ?? Guid.NewGuid().ToString("N");
-        var body = Encoding.UTF8.GetBytes("{\"ttl\":\"" + ttlText + "\"}");
+        var body = ContractJson.ToUtf8Bytes(new LeaseGrantRequestJson { Ttl = ttlText }, KvDbJsonContext.Default.LeaseGrantRequestJson);
         var asked = System.Diagnostics.Stopwatch.GetTimestamp();
         var id = await pipeline.SendAsync(
             pipeline.Begin("lease-grant", idempotencyKey),
@@ -43,8 +43,7 @@ public sealed partial class KvClient
             {
                 if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                return document.RootElement.GetProperty("id").GetInt64();
+                return (await ReadContractAsync(response, KvDbJsonContext.Default.LeaseGrantedJson, attemptToken).ConfigureAwait(false)).Id;
             },
             token).ConfigureAwait(false);
         return new KvLease(this, id, ttl, options.KeepAlive, asked, logger);
@@ -73,8 +72,7 @@ public sealed partial class KvClient
             {
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw await LeaseProblemAsync(response, leaseId, attemptToken).ConfigureAwait(false);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                return Seconds(document.RootElement, "remainingSeconds") ?? TimeSpan.Zero;
+                return TimeSpan.FromSeconds((await ReadContractAsync(response, KvDbJsonContext.Default.LeaseTimeJson, attemptToken).ConfigureAwait(false)).RemainingSeconds);
             },
             token,
             within is { } bound && bound < pipeline.RequestTimeout ? bound : null);
@@ -93,12 +91,12 @@ public sealed partial class KvClient
         ThrowIfDisposed();
         var query = ConsistencyQuery(consistency);
         var path = "v1/leases/" + leaseId.ToString(CultureInfo.InvariantCulture) + (query is null ? "" : "?" + query);
-        return GetJsonOrNullAsync("lease-get", path, root =>
+        return GetContractOrNullAsync("lease-get", path, KvDbJsonContext.Default.LeaseInfoJson, lease => new KvLeaseInfo
         {
-            var keys = root.TryGetProperty("keys", out var list) && list.ValueKind is JsonValueKind.Array
-                ? [.. list.EnumerateArray().Select(static k => k.GetString() ?? "")]
-                : new List<string>();
-            return new KvLeaseInfo { Id = leaseId, Ttl = Seconds(root, "ttlSeconds") ?? TimeSpan.Zero, Remaining = Seconds(root, "remainingSeconds"), Keys = keys };
+            Id = leaseId,
+            Ttl = TimeSpan.FromSeconds(lease.TtlSeconds),
+            Remaining = lease.RemainingSeconds is { } left ? TimeSpan.FromSeconds(left) : null,
+            Keys = lease.Keys,
         }, token);
     }
 
@@ -116,15 +114,8 @@ public sealed partial class KvClient
             {
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                var leases = new List<KvLeaseInfo>();
-                if (document.RootElement.TryGetProperty("leases", out var list) && list.ValueKind is JsonValueKind.Array)
-                {
-                    foreach (var lease in list.EnumerateArray())
-                        leases.Add(new KvLeaseInfo { Id = lease.GetProperty("id").GetInt64(), Ttl = Seconds(lease, "ttlSeconds") ?? TimeSpan.Zero });
-                }
-
-                return (IReadOnlyList<KvLeaseInfo>)leases;
+                var list = await ReadContractAsync(response, KvDbJsonContext.Default.LeaseListJson, attemptToken).ConfigureAwait(false);
+                return (IReadOnlyList<KvLeaseInfo>)[.. list.Leases.Select(static lease => new KvLeaseInfo { Id = lease.Id, Ttl = TimeSpan.FromSeconds(lease.TtlSeconds) })];
             },
             token);
     }
@@ -158,14 +149,9 @@ public sealed partial class KvClient
         return response.StatusCode is HttpStatusCode.NotFound ? new KvLeaseNotFoundException(leaseId, problem.Title, problem.Detail) : problem.ToException(null);
     }
 
-    private static async ValueTask<JsonDocument> ReadDocumentAsync(HttpResponseMessage response, CancellationToken token)
-    {
-        using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-        return await JsonDocument.ParseAsync(stream, default, token).ConfigureAwait(false);
-    }
-
-    // GET of a JSON resource that may not exist: null for 404, parse for 200, an exception otherwise.
-    private ValueTask<T?> GetJsonOrNullAsync<T>(string operation, string path, Func<JsonElement, T> parse, CancellationToken token)
+    // GET of a JSON resource that may not exist: null for 404, the contract's record made into T for 200, an exception otherwise.
+    private ValueTask<T?> GetContractOrNullAsync<TJson, T>(string operation, string path, JsonTypeInfo<TJson> type, Func<TJson, T> convert, CancellationToken token)
+        where TJson : class
         where T : class
         => pipeline.SendAsync(
             pipeline.Begin(operation),
@@ -176,14 +162,10 @@ public sealed partial class KvClient
                     return null;
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                return (T?)parse(document.RootElement);
+                return (T?)convert(await ReadContractAsync(response, type, attemptToken).ConfigureAwait(false));
             },
             token);
 
     private static ByteArrayContent JsonContent(byte[] body)
         => new(body) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } };
-
-    private static TimeSpan? Seconds(JsonElement element, string name)
-        => element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Number ? TimeSpan.FromSeconds(value.GetDouble()) : null;
 }

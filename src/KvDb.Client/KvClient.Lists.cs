@@ -13,8 +13,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -68,12 +67,8 @@ public sealed partial class KvClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ThrowIfDisposed();
-        return GetJsonOrNullAsync("keyspace-get", "v1/keyspaces/" + Uri.EscapeDataString(name), root => new KvKeyspaceInfo(
-            root.GetProperty("name").GetString() ?? name,
-            root.GetProperty("createdAt").GetDateTimeOffset(),
-            root.GetProperty("keys").GetInt64(),
-            root.GetProperty("items").GetInt64(),
-            root.GetProperty("bytes").GetInt64()), token);
+        return GetContractOrNullAsync("keyspace-get", "v1/keyspaces/" + Uri.EscapeDataString(name), KvDbJsonContext.Default.KeyspaceJson, static keyspace => new KvKeyspaceInfo(
+            keyspace.Name, keyspace.CreatedAt, keyspace.Keys, keyspace.Items, keyspace.Bytes), token);
     }
 
     /// <summary>Appends <paramref name="items"/> to list <paramref name="key"/> of <paramref name="keyspace"/>, in one log entry.</summary>
@@ -109,13 +104,8 @@ public sealed partial class KvClient
             {
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
-                using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
-                var root = document.RootElement;
-                return new ListAppendResult(
-                    root.GetProperty("firstOffset").GetInt64(), root.GetProperty("lastOffset").GetInt64(),
-                    root.GetProperty("appended").GetInt32(), root.GetProperty("skipped").GetInt32(),
-                    root.TryGetProperty("revision", out var revision) ? revision.GetInt64() : 0);
+                var appended = await ReadContractAsync(response, KvDbJsonContext.Default.ListAppendedJson, attemptToken).ConfigureAwait(false);
+                return new ListAppendResult(appended.FirstOffset, appended.LastOffset, (int)appended.Appended, (int)appended.Skipped, appended.Revision);
             },
             token);
     }
@@ -173,12 +163,8 @@ public sealed partial class KvClient
                 {
                     if (response.StatusCode is not HttpStatusCode.OK)
                         throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                    using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
-                    using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
-                    var root = document.RootElement;
-                    var page = root.GetProperty("items").EnumerateArray().Select(ParseListItem).ToList();
-                    var next = root.TryGetProperty("continuation", out var c) && c.ValueKind is JsonValueKind.String ? c.GetString() : null;
-                    return (page, next);
+                    var page = await ReadContractAsync(response, KvDbJsonContext.Default.ListPageJson, attemptToken).ConfigureAwait(false);
+                    return (page.Items.Select(ToListItem).ToList(), page.Continuation);
                 },
                 token).ConfigureAwait(false);
             foreach (var item in items)
@@ -230,8 +216,7 @@ public sealed partial class KvClient
             token);
         await foreach (var text in lines.ConfigureAwait(false))
         {
-            using var document = JsonDocument.Parse(text);
-            var item = ParseListItem(document.RootElement);
+            var item = ToListItem(ContractJson.Read(text.Span, KvDbJsonContext.Default.ListItemJson));
             if (item.Offset < next)
                 continue;
             next = item.Offset + 1;
@@ -239,55 +224,25 @@ public sealed partial class KvClient
         }
     }
 
-    private static ListItem ParseListItem(JsonElement item)
-    {
-        var value = item.TryGetProperty("value", out var text) && text.ValueKind is JsonValueKind.String
-            ? Encoding.UTF8.GetBytes(text.GetString()!)
-            : item.TryGetProperty("valueBase64", out var encoded) && encoded.ValueKind is JsonValueKind.String ? encoded.GetBytesFromBase64() : [];
-        UInt128? nonce = item.TryGetProperty("nonce", out var n) && n.ValueKind is JsonValueKind.Number or JsonValueKind.String
-            ? UInt128.Parse(n.ValueKind is JsonValueKind.String ? n.GetString()! : n.GetRawText(), CultureInfo.InvariantCulture)
-            : null;
-        return new ListItem(item.GetProperty("offset").GetInt64(), nonce, item.GetProperty("timestamp").GetInt64(), value);
-    }
+    private static ListItem ToListItem(ListItemJson item)
+        => new(item.Offset, item.Nonce, item.Timestamp, WireJson.ValueBytes(item.Value, item.ValueBase64));
 
     private static byte[] AppendBody(IEnumerable<ListAppendItem> items)
     {
-        using var buffer = new MemoryStream();
-        var count = 0;
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartArray("items");
-            foreach (var item in items)
-            {
-                ArgumentNullException.ThrowIfNull(item, nameof(items));
-                ArgumentNullException.ThrowIfNull(item.Value, nameof(items));
-                json.WriteStartObject();
-                json.WriteBase64String("valueBase64", item.Value);
-                if (item.Nonce is { } nonce)
-                {
-                    json.WritePropertyName("nonce");
-                    json.WriteRawValue(nonce.ToString(CultureInfo.InvariantCulture));
-                }
-
-                if (item.Timestamp is { } at)
-                {
-                    if (at.ToUnixTimeMilliseconds() < 0)
-                        throw new ArgumentOutOfRangeException(nameof(items), at, "An item's timestamp must not be before 1970.");
-                    json.WriteNumber("timestamp", at.ToUnixTimeMilliseconds());
-                }
-
-                json.WriteEndObject();
-                count++;
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        if (count == 0)
+        var body = new ListAppendRequestJson { Items = [.. items.Select(static item => (ListAppendItemJson?)AppendItem(item))] };
+        if (body.Items.Count == 0)
             throw new ArgumentException("An append needs at least one item.", nameof(items));
-        return buffer.ToArray();
+        return ContractJson.ToUtf8Bytes(body, KvDbJsonContext.Default.ListAppendRequestJson);
+    }
+
+    // An item as the contract's record: its bytes always in base64, its nonce and time when it has them.
+    private static ListAppendItemJson AppendItem(ListAppendItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item, "items");
+        ArgumentNullException.ThrowIfNull(item.Value, "items");
+        if (item.Timestamp is { } at && at.ToUnixTimeMilliseconds() < 0)
+            throw new ArgumentOutOfRangeException("items", at, "An item's timestamp must not be before 1970.");
+        return new ListAppendItemJson { ValueBase64 = item.Value, Nonce = item.Nonce, Timestamp = item.Timestamp?.ToUnixTimeMilliseconds() };
     }
 
     private static Uri ListUri(Uri baseUri, string keyspace, string key, string? query)

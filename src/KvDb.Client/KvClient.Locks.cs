@@ -3,6 +3,7 @@
 // and a retried request keeps its place); on any failure or cancellation it revokes that lease,
 // which removes its key from the queue.
 using System.Globalization;
+using KvDb.Contracts;
 using System.Net;
 
 namespace KvDb.Client;
@@ -32,9 +33,9 @@ public sealed partial class KvClient
         try
         {
             var path = "v1/locks/" + Uri.EscapeDataString(name) + "?lease=" + lease.Id.ToString(CultureInfo.InvariantCulture) + "&timeout=";
-            var held = await WaitInQueueAsync("lock", (baseUri, waitText) => new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path + waitText)), lease, timeout, token).ConfigureAwait(false)
+            var held = await WaitInQueueAsync("lock", (baseUri, waitText) => new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path + waitText)), KvDbJsonContext.Default.LockHeldJson, lease, timeout, token).ConfigureAwait(false)
                 ?? throw new KvLockTimeoutException(name, timeout ?? TimeSpan.Zero);
-            var owned = new OwnedKey(this, lease, StringOf(held, "key"), held.GetProperty("revision").GetInt64(), logger);
+            var owned = new OwnedKey(this, lease, held.Key, held.Revision, logger);
             return new KvLock(name, owned);
         }
         catch

@@ -10,7 +10,7 @@
 //    KvLeaseNotFoundException.
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace KvDb.Client;
 
@@ -21,10 +21,11 @@ public sealed partial class KvClient
 
     /// <summary>
     /// Sends the queue request <paramref name="build"/> makes (given the member and the round's
-    /// <c>timeout=</c> text) until kvdb answers 200 (the answer's JSON) or <paramref name="timeout"/>
+    /// <c>timeout=</c> text) until kvdb answers 200 (the answer, as <paramref name="answerType"/>) or <paramref name="timeout"/>
     /// passes (null); with no timeout, until <paramref name="token"/> is cancelled.
     /// </summary>
-    private async ValueTask<JsonElement?> WaitInQueueAsync(string operation, Func<Uri, string, HttpRequestMessage> build, KvLease lease, TimeSpan? timeout, CancellationToken token)
+    private async ValueTask<T?> WaitInQueueAsync<T>(string operation, Func<Uri, string, HttpRequestMessage> build, JsonTypeInfo<T> answerType, KvLease lease, TimeSpan? timeout, CancellationToken token)
+        where T : class
     {
         var started = Stopwatch.GetTimestamp();
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(token, lease.Lost);
@@ -40,7 +41,7 @@ public sealed partial class KvClient
             }
 
             var waitText = LeaseTtl.FormatWait(wait);
-            JsonElement? answer;
+            T? answer;
             try
             {
                 answer = await pipeline.SendAsync(
@@ -51,10 +52,9 @@ public sealed partial class KvClient
                         switch (response.StatusCode)
                         {
                             case HttpStatusCode.OK:
-                                using (var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false))
-                                    return document.RootElement.Clone();
+                                return await ReadContractAsync(response, answerType, attemptToken).ConfigureAwait(false);
                             case HttpStatusCode.Conflict:
-                                return (JsonElement?)null;
+                                return null;
                             default:
                                 throw await LeaseProblemAsync(response, lease.Id, attemptToken).ConfigureAwait(false);
                         }
@@ -84,7 +84,4 @@ public sealed partial class KvClient
         if (name.Length > 256 || name.Contains('/'))
             throw new ArgumentException("A lock or election name is 1 to 256 characters without '/'.", parameter);
     }
-
-    private static string StringOf(JsonElement element, string name)
-        => element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString()! : "";
 }

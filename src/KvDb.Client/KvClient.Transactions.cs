@@ -2,8 +2,7 @@
 // Invariants: a commit is sent with its Idempotency-Key on every try (retried like any write);
 // 404 is a missing lease (KvLeaseNotFoundException), any other error answer a KvException.
 using System.Net;
-using System.Text;
-using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -45,42 +44,21 @@ public sealed partial class KvClient
 
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var document = await ReadDocumentAsync(response, attemptToken).ConfigureAwait(false);
-                return ParseTxnResult(document.RootElement);
+                return ToTxnResult(await ReadContractAsync(response, KvDbJsonContext.Default.TxnResponseJson, attemptToken).ConfigureAwait(false));
             },
             token);
     }
 
-    private static TxnResult ParseTxnResult(JsonElement root)
-    {
-        var results = new List<TxnOpResult>();
-        foreach (var result in root.GetProperty("results").EnumerateArray())
+    private static TxnResult ToTxnResult(TxnResponseJson answer)
+        => new(answer.Succeeded, answer.Revision, [.. answer.Results.Select(static result => result switch
         {
-            var property = result.EnumerateObject().First();
-            var body = property.Value;
-            results.Add(property.Name switch
-            {
-                "put" => new TxnPutResult(body.GetProperty("revision").GetInt64()),
-                "delete" => new TxnDeleteResult(body.GetProperty("revision").GetInt64(), body.GetProperty("deleted").GetInt64()),
-                "get" => new TxnGetResult(body.ValueKind is JsonValueKind.Object ? ParseTxnEntry(body) : null),
-                "range" => new TxnRangeResult([.. body.GetProperty("items").EnumerateArray().Select(ParseTxnEntry)], body.TryGetProperty("more", out var more) && more.ValueKind is JsonValueKind.True),
-                var other => throw new KvException(HttpStatusCode.OK, "Unknown result", $"The transaction answered a result of kind '{other}' this client does not know."),
-            });
-        }
+            { Kind: "put", Put: { } put } => new TxnPutResult(put.Revision),
+            { Kind: "delete", Delete: { } delete } => new TxnDeleteResult(delete.Revision, delete.Deleted),
+            { Kind: "get" } => new TxnGetResult(result.Get is { } item ? ToTxnEntry(item) : null),
+            { Kind: "range", Range: { } range } => (TxnOpResult)new TxnRangeResult([.. range.Items.Select(ToTxnEntry)], range.More),
+            _ => throw new KvException(HttpStatusCode.OK, "Unknown result", $"The transaction answered a result of kind '{result.Kind}' this client does not know."),
+        })]);
 
-        return new TxnResult(root.GetProperty("succeeded").GetBoolean(), root.GetProperty("revision").GetInt64(), results);
-    }
-
-    private static TxnEntry ParseTxnEntry(JsonElement item)
-    {
-        var value = item.TryGetProperty("value", out var text) && text.ValueKind is JsonValueKind.String
-            ? Encoding.UTF8.GetBytes(text.GetString()!)
-            : item.TryGetProperty("valueBase64", out var encoded) && encoded.ValueKind is JsonValueKind.String ? encoded.GetBytesFromBase64() : [];
-        return new TxnEntry(
-            item.GetProperty("key").GetString() ?? "",
-            value,
-            item.GetProperty("revision").GetInt64(),
-            item.TryGetProperty("createRevision", out var created) ? created.GetInt64() : 0,
-            item.TryGetProperty("version", out var version) ? version.GetInt64() : 0);
-    }
+    private static TxnEntry ToTxnEntry(TxnItemJson item)
+        => new(item.Key, WireJson.ValueBytes(item.Value, item.ValueBase64), item.Revision, item.CreateRevision, item.Version);
 }

@@ -17,6 +17,8 @@ using System.Runtime.CompilerServices;
 using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using KvDb.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -238,11 +240,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
             baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
             async (response, attemptToken) =>
             {
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
-                using var stream = await response.Content.ReadAsStreamAsync(attemptToken).ConfigureAwait(false);
-                using var document = await JsonDocument.ParseAsync(stream, default, attemptToken).ConfigureAwait(false);
-                return WireJson.ParseRangePage(document.RootElement);
+                return WireJson.ToRangePage(await ReadOkContractAsync(response, KvDbJsonContext.Default.RangePageJson, attemptToken).ConfigureAwait(false));
             },
             token);
     }
@@ -265,8 +263,9 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw ProblemAnswer.Read(response, attemptToken).ToException(null);
                 using var stream = response.Content.ReadAsStream(attemptToken);
-                using var document = JsonDocument.Parse(stream);
-                return WireJson.ParseRangePage(document.RootElement);
+                using var body = new MemoryStream();
+                stream.CopyTo(body);
+                return WireJson.ToRangePage(ReadContract(response, body.GetBuffer().AsSpan(0, (int)body.Length), KvDbJsonContext.Default.RangePageJson));
             },
             token);
     }
@@ -364,7 +363,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         return pipeline.SendAsync(
             pipeline.Begin("members"),
             baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/members")),
-            ReadJsonAsync<IReadOnlyList<KvMember>>,
+            async (response, attemptToken) => (IReadOnlyList<KvMember>)[.. (await ReadOkContractAsync(response, KvDbJsonContext.Default.ListMemberJson, attemptToken).ConfigureAwait(false)).Select(WireJson.ToMember)],
             token);
     }
 
@@ -381,7 +380,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
             return await pipeline.SendAsync(
                 pipeline.Begin("status"),
                 baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "v1/status")),
-                ReadJsonAsync<KvMemberStatus>,
+                ReadStatusAsync,
                 token).ConfigureAwait(false);
         }
 
@@ -394,7 +393,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         try
         {
             using var response = await http.GetAsync(new Uri(endpoint, "v1/status"), HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            return await ReadJsonAsync<KvMemberStatus>(response, timeout.Token).ConfigureAwait(false);
+            return await ReadStatusAsync(response, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (RequestPipeline.IsTransportFailure(e, token))
         {
@@ -402,13 +401,34 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async ValueTask<T> ReadJsonAsync<T>(HttpResponseMessage response, CancellationToken token)
+    private static async ValueTask<KvMemberStatus> ReadStatusAsync(HttpResponseMessage response, CancellationToken token)
+        => WireJson.ToMemberStatus(await ReadOkContractAsync(response, KvDbJsonContext.Default.StatusJson, token).ConfigureAwait(false));
+
+    // A 200 answer's body as the contract's record; any other answer is its problem as an exception.
+    private static async ValueTask<T> ReadOkContractAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken token)
+        where T : class
     {
         if (response.StatusCode is not HttpStatusCode.OK)
             throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(null);
-        using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-        return await JsonSerializer.DeserializeAsync<T>(stream, WireJson.Web, token).ConfigureAwait(false)
-            ?? throw new KvException(response.StatusCode, "Empty answer", $"{response.RequestMessage?.RequestUri} answered null.");
+        return await ReadContractAsync(response, type, token).ConfigureAwait(false);
+    }
+
+    // An answer's body as the contract's record; an answer it cannot read is a KvException, not a FormatException.
+    private static async ValueTask<T> ReadContractAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken token)
+        where T : class
+        => ReadContract(response, await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false), type);
+
+    private static T ReadContract<T>(HttpResponseMessage response, ReadOnlySpan<byte> body, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return ContractJson.Read(body, type);
+        }
+        catch (ContractFormatException e)
+        {
+            throw new KvException(response.StatusCode, "Unreadable answer", $"{response.RequestMessage?.RequestUri} answered JSON this client cannot read: {e.Message}", e);
+        }
     }
 
     private static long? RevisionOf(HttpResponseMessage response)

@@ -10,7 +10,7 @@
 //  - Each CommitAsync is one logical commit: one Idempotency-Key (a new GUID, or the one given to
 //    WithIdempotencyKey) on every try, so a commit the client retries is applied at most once,
 //    and a retry answers the first outcome.
-using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -83,29 +83,15 @@ public sealed class KvTransaction
     /// <summary>The transaction as the JSON body of <c>POST /v1/txn</c>.</summary>
     public string ToJson() => System.Text.Encoding.UTF8.GetString(ToJsonBytes());
 
-    internal byte[] ToJsonBytes()
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartArray("if");
-            foreach (var comparison in comparisons)
-                comparison.Write(json);
-            json.WriteEndArray();
-            json.WriteStartArray("then");
-            foreach (var operation in then)
-                operation.Write(json);
-            json.WriteEndArray();
-            json.WriteStartArray("else");
-            foreach (var operation in otherwise)
-                operation.Write(json);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
+    internal byte[] ToJsonBytes() => ContractJson.ToUtf8Bytes(ToContract(), KvDbJsonContext.Default.TxnRequestJson);
 
-        return buffer.ToArray();
-    }
+    /// <summary>The transaction as the contract's request (every list present, empty or not).</summary>
+    internal TxnRequestJson ToContract() => new()
+    {
+        If = [.. comparisons.Select(static comparison => comparison.ToContract())],
+        Then = [.. then.Select(static operation => operation.ToContract())],
+        Else = [.. otherwise.Select(static operation => operation.ToContract())],
+    };
 
     /// <summary>The one lease the puts name, to say which is missing on a 404; 0 when none or several.</summary>
     internal long SoleLease()

@@ -5,7 +5,7 @@
 // still yields an answer (status only, the text as detail), never an exception of its own.
 using System.Net;
 using System.Text;
-using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -53,23 +53,12 @@ internal sealed record ProblemAnswer(HttpStatusCode Status, string? Title, strin
         {
             try
             {
-                var reader = new Utf8JsonReader(body);
-                using var document = JsonDocument.ParseValue(ref reader);
-                var root = document.RootElement;
-                if (root.ValueKind is JsonValueKind.Object)
-                {
-                    return new ProblemAnswer(
-                        status,
-                        StringOf(root, "title"),
-                        StringOf(root, "detail"),
-                        NumberOf(root, "currentRevision"),
-                        NumberOf(root, "compactRevision"),
-                        root.TryGetProperty("outcomeUnknown", out var unknown) && unknown.ValueKind is JsonValueKind.True);
-                }
+                var problem = ContractJson.Read(body, KvDbJsonContext.Default.ProblemJson);
+                return new ProblemAnswer(status, problem.Title, problem.Detail, problem.CurrentRevision, problem.CompactRevision, problem.OutcomeUnknown is true);
             }
-            catch (JsonException)
+            catch (ContractFormatException)
             {
-                // Not JSON after all: keep the text below.
+                // Not problem details after all: keep the text below.
             }
         }
 
@@ -84,10 +73,4 @@ internal sealed record ProblemAnswer(HttpStatusCode Status, string? Title, strin
         HttpStatusCode.Gone when CompactRevision is { } compacted => new KvCompactedException(compacted, Title, Detail),
         _ => new KvException(Status, Title, Detail),
     };
-
-    private static string? StringOf(JsonElement root, string name)
-        => root.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString() : null;
-
-    private static long? NumberOf(JsonElement root, string name)
-        => root.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
 }

@@ -4,6 +4,7 @@
 // Text by Value; an Exists comparison only uses == or !=.
 using System.Globalization;
 using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -35,41 +36,22 @@ public sealed class TxnComparison
     /// <summary>The text compared with, for <see cref="TxnTarget.Value"/>; null otherwise.</summary>
     public string? Text { get; }
 
-    internal void Write(Utf8JsonWriter json)
+    /// <summary>The comparison as the contract's record: the value is a string, true/false or a number by target.</summary>
+    internal TxnCompareJson ToContract() => Target switch
     {
-        json.WriteStartObject();
-        json.WriteString("key", Key);
-        json.WriteString("target", Target switch
-        {
-            TxnTarget.Revision => "revision",
-            TxnTarget.CreateRevision => "createRevision",
-            TxnTarget.Version => "version",
-            TxnTarget.Value => "value",
-            _ => "exists",
-        });
-        json.WriteString("op", OperatorText(Operator));
-        switch (Target)
-        {
-            case TxnTarget.Value:
-                json.WriteString("value", Text);
-                break;
-            case TxnTarget.Exists:
-                json.WriteBoolean("value", Number != 0);
-                break;
-            default:
-                json.WriteNumber("value", Number);
-                break;
-        }
-
-        json.WriteEndObject();
-    }
+        TxnTarget.Value => TxnCompareJson.Text(Key, TxnTargetNames.Value, OperatorText(Operator), Text ?? ""),
+        TxnTarget.Exists => TxnCompareJson.Flag(Key, TxnTargetNames.Exists, OperatorText(Operator), Number != 0),
+        TxnTarget.Revision => TxnCompareJson.Number(Key, TxnTargetNames.Revision, OperatorText(Operator), Number),
+        TxnTarget.CreateRevision => TxnCompareJson.Number(Key, TxnTargetNames.CreateRevision, OperatorText(Operator), Number),
+        _ => TxnCompareJson.Number(Key, TxnTargetNames.Version, OperatorText(Operator), Number),
+    };
 
     internal static string OperatorText(TxnOperator op) => op switch
     {
-        TxnOperator.Equal => "==",
-        TxnOperator.NotEqual => "!=",
-        TxnOperator.Less => "<",
-        _ => ">",
+        TxnOperator.Equal => TxnOperatorNames.Equal,
+        TxnOperator.NotEqual => TxnOperatorNames.NotEqual,
+        TxnOperator.Less => TxnOperatorNames.Less,
+        _ => TxnOperatorNames.Greater,
     };
 
     /// <inheritdoc/>

@@ -2,7 +2,7 @@
 // lease), a delete of a key, a prefix or a range, a get, or a range read with a limit.
 // Invariants: immutable; Key is the key, or the range's start (a prefix is the range from the
 // prefix to its end, End null and IsPrefix true); Value is set for puts only.
-using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
@@ -45,60 +45,17 @@ public sealed class TxnOp
     // A put's value as given, when it was text: sent as text, not base64.
     private string? Text { get; }
 
-    internal void Write(Utf8JsonWriter json)
+    /// <summary>The operation as the contract's record: a put's value as text when it was given as text, else base64.</summary>
+    internal TxnOpJson ToContract() => Kind switch
     {
-        json.WriteStartObject();
-        switch (Kind)
-        {
-            case TxnOpKind.Put:
-                json.WriteStartObject("put");
-                json.WriteString("key", Key);
-                if (Text is not null)
-                    json.WriteString("value", Text);
-                else
-                    json.WriteBase64String("valueBase64", Value);
-                if (Lease is { } lease)
-                    json.WriteNumber("lease", lease);
-                json.WriteEndObject();
-                break;
-            case TxnOpKind.Delete:
-                json.WriteStartObject("delete");
-                json.WriteString("key", Key);
-                json.WriteEndObject();
-                break;
-            case TxnOpKind.DeleteRange:
-                json.WriteStartObject("delete");
-                WriteRange(json);
-                json.WriteEndObject();
-                break;
-            case TxnOpKind.Get:
-                json.WriteStartObject("get");
-                json.WriteString("key", Key);
-                json.WriteEndObject();
-                break;
-            default:
-                json.WriteStartObject("range");
-                WriteRange(json);
-                json.WriteNumber("limit", Limit);
-                json.WriteEndObject();
-                break;
-        }
-
-        json.WriteEndObject();
-    }
-
-    private void WriteRange(Utf8JsonWriter json)
-    {
-        if (IsPrefix)
-        {
-            json.WriteString("prefix", Key);
-            return;
-        }
-
-        json.WriteString("start", Key);
-        if (End is not null)
-            json.WriteString("end", End);
-    }
+        TxnOpKind.Put => new() { Put = new() { Key = Key, Value = Text, ValueBase64 = Text is null ? Value : null, Lease = Lease } },
+        TxnOpKind.Delete => new() { Delete = new() { Key = Key } },
+        TxnOpKind.DeleteRange when IsPrefix => new() { Delete = new() { Prefix = Key } },
+        TxnOpKind.DeleteRange => new() { Delete = new() { Start = Key, End = End } },
+        TxnOpKind.Get => new() { Get = new() { Key = Key } },
+        _ when IsPrefix => new() { Range = new() { Prefix = Key, Limit = Limit } },
+        _ => new() { Range = new() { Start = Key, End = End, Limit = Limit } },
+    };
 
     /// <inheritdoc/>
     public override string ToString() => Kind switch

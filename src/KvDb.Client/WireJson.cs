@@ -1,44 +1,73 @@
-// kvdb's JSON documents as the client reads them: range pages (GET /v1/kv), watch lines
-// (GET /v1/watch, NDJSON), members and status.
+// kvdb's JSON documents as the client gives them: range pages (GET /v1/kv), members and status
+// from KvDb.Contracts' records, and watch lines (GET /v1/watch, NDJSON).
 // Invariants: a value is a JSON string holding the stored bytes when they are UTF-8 ("value"),
 // else base64 ("valueBase64"); unknown members are ignored, so a newer server's additions do
 // not break an older client.
 using System.Text;
 using System.Text.Json;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 
 /// <summary>Parses kvdb's JSON documents.</summary>
 internal static class WireJson
 {
-    /// <summary>Options for the documents read with the serializer (members, status): camelCase, as kvdb writes them.</summary>
-    public static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-
-    /// <summary>Reads one range page.</summary>
-    public static KvRangePage ParseRangePage(JsonElement root)
+    /// <summary>A member as GET /v1/members lists it.</summary>
+    public static KvMember ToMember(MemberJson member) => new()
     {
-        var items = new List<KvEntry>();
-        if (root.TryGetProperty("items", out var list) && list.ValueKind is JsonValueKind.Array)
-        {
-            foreach (var item in list.EnumerateArray())
-            {
-                var key = item.GetProperty("key").GetString() ?? "";
-                var value = item.TryGetProperty("value", out var text) && text.ValueKind is JsonValueKind.String
-                    ? Encoding.UTF8.GetBytes(text.GetString()!)
-                    : item.TryGetProperty("valueBase64", out var encoded) && encoded.ValueKind is JsonValueKind.String ? encoded.GetBytesFromBase64() : [];
-                items.Add(new KvEntry(key, value, item.GetProperty("revision").GetInt64()));
-            }
-        }
+        Id = member.Id,
+        PeerUrl = member.PeerUrl,
+        HttpUrl = Url(member.HttpUrl),
+        Role = member.Role,
+        Reachable = member.Reachable,
+    };
 
-        var continuation = root.TryGetProperty("continuation", out var next) && next.ValueKind is JsonValueKind.String ? next.GetString() : null;
-        var revision = root.TryGetProperty("revision", out var at) && at.ValueKind is JsonValueKind.Number ? at.GetInt64() : 0;
-        return new KvRangePage(items, continuation, revision);
-    }
+    /// <summary>A member's GET /v1/status.</summary>
+    public static KvMemberStatus ToMemberStatus(StatusJson status) => new()
+    {
+        Id = status.Id,
+        PeerUrl = status.PeerUrl,
+        HttpUrl = Url(status.HttpUrl),
+        Role = status.Role,
+        Term = status.Term,
+        Leader = status.Leader is { } leader ? new KvLeader { Id = leader.Id, PeerUrl = leader.PeerUrl, HttpUrl = Url(leader.HttpUrl) } : null,
+        CommitIndex = status.CommitIndex,
+        AppliedIndex = status.AppliedIndex,
+        LastLogIndex = status.LastLogIndex,
+        SnapshotIndex = status.SnapshotIndex,
+        Ready = status.Ready,
+        Readiness = status.Readiness,
+        Members = [.. status.Members.Select(ToMember)],
+        DataDir = status.DataDir,
+        DataDirBytes = status.DataDirBytes,
+        DiskFreeBytes = status.DiskFreeBytes,
+        MinFreeDiskBytes = status.MinFreeDiskBytes,
+        WritesRefused = status.WritesRefused,
+        InMemory = status.InMemory,
+        Version = status.Version,
+        StartedAt = status.StartedAt,
+        UptimeSeconds = status.UptimeSeconds,
+    };
+
+    // A URL as the serializer's Uri converter read it before these records: relative or absolute, null for null.
+    private static Uri? Url(string? text) => text is null ? null : new Uri(text, UriKind.RelativeOrAbsolute);
+
+    /// <summary>A value's bytes from its "value" (UTF-8 text) or "valueBase64" field; empty when it has neither.</summary>
+    public static byte[] ValueBytes(string? text, byte[]? bytes)
+        => text is not null ? Encoding.UTF8.GetBytes(text) : bytes ?? [];
+
+    /// <summary>One range page as the client gives it.</summary>
+    public static KvRangePage ToRangePage(RangePageJson page)
+        => new([.. page.Items.Select(static item => new KvEntry(item.Key, ValueBytes(item.Value, item.ValueBase64), item.Revision))], page.Continuation, page.Revision);
 
     /// <summary>One line of a watch stream.</summary>
     public readonly record struct WatchLine(string Type, string Key, byte[]? Value, long Revision, byte[]? PreviousValue, long? PreviousRevision, long CompactRevision);
 
-    /// <summary>Parses one NDJSON line of a watch stream.</summary>
+    /// <summary>Parses one NDJSON line of a watch stream (the shape of KvDb.Contracts' WatchEventJson).</summary>
+    /// <remarks>
+    /// Hand-written on purpose: a watch delivers every change, and this reads a value's UTF-8
+    /// bytes straight from the line, where the record would take them through a string.
+    /// </remarks>
     /// <exception cref="JsonException">The line is not a JSON object.</exception>
     public static WatchLine ParseWatchLine(ReadOnlySpan<byte> line)
     {

@@ -5,6 +5,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KvDb.Client;
+using KvDb.Contracts;
 using KvDb.Flags;
 
 namespace KvDb.Cli.Verbs;
@@ -86,19 +87,10 @@ internal sealed class ElectVerb : CliVerb
             {
                 if (context.Json)
                 {
-                    context.WriteJson(json =>
-                    {
-                        if (leader is null)
-                        {
-                            json.WriteStartObject();
-                            json.WriteNull("leader");
-                            json.WriteEndObject();
-                        }
-                        else
-                        {
-                            Write(json, leader);
-                        }
-                    });
+                    if (leader is null)
+                        context.WriteJson(json => ContractJson.Write(json, new NoLeaderJson(), KvDbJsonContext.Default.NoLeaderJson));
+                    else
+                        context.WriteJson(json => Write(json, leader));
                 }
                 else
                 {
@@ -113,15 +105,12 @@ internal sealed class ElectVerb : CliVerb
         return ExitCodes.Ok;
     }
 
+    // A leader as GET /v1/elections/{name} answers it, or, with the election's name, as a campaign does.
     private static void Write(System.Text.Json.Utf8JsonWriter json, KvElectionLeader leader, string? election = null)
     {
-        json.WriteStartObject();
-        if (election is not null)
-            json.WriteString("name", election);
-        json.WriteString("key", leader.Key);
-        json.WriteString("value", leader.Value);
-        json.WriteNumber("revision", leader.Revision);
-        json.WriteNumber("lease", leader.Lease);
-        json.WriteEndObject();
+        if (election is null)
+            ContractJson.Write(json, new ElectionLeaderJson { Key = leader.Key, Value = leader.Value, Revision = leader.Revision, Lease = leader.Lease }, KvDbJsonContext.Default.ElectionLeaderJson);
+        else
+            ContractJson.Write(json, new ElectedJson { Name = election, Key = leader.Key, Value = leader.Value, Revision = leader.Revision, Lease = leader.Lease }, KvDbJsonContext.Default.ElectedJson);
     }
 }

@@ -2,6 +2,7 @@
 // Exit 1 when the key does not exist.
 using System.CommandLine;
 using KvDb.Client;
+using KvDb.Contracts;
 using KvDb.Flags;
 
 namespace KvDb.Cli.Verbs;
@@ -34,14 +35,9 @@ internal sealed class GetVerb : CliVerb
             return context.Fail(ExitCodes.NotFoundOrFailed, $"key '{name}' not found");
         if (context.Json)
         {
-            context.WriteJson(json =>
-            {
-                json.WriteStartObject();
-                json.WriteString("key", entry.Key);
-                CliContext.WriteValue(json, "value", entry.Value);
-                json.WriteNumber("revision", entry.Revision);
-                json.WriteEndObject();
-            });
+            var (text, bytes) = CliContext.ValueFields(entry.Value);
+            var item = new RangeItemJson { Key = entry.Key, Value = text, ValueBase64 = bytes, Revision = entry.Revision };
+            context.WriteJson(json => ContractJson.Write(json, item, KvDbJsonContext.Default.RangeItemJson));
         }
         else
         {

@@ -5,6 +5,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KvDb.Client;
+using KvDb.Contracts;
 
 namespace KvDb.Cli.Verbs;
 
@@ -31,13 +32,8 @@ internal sealed class LeaseGrantVerb : CliVerb
         await lease.DisposeAsync();
         if (context.Json)
         {
-            context.WriteJson(json =>
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", lease.Id);
-                json.WriteNumber("ttlSeconds", lease.Ttl.TotalSeconds);
-                json.WriteEndObject();
-            });
+            var granted = new LeaseSummaryJson { Id = lease.Id, TtlSeconds = lease.Ttl.TotalSeconds };
+            context.WriteJson(json => ContractJson.Write(json, granted, KvDbJsonContext.Default.LeaseSummaryJson));
         }
         else
         {
@@ -106,6 +102,8 @@ internal sealed class LeaseKeepAliveVerb : CliVerb
                 var left = await context.Client.KeepAliveLeaseAsync(lease, token);
                 if (context.Json)
                 {
+                    // Hand-written on purpose: the CLI's keep-alive line {"id","remainingSeconds"} is its
+                    // own format (the API's answer also has ttlSeconds) and must not change.
                     context.WriteJson(json =>
                     {
                         json.WriteStartObject();
@@ -154,21 +152,8 @@ internal sealed class LeaseGetVerb : CliVerb
             return context.Fail(ExitCodes.NotFoundOrFailed, $"lease {lease} not found");
         if (context.Json)
         {
-            context.WriteJson(json =>
-            {
-                json.WriteStartObject();
-                json.WriteNumber("id", info.Id);
-                json.WriteNumber("ttlSeconds", info.Ttl.TotalSeconds);
-                if (info.Remaining is { } left)
-                    json.WriteNumber("remainingSeconds", left.TotalSeconds);
-                else
-                    json.WriteNull("remainingSeconds");
-                json.WriteStartArray("keys");
-                foreach (var key in info.Keys)
-                    json.WriteStringValue(key);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            });
+            var described = new LeaseInfoJson { Id = info.Id, TtlSeconds = info.Ttl.TotalSeconds, RemainingSeconds = info.Remaining?.TotalSeconds, Keys = [.. info.Keys] };
+            context.WriteJson(json => ContractJson.Write(json, described, KvDbJsonContext.Default.LeaseInfoJson));
             return ExitCodes.Ok;
         }
 
@@ -201,6 +186,8 @@ internal sealed class LeaseListVerb : CliVerb
         var leases = await context.Client.ListLeasesAsync(token);
         if (context.Json)
         {
+            // Hand-written on purpose: kvdb lease list's -o json puts "leases" before "count" (the
+            // API's LeaseListJson has them the other way round) and must not change.
             context.WriteJson(json =>
             {
                 json.WriteStartObject();

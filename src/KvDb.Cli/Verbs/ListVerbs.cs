@@ -6,6 +6,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KvDb.Client;
+using KvDb.Contracts;
 using KvDb.Flags;
 
 namespace KvDb.Cli.Verbs;
@@ -40,16 +41,8 @@ internal sealed class ListAppendVerb : CliVerb
         var appended = await context.Client.AppendAsync(result.GetRequiredValue(keyspace), result.GetRequiredValue(key), new ListAppendItem(result.GetRequiredValue(value), result.GetValue(nonce)), token);
         if (context.Json)
         {
-            context.WriteJson(json =>
-            {
-                json.WriteStartObject();
-                json.WriteNumber("firstOffset", appended.FirstOffset);
-                json.WriteNumber("lastOffset", appended.LastOffset);
-                json.WriteNumber("appended", appended.Appended);
-                json.WriteNumber("skipped", appended.Skipped);
-                json.WriteNumber("revision", appended.Revision);
-                json.WriteEndObject();
-            });
+            var answer = new ListAppendedJson { FirstOffset = appended.FirstOffset, LastOffset = appended.LastOffset, Appended = appended.Appended, Skipped = appended.Skipped, Revision = appended.Revision };
+            context.WriteJson(json => ContractJson.Write(json, answer, KvDbJsonContext.Default.ListAppendedJson));
         }
         else
         {
@@ -134,6 +127,8 @@ internal sealed class ListReadVerb : CliVerb
             return;
         }
 
+        // Hand-written on purpose: kvdb list read's -o json line is the CLI's own format, not the
+        // API's ListItemJson (its nonce is a string where the API writes a number), and must not change.
         context.WriteJson(json =>
         {
             json.WriteStartObject();
@@ -189,16 +184,8 @@ internal sealed class ListKeyspaceVerb(string action) : CliVerb
             return context.Fail(ExitCodes.NotFoundOrFailed, $"keyspace {keyspace} not found");
         if (context.Json)
         {
-            context.WriteJson(json =>
-            {
-                json.WriteStartObject();
-                json.WriteString("name", info.Name);
-                json.WriteString("createdAt", info.CreatedAt);
-                json.WriteNumber("keys", info.Keys);
-                json.WriteNumber("items", info.Items);
-                json.WriteNumber("bytes", info.Bytes);
-                json.WriteEndObject();
-            });
+            var keyspaceJson = new KeyspaceJson { Name = info.Name, CreatedAt = info.CreatedAt, Keys = info.Keys, Items = info.Items, Bytes = info.Bytes };
+            context.WriteJson(json => ContractJson.Write(json, keyspaceJson, KvDbJsonContext.Default.KeyspaceJson));
         }
         else
         {

@@ -72,6 +72,7 @@ internal sealed class LockVerb : CliVerb
     {
         if (context.Json)
         {
+            // Hand-written on purpose: the CLI's own document ("fencingToken", not the API's "revision") and -o json must not change.
             context.WriteJson(json =>
             {
                 json.WriteStartObject();

@@ -25,6 +25,8 @@ internal sealed class MembersVerb : CliVerb
         var members = await context.Client.GetMembersAsync(token);
         if (context.Json)
         {
+            // Hand-written on purpose: the CLI's member objects put role and httpUrl before peerUrl
+            // (the API's MemberJson does not) and -o json must not change.
             context.WriteJson(json =>
             {
                 json.WriteStartArray();

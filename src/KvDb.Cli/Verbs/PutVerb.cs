@@ -50,6 +50,7 @@ internal sealed class PutVerb : CliVerb
         var written = await context.Client.PutAsync(name, text, new KvWriteOptions { Condition = condition, Lease = result.GetValue(lease), Ttl = result.GetValue(ttl) }, token);
         if (context.Json)
         {
+            // Hand-written on purpose: {"key", "revision"} is the CLI's own document (the API answers a put with headers).
             context.WriteJson(json =>
             {
                 json.WriteStartObject();

@@ -55,6 +55,8 @@ internal sealed class RangeVerb : CliVerb
 
         if (context.Json)
         {
+            // Hand-written on purpose: {"items", "count"} is the CLI's own document (the API's page has
+            // "continuation" and "revision") and -o json must not change.
             context.WriteJson(json =>
             {
                 json.WriteStartObject();

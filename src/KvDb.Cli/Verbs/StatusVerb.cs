@@ -40,6 +40,8 @@ internal sealed class StatusVerb : CliVerb
 
         if (context.Json)
         {
+            // Hand-written on purpose: a summary per endpoint ({"endpoint", ...} or {"endpoint", "error"}),
+            // the CLI's own document, not the API's StatusJson; -o json must not change.
             context.WriteJson(json =>
             {
                 json.WriteStartArray();

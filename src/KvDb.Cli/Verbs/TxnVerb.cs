@@ -4,8 +4,8 @@
 // same document kvdb answers.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using KvDb.Client;
+using KvDb.Contracts;
 
 namespace KvDb.Cli.Verbs;
 
@@ -45,7 +45,7 @@ internal sealed class TxnVerb : CliVerb
         var transaction = TxnJson.Read(context.Client.Transaction(), text);
         var outcome = await transaction.CommitAsync(token);
         if (context.Json)
-            context.WriteJson(json => Write(json, outcome));
+            context.WriteJson(json => ContractJson.Write(json, ToContract(outcome), KvDbJsonContext.Default.TxnResponseJson));
         else
             PrintText(context, outcome);
         return outcome.Succeeded ? ExitCodes.Ok : ExitCodes.NotFoundOrFailed;
@@ -82,61 +82,23 @@ internal sealed class TxnVerb : CliVerb
         context.Out.Flush();
     }
 
-    private static void Write(Utf8JsonWriter json, TxnResult outcome)
+    // The same document kvdb answers (KvDb.Contracts' TxnResponseJson), values as the client read them.
+    private static TxnResponseJson ToContract(TxnResult outcome) => new()
     {
-        json.WriteStartObject();
-        json.WriteBoolean("succeeded", outcome.Succeeded);
-        json.WriteNumber("revision", outcome.Revision);
-        json.WriteStartArray("results");
-        foreach (var result in outcome.Results)
+        Succeeded = outcome.Succeeded,
+        Revision = outcome.Revision,
+        Results = [.. outcome.Results.Select(static result => result switch
         {
-            json.WriteStartObject();
-            switch (result)
-            {
-                case TxnPutResult put:
-                    json.WriteStartObject("put");
-                    json.WriteNumber("revision", put.Revision);
-                    json.WriteEndObject();
-                    break;
-                case TxnDeleteResult delete:
-                    json.WriteStartObject("delete");
-                    json.WriteNumber("revision", delete.Revision);
-                    json.WriteNumber("deleted", delete.Deleted);
-                    json.WriteEndObject();
-                    break;
-                case TxnGetResult { Entry: { } entry }:
-                    json.WritePropertyName("get");
-                    WriteEntry(json, entry);
-                    break;
-                case TxnGetResult:
-                    json.WriteNull("get");
-                    break;
-                case TxnRangeResult range:
-                    json.WriteStartObject("range");
-                    json.WriteStartArray("items");
-                    foreach (var entry in range.Items)
-                        WriteEntry(json, entry);
-                    json.WriteEndArray();
-                    json.WriteBoolean("more", range.More);
-                    json.WriteEndObject();
-                    break;
-            }
+            TxnPutResult put => TxnResultJson.OfPut(put.Revision),
+            TxnDeleteResult delete => TxnResultJson.OfDelete(delete.Revision, delete.Deleted),
+            TxnGetResult get => TxnResultJson.OfGet(get.Entry is { } entry ? Item(entry) : null),
+            _ => TxnResultJson.OfRange([.. ((TxnRangeResult)result).Items.Select(Item)], ((TxnRangeResult)result).More),
+        })],
+    };
 
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    private static void WriteEntry(Utf8JsonWriter json, TxnEntry entry)
+    private static TxnItemJson Item(TxnEntry entry)
     {
-        json.WriteStartObject();
-        json.WriteString("key", entry.Key);
-        CliContext.WriteValue(json, "value", entry.Value);
-        json.WriteNumber("revision", entry.Revision);
-        json.WriteNumber("createRevision", entry.CreateRevision);
-        json.WriteNumber("version", entry.Version);
-        json.WriteEndObject();
+        var (text, base64) = CliContext.ValueFields(entry.Value);
+        return new TxnItemJson { Key = entry.Key, Value = text, ValueBase64 = base64, Revision = entry.Revision, CreateRevision = entry.CreateRevision, Version = entry.Version };
     }
 }

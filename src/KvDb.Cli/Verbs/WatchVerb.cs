@@ -5,6 +5,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KvDb.Client;
+using KvDb.Contracts;
 using KvDb.Flags;
 
 namespace KvDb.Cli.Verbs;
@@ -62,19 +63,19 @@ internal sealed class WatchVerb : CliVerb
             return;
         }
 
-        context.WriteJson(json =>
+        var (text, bytes) = change.Value is { } now ? CliContext.ValueFields(now) : (null, null);
+        var (prevText, prevBytes) = change.PreviousValue is { } before ? CliContext.ValueFields(before) : (null, null);
+        var line = new WatchEventJson
         {
-            json.WriteStartObject();
-            json.WriteString("type", type);
-            json.WriteString("key", change.Key);
-            if (change.Value is { } value)
-                CliContext.WriteValue(json, "value", value);
-            json.WriteNumber("revision", change.Revision);
-            if (change.PreviousValue is { } before)
-                CliContext.WriteValue(json, "prevValue", before);
-            if (change.PreviousRevision is { } was)
-                json.WriteNumber("prevRevision", was);
-            json.WriteEndObject();
-        });
+            Type = type,
+            Key = change.Key,
+            Value = text,
+            ValueBase64 = bytes,
+            Revision = change.Revision,
+            PrevValue = prevText,
+            PrevValueBase64 = prevBytes,
+            PrevRevision = change.PreviousRevision,
+        };
+        context.WriteJson(json => ContractJson.Write(json, line, KvDbJsonContext.Default.WatchEventJson));
     }
 }

@@ -10,6 +10,7 @@
 //    envelope fields. Float accepts any JSON number ({"Float": 1} is 1.0: the tag decides).
 //  - Writing is compact and deterministic: Set and Map in canonical order, Floats always
 //    with '.' or 'e' (serde_json layout), strings escaped only where JSON requires.
+// Hand-written on purpose (not KvDb.Contracts): its bytes must match serde_json's for the S2 reference.
 using System.Buffers;
 using System.Text;
 using System.Text.Json;

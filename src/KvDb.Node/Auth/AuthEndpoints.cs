@@ -8,6 +8,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Node.Hosting;
@@ -83,14 +85,14 @@ public static class AuthEndpoints
     }
 
     private static IResult Status(AuthCache cache)
-        => cache.Current is { } state ? Results.Json(new { enabled = state.Settings.Enabled }) : Starting();
+        => cache.Current is { } state ? Enabled(state.Settings.Enabled) : Starting();
 
     private static async Task<IResult> EnableAsync(HttpContext context, AuthWrites writes)
     {
         var result = await writes.ProposeAsync(new SetAuthCommand { Enabled = true, SigningKey = RandomNumberGenerator.GetBytes(32) }, context.RequestAborted);
         return result.Outcome switch
         {
-            CommandOutcome.Applied => Results.Json(new { enabled = true }),
+            CommandOutcome.Applied => Enabled(true),
             _ => Problems.Of(StatusCodes.Status409Conflict, "No root user",
                 "Create the user root first (POST /v1/auth/users {\"name\": \"root\", \"password\": \"...\"}); enabling auth without it would lock everyone out."),
         };
@@ -99,7 +101,7 @@ public static class AuthEndpoints
     private static async Task<IResult> DisableAsync(HttpContext context, AuthWrites writes)
     {
         await writes.ProposeAsync(new SetAuthCommand { Enabled = false }, context.RequestAborted);
-        return Results.Json(new { enabled = false });
+        return Enabled(false);
     }
 
     private static async Task<IResult> Token(HttpContext context, AuthCache cache, Authenticator authenticator, IOptions<AuthOptions> options, TimeProvider clock)
@@ -122,17 +124,17 @@ public static class AuthEndpoints
         }
 
         var expiresAt = clock.GetUtcNow() + options.Value.TokenTtl;
-        return Results.Json(new { token = AuthTokens.Issue(user, state.Settings.SigningKey, expiresAt), expiresAt });
+        return Results.Json(new TokenJson { Token = AuthTokens.Issue(user, state.Settings.SigningKey, expiresAt), ExpiresAt = expiresAt }, KvDbJsonContext.Default.TokenJson);
     }
 
     private static IResult ListUsers(AuthCache cache)
         => cache.Current is { } state
-            ? Results.Json(new { users = state.Users.Values.OrderBy(u => u.Name, StringComparer.Ordinal).Select(UserJson) })
+            ? Results.Json(new UserListJson { Users = [.. state.Users.Values.OrderBy(u => u.Name, StringComparer.Ordinal).Select(DescribeUser)] }, KvDbJsonContext.Default.UserListJson)
             : Starting();
 
     private static IResult GetUser(string name, AuthCache cache)
         => cache.Current is not { } state ? Starting()
-            : state.Users.TryGetValue(name, out var user) ? Results.Json(UserJson(user))
+            : state.Users.TryGetValue(name, out var user) ? Results.Json(DescribeUser(user), KvDbJsonContext.Default.UserJson)
             : NoSuchUser(name);
 
     private static async Task<IResult> AddUserAsync(HttpContext context, AuthWrites writes)
@@ -155,7 +157,7 @@ public static class AuthEndpoints
         var result = await writes.ProposeAsync(new PutUserCommand { Name = name, PasswordHash = PasswordHash.Create(password), Roles = roles, MustNotExist = true }, context.RequestAborted);
         return result.Outcome switch
         {
-            CommandOutcome.Applied => Results.Created($"/v1/auth/users/{Uri.EscapeDataString(name)}", new { name, roles }),
+            CommandOutcome.Applied => Created(context, $"/v1/auth/users/{Uri.EscapeDataString(name)}", new UserJson { Name = name, Roles = [.. roles] }, KvDbJsonContext.Default.UserJson),
             CommandOutcome.Conflict => Problems.Of(StatusCodes.Status409Conflict, "User exists", $"User '{name}' exists; change its password with PUT /v1/auth/users/{name}/password."),
             _ => Problems.BadRequest($"A role in [{string.Join(", ", roles)}] does not exist; create it first (POST /v1/auth/roles)."),
         };
@@ -217,13 +219,13 @@ public static class AuthEndpoints
 
     private static IResult ListRoles(AuthCache cache)
         => cache.Current is { } state
-            ? Results.Json(new { roles = state.Roles.Values.OrderBy(r => r.Name, StringComparer.Ordinal).Select(RoleJson) })
+            ? Results.Json(new RoleListJson { Roles = [.. state.Roles.Values.OrderBy(r => r.Name, StringComparer.Ordinal).Select(DescribeRole)] }, KvDbJsonContext.Default.RoleListJson)
             : Starting();
 
     private static IResult GetRole(string name, AuthCache cache)
         => cache.Current is not { } state ? Starting()
-            : state.Roles.TryGetValue(name, out var role) ? Results.Json(RoleJson(role))
-            : name == AuthState.RootRole ? Results.Json(new { name, permissions = new[] { new { prefix = "", access = "readwrite" } }, builtIn = true })
+            : state.Roles.TryGetValue(name, out var role) ? Results.Json(DescribeRole(role), KvDbJsonContext.Default.RoleJson)
+            : name == AuthState.RootRole ? Results.Json(new RoleJson { Name = name, Permissions = [new PermissionJson { Prefix = "", Access = AccessNames.ReadWrite }], BuiltIn = true }, KvDbJsonContext.Default.RoleJson)
             : Problems.Of(StatusCodes.Status404NotFound, "No such role", $"Role '{name}' does not exist.");
 
     private static async Task<IResult> AddRoleAsync(HttpContext context, AuthWrites writes)
@@ -251,7 +253,7 @@ public static class AuthEndpoints
         if (result.Outcome == CommandOutcome.Conflict)
             return Problems.Of(StatusCodes.Status409Conflict, "Role exists", $"Role '{name}' exists; replace its permissions with PUT /v1/auth/roles/{name}.");
         var role = new AuthRole { Name = name, Permissions = permissions };
-        return creating ? Results.Created($"/v1/auth/roles/{Uri.EscapeDataString(name)}", RoleJson(role)) : Results.Json(RoleJson(role));
+        return creating ? Created(context, $"/v1/auth/roles/{Uri.EscapeDataString(name)}", DescribeRole(role), KvDbJsonContext.Default.RoleJson) : Results.Json(DescribeRole(role), KvDbJsonContext.Default.RoleJson);
     }
 
     private static async Task<IResult> DeleteRoleAsync(HttpContext context, string name, AuthWrites writes)
@@ -289,13 +291,22 @@ public static class AuthEndpoints
         return [.. permissions];
     }
 
-    private static object UserJson(AuthUser user) => new { name = user.Name, roles = user.Roles };
+    private static UserJson DescribeUser(AuthUser user) => new() { Name = user.Name, Roles = [.. user.Roles] };
 
-    private static object RoleJson(AuthRole role) => new
+    private static RoleJson DescribeRole(AuthRole role) => new()
     {
-        name = role.Name,
-        permissions = role.Permissions.Select(static p => new { prefix = Encoding.UTF8.GetString(p.Prefix), access = p.Access switch { Access.Read => "read", Access.Write => "write", _ => "readwrite" } }),
+        Name = role.Name,
+        Permissions = [.. role.Permissions.Select(static p => new PermissionJson { Prefix = Encoding.UTF8.GetString(p.Prefix), Access = p.Access switch { Access.Read => AccessNames.Read, Access.Write => AccessNames.Write, _ => AccessNames.ReadWrite } })],
     };
+
+    private static IResult Enabled(bool enabled) => Results.Json(new AuthStatusJson { Enabled = enabled }, KvDbJsonContext.Default.AuthStatusJson);
+
+    // 201 with Location and the record, as Results.Created answers, through the contract's metadata.
+    private static IResult Created<T>(HttpContext context, string location, T value, JsonTypeInfo<T> type)
+    {
+        context.Response.Headers.Location = location;
+        return Results.Json(value, type, statusCode: StatusCodes.Status201Created);
+    }
 
     private static string? CheckName(string name, string what)
         => name.Length is 0 or > 64 || !name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@')

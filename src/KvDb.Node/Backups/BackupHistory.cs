@@ -36,7 +36,26 @@ public sealed record BackupStatus(
     long LastBytes,
     string? LastName,
     long Succeeded,
-    long Failed);
+    long Failed)
+{
+    /// <summary>The status as /v1/status shows it under "backup" (KvDb.Contracts' BackupStatusJson).</summary>
+    public KvDb.Contracts.BackupStatusJson ToContract() => new()
+    {
+        Destination = Destination,
+        Interval = Interval,
+        Retain = Retain,
+        Uploading = Uploading,
+        LastAttemptAt = LastAttemptAt,
+        LastOutcome = LastOutcome,
+        LastError = LastError,
+        LastSuccessAt = LastSuccessAt,
+        LastRevision = LastRevision,
+        LastBytes = LastBytes,
+        LastName = LastName,
+        Succeeded = Succeeded,
+        Failed = Failed,
+    };
+}
 
 /// <summary>Records scheduled backups' outcomes and publishes them as metrics.</summary>
 public sealed class BackupHistory

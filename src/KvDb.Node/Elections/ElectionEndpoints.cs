@@ -13,6 +13,7 @@
 // auth. A leader whose lease expires or is revoked is no longer leader.
 using System.Text;
 using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
@@ -83,6 +84,8 @@ public static class ElectionEndpoints
             : KeyAccess.DeniedRangeWrite(context, prefix, KeyOrder.PrefixEnd(prefix));
     }
 
+    // The request bodies are read by hand on purpose: typed records would change what is accepted
+    // ("lease": null is refused, a "ttl" that is not a string is ignored today).
     private static async Task<JsonElement?> BodyAsync(HttpContext context)
     {
         var body = await RequestBody.ReadAsync(context, 1 << 20);
@@ -137,7 +140,7 @@ public static class ElectionEndpoints
         LockInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", elected is null ? "timeout" : "acquired"));
         return elected is null
             ? Problems.Of(StatusCodes.Status409Conflict, "Not elected", $"Another candidate led election '{ValueResults.Shorten(name)}' for the whole timeout ({timeout.TotalSeconds:0.###} s); the candidacy was withdrawn.")
-            : Results.Json(new { name, key = elected.Key, value, revision = elected.Revision, lease = elected.Lease });
+            : Results.Json(new ElectedJson { Name = name, Key = elected.Key, Value = value, Revision = elected.Revision, Lease = elected.Lease }, KvDbJsonContext.Default.ElectedJson);
     }
 
     private static async Task<IResult> LeaderAsync(string name, HttpContext context, Locks.OwnershipQueue queue)
@@ -147,11 +150,11 @@ public static class ElectionEndpoints
         var candidates = await queue.ListAsync(Prefix(name), context.RequestAborted);
         return candidates.Count == 0
             ? Problems.Of(StatusCodes.Status404NotFound, "No leader", $"Election '{ValueResults.Shorten(name)}' has no candidate.")
-            : Results.Json(Describe(candidates[0]));
+            : Results.Json(Describe(candidates[0]), KvDbJsonContext.Default.ElectionLeaderJson);
     }
 
-    private static object Describe((string Key, Core.State.StoredValue Value) leader)
-        => new { key = leader.Key, value = Encoding.UTF8.GetString(leader.Value.Payload.Span), revision = leader.Value.CreateRevision, lease = leader.Value.Lease };
+    private static ElectionLeaderJson Describe((string Key, Core.State.StoredValue Value) leader)
+        => new() { Key = leader.Key, Value = Encoding.UTF8.GetString(leader.Value.Payload.Span), Revision = leader.Value.CreateRevision, Lease = leader.Value.Lease };
 
     private static async Task ObserveAsync(string name, HttpContext context, Locks.OwnershipQueue queue, WatchHub hub, ChangeFeed feed)
     {
@@ -193,14 +196,16 @@ public static class ElectionEndpoints
                 var leader = candidates.Count == 0 ? ((string, long)?)null : (candidates[0].Key, candidates[0].Value.Revision);
                 if (first || leader != last)
                 {
-                    await WriteLineAsync(context, candidates.Count == 0 ? new { leader = (object?)null } : Describe(candidates[0]), token);
+                    await WriteLineAsync(context, candidates.Count == 0
+                        ? ContractJson.ToUtf8Bytes(new NoLeaderJson(), KvDbJsonContext.Default.NoLeaderJson)
+                        : ContractJson.ToUtf8Bytes(Describe(candidates[0]), KvDbJsonContext.Default.ElectionLeaderJson), token);
                     last = leader;
                     first = false;
                     sinceWrite.Restart();
                 }
                 else if (sinceWrite.Elapsed >= progress)
                 {
-                    await WriteLineAsync(context, new { type = "progress", revision = feed.AppliedIndex }, token);
+                    await WriteLineAsync(context, ContractJson.ToUtf8Bytes(new ElectionObservationJson { Type = "progress", Revision = feed.AppliedIndex }, KvDbJsonContext.Default.ElectionObservationJson), token);
                     sinceWrite.Restart();
                 }
 
@@ -227,9 +232,9 @@ public static class ElectionEndpoints
         }
     }
 
-    private static async Task WriteLineAsync(HttpContext context, object line, CancellationToken token)
+    private static async Task WriteLineAsync(HttpContext context, byte[] line, CancellationToken token)
     {
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(line), token);
+        await context.Response.Body.WriteAsync(line, token);
         await context.Response.Body.WriteAsync("\n"u8.ToArray(), token);
         await context.Response.Body.FlushAsync(token);
     }
@@ -255,7 +260,7 @@ public static class ElectionEndpoints
         var result = await kv.WriteAsync(txn, context.RequestAborted);
         if (result.Outcome is CommandOutcome.LeaseNotFound || result.Reply is null || !TxnReply.Decode(result.Reply).Succeeded)
             return NotLeader(name, key);
-        return Results.Json(new { name, key, value, revision, modRevision = result.Revision });
+        return Results.Json(new ProclaimedJson { Name = name, Key = key, Value = value, Revision = revision, ModRevision = result.Revision }, KvDbJsonContext.Default.ProclaimedJson);
     }
 
     private static async Task<IResult> ResignAsync(string name, HttpContext context, Locks.OwnershipQueue queue)

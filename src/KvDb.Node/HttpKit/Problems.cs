@@ -1,4 +1,6 @@
-// Every error kvdb answers is an RFC 7807 problem-details document; these build them.
+// Every error kvdb answers is an RFC 7807 problem-details document (KvDb.Contracts' ProblemJson);
+// these build them, with the shared titles of ProblemTitles.
+using KvDb.Contracts;
 
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -14,7 +16,7 @@ public static class Problems
         => Results.Problem(statusCode: status, title: title, detail: detail);
 
     /// <summary>400: the request itself is wrong.</summary>
-    public static IResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
+    public static IResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, detail);
 
     /// <summary>503 with Retry-After: the cluster cannot serve this now; retrying later may work.</summary>
     public static IResult Unavailable(HttpContext context, UnavailableException e)
@@ -22,20 +24,20 @@ public static class Problems
         context.Response.Headers.RetryAfter = "1";
         return Results.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "Cluster unavailable",
+            title: ProblemTitles.Unavailable,
             detail: e.Message,
             extensions: new Dictionary<string, object?> { ["outcomeUnknown"] = e.OutcomeUnknown });
     }
 
     /// <summary>507: a member's disk is below its free-space reserve; the write was not applied. Reads still work.</summary>
     public static IResult InsufficientStorage(InsufficientStorageException e)
-        => Of(StatusCodes.Status507InsufficientStorage, "Insufficient storage", e.Message);
+        => Of(StatusCodes.Status507InsufficientStorage, ProblemTitles.InsufficientStorage, e.Message);
 
     /// <summary>405 with the Allow header listing what the resource supports.</summary>
     public static IResult MethodNotAllowed(HttpContext context, string allow)
     {
         context.Response.Headers.Allow = allow;
-        return Of(StatusCodes.Status405MethodNotAllowed, "Method not allowed", $"{context.Request.Method} is not supported here; use {allow}.");
+        return Of(StatusCodes.Status405MethodNotAllowed, ProblemTitles.MethodNotAllowed, $"{context.Request.Method} is not supported here; use {allow}.");
     }
 
     /// <summary>413 for a value over the limit.</summary>

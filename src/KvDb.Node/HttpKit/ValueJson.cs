@@ -31,6 +31,15 @@ public static class ValueJson
         }
     }
 
+    /// <summary>
+    /// <paramref name="payload"/> as the fields of a contract record: Text (and Typed true for a
+    /// typed value) when it is UTF-8, else Base64; the same choice <see cref="Write"/> makes.
+    /// </summary>
+    public static ValueFields Fields(ReadOnlyMemory<byte> payload, ValueKind kind)
+        => kind is ValueKind.Typed ? new(TypedValueCodec.Decode(payload).ToString(), null, true)
+            : IsUtf8(payload.Span) ? new(Encoding.UTF8.GetString(payload.Span), null, null)
+            : new(null, payload.ToArray(), null);
+
     private static bool IsUtf8(ReadOnlySpan<byte> bytes)
     {
         try
@@ -44,3 +53,9 @@ public static class ValueJson
         }
     }
 }
+
+/// <summary>A value as the JSON fields "value" (with "typed") or "valueBase64".</summary>
+/// <param name="Text">The value as text when it is UTF-8 (a typed value: its JSON), else null.</param>
+/// <param name="Base64">The bytes (written as base64) when they are not UTF-8, else null.</param>
+/// <param name="Typed">True for a typed value, else null (left out).</param>
+public readonly record struct ValueFields(string? Text, byte[]? Base64, bool? Typed);

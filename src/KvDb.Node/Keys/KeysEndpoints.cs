@@ -121,6 +121,8 @@ public static class KeysEndpoints
         }, "application/json");
     }
 
+    // Hand-written on purpose, in KvDb.Contracts' RangePageJson shape: a page of up to 1000 stored
+    // values is written straight from their UTF-8 bytes, where the record would take each through a string.
     private static async Task WritePageAsync(Stream stream, IKeyValueView view, byte[] start, byte[]? end, int limit)
     {
         await using var json = new Utf8JsonWriter(stream, TypedValueJson.WriterOptions);

@@ -10,7 +10,7 @@
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
-using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Leases;
@@ -101,14 +101,16 @@ public static class LeaseEndpoints
         string? ttlText;
         try
         {
-            using var json = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
-            ttlText = json.RootElement.ValueKind is JsonValueKind.Object && json.RootElement.TryGetProperty("ttl", out var ttl)
-                ? ttl.ValueKind switch { JsonValueKind.String => ttl.GetString(), JsonValueKind.Number => ttl.GetRawText(), _ => null }
-                : null;
+            ttlText = body.Length == 0 ? null : ContractJson.Read(body, KvDbJsonContext.Default.LeaseGrantRequestJson).Ttl;
         }
-        catch (JsonException)
+        catch (ContractFormatException e) when (e.NotJson)
         {
             return Problems.BadRequest("The body must be JSON like {\"ttl\": \"10s\"}.");
+        }
+        catch (ContractFormatException)
+        {
+            // Not an object, or a ttl that is neither text nor a number: said by ParseTtl below.
+            ttlText = null;
         }
 
         var (parsed, error) = ParseTtl(ttlText);
@@ -127,7 +129,11 @@ public static class LeaseEndpoints
             return Problems.Of(StatusCodes.Status409Conflict, "Lease id taken", $"Lease {id} already exists; grant again without this Idempotency-Key.");
 
         LeaseInstruments.LeasesGranted.Add(1);
-        return Results.Created($"/v1/leases/{id}", new { id, ttl = KvDb.Flags.Duration.Format(lifetime), ttlSeconds = lifetime.TotalSeconds, revision = result.Revision });
+        context.Response.Headers.Location = $"/v1/leases/{id}";
+        return Results.Json(
+            new LeaseGrantedJson { Id = id, Ttl = KvDb.Flags.Duration.Format(lifetime), TtlSeconds = lifetime.TotalSeconds, Revision = result.Revision },
+            KvDbJsonContext.Default.LeaseGrantedJson,
+            statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> KeepAliveAsync(string id, LeaseForwarder clock, CancellationToken token)
@@ -135,7 +141,7 @@ public static class LeaseEndpoints
         if (ParseId(id) is not { } lease)
             return BadId(id);
         return await clock.AskAsync(lease, renew: true, token) is { } time
-            ? Results.Json(Describe(lease, time))
+            ? Results.Json(Describe(lease, time), KvDbJsonContext.Default.LeaseTimeJson)
             : NotFound(lease);
     }
 
@@ -156,7 +162,9 @@ public static class LeaseEndpoints
 
         var time = await clock.AskAsync(lease, renew: false, context.RequestAborted);
         var ttl = state.Leases.TryGet(lease, out var info) ? info.TtlMs : time?.TtlMs ?? 0;
-        return Results.Json(new { id = lease, ttlSeconds = ttl / 1000.0, remainingSeconds = time is { } t ? t.RemainingMs / 1000.0 : (double?)null, keys });
+        return Results.Json(
+            new LeaseInfoJson { Id = lease, TtlSeconds = ttl / 1000.0, RemainingSeconds = time is { } t ? t.RemainingMs / 1000.0 : null, Keys = keys },
+            KvDbJsonContext.Default.LeaseInfoJson);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, KvService kv, LocalState state)
@@ -165,8 +173,8 @@ public static class LeaseEndpoints
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
         using (await kv.OpenViewAsync(consistency, context.RequestAborted))
         {
-            var leases = state.Leases.All().OrderBy(static l => l.Id).Select(static l => new { id = l.Id, ttlSeconds = l.TtlMs / 1000.0 }).ToList();
-            return Results.Json(new { count = leases.Count, leases });
+            var leases = state.Leases.All().OrderBy(static l => l.Id).Select(static l => new LeaseSummaryJson { Id = l.Id, TtlSeconds = l.TtlMs / 1000.0 }).ToList();
+            return Results.Json(new LeaseListJson { Count = leases.Count, Leases = leases }, KvDbJsonContext.Default.LeaseListJson);
         }
     }
 
@@ -200,11 +208,11 @@ public static class LeaseEndpoints
             yield return key[start.Length..];
     }
 
-    private static object Describe(long id, LeaseTime time) => new { id, ttlSeconds = time.TtlMs / 1000.0, remainingSeconds = time.RemainingMs / 1000.0 };
+    private static LeaseTimeJson Describe(long id, LeaseTime time) => new() { Id = id, TtlSeconds = time.TtlMs / 1000.0, RemainingSeconds = time.RemainingMs / 1000.0 };
 
     private static IResult BadId(string id) => Problems.BadRequest($"'{ValueResults.Shorten(id)}' is not a lease id (a positive whole number).");
 
     /// <summary>404 for a lease that does not exist.</summary>
     public static IResult NotFound(long id)
-        => Problems.Of(StatusCodes.Status404NotFound, "Lease not found", $"Lease {id} does not exist: it was revoked, expired or never granted.");
+        => Problems.Of(StatusCodes.Status404NotFound, ProblemTitles.LeaseNotFound, $"Lease {id} does not exist: it was revoked, expired or never granted.");
 }

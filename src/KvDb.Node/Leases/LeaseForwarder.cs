@@ -1,13 +1,14 @@
 // Asks the leader's lease clock (LeaseKeeper) for a lease's time, from any member: locally on
 // the leader, else over the leader's peer port. Wire format (internal): POST
-// /internal/v1/leases/{id}/keepalive or GET /internal/v1/leases/{id} → 200 {"ttlMs","remainingMs"},
+// /internal/v1/leases/{id}/keepalive or GET /internal/v1/leases/{id} → 200 {"ttlMs","remainingMs"} (LeaseClockJson),
 // 404 for an unknown lease, 503 when the member asked does not lead.
 using System.Net;
-using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Raft;
 using Microsoft.Extensions.Options;
+using System.Text.Json;
 
 namespace KvDb.Node.Leases;
 
@@ -63,8 +64,8 @@ public sealed class LeaseForwarder(IConsensus consensus, LeaseKeeper keeper, Pee
         if (response.StatusCode is HttpStatusCode.ServiceUnavailable)
             throw new UnavailableException("The leader is changing; retry.");
         response.EnsureSuccessStatusCode();
-        using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false), cancellationToken: token).ConfigureAwait(false);
-        return new LeaseTime(json.RootElement.GetProperty("ttlMs").GetInt64(), json.RootElement.GetProperty("remainingMs").GetInt64());
+        var clock = ContractJson.Read(await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false), KvDbJsonContext.Default.LeaseClockJson);
+        return new LeaseTime(clock.TtlMs, clock.RemainingMs);
     }
 
     /// <summary>Maps the peer endpoints the leader answers lease clock questions at.</summary>
@@ -78,7 +79,9 @@ public sealed class LeaseForwarder(IConsensus consensus, LeaseKeeper keeper, Pee
     {
         try
         {
-            return ask() is { } time ? Results.Json(new { ttlMs = time.TtlMs, remainingMs = time.RemainingMs }) : Results.NotFound();
+            return ask() is { } time
+                ? Results.Json(new LeaseClockJson { TtlMs = time.TtlMs, RemainingMs = time.RemainingMs }, KvDbJsonContext.Default.LeaseClockJson)
+                : Results.NotFound();
         }
         catch (UnavailableException e)
         {

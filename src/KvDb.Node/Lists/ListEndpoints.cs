@@ -19,7 +19,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Lists;
@@ -92,14 +92,15 @@ public static class ListEndpoints
 
     private static byte[] AccessKey(string keyspace, string key) => Encoding.UTF8.GetBytes(keyspace + "/" + key);
 
-    private static async Task<IResult> CreateKeyspaceAsync(string name, KvService kv)
+    private static async Task<IResult> CreateKeyspaceAsync(string name, HttpContext context, KvService kv)
     {
         if (CheckName(name) is { } bad)
             return Problems.BadRequest(bad);
         var result = await kv.WriteAsync(new CreateKeyspaceCommand { Name = name }, default);
-        return result.Outcome is CommandOutcome.Applied
-            ? Results.Created($"/v1/keyspaces/{Uri.EscapeDataString(name)}", new { name })
-            : Problems.Of(StatusCodes.Status409Conflict, "Keyspace exists", $"Keyspace '{ValueResults.Shorten(name)}' already exists.");
+        if (result.Outcome is not CommandOutcome.Applied)
+            return Problems.Of(StatusCodes.Status409Conflict, "Keyspace exists", $"Keyspace '{ValueResults.Shorten(name)}' already exists.");
+        context.Response.Headers.Location = $"/v1/keyspaces/{Uri.EscapeDataString(name)}";
+        return Results.Json(new KeyspaceCreatedJson { Name = name }, KvDbJsonContext.Default.KeyspaceCreatedJson, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> DeleteKeyspaceAsync(string name, KvService kv)
@@ -111,7 +112,7 @@ public static class ListEndpoints
     private static async Task<IResult> DescribeKeyspaceAsync(string name, HttpContext context, KvService kv)
     {
         using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
-        return ListReader.Keyspace(view, name) is { } info ? Results.Json(Describe(name, info)) : KeyspaceNotFound(name);
+        return ListReader.Keyspace(view, name) is { } info ? Results.Json(Describe(name, info), KvDbJsonContext.Default.KeyspaceJson) : KeyspaceNotFound(name);
     }
 
     private static async Task<IResult> ListKeyspacesAsync(HttpContext context, KvService kv)
@@ -120,11 +121,11 @@ public static class ListEndpoints
         var all = view.Scan(StoreKeys.Start(ListStore.Keyspaces), StoreKeys.End(ListStore.Keyspaces))
             .Select(static item => Describe(Encoding.UTF8.GetString(item.Key.AsSpan(1)), ListStore.DecodeKeyspace(item.Value)))
             .ToList();
-        return Results.Json(new { keyspaces = all });
+        return Results.Json(new KeyspaceListJson { Keyspaces = all }, KvDbJsonContext.Default.KeyspaceListJson);
     }
 
-    private static object Describe(string name, KeyspaceInfo info)
-        => new { name, createdAt = DateTimeOffset.FromUnixTimeMilliseconds(info.CreatedAtMs), keys = info.Keys, items = info.Items, bytes = info.Bytes };
+    private static KeyspaceJson Describe(string name, KeyspaceInfo info)
+        => new() { Name = name, CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(info.CreatedAtMs), Keys = info.Keys, Items = info.Items, Bytes = info.Bytes };
 
     private static async Task<IResult> DescribeListAsync(string name, string? key, HttpContext context, KvService kv)
     {
@@ -136,12 +137,14 @@ public static class ListEndpoints
             return KeyspaceNotFound(name);
         if (ListReader.Meta(view, name, Encoding.UTF8.GetBytes(key)) is not { } meta)
             return Problems.Of(StatusCodes.Status404NotFound, "List not found", $"Keyspace '{ValueResults.Shorten(name)}' has no list '{ValueResults.Shorten(key)}'.");
-        return Results.Json(new
-        {
-            keyspace = name, key, firstOffset = meta.FirstOffset, lastOffset = meta.NextOffset - 1, count = meta.Count, bytes = meta.Bytes,
-            lastNonce = meta.LastNonce is { } n ? ListNonce.Format(n) : null,
-            firstTimestamp = meta.FirstTimestampMs, lastTimestamp = meta.LastTimestampMs,
-        });
+        return Results.Json(
+            new ListInfoJson
+            {
+                Keyspace = name, Key = key, FirstOffset = meta.FirstOffset, LastOffset = meta.NextOffset - 1, Count = meta.Count, Bytes = meta.Bytes,
+                LastNonce = meta.LastNonce is { } n ? ListNonce.Format(n) : null,
+                FirstTimestamp = meta.FirstTimestampMs, LastTimestamp = meta.LastTimestampMs,
+            },
+            KvDbJsonContext.Default.ListInfoJson);
     }
 
     private static async Task<IResult> AppendAsync(string keyspace, string? key, HttpContext context, KvService kv, IOptions<ValueLimits> limits)
@@ -184,7 +187,9 @@ public static class ListEndpoints
 
         var reply = AppendReply.Decode(result.Reply!);
         ListInstruments.ListItemsAppended.Add(reply.Appended);
-        return Results.Json(new { firstOffset = reply.FirstOffset, lastOffset = reply.LastOffset, appended = reply.Appended, skipped = reply.Skipped, revision = result.Revision });
+        return Results.Json(
+            new ListAppendedJson { FirstOffset = reply.FirstOffset, LastOffset = reply.LastOffset, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision },
+            KvDbJsonContext.Default.ListAppendedJson);
     }
 
     private static async Task ReadAsync(string keyspace, string? key, HttpContext context, KvService kv, LocalState state, ListFeed feed)
@@ -257,8 +262,7 @@ public static class ListEndpoints
         using var buffer = new MemoryStream();
         foreach (var item in items)
         {
-            using (var json = new Utf8JsonWriter(buffer))
-                WriteItem(json, item);
+            buffer.Write(ContractJson.ToUtf8Bytes(Item(item), KvDbJsonContext.Default.ListItemJson));
             buffer.WriteByte((byte)'\n');
         }
 
@@ -266,52 +270,35 @@ public static class ListEndpoints
         await context.Response.Body.FlushAsync(token);
     }
 
-    private static byte[] PageJson(string keyspace, string key, ListPage page, bool forward)
+    private static byte[] PageJson(string keyspace, string key, ListPage page, bool forward) => ContractJson.ToUtf8Bytes(
+        new ListPageJson
+        {
+            Keyspace = keyspace,
+            Key = key,
+            Items = [.. page.Items.Select(Item)],
+            Continuation = page.Next is { } next ? (forward ? "f" : "b") + next.ToString(CultureInfo.InvariantCulture) : null,
+            Stats = new ListStatsJson
+            {
+                Returned = page.Items.Count,
+                Count = page.Meta?.Count ?? 0,
+                FirstOffset = page.Meta?.FirstOffset ?? 0,
+                NextOffset = page.Meta?.NextOffset ?? 0,
+                Bytes = page.Meta?.Bytes ?? 0,
+            },
+        },
+        KvDbJsonContext.Default.ListPageJson);
+
+    private static ListItemJson Item(ListItem item)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        var value = ValueJson.Fields(item.Value, ValueKind.Raw);
+        return new ListItemJson
         {
-            json.WriteStartObject();
-            json.WriteString("keyspace", keyspace);
-            json.WriteString("key", key);
-            json.WriteStartArray("items");
-            foreach (var item in page.Items)
-                WriteItem(json, item);
-            json.WriteEndArray();
-            if (page.Next is { } next)
-                json.WriteString("continuation", (forward ? "f" : "b") + next.ToString(CultureInfo.InvariantCulture));
-            else
-                json.WriteNull("continuation");
-            json.WriteStartObject("stats");
-            json.WriteNumber("returned", page.Items.Count);
-            json.WriteNumber("count", page.Meta?.Count ?? 0);
-            json.WriteNumber("firstOffset", page.Meta?.FirstOffset ?? 0);
-            json.WriteNumber("nextOffset", page.Meta?.NextOffset ?? 0);
-            json.WriteNumber("bytes", page.Meta?.Bytes ?? 0);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static void WriteItem(Utf8JsonWriter json, ListItem item)
-    {
-        json.WriteStartObject();
-        json.WriteNumber("offset", item.Offset);
-        if (item.Nonce is { } nonce)
-        {
-            json.WritePropertyName("nonce");
-            json.WriteRawValue(ListNonce.Format(nonce));
-        }
-        else
-        {
-            json.WriteNull("nonce");
-        }
-
-        json.WriteNumber("timestamp", item.TimestampMs);
-        ValueJson.Write(json, "value", "typed", item.Value, ValueKind.Raw);
-        json.WriteEndObject();
+            Offset = item.Offset,
+            Nonce = item.Nonce is { } nonce ? Nonce.Of(nonce) : null,
+            Timestamp = item.TimestampMs,
+            Value = value.Text,
+            ValueBase64 = value.Base64,
+        };
     }
 
     /// <summary>A 16-byte big-endian nonce as decimal text.</summary>

@@ -1,13 +1,15 @@
-// The bodies and queries of list requests, checked before anything is proposed or read.
+// The bodies (KvDb.Contracts' ListAppendRequestJson / ListAppendItemJson) and queries of list
+// requests, checked before anything is proposed or read.
 //   append:  {"items": [{"value": "text" | "valueBase64": "...", "nonce": 7, "timestamp": 1700000000000}]}
 //            or the same item objects as NDJSON (Content-Type: application/x-ndjson)
 //   page:    order=forward|backward, limit (1..1000, default 100), one of startOffset=,
 //            startTimestamp=, startNonce= or continuation=, consistency=, follow=true
 // Nonces are whole numbers from 0 to 2^128 - 1 (a JSON number or a string of digits).
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Core.Lists;
 using KvDb.Node.HttpKit;
 
@@ -22,86 +24,107 @@ public static class ListItemsRequest
     /// <summary>The items, or a message for a 400.</summary>
     public static (AppendItem[]? Items, string? Error) Parse(byte[] body, bool ndjson)
     {
+        var elements = new List<ListAppendItemJson?>();
         try
         {
-            var elements = new List<JsonElement>();
             if (ndjson)
             {
                 foreach (var line in Encoding.UTF8.GetString(body).Split('\n'))
                 {
-                    if (line.Trim().Length > 0)
-                        elements.Add(JsonDocument.Parse(line).RootElement.Clone());
+                    if (line.Trim().Length == 0)
+                        continue;
+                    try
+                    {
+                        elements.Add(ContractJson.Read(line, KvDbJsonContext.Default.ListAppendItemJson));
+                    }
+                    catch (ContractFormatException e) when (!e.NotJson)
+                    {
+                        return (null, Misfit(elements.Count, e.Path, e));
+                    }
                 }
             }
             else
             {
-                using var document = JsonDocument.Parse(body);
-                if (document.RootElement.ValueKind is not JsonValueKind.Object || !document.RootElement.TryGetProperty("items", out var items) || items.ValueKind is not JsonValueKind.Array)
-                    return (null, "The body is {\"items\": [...]} (or NDJSON items with Content-Type: application/x-ndjson).");
-                elements.AddRange(items.EnumerateArray().Select(static e => e.Clone()));
+                var request = ContractJson.Read(body, KvDbJsonContext.Default.ListAppendRequestJson);
+                if (request.Items is null)
+                    return (null, NotItems);
+                elements.AddRange(request.Items);
             }
-
-            if (elements.Count is 0 or > MaxItems)
-                return (null, $"An append has 1 to {MaxItems} items.");
-            var parsed = new AppendItem[elements.Count];
-            for (var i = 0; i < parsed.Length; i++)
-            {
-                var (item, error) = ParseItem(elements[i], i);
-                if (item is null)
-                    return (null, error);
-                parsed[i] = item;
-            }
-
-            return (parsed, null);
         }
-        catch (JsonException e)
+        catch (ContractFormatException e) when (e.NotJson)
         {
             return (null, $"The body is not valid JSON: {e.Message}");
         }
+        catch (ContractFormatException e) when (ItemIndex(e.Path) is { } at)
+        {
+            return (null, Misfit(at.Index, at.Field, e));
+        }
+        catch (ContractFormatException)
+        {
+            return (null, NotItems);
+        }
+
+        if (elements.Count is 0 or > MaxItems)
+            return (null, $"An append has 1 to {MaxItems} items.");
+        var parsed = new AppendItem[elements.Count];
+        for (var i = 0; i < parsed.Length; i++)
+        {
+            var (item, error) = ParseItem(elements[i], i);
+            if (item is null)
+                return (null, error);
+            parsed[i] = item;
+        }
+
+        return (parsed, null);
     }
 
-    private static (AppendItem? Item, string? Error) ParseItem(JsonElement element, int index)
+    private const string NotItems = "The body is {\"items\": [...]} (or NDJSON items with Content-Type: application/x-ndjson).";
+
+    // "items[3].nonce" as (3, "nonce"); null for a path outside the items.
+    private static (int Index, string Field)? ItemIndex(string path)
     {
-        if (element.ValueKind is not JsonValueKind.Object)
+        var end = path.IndexOf(']');
+        if (!path.StartsWith("items[", StringComparison.Ordinal) || end < 0
+            || !int.TryParse(path.AsSpan(6, end - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            return null;
+        return (index, path[(end + 1)..].TrimStart('.'));
+    }
+
+    // What is wrong with item `index` whose `field` has the wrong type ("" for the item itself).
+    private static string Misfit(int index, string field, ContractFormatException e) => field switch
+    {
+        "" => $"Item {index} is not an object.",
+        "nonce" => NonceError(index),
+        "timestamp" => TimestampError(index),
+        "valueBase64" => $"Item {index}'s valueBase64 is not base64.",
+        _ => $"Item {index}'s {field} {e.Reason}.",
+    };
+
+    private static string NonceError(int index) => $"Item {index}'s nonce must be a whole number from 0 to 2^128 - 1.";
+
+    private static string TimestampError(int index) => $"Item {index}'s timestamp must be Unix milliseconds (a whole number, 0 or more).";
+
+    private static (AppendItem? Item, string? Error) ParseItem(ListAppendItemJson? element, int index)
+    {
+        if (element is null)
             return (null, $"Item {index} is not an object.");
         byte[] value;
-        if (element.TryGetProperty("value", out var text) && text.ValueKind is JsonValueKind.String)
+        if (element.Value is { } text)
         {
-            value = Encoding.UTF8.GetBytes(text.GetString()!);
+            value = Encoding.UTF8.GetBytes(text);
         }
-        else if (element.TryGetProperty("valueBase64", out var base64) && base64.ValueKind is JsonValueKind.String)
+        else if (element.ValueBase64 is { } bytes)
         {
-            try
-            {
-                value = Convert.FromBase64String(base64.GetString()!);
-            }
-            catch (FormatException)
-            {
-                return (null, $"Item {index}'s valueBase64 is not base64.");
-            }
+            value = bytes;
         }
         else
         {
             return (null, $"Item {index} needs \"value\" (text) or \"valueBase64\".");
         }
 
-        byte[]? nonce = null;
-        if (element.TryGetProperty("nonce", out var nonceElement) && nonceElement.ValueKind is not JsonValueKind.Null)
-        {
-            var digits = nonceElement.ValueKind is JsonValueKind.String ? nonceElement.GetString()! : nonceElement.GetRawText();
-            if ((nonce = Nonce.Parse(digits)) is null)
-                return (null, $"Item {index}'s nonce must be a whole number from 0 to 2^128 - 1.");
-        }
-
-        long? timestamp = null;
-        if (element.TryGetProperty("timestamp", out var time) && time.ValueKind is not JsonValueKind.Null)
-        {
-            if (time.ValueKind is not JsonValueKind.Number || !time.TryGetInt64(out var ms) || ms < 0)
-                return (null, $"Item {index}'s timestamp must be Unix milliseconds (a whole number, 0 or more).");
-            timestamp = ms;
-        }
-
-        return (new AppendItem { Value = value, Nonce = nonce, TimestampMs = timestamp }, null);
+        if (element.Timestamp is < 0)
+            return (null, TimestampError(index));
+        return (new AppendItem { Value = value, Nonce = element.Nonce is { } nonce ? Nonce.Bytes(nonce) : null, TimestampMs = element.Timestamp }, null);
     }
 }
 
@@ -120,6 +143,17 @@ public static class Nonce
         bytes.CopyTo(nonce, 16 - bytes.Length);
         return nonce;
     }
+
+    /// <summary>The 16-byte big-endian form of <paramref name="nonce"/>.</summary>
+    public static byte[] Bytes(UInt128 nonce)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, nonce);
+        return bytes;
+    }
+
+    /// <summary>The nonce big-endian <paramref name="bytes"/> hold.</summary>
+    public static UInt128 Of(byte[] bytes) => (UInt128)new BigInteger(bytes, isUnsigned: true, isBigEndian: true);
 }
 
 /// <summary>A parsed page request.</summary>

@@ -5,6 +5,7 @@
 // holder's lease expiring or being revoked releases it too, and the next waiter gets it.
 // Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
 // and auth checks write access to them.
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
@@ -97,7 +98,7 @@ public static class LockEndpoints
         }
 
         LockInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", "acquired"));
-        return Results.Json(new { name, key = held.Key, revision = held.Revision, lease = held.Lease });
+        return Results.Json(new LockHeldJson { Name = name, Key = held.Key, Revision = held.Revision, Lease = held.Lease }, KvDbJsonContext.Default.LockHeldJson);
     }
 
     private static async Task<IResult> ReleaseAsync(string name, string? key, HttpContext context, OwnershipQueue queue)
@@ -124,11 +125,13 @@ public static class LockEndpoints
         if (KeyAccess.DeniedRange(context, System.Text.Encoding.UTF8.GetBytes(prefix), KeyOrder.PrefixEnd(System.Text.Encoding.UTF8.GetBytes(prefix))) is { } denied)
             return denied;
         var waiting = await queue.ListAsync(prefix, context.RequestAborted);
-        return Results.Json(new
-        {
-            name,
-            holder = waiting.Count == 0 ? null : new { key = waiting[0].Key, revision = waiting[0].Value.CreateRevision, lease = OwnershipQueue.LeaseOf(waiting[0].Key) },
-            waiting = waiting.Skip(1).Select(static w => w.Key).ToList(),
-        });
+        return Results.Json(
+            new LockInfoJson
+            {
+                Name = name,
+                Holder = waiting.Count == 0 ? null : new LockHolderJson { Key = waiting[0].Key, Revision = waiting[0].Value.CreateRevision, Lease = OwnershipQueue.LeaseOf(waiting[0].Key) },
+                Waiting = waiting.Skip(1).Select(static w => w.Key).ToList(),
+            },
+            KvDbJsonContext.Default.LockInfoJson);
     }
 }

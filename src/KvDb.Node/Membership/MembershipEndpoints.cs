@@ -5,6 +5,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.OpenApi;
@@ -64,20 +65,24 @@ public static class MembershipEndpoints
         if (body is null)
             return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", "Expected {\"id\": 4, \"peerUrl\": \"" + PeerUrl.Example + "\"}.");
 
+        AddMemberRequestJson? request;
         try
         {
-            using var json = JsonDocument.Parse(body);
-            var root = json.RootElement;
-            if (root.ValueKind is not JsonValueKind.Object
-                || !root.TryGetProperty("id", out var id) || id.ValueKind is not JsonValueKind.Number
-                || !root.TryGetProperty("peerUrl", out var url) || url.ValueKind is not JsonValueKind.String)
-                return Problems.BadRequest("Expected {\"id\": 4, \"peerUrl\": \"" + PeerUrl.Example + "\"}: a number 'id' and a string 'peerUrl'.");
-            return await AddAsync(context, id.GetRawText(), url.GetString()!, members);
+            request = ContractJson.Read(body, KvDbJsonContext.Default.AddMemberRequestJson);
         }
-        catch (JsonException e)
+        catch (ContractFormatException e) when (e.NotJson)
         {
             return Problems.BadRequest($"The body is not valid JSON: {e.Message}");
         }
+        catch (ContractFormatException)
+        {
+            request = null;
+        }
+
+        // The id stays JSON: its text goes to the same check as the root path's (1e400, 2^64 and -1 are refused there).
+        if (request is not { Id: { ValueKind: JsonValueKind.Number } id, PeerUrl: { } url })
+            return Problems.BadRequest("Expected {\"id\": 4, \"peerUrl\": \"" + PeerUrl.Example + "\"}: a number 'id' and a string 'peerUrl'.");
+        return await AddAsync(context, id.GetRawText(), url, members);
     }
 
     private static async Task<IResult> AddAsync(HttpContext context, string nodeId, string url, MembershipService members)
@@ -91,7 +96,7 @@ public static class MembershipEndpoints
         return outcome switch
         {
             MembershipOutcome.Done => Results.NoContent(),
-            MembershipOutcome.Pending => Results.Json(new { id, peerUrl, status = "joining", detail }, statusCode: StatusCodes.Status202Accepted),
+            MembershipOutcome.Pending => Results.Json(new MemberJoiningJson { Id = id, PeerUrl = peerUrl, Status = "joining", Detail = detail }, KvDbJsonContext.Default.MemberJoiningJson, statusCode: StatusCodes.Status202Accepted),
             _ => Problems.Of(StatusCodes.Status409Conflict, "Member conflict", detail),
         };
     }
@@ -113,7 +118,7 @@ public static class MembershipEndpoints
     private static async Task<IResult> ListAsync(HttpContext context, MembershipService members)
     {
         var list = await members.ListAsync(context.RequestAborted);
-        return Results.Json(list.Select(static m => new { id = m.Id, peerUrl = m.PeerUrl, httpUrl = m.HttpUrl, role = m.Role, reachable = m.Reachable }));
+        return Results.Json(list.Select(static m => m.ToContract()).ToList(), KvDbJsonContext.Default.ListMemberJson);
     }
 
     private static int? ParseId(string text)

@@ -37,7 +37,11 @@ public enum MembershipOutcome
 }
 
 /// <summary>One member as shown by <c>GET /v1/members</c>.</summary>
-public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable);
+public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable)
+{
+    /// <summary>The member as GET /v1/members (and /v1/status) answers it.</summary>
+    public KvDb.Contracts.MemberJson ToContract() => new() { Id = Id, PeerUrl = PeerUrl, HttpUrl = HttpUrl, Role = Role, Reachable = Reachable };
+}
 
 /// <summary>Adds, removes and lists members.</summary>
 public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, NodeOptions options, ILogger<MembershipService> logger)

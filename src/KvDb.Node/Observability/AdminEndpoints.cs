@@ -48,5 +48,5 @@ public static class AdminEndpoints
     }
 
     private static async Task<IResult> StatusAsync(HttpContext context, NodeStatusReporter status)
-        => Results.Json(await status.GetAsync(context.RequestAborted));
+        => Results.Json((await status.GetAsync(context.RequestAborted)).ToContract(), KvDb.Contracts.KvDbJsonContext.Default.StatusJson);
 }

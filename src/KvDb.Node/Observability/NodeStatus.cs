@@ -8,6 +8,7 @@
 //  - writesRefused is exactly what the write path sees: DiskSpaceGuard decides both.
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Contracts;
 using KvDb.Node.Hosting;
 using KvDb.Node.Leases;
 using KvDb.Node.Membership;
@@ -65,6 +66,45 @@ public sealed record NodeStatus(
 
     /// <summary>Scheduled backups (--backup-to): the last one's time, revision, size and outcome; null when off.</summary>
     public Backups.BackupStatus? Backup { get; init; }
+
+    /// <summary>The document as GET /v1/status answers it (KvDb.Contracts' StatusJson, field for field).</summary>
+    public StatusJson ToContract() => new()
+    {
+        Id = Id,
+        PeerUrl = PeerUrl,
+        HttpUrl = HttpUrl,
+        Role = Role,
+        Term = Term,
+        Leader = Leader is { } leader ? new LeaderJson { Id = leader.Id, PeerUrl = leader.PeerUrl, HttpUrl = leader.HttpUrl } : null,
+        CommitIndex = CommitIndex,
+        AppliedIndex = AppliedIndex,
+        LastLogIndex = LastLogIndex,
+        SnapshotIndex = SnapshotIndex,
+        Ready = Ready,
+        Readiness = Readiness,
+        Members = [.. Members.Select(static m => m.ToContract())],
+        DataDir = DataDir,
+        DataDirBytes = DataDirBytes,
+        DiskFreeBytes = DiskFreeBytes,
+        MinFreeDiskBytes = MinFreeDiskBytes,
+        WritesRefused = WritesRefused,
+        InMemory = InMemory,
+        Version = Version,
+        StartedAt = StartedAt,
+        UptimeSeconds = UptimeSeconds,
+        Watch = new WatchStatusJson
+        {
+            Open = Watch.Open,
+            Attached = Watch.Attached,
+            HistoryCompactedRevision = Watch.HistoryCompactedRevision,
+            HistoryWindow = Watch.HistoryWindow,
+            HistoryFloor = Watch.HistoryFloor,
+            RecentRecords = Watch.RecentRecords,
+        },
+        Leases = new LeaseStatusJson { Alive = Leases.Alive, KeepingClock = Leases.KeepingClock },
+        ClusterId = ClusterId,
+        Backup = Backup is { } backup ? backup.ToContract() : null,
+    };
 }
 
 /// <summary>Leases on this member.</summary>

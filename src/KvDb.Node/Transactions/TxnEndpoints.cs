@@ -7,6 +7,7 @@
 //  - With auth on, every key and range it touches is checked before anything is proposed: read
 //    for comparisons, gets and ranges; write for puts and deletes (all or nothing, 403).
 //  - Bad input is 400 and an oversized transaction 413, as problem details naming the limit.
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
@@ -70,7 +71,7 @@ public static class TxnEndpoints
     }
 
     private static IResult TooLarge(IOptions<ValueLimits> limits)
-        => Problems.Of(StatusCodes.Status413PayloadTooLarge, "Transaction too large",
+        => Problems.Of(StatusCodes.Status413PayloadTooLarge, ProblemTitles.TransactionTooLarge,
             $"A transaction's keys and values may take {limits.Value.MaxValueBytes} bytes (--max-value-bytes) plus {Overhead / 1024} KiB.");
 
     private static IResult? Denied(HttpContext context, TxnCommand txn)

@@ -1,9 +1,13 @@
-// Reads the JSON body of POST /v1/txn into a TxnCommand, or says what is wrong with it.
+// Reads the JSON body of POST /v1/txn (KvDb.Contracts' TxnRequestJson) into a TxnCommand, or
+// says what is wrong with it.
 //   {"if":   [{"key": K, "target": "revision|createRevision|version|value|exists", "op": "==|!=|<|>", "value": V}],
 //    "then": [{"put": {"key", "value" | "valueBase64" | "typed"}}, {"delete": {"key" | "prefix" | "start","end"}},
 //             {"get": {"key"}}, {"range": {"prefix" | "start","end", "limit"}}],
 //    "else": [...]}
 // Invariants:
+//  - The JSON is read only by the contract (ContractJson); this turns the records into the
+//    command. A body that is not JSON, or whose part has the wrong type, is a 400 naming the
+//    part ("then[0].put.lease" must be a whole number).
 //  - Everything a member could refuse is refused here, before proposing, with a message that
 //    names the part: unknown fields and forms, keys empty or too long, values too large, more
 //    than --max-txn-ops entries in a list, and a key written twice in one branch (a put or
@@ -11,6 +15,7 @@
 //  - The command it builds validates (TxnCommand.Validate) and applies the same on every member.
 using System.Text;
 using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
 using KvDb.Core.Transactions;
@@ -31,28 +36,27 @@ public static class TxnRequest
     /// <summary>Parses <paramref name="body"/>; the command, or a message for a 400.</summary>
     public static (TxnCommand? Command, string? Error) Parse(ReadOnlySpan<byte> body, int maxOps, int maxValueBytes, string? idempotencyKey)
     {
+        TxnRequestJson request;
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray());
-            var root = document.RootElement;
-            if (root.ValueKind is not JsonValueKind.Object)
-                throw new TxnFormatException("The body must be a JSON object with \"if\", \"then\" and \"else\" lists.");
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Name is not ("if" or "then" or "else"))
-                    throw new TxnFormatException($"Unknown field \"{property.Name}\": a transaction has \"if\", \"then\" and \"else\".");
-            }
-
-            var comparisons = List(root, "if", maxOps).Select(ParseComparison).ToArray();
-            var then = List(root, "then", maxOps).Select(e => ParseOperation(e, maxValueBytes)).ToArray();
-            var otherwise = List(root, "else", maxOps).Select(e => ParseOperation(e, maxValueBytes)).ToArray();
-            CheckWrittenOnce(then, "then");
-            CheckWrittenOnce(otherwise, "else");
-            return (new TxnCommand { Comparisons = comparisons, Then = then, Else = otherwise, IdempotencyKey = idempotencyKey }, null);
+            request = ContractJson.Read(body, KvDbJsonContext.Default.TxnRequestJson);
         }
-        catch (JsonException e)
+        catch (ContractFormatException e) when (e.NotJson)
         {
             return (null, $"The body is not valid JSON: {e.Message}");
+        }
+        catch (ContractFormatException e) when (e.Path.Length == 0)
+        {
+            return (null, "The body must be a JSON object with \"if\", \"then\" and \"else\" lists.");
+        }
+        catch (ContractFormatException e)
+        {
+            return (null, $"\"{e.Path}\" {e.Reason}.");
+        }
+
+        try
+        {
+            return (ToCommand(request, maxOps, maxValueBytes, idempotencyKey), null);
         }
         catch (TxnFormatException e)
         {
@@ -60,38 +64,47 @@ public static class TxnRequest
         }
     }
 
-    private static IEnumerable<JsonElement> List(JsonElement root, string name, int maxOps)
+    /// <summary>The command <paramref name="request"/> asks for.</summary>
+    private static TxnCommand ToCommand(TxnRequestJson request, int maxOps, int maxValueBytes, string? idempotencyKey)
     {
-        if (!root.TryGetProperty(name, out var list) || list.ValueKind is JsonValueKind.Null)
-            return [];
-        if (list.ValueKind is not JsonValueKind.Array)
-            throw new TxnFormatException($"\"{name}\" must be a list.");
-        if (list.GetArrayLength() > maxOps)
-            throw new TxnFormatException($"\"{name}\" has {list.GetArrayLength()} entries; a transaction allows at most {maxOps} per list (--max-txn-ops).");
-        return list.EnumerateArray().ToArray();
+        if (request.Unknown is { Count: > 0 } unknown)
+            throw new TxnFormatException($"Unknown field \"{unknown.Keys.First()}\": a transaction has \"if\", \"then\" and \"else\".");
+        var comparisons = Entries(request.If, "if", maxOps).Select(ParseComparison).ToArray();
+        var then = Entries(request.Then, "then", maxOps).Select(e => ParseOperation(e, maxValueBytes)).ToArray();
+        var otherwise = Entries(request.Else, "else", maxOps).Select(e => ParseOperation(e, maxValueBytes)).ToArray();
+        CheckWrittenOnce(then, "then");
+        CheckWrittenOnce(otherwise, "else");
+        return new TxnCommand { Comparisons = comparisons, Then = then, Else = otherwise, IdempotencyKey = idempotencyKey };
     }
 
-    private static TxnComparison ParseComparison(JsonElement element)
+    private static List<T?> Entries<T>(List<T?>? list, string name, int maxOps)
+        where T : class
+        => list is null ? []
+            : list.Count > maxOps ? throw new TxnFormatException($"\"{name}\" has {list.Count} entries; a transaction allows at most {maxOps} per list (--max-txn-ops).")
+            : list;
+
+    private static TxnComparison ParseComparison(TxnCompareJson? comparison)
     {
-        var key = Key(element, "key", "a comparison");
-        var target = Text(element, "target", "a comparison") switch
+        var key = Key(comparison?.Key, "key", "a comparison");
+        var targetName = Text(comparison!.Target, "target", "a comparison");
+        var target = targetName switch
         {
-            "revision" or "modRevision" => TxnTarget.Revision,
-            "createRevision" => TxnTarget.CreateRevision,
-            "version" => TxnTarget.Version,
-            "value" => TxnTarget.Value,
-            "exists" => TxnTarget.Exists,
+            TxnTargetNames.Revision or TxnTargetNames.ModRevision => TxnTarget.Revision,
+            TxnTargetNames.CreateRevision => TxnTarget.CreateRevision,
+            TxnTargetNames.Version => TxnTarget.Version,
+            TxnTargetNames.Value => TxnTarget.Value,
+            TxnTargetNames.Exists => TxnTarget.Exists,
             var other => throw new TxnFormatException($"A comparison's target '{other}' is not revision, createRevision, version, value or exists."),
         };
-        var op = Text(element, "op", "a comparison") switch
+        var op = Text(comparison.Op, "op", "a comparison") switch
         {
-            "==" or "=" => TxnOperator.Equal,
-            "!=" => TxnOperator.NotEqual,
-            "<" => TxnOperator.Less,
-            ">" => TxnOperator.Greater,
+            TxnOperatorNames.Equal or TxnOperatorNames.EqualAlias => TxnOperator.Equal,
+            TxnOperatorNames.NotEqual => TxnOperator.NotEqual,
+            TxnOperatorNames.Less => TxnOperator.Less,
+            TxnOperatorNames.Greater => TxnOperator.Greater,
             var other => throw new TxnFormatException($"A comparison's op '{other}' is not ==, !=, < or >."),
         };
-        if (!element.TryGetProperty("value", out var value))
+        if (comparison.Value is not { } value)
             throw new TxnFormatException($"The comparison on '{Shorten(key)}' has no \"value\".");
 
         return target switch
@@ -103,73 +116,59 @@ public static class TxnRequest
             TxnTarget.Exists => throw new TxnFormatException($"The exists comparison on '{Shorten(key)}' needs == or != and true or false."),
             _ when value.ValueKind is JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0
                 => new() { Key = key, Target = target, Operator = op, Number = number },
-            _ => throw new TxnFormatException($"The {Text(element, "target", "a comparison")} comparison on '{Shorten(key)}' needs a whole number 0 or more as \"value\"."),
+            _ => throw new TxnFormatException($"The {targetName} comparison on '{Shorten(key)}' needs a whole number 0 or more as \"value\"."),
         };
     }
 
-    private static TxnOperation ParseOperation(JsonElement element, int maxValueBytes)
+    private static TxnOperation ParseOperation(TxnOpJson? operation, int maxValueBytes)
     {
-        if (element.ValueKind is not JsonValueKind.Object || element.EnumerateObject().Count() != 1)
+        if (operation is not { Count: 1 })
             throw new TxnFormatException("Each operation is an object with one of \"put\", \"delete\", \"get\" or \"range\".");
-        var property = element.EnumerateObject().First();
-        var body = property.Value;
-        if (body.ValueKind is not JsonValueKind.Object)
-            throw new TxnFormatException($"\"{property.Name}\" must be an object.");
-        switch (property.Name)
+        switch (operation)
         {
-            case "put":
+            case { Put: { } put }:
             {
-                var key = Key(body, "key", "a put");
-                var (value, kind) = Value(body, key);
+                var key = Key(put.Key, "key", "a put");
+                var (value, kind) = Value(put, key);
                 if (value.Length > maxValueBytes)
                     throw new TxnFormatException($"The value put under '{Shorten(key)}' is {value.Length} bytes; the limit is {maxValueBytes} (--max-value-bytes).");
-                long lease = 0;
-                if (body.TryGetProperty("lease", out var leaseId) && (leaseId.ValueKind is not JsonValueKind.Number || !leaseId.TryGetInt64(out lease) || lease <= 0))
+                if (put.Lease is <= 0)
                     throw new TxnFormatException($"The put of '{Shorten(key)}' names a lease that is not a lease id (a positive whole number).");
-                return new() { Kind = TxnOperationKind.Put, Key = key, Value = value, ValueKind = kind, Lease = lease };
+                return new() { Kind = TxnOperationKind.Put, Key = key, Value = value, ValueKind = kind, Lease = put.Lease ?? 0 };
             }
 
-            case "delete" when body.TryGetProperty("key", out _):
-                return new() { Kind = TxnOperationKind.Delete, Key = Key(body, "key", "a delete") };
-            case "delete":
+            case { Delete: { Key: { } key } }:
+                return new() { Kind = TxnOperationKind.Delete, Key = Key(key, "key", "a delete") };
+            case { Delete: { } delete }:
             {
-                var (start, end) = Range(body, "a delete");
+                var (start, end) = Range(delete.Prefix, delete.Start, delete.End, "a delete");
                 return new() { Kind = TxnOperationKind.DeleteRange, Key = start, End = end };
             }
 
-            case "get":
-                return new() { Kind = TxnOperationKind.Get, Key = Key(body, "key", "a get") };
-            case "range":
+            case { Get: { } get }:
+                return new() { Kind = TxnOperationKind.Get, Key = Key(get.Key, "key", "a get") };
+            case { Range: { } range }:
             {
-                var (start, end) = Range(body, "a range");
-                var limit = DefaultRangeLimit;
-                if (body.TryGetProperty("limit", out var given) && (given.ValueKind is not JsonValueKind.Number || !given.TryGetInt32(out limit) || limit is < 1 or > MaxRangeLimit))
+                var (start, end) = Range(range.Prefix, range.Start, range.End, "a range");
+                var limit = range.Limit ?? DefaultRangeLimit;
+                if (limit is < 1 or > MaxRangeLimit)
                     throw new TxnFormatException($"A range's limit must be from 1 to {MaxRangeLimit}.");
                 return new() { Kind = TxnOperationKind.Range, Key = start, End = end, Limit = limit };
             }
 
             default:
-                throw new TxnFormatException($"Unknown operation \"{property.Name}\": use put, delete, get or range.");
+                throw new TxnFormatException($"Unknown operation \"{operation.Unknown!.Keys.First()}\": use put, delete, get or range.");
         }
     }
 
-    private static (byte[] Value, ValueKind Kind) Value(JsonElement put, byte[] key)
+    private static (byte[] Value, ValueKind Kind) Value(TxnPutJson put, byte[] key)
     {
-        if (put.TryGetProperty("value", out var text) && text.ValueKind is JsonValueKind.String)
-            return (Encoding.UTF8.GetBytes(text.GetString()!), ValueKind.Raw);
-        if (put.TryGetProperty("valueBase64", out var base64) && base64.ValueKind is JsonValueKind.String)
-        {
-            try
-            {
-                return (Convert.FromBase64String(base64.GetString()!), ValueKind.Raw);
-            }
-            catch (FormatException)
-            {
-                throw new TxnFormatException($"The valueBase64 put under '{Shorten(key)}' is not base64.");
-            }
-        }
+        if (put.Value is { } text)
+            return (Encoding.UTF8.GetBytes(text), ValueKind.Raw);
+        if (put.ValueBase64 is { } bytes)
+            return (bytes, ValueKind.Raw);
 
-        if (put.TryGetProperty("typed", out var typed))
+        if (put.Typed is { } typed)
         {
             try
             {
@@ -184,18 +183,18 @@ public static class TxnRequest
         throw new TxnFormatException($"The put of '{Shorten(key)}' needs \"value\" (text), \"valueBase64\" or \"typed\" (e.g. {{\"Int\": 3}}).");
     }
 
-    private static (byte[] Start, byte[]? End) Range(JsonElement body, string what)
+    private static (byte[] Start, byte[]? End) Range(string? prefix, string? start, string? end, string what)
     {
-        if (body.TryGetProperty("prefix", out var prefix) && prefix.ValueKind is JsonValueKind.String)
+        if (prefix is not null)
         {
-            var bytes = Encoding.UTF8.GetBytes(prefix.GetString()!);
+            var bytes = Encoding.UTF8.GetBytes(prefix);
             return (bytes, KeyOrder.PrefixEnd(bytes));
         }
 
-        if (body.TryGetProperty("start", out var start) && start.ValueKind is JsonValueKind.String)
+        if (start is not null)
         {
-            var from = Encoding.UTF8.GetBytes(start.GetString()!);
-            byte[]? to = body.TryGetProperty("end", out var end) && end.ValueKind is JsonValueKind.String ? Encoding.UTF8.GetBytes(end.GetString()!) : null;
+            var from = Encoding.UTF8.GetBytes(start);
+            var to = end is null ? null : Encoding.UTF8.GetBytes(end);
             if (to is not null && from.AsSpan().SequenceCompareTo(to) > 0)
                 throw new TxnFormatException($"In {what}, start must not be after end (end is exclusive).");
             return (from, to);
@@ -204,16 +203,14 @@ public static class TxnRequest
         throw new TxnFormatException($"{Capitalized(what)} needs \"key\", \"prefix\" or \"start\" (with an optional exclusive \"end\").");
     }
 
-    private static byte[] Key(JsonElement element, string name, string what)
+    private static byte[] Key(string? text, string name, string what)
     {
-        var bytes = Encoding.UTF8.GetBytes(Text(element, name, what));
+        var bytes = Encoding.UTF8.GetBytes(Text(text, name, what));
         return bytes.Length is > 0 and <= KeyPath.MaxKeyBytes ? bytes : throw new TxnFormatException($"In {what}, \"{name}\" must be 1 to {KeyPath.MaxKeyBytes} bytes.");
     }
 
-    private static string Text(JsonElement element, string name, string what)
-        => element.ValueKind is JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String
-            ? value.GetString()!
-            : throw new TxnFormatException($"{Capitalized(what)} needs a string \"{name}\".");
+    private static string Text(string? text, string name, string what)
+        => text ?? throw new TxnFormatException($"{Capitalized(what)} needs a string \"{name}\".");
 
     private static void CheckWrittenOnce(TxnOperation[] branch, string name)
     {

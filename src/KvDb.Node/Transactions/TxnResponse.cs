@@ -1,10 +1,12 @@
-// The JSON answer of POST /v1/txn:
+// The JSON answer of POST /v1/txn (KvDb.Contracts' TxnResponseJson):
 //   {"succeeded": true, "revision": 57, "results": [{"put": {"revision": 57}},
 //    {"delete": {"revision": 57, "deleted": 1}}, {"get": {"key", "value", "revision",
 //    "createRevision", "version"}} or {"get": null}, {"range": {"items": [...], "more": false}}]}
 // Values appear as in ranges and watch events (ValueJson): text, valueBase64, or typed JSON.
+// Invariant: written with the canonical minimal escaping (TypedValueJson.WriterOptions).
 using System.Text;
 using System.Text.Json;
+using KvDb.Contracts;
 using KvDb.Core.Transactions;
 using KvDb.Core.Values;
 using KvDb.Node.HttpKit;
@@ -17,67 +19,33 @@ public static class TxnResponse
     /// <summary>The JSON of <paramref name="reply"/> for a transaction applied at <paramref name="revision"/>.</summary>
     public static byte[] Encode(TxnReply reply, long revision)
     {
+        var response = new TxnResponseJson { Succeeded = reply.Succeeded, Revision = revision, Results = [.. reply.Results.Select(Result)] };
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, TypedValueJson.WriterOptions))
-        {
-            json.WriteStartObject();
-            json.WriteBoolean("succeeded", reply.Succeeded);
-            json.WriteNumber("revision", revision);
-            json.WriteStartArray("results");
-            foreach (var result in reply.Results)
-                WriteResult(json, result);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
+            ContractJson.Write(json, response, KvDbJsonContext.Default.TxnResponseJson);
         return buffer.ToArray();
     }
 
-    private static void WriteResult(Utf8JsonWriter json, TxnOperationResult result)
+    private static TxnResultJson Result(TxnOperationResult result) => result.Kind switch
     {
-        json.WriteStartObject();
-        switch (result.Kind)
+        TxnOperationKind.Put => TxnResultJson.OfPut(result.Revision),
+        TxnOperationKind.Delete or TxnOperationKind.DeleteRange => TxnResultJson.OfDelete(result.Revision, result.Deleted),
+        TxnOperationKind.Get => TxnResultJson.OfGet(result.Item is { } item ? Item(item) : null),
+        _ => TxnResultJson.OfRange([.. (result.Items ?? []).Select(Item)], result.More),
+    };
+
+    private static TxnItemJson Item(TxnItem item)
+    {
+        var value = ValueJson.Fields(item.Value, item.Kind);
+        return new TxnItemJson
         {
-            case TxnOperationKind.Put:
-                json.WriteStartObject("put");
-                json.WriteNumber("revision", result.Revision);
-                json.WriteEndObject();
-                break;
-            case TxnOperationKind.Delete or TxnOperationKind.DeleteRange:
-                json.WriteStartObject("delete");
-                json.WriteNumber("revision", result.Revision);
-                json.WriteNumber("deleted", result.Deleted);
-                json.WriteEndObject();
-                break;
-            case TxnOperationKind.Get when result.Item is { } item:
-                json.WritePropertyName("get");
-                WriteItem(json, item);
-                break;
-            case TxnOperationKind.Get:
-                json.WriteNull("get");
-                break;
-            default:
-                json.WriteStartObject("range");
-                json.WriteStartArray("items");
-                foreach (var item in result.Items ?? [])
-                    WriteItem(json, item);
-                json.WriteEndArray();
-                json.WriteBoolean("more", result.More);
-                json.WriteEndObject();
-                break;
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteItem(Utf8JsonWriter json, TxnItem item)
-    {
-        json.WriteStartObject();
-        json.WriteString("key", Encoding.UTF8.GetString(item.Key));
-        ValueJson.Write(json, "value", "typed", item.Value, item.Kind);
-        json.WriteNumber("revision", item.Revision);
-        json.WriteNumber("createRevision", item.CreateRevision);
-        json.WriteNumber("version", item.Version);
-        json.WriteEndObject();
+            Key = Encoding.UTF8.GetString(item.Key),
+            Value = value.Text,
+            ValueBase64 = value.Base64,
+            Typed = value.Typed,
+            Revision = item.Revision,
+            CreateRevision = item.CreateRevision,
+            Version = item.Version,
+        };
     }
 }

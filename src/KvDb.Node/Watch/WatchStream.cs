@@ -183,6 +183,8 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         buffer.Write(request.ServerSentEvents ? "\n\n"u8 : "\n"u8);
     }
 
+    // Hand-written on purpose, in KvDb.Contracts' WatchEventJson shape: every change goes to every
+    // matching watcher, written straight from its UTF-8 bytes where the record would take it through a string.
     private static void WriteChange(Utf8JsonWriter json, ChangeEvent change, long revision, bool previous)
     {
         json.WriteString("type", change.Deleted ? "delete" : "put");

@@ -1,0 +1,108 @@
+// GET /v1/kv (a range page) and GET /v1/watch (one event per NDJSON line or SSE data field):
+//   {"items": [{"key", "value" | "valueBase64", "typed", "revision"}], "continuation": "..." | null, "revision": 57}
+//   {"type": "put", "key", "value" | "valueBase64", "typed", "revision", "prevValue" | "prevValueBase64", "prevTyped", "prevRevision"}
+//   {"type": "delete", "key", "revision", ...prev}   {"type": "progress", "revision"}   {"type": "compacted", "compactRevision"}
+// Invariants: a value is "value" when its bytes are UTF-8 (a typed value: its JSON text, with
+// "typed": true), else "valueBase64"; fields that do not apply are left out, except a page's
+// "continuation", which is null on the last page.
+using System.Text.Json.Serialization;
+
+namespace KvDb.Contracts;
+
+/// <summary>One key of a range page.</summary>
+public sealed record RangeItemJson
+{
+    /// <summary>The key.</summary>
+    public string Key { get; init; } = "";
+
+    /// <summary>The value when it is UTF-8 text (a typed value: its JSON text).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Value { get; init; }
+
+    /// <summary>The value's bytes (base64 on the wire) when they are not UTF-8.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? ValueBase64 { get; init; }
+
+    /// <summary>True when <see cref="Value"/> is a typed value's JSON; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Typed { get; init; }
+
+    /// <summary>The revision of its last write.</summary>
+    public long Revision { get; init; }
+}
+
+/// <summary>A page of <c>GET /v1/kv</c>.</summary>
+public sealed record RangePageJson
+{
+    /// <summary>The keys, in unsigned byte order.</summary>
+    public List<RangeItemJson> Items { get; init; } = [];
+
+    /// <summary>The token of the next page (<c>continuation=</c>); null on the last page (written as null).</summary>
+    public string? Continuation { get; init; }
+
+    /// <summary>The revision the page was read at (watch after it to miss nothing).</summary>
+    public long Revision { get; init; }
+}
+
+/// <summary>The words of a watch event's <c>"type"</c>.</summary>
+public static class WatchEventTypes
+{
+    /// <summary>A key was written.</summary>
+    public const string Put = "put";
+
+    /// <summary>A key was deleted.</summary>
+    public const string Delete = "delete";
+
+    /// <summary>Every matching change up to the revision was sent.</summary>
+    public const string Progress = "progress";
+
+    /// <summary>The history no longer holds the watch's changes; the stream ends.</summary>
+    public const string Compacted = "compacted";
+}
+
+/// <summary>One event of <c>GET /v1/watch</c>.</summary>
+public sealed record WatchEventJson
+{
+    /// <summary>See <see cref="WatchEventTypes"/>.</summary>
+    public string Type { get; init; } = "";
+
+    /// <summary>The key (put and delete).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Key { get; init; }
+
+    /// <summary>The new value when it is UTF-8 text (put).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Value { get; init; }
+
+    /// <summary>The new value in base64 when it is not UTF-8 (put).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? ValueBase64 { get; init; }
+
+    /// <summary>True when <see cref="Value"/> is a typed value's JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Typed { get; init; }
+
+    /// <summary>The change's revision, or the progress mark's.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Revision { get; init; }
+
+    /// <summary>The value before the change (prev=true) when it is UTF-8 text.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PrevValue { get; init; }
+
+    /// <summary>The value before the change in base64 when it is not UTF-8.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? PrevValueBase64 { get; init; }
+
+    /// <summary>True when <see cref="PrevValue"/> is a typed value's JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? PrevTyped { get; init; }
+
+    /// <summary>The revision of the value before the change.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PrevRevision { get; init; }
+
+    /// <summary>The history's compacted revision (compacted).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? CompactRevision { get; init; }
+}
