@@ -3,8 +3,8 @@
 // and a retried request keeps its place); on any failure or cancellation it revokes that lease,
 // which removes its key from the queue.
 using System.Globalization;
-using KvDb.Contracts;
 using System.Net;
+using KvDb.Contracts;
 
 namespace KvDb.Client;
 

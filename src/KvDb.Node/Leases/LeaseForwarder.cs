@@ -3,12 +3,12 @@
 // /internal/v1/leases/{id}/keepalive or GET /internal/v1/leases/{id} → 200 {"ttlMs","remainingMs"} (LeaseClockJson),
 // 404 for an unknown lease, 503 when the member asked does not lead.
 using System.Net;
+using System.Text.Json;
 using KvDb.Contracts;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Raft;
 using Microsoft.Extensions.Options;
-using System.Text.Json;
 
 namespace KvDb.Node.Leases;
 

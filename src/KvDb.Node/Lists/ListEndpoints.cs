@@ -19,6 +19,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using System.Text.Json;
 using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
