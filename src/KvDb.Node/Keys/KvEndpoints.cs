@@ -35,22 +35,7 @@ public static class KvEndpoints
         app.Map("/{**key}", HandleAsync).WithName("kv").Allow(AccessRule.Keys)
             .DescribeMethods("GET", "HEAD", "PUT").WithTags("keys")
             .WithSummary("kv-db's interface: the whole path is the key. GET reads the value, PUT stores the body (delete with DELETE /v1/kv/{key}).")
-            .WithQuery("consistency", KvService.ConsistencyDescription, "GET", "HEAD")
-            .WithQuery("index", "A blocking read: wait until the key changes after this revision (X-Kvdb-Index of an earlier answer).", "GET", "HEAD")
-            .WithQuery("wait", "How long a blocking read waits, up to 5m (default 5m).", "GET", "HEAD")
-            .WithQuery("lease", "Attach the key to this lease (it is deleted when the lease ends).", "PUT")
-            .WithQuery("ttl", "Grant a lease of this TTL (like 30s) and attach the key to it; X-Kvdb-Lease names it.", "PUT")
-            .DescribeBody(typeof(Stream), "application/octet-stream", "text/plain")
-            .DescribeResponse("GET", StatusCodes.Status200OK, typeof(Stream), "application/octet-stream", "application/json")
-            .DescribeResponse("GET", StatusCodes.Status304NotModified)
-            .DescribeResponse("HEAD", StatusCodes.Status200OK)
-            .DescribeResponse("HEAD", StatusCodes.Status304NotModified)
-            .DescribeResponse("PUT", StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status405MethodNotAllowed).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+            .DescribeKeyHandlers();
     }
 
     private static async Task<IResult> HandleAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)
