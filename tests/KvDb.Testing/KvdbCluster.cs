@@ -1,5 +1,6 @@
 // A cluster of real kvdb processes on loopback ports chosen at run time, each with its own
 // temporary data directory. Disposing it kills every member and deletes the directories.
+using System.Globalization;
 using System.Net;
 using System.Text;
 
@@ -94,7 +95,7 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     private string[] ArgsFor(int id, params string[] more) =>
     [
-        "--id", id.ToString(), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(),
+        "--id", id.ToString(CultureInfo.InvariantCulture), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(CultureInfo.InvariantCulture),
         "--data-dir", DataDir(id), .. transport.MemberArgs(id), .. extraArgs, .. more,
     ];
 

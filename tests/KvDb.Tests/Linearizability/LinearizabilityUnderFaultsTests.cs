@@ -321,7 +321,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             foreach (var key in routes.Select(r => r.Key).Distinct().Where(k => explanation.Contains($"\"{k}\"", StringComparison.Ordinal)))
             {
                 foreach (var route in routes.Where(r => r.Key == key).OrderBy(r => r.Call))
-                    text.AppendLine($"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input} -> {answers.GetValueOrDefault((route.Call, route.Client), "?")}");
+                    text.AppendLine(CultureInfo.InvariantCulture, $"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input} -> {answers.GetValueOrDefault((route.Call, route.Client), "?")}");
             }
 
             return text.ToString();
@@ -350,7 +350,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             => e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
 
         private void Count(string method, int status)
-            => statuses.AddOrUpdate($"{method} {(status == 0 ? "refused" : status < 0 ? "timeout/reset" : status.ToString())}", 1, static (_, n) => n + 1);
+            => statuses.AddOrUpdate($"{method} {(status == 0 ? "refused" : status < 0 ? "timeout/reset" : status.ToString(CultureInfo.InvariantCulture))}", 1, static (_, n) => n + 1);
 
         public string Describe(IReadOnlyList<Operation> history)
             => $"{history.Count} operations recorded ({history.Count(o => o.Input.IsWrite && o.IsOutcomeUnknown)} writes of unknown outcome); answers: "
