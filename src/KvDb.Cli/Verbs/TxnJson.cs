@@ -58,7 +58,7 @@ internal static class TxnJson
         return transaction;
     }
 
-    private static IEnumerable<(JsonElement Element, string Place)> List(JsonProperty property)
+    private static List<(JsonElement Element, string Place)> List(JsonProperty property)
     {
         if (property.Value.ValueKind is JsonValueKind.Null)
             return [];

@@ -359,14 +359,14 @@ public static class TypedValueJson
         private TypedValueFormatException DuplicateField(string field) =>
             _path.Error($"the field '{field}' appears more than once");
 
-        private TypedValue ParseBool() => _reader.TokenType switch
+        private BoolValue ParseBool() => _reader.TokenType switch
         {
             JsonTokenType.True => TypedValue.Bool(true),
             JsonTokenType.False => TypedValue.Bool(false),
             _ => throw WrongToken("Bool", "true or false"),
         };
 
-        private TypedValue ParseFloat()
+        private FloatValue ParseFloat()
         {
             if (_reader.TokenType == JsonTokenType.String)
                 throw _path.Error($"'Float' expects a JSON number, found a string; NaN and Infinity cannot be represented in JSON and are not accepted");
@@ -377,7 +377,7 @@ public static class TypedValueJson
             return TypedValue.Float(number);
         }
 
-        private TypedValue ParseInt()
+        private IntValue ParseInt()
         {
             if (_reader.TokenType != JsonTokenType.Number)
                 throw WrongToken("Int", IntRange);
@@ -386,7 +386,7 @@ public static class TypedValueJson
             return TypedValue.Int(number);
         }
 
-        private TypedValue ParseUInt()
+        private UIntValue ParseUInt()
         {
             if (_reader.TokenType != JsonTokenType.Number)
                 throw WrongToken("UInt", UIntRange);

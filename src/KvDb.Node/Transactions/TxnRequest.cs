@@ -60,7 +60,7 @@ public static class TxnRequest
         }
     }
 
-    private static IEnumerable<JsonElement> List(JsonElement root, string name, int maxOps)
+    private static JsonElement[] List(JsonElement root, string name, int maxOps)
     {
         if (!root.TryGetProperty(name, out var list) || list.ValueKind is JsonValueKind.Null)
             return [];
