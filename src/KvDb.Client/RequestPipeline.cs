@@ -203,7 +203,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     };
 
     /// <summary>What a transport failure was, with a timeout named as such.</summary>
-    public Exception AsFailure(Exception e, MemberEndpoint endpoint)
+    public static Exception AsFailure(Exception e, MemberEndpoint endpoint)
         => e is OperationCanceledException ? new TimeoutException($"{endpoint.BaseUri} did not answer in time", e) : e;
 
     private static TimeSpan RetryAfter(HttpResponseMessage response)

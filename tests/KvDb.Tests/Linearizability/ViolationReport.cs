@@ -29,7 +29,7 @@ internal sealed class ViolationReport
     }
 
     /// <summary>The first line: which keys failed.</summary>
-    public string Summarise(IReadOnlyList<string> keys)
+    public static string Summarise(IReadOnlyList<string> keys)
         => $"Not linearizable: {Count(keys.Count, "key")} with no legal order: {string.Join(", ", keys.Take(10).Select(ValueText.Of))}"
             + (keys.Count > 10 ? $" and {keys.Count - 10} more" : "")
             + ". Times are ms since the first call in the history.";
@@ -90,7 +90,7 @@ internal sealed class ViolationReport
         text.AppendLine(BlockingNote(history, deadEnd.Blocking));
     }
 
-    private string BlockingNote(KeyHistory history, int blocking)
+    private static string BlockingNote(KeyHistory history, int blocking)
         => history.Operations[blocking].IsOutcomeUnknown
             ? $"  --> marks {Name(history, blocking)}: only writes with unknown outcome are left and every order of them was already explored."
             : $"  --> marks {Name(history, blocking)}: it returned first among the operations left, so the next one had to be it or one overlapping it; none fits.";
