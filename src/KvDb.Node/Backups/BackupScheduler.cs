@@ -26,19 +26,19 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
     private string TemporaryFile => Path.Combine(options.DataDir, "backup-upload.tmp");
 
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Backup.Destination is not { } destination)
             return;
 
         try
         {
-            await state.Started.WaitAsync(stop).ConfigureAwait(false);
+            await state.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
             File.Delete(TemporaryFile);
             using var store = BackupStores.Open(destination, options.Backup.S3Endpoint);
-            await RunAsync(store, stop).ConfigureAwait(false);
+            await RunAsync(store, stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }

@@ -110,7 +110,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     public Exception? ApplyFailure { get; private set; }
 
     /// <inheritdoc/>
-    public async Task StartAsync(CancellationToken token)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         // The engine opens at its last flush point; a damaged file stops the start here,
         // with its name in the message and what to do, before anything is served.
@@ -143,7 +143,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         };
 
         if (configurationFile.IsEmpty && !options.Join)
-            await configurationFile.SeedAsync(options.ClusterUrls.Select(PeerUrl.ToEndPoint), token);
+            await configurationFile.SeedAsync(options.ClusterUrls.Select(PeerUrl.ToEndPoint), cancellationToken);
 
         stateMachine.MembershipChanged += OnMembershipChanged;
         stateMachine.ApplyFailed += OnApplyFailed;
@@ -171,7 +171,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         // after the snapshot, then replays the committed ones.
         try
         {
-            await ((IHostedService)cluster).StartAsync(token);
+            await ((IHostedService)cluster).StartAsync(cancellationToken);
         }
         catch (Exception e) when (IntegrityFailure(e) is { } failure)
         {
@@ -362,16 +362,16 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(CancellationToken token)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (cluster is not null)
         {
             cluster.LeaderChanged -= OnLeaderChanged;
-            await ((IHostedService)cluster).StopAsync(token);
+            await ((IHostedService)cluster).StopAsync(cancellationToken);
         }
 
         if (wal is not null)
-            await wal.FlushAsync(token);
+            await wal.FlushAsync(cancellationToken);
         LogStopped(options.Id);
     }
 
