@@ -11,6 +11,7 @@
 //  - Writing is compact and deterministic: Set and Map in canonical order, Floats always
 //    with '.' or 'e' (serde_json layout), strings escaped only where JSON requires.
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 
@@ -221,6 +222,7 @@ public static class TypedValueJson
         }
     }
 
+    [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The writer only writes to the buffer beside it, both managed memory: a CachedWriter is reused by its thread (the writer Reset each time) and left to the GC when its buffer grew too big, which frees all that Dispose would.")]
     private sealed class CachedWriter
     {
         public readonly ArrayBufferWriter<byte> Buffer = new(256);
