@@ -26,6 +26,7 @@ using KvDb.Node.Raft;
 namespace KvDb.Node.Watch;
 
 /// <summary>Writes one watch's events to its client.</summary>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "A watch stream is kvdb's name for one watch's events over HTTP (the operations docs count watch streams); the type is not a System.IO.Stream and is never used as one.")]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The buffer is a MemoryStream, managed memory only: its Dispose frees nothing the GC would not, and a WatchStream lives exactly as long as its request.")]
 public sealed partial class WatchStream(HttpContext context, WatchRequest request, TimeSpan slowReaderTimeout, ILogger<WatchStream> logger)
 {
