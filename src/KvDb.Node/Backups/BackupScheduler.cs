@@ -11,6 +11,7 @@
 //  - The snapshot is written to a temporary file in the data directory (so S3 gets a length and
 //    the SDK can retry a request), which is deleted after each attempt and at start.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Backups;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -45,6 +46,7 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
 
     private bool IsLeader => consensus.Leader is { IsThisMember: true };
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "The schedule is logged once per leadership; formatting the interval costs nothing beside a backup.")]
     private async Task RunAsync(IBackupStore store, CancellationToken stop)
     {
         DateTimeOffset? due = null;
@@ -102,11 +104,12 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
             // Unreadable now: try a backup at once, which reports the failure and retries.
-            logger.LogDebug(e, "Reading the latest backup pointer failed");
+            BackupLog.PointerUnreadable(logger, e);
             return now;
         }
     }
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "One line per backup uploaded; reading a stopwatch is nothing beside the upload.")]
     private async Task<LatestPointer> BackupOnceAsync(IBackupStore store, CancellationToken stop)
     {
         var started = Stopwatch.GetTimestamp();
@@ -145,7 +148,7 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
-            logger.LogWarning("Deleting old backups from {Destination} failed ({Reason}); trying again after the next backup", store.Description, Describe(e));
+            BackupLog.PruneFailed(logger, store.Description, Describe(e));
         }
     }
 

@@ -21,6 +21,7 @@
 //    finds itself removed at start-up refuses to start.
 //  - Stop order is the reverse of start; the WAL is disposed last so no committed entry is
 //    cut short.
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using DotNext.IO.Log;
 using DotNext.Net;
@@ -282,6 +283,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         lifetime.StopApplication();
     }
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "Configurations change rarely, and DescribeChange also records this one for the next comparison, so it must run whether or not the line is written: an IsEnabled guard would change what the next line says.")]
     private ValueTask OnConfigurationChanged(IClusterConfiguration<UriEndPoint> configuration, CancellationToken token)
     {
         var members = Members();
@@ -309,6 +311,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     /// </summary>
     public (long Term, long Index) LeadershipStart => Volatile.Read(ref leadershipStart) is { } start ? (start.Term, start.Index) : (-1, long.MaxValue);
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "One line per change of leader, an election's worth of time apart at the least.")]
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
         var nowLeading = leader is { IsRemote: false };
