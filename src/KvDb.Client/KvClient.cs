@@ -10,11 +10,11 @@
 //    KvUnavailableException (no member could serve in time), KvException (any other problem);
 //    a missing key is not an error (GetAsync answers null, DeleteAsync null).
 //  - Responses are read as streams from the answer's headers on; nothing blocks on a task.
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;

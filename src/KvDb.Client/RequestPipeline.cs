@@ -12,8 +12,8 @@
 //  - A response is disposed once read, except the one OpenAsync hands over (a stream).
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
 //    callers that cannot await (configuration providers); it never blocks on a task.
-using System.Net;
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Client;

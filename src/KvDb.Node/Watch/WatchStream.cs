@@ -167,7 +167,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         return cursor;
     }
 
-    private void Write( Action<Utf8JsonWriter> body, long? id)
+    private void Write(Action<Utf8JsonWriter> body, long? id)
     {
         if (request.ServerSentEvents)
         {

@@ -25,7 +25,10 @@ public sealed class WatchHubTests
             await socket.ConnectAsync(context.DnsEndPoint, token);
             return new NetworkStream(socket, ownsSocket: true);
         },
-    }) { Timeout = Timeout.InfiniteTimeSpan };
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
 
     private static async Task<StreamReader> OpenAsync(HttpClient client, Uri member, string query)
     {

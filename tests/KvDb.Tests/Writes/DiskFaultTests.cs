@@ -8,8 +8,8 @@
 //    reports itself skipped) the refusal starts and stops by itself as the disk fills and empties.
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using KvDb.Core.Commands;
 using Xunit.Abstractions;
 
