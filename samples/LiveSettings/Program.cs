@@ -2,6 +2,7 @@
 // IOptionsMonitor, so a PUT of config/livesettings/Greeting/Message changes what GET / answers,
 // without a restart. The members are Kvdb__Endpoints (comma-separated) or the Procfile's three.
 using KvDb.Extensions.Configuration;
+using LiveSettings;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,10 +19,3 @@ builder.Services.Configure<GreetingSettings>(builder.Configuration.GetSection("G
 var app = builder.Build();
 app.MapGet("/", (IOptionsMonitor<GreetingSettings> greeting) => greeting.CurrentValue.Message);
 app.Run();
-
-/// <summary>The live setting: <c>Greeting:Message</c>, i.e. the kvdb key <c>config/livesettings/Greeting/Message</c>.</summary>
-public sealed class GreetingSettings
-{
-    /// <summary>What GET / answers.</summary>
-    public string Message { get; set; } = "hello (nothing in kvdb yet)";
-}

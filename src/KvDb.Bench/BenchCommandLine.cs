@@ -8,6 +8,7 @@
 //    benchmark should be reproducible from its command line alone.
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Text;
 using KvDb.Flags;
 
@@ -102,7 +103,7 @@ public static class BenchCommandLine
         foreach (var flag in flags.Flags)
         {
             Row(text, flag.Usage, flag.Summary);
-            text.Append(' ', 30).AppendLine($"[default: {flag.DefaultText}]");
+            text.Append(' ', 30).AppendLine(CultureInfo.InvariantCulture, $"[default: {flag.DefaultText}]");
         }
 
         Row(text, "--help", "Show this help and exit.");

@@ -5,6 +5,7 @@
 //    connection the worker replaces its content instead of reusing it).
 //  - Content-Length always equals the current body's length (set together with the body).
 //  - Dispose is a no-op, so disposing a request message does not break the next request.
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Http.Headers;
 
@@ -54,6 +55,7 @@ public sealed class ReusableContent : HttpContent
     }
 
     /// <summary>Does nothing: the content outlives each request that carries it.</summary>
+    [SuppressMessage("Usage", "CA2215:Dispose methods should call base class dispose", Justification = "HttpContent.Dispose would mark the content disposed, and the next request that reuses it would throw: not calling it is the point of this type.")]
     protected override void Dispose(bool disposing)
     {
     }

@@ -2,6 +2,7 @@
 // arguments and flags, the global flags), so the help cannot drift from what is parsed.
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Text;
 using KvDb.Flags;
 
@@ -26,7 +27,7 @@ internal static class CliHelp
     public static string For(CliVerb verb, Command command, GlobalFlags globals, IEnumerable<CliVerb> all)
     {
         var text = new StringBuilder();
-        text.AppendLine($"kvdb {verb.Path}: {verb.Summary}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"kvdb {verb.Path}: {verb.Summary}");
         text.AppendLine();
         text.AppendLine("Usage:");
         foreach (var line in verb.Usage)
@@ -53,7 +54,7 @@ internal static class CliHelp
         foreach (var flag in globals.Flags)
         {
             Row(text, flag.Usage, flag.Summary);
-            text.Append(' ', 32).AppendLine($"[{flag.EnvironmentName}; default: {flag.DefaultText}]");
+            text.Append(' ', 32).AppendLine(CultureInfo.InvariantCulture, $"[{flag.EnvironmentName}; default: {flag.DefaultText}]");
         }
 
         Row(text, "--help", "Show this help and exit.");

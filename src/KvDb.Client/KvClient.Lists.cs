@@ -227,22 +227,22 @@ public sealed partial class KvClient
     private static ListItem ToListItem(ListItemJson item)
         => new(item.Offset, item.Nonce, item.Timestamp, WireJson.ValueBytes(item.Value, item.ValueBase64));
 
+    // Each item as the contract's record: its bytes always in base64, its nonce and time when it has them.
     private static byte[] AppendBody(IEnumerable<ListAppendItem> items)
     {
-        var body = new ListAppendRequestJson { Items = [.. items.Select(static item => (ListAppendItemJson?)AppendItem(item))] };
-        if (body.Items.Count == 0)
-            throw new ArgumentException("An append needs at least one item.", nameof(items));
-        return ContractJson.ToUtf8Bytes(body, KvDbJsonContext.Default.ListAppendRequestJson);
-    }
+        var records = new List<ListAppendItemJson?>();
+        foreach (var item in items)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(items));
+            ArgumentNullException.ThrowIfNull(item.Value, nameof(items));
+            if (item.Timestamp is { } at && at.ToUnixTimeMilliseconds() < 0)
+                throw new ArgumentOutOfRangeException(nameof(items), at, "An item's timestamp must not be before 1970.");
+            records.Add(new ListAppendItemJson { ValueBase64 = item.Value, Nonce = item.Nonce, Timestamp = item.Timestamp?.ToUnixTimeMilliseconds() });
+        }
 
-    // An item as the contract's record: its bytes always in base64, its nonce and time when it has them.
-    private static ListAppendItemJson AppendItem(ListAppendItem item)
-    {
-        ArgumentNullException.ThrowIfNull(item, "items");
-        ArgumentNullException.ThrowIfNull(item.Value, "items");
-        if (item.Timestamp is { } at && at.ToUnixTimeMilliseconds() < 0)
-            throw new ArgumentOutOfRangeException("items", at, "An item's timestamp must not be before 1970.");
-        return new ListAppendItemJson { ValueBase64 = item.Value, Nonce = item.Nonce, Timestamp = item.Timestamp?.ToUnixTimeMilliseconds() };
+        if (records.Count == 0)
+            throw new ArgumentException("An append needs at least one item.", nameof(items));
+        return ContractJson.ToUtf8Bytes(new ListAppendRequestJson { Items = records }, KvDbJsonContext.Default.ListAppendRequestJson);
     }
 
     private static Uri ListUri(Uri baseUri, string keyspace, string key, string? query)

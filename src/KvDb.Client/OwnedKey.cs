@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace KvDb.Client;
 
 /// <summary>A key held in an ownership queue (a lock's or an election's), with its lease.</summary>
-internal sealed class OwnedKey
+internal sealed class OwnedKey : IAsyncDisposable
 {
     private readonly KvClient client;
     private readonly CancellationTokenSource lost;
@@ -48,6 +48,7 @@ internal sealed class OwnedKey
             return false;
         stopWatching.Cancel();
         await watching.ConfigureAwait(false);
+        stopWatching.Dispose();
         if (Lease.Lost.IsCancellationRequested)
         {
             await Lease.DisposeAsync().ConfigureAwait(false);
@@ -64,6 +65,7 @@ internal sealed class OwnedKey
             return;
         stopWatching.Cancel();
         await watching.ConfigureAwait(false);
+        stopWatching.Dispose();
         await Lease.DisposeAsync().ConfigureAwait(false);
     }
 

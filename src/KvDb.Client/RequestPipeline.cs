@@ -12,8 +12,8 @@
 //  - A response is disposed once read, except the one OpenAsync hands over (a stream).
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
 //    callers that cannot await (configuration providers); it never blocks on a task.
-using System.Net;
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace KvDb.Client;
@@ -203,7 +203,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     };
 
     /// <summary>What a transport failure was, with a timeout named as such.</summary>
-    public Exception AsFailure(Exception e, MemberEndpoint endpoint)
+    public static Exception AsFailure(Exception e, MemberEndpoint endpoint)
         => e is OperationCanceledException ? new TimeoutException($"{endpoint.BaseUri} did not answer in time", e) : e;
 
     private static TimeSpan RetryAfter(HttpResponseMessage response)

@@ -218,7 +218,7 @@ public sealed partial class KvDbConfigurationProvider : ConfigurationProvider, I
         OnReload();
     }
 
-    private async Task PauseAsync(CancellationToken token)
+    private static async Task PauseAsync(CancellationToken token)
     {
         try
         {

@@ -1,6 +1,8 @@
 // A watch after a revision the history has forgotten ends in KvCompactedException with the
 // compacted revision (the server's 410).
 
+using System.Globalization;
+
 namespace KvDb.Client.Tests;
 
 [Collection(ClientClusterCollection.Name)]
@@ -33,7 +35,7 @@ public sealed class CompactionTests
         await Eventually.WaitUntilAsync(async () =>
         {
             for (var i = 0; i < 50; i++)
-                await client.PutAsync("c/a", i.ToString());
+                await client.PutAsync("c/a", i.ToString(CultureInfo.InvariantCulture));
             return await WatchFromFirstAsync() is not null;
         }, "the history to forget the first write", TimeSpan.FromSeconds(60));
 

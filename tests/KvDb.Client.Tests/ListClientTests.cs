@@ -2,10 +2,13 @@
 // nonces (a replay is skipped), reads both ways with paging, and a follow that resumes on
 // another member without a gap or a duplicate when its member dies.
 
+using System.Diagnostics.CodeAnalysis;
+
 namespace KvDb.Client.Tests;
 
 [Collection(ClientClusterCollection.Name)]
 [Trait("Category", "Cluster")]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The client is disposed in IAsyncLifetime.DisposeAsync, which xUnit calls after each test; the rule does not know xUnit's lifetime interface.")]
 public sealed class ListClientTests : IAsyncLifetime
 {
     private KvdbCluster cluster = null!;

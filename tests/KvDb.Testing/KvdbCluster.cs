@@ -1,5 +1,6 @@
 // A cluster of real kvdb processes on loopback ports chosen at run time, each with its own
 // temporary data directory. Disposing it kills every member and deletes the directories.
+using System.Globalization;
 using System.Net;
 using System.Text;
 
@@ -94,7 +95,7 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     private string[] ArgsFor(int id, params string[] more) =>
     [
-        "--id", id.ToString(), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(),
+        "--id", id.ToString(CultureInfo.InvariantCulture), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(CultureInfo.InvariantCulture),
         "--data-dir", DataDir(id), .. transport.MemberArgs(id), .. extraArgs, .. more,
     ];
 
@@ -139,6 +140,9 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     /// <summary>How often the waits below ask the members again.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    // The members' JSON (camelCase names), read the way ASP.NET writes it; one instance, so its metadata is built once.
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     /// <summary>What a member that is not listening yet, stopped, paused or busy makes a request end with.</summary>
     private static bool Unreachable(Exception e) => e is HttpRequestException or TaskCanceledException;
@@ -251,7 +255,7 @@ public sealed class KvdbCluster : IAsyncDisposable
     public async Task<List<MemberInfo>> MembersAsync(int id)
     {
         var json = await Client.GetStringAsync(new Uri(Url(id), "v1/members"));
-        return System.Text.Json.JsonSerializer.Deserialize<List<MemberInfo>>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        return System.Text.Json.JsonSerializer.Deserialize<List<MemberInfo>>(json, WebJson)!;
     }
 
     /// <summary>Polls <c>GET /v1/members</c> on member <paramref name="id"/> until <paramref name="condition"/> holds.</summary>

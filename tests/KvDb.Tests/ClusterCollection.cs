@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace KvDb.Tests;
 
 /// <summary>
@@ -11,6 +13,7 @@ namespace KvDb.Tests;
 /// one stays here rather than in KvDb.Testing; KvDb.Client.Tests has its own (ClientClusterCollection).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "xUnit's name for a [CollectionDefinition] class is a collection; the type holds no items.")]
 public sealed class ClusterCollection
 {
     public const string Name = "cluster";

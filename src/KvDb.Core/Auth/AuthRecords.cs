@@ -1,6 +1,7 @@
 // The replicated auth state as stored: users, roles and the auth settings (namespace 'a' of
 // the store, see AuthKeys). Fields are addressed by integer keys so that later fields can be
 // added without breaking stored records.
+using System.Diagnostics.CodeAnalysis;
 using MessagePack;
 
 namespace KvDb.Core.Auth;
@@ -20,6 +21,7 @@ public enum Access : byte
 
 /// <summary>Access to every key that starts with <see cref="Prefix"/> (every key when it is empty).</summary>
 [MessagePackObject]
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "Permission is the auth model's word (a role's permissions, as in etcd); the suffix the rule reserves belongs to .NET Framework's code access security, which .NET no longer has.")]
 public sealed class Permission
 {
     /// <summary>The key prefix (UTF-8 bytes of the user's key).</summary>

@@ -106,13 +106,13 @@ public sealed class AuthState
         byte[]? read(byte[] key) => batch.TryGetPending(key, out var pending) ? pending : store.TryGet(key, out var value) ? value : null;
         return command switch
         {
-        PutUserCommand put => PutUser(put, index, read, batch),
-        DeleteUserCommand delete => DeleteUser(delete, index, read, batch),
-        PutRoleCommand put => PutRole(put, index, read, batch),
-        DeleteRoleCommand delete => DeleteRole(delete, index, read, store, batch),
-        SetUserRoleCommand set => SetUserRole(set, index, read, batch),
-        SetAuthCommand set => SetAuth(set, index, read, batch),
-        _ => throw new InvalidDataException($"Not an auth command: {command.GetType().Name}."),
+            PutUserCommand put => PutUser(put, index, read, batch),
+            DeleteUserCommand delete => DeleteUser(delete, index, read, batch),
+            PutRoleCommand put => PutRole(put, index, read, batch),
+            DeleteRoleCommand delete => DeleteRole(delete, index, read, store, batch),
+            SetUserRoleCommand set => SetUserRole(set, index, read, batch),
+            SetAuthCommand set => SetAuth(set, index, read, batch),
+            _ => throw new InvalidDataException($"Not an auth command: {command.GetType().Name}."),
         };
     }
 

@@ -122,7 +122,7 @@ public static class BackupRestore
         }
     }
 
-    private static long Count(IKeyValueView view, byte space)
+    private static long Count(StorageView view, byte space)
     {
         long count = 0;
         foreach (var _ in view.Scan(StoreKeys.Start(space), StoreKeys.End(space)))

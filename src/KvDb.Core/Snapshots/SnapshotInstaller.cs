@@ -9,6 +9,7 @@
 //  - Until the archive is staged, an attempt ends within InstallWait with SnapshotNotReadyException,
 //    which DotNext reports to the leader as a failed install that it retries.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using KvDb.Core.Storage;
@@ -73,6 +74,7 @@ public sealed partial class SnapshotInstaller(StorageEngine engine, SnapshotFetc
         return task;
     }
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "One line per snapshot installed from the leader; reading a stopwatch is nothing beside fetching the archive.")]
     private async Task<StagedCheckpoint> FetchAndStageAsync(SnapshotDescriptor descriptor)
     {
         if (fetcher is null)

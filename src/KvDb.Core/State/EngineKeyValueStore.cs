@@ -10,7 +10,7 @@ namespace KvDb.Core.State;
 /// <summary>An <see cref="IKeyValueStore"/> backed by a <see cref="StorageEngine"/>, reporting its figures for monitoring.</summary>
 public sealed class EngineKeyValueStore(StorageEngine engine) : IKeyValueStore, IStorageMetricsSource
 {
-    private readonly WriteBatch batch = new();
+    private readonly WriteBatch engineBatch = new();
 
     /// <summary>The engine underneath.</summary>
     public StorageEngine Engine => engine;
@@ -22,22 +22,22 @@ public sealed class EngineKeyValueStore(StorageEngine engine) : IKeyValueStore, 
     public long Count => engine.Stats.ApproximateEntryCount;
 
     /// <inheritdoc/>
-    public void Write(long index, long term, StoreBatch writes)
+    public void Write(long index, long term, StoreBatch batch)
     {
         if (index <= engine.AppliedIndex)
             return;
 
-        // Only the applier thread writes, so one reusable batch is enough.
-        batch.Clear();
-        foreach (var (key, value) in writes.Writes())
+        // Only the applier thread writes, so one reusable engine batch is enough.
+        engineBatch.Clear();
+        foreach (var (key, value) in batch.Writes())
         {
             if (value is null)
-                batch.Delete(key);
+                engineBatch.Delete(key);
             else
-                batch.Put(key, value);
+                engineBatch.Put(key, value);
         }
 
-        engine.Apply(batch, index, term);
+        engine.Apply(engineBatch, index, term);
     }
 
     /// <inheritdoc/>

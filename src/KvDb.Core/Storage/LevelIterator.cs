@@ -45,7 +45,11 @@ internal sealed class LevelIterator(IReadOnlyList<TableHandle> tables, bool fill
         SkipExhaustedTables();
     }
 
-    public override void Dispose() => current?.Dispose();
+    public override void Dispose()
+    {
+        current?.Dispose();
+        base.Dispose();
+    }
 
     private void OpenTable(int index)
     {

@@ -40,6 +40,7 @@ internal sealed class MergingIterator(IReadOnlyList<InternalIterator> children) 
     {
         foreach (var child in children)
             child.Dispose();
+        base.Dispose();
     }
 
     private void FindSmallest()

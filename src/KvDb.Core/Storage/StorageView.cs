@@ -98,8 +98,7 @@ public sealed class StorageView : IKeyValueView
     private ReadState Pin()
     {
         var pinned = Volatile.Read(ref state);
-        if (pinned is null || !pinned.TryAcquire())
-            throw new ObjectDisposedException(nameof(StorageView));
+        ObjectDisposedException.ThrowIf(pinned is null || !pinned.TryAcquire(), this);
         return pinned;
     }
 }

@@ -62,12 +62,15 @@ public abstract class TypedValue : IEquatable<TypedValue>, IComparable<TypedValu
 
     /// <summary>Creates a <c>Float</c>; -0.0 is stored as 0.0.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is NaN or infinite.</exception>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The names are the S2 reference's Value variants and the type tags of kvdb's typed-value JSON ({\"Int\": 1}); renaming would part the code from the format it implements.")]
     public static FloatValue Float(double value) => new(value);
 
     /// <summary>Creates an <c>Int</c>.</summary>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The names are the S2 reference's Value variants and the type tags of kvdb's typed-value JSON ({\"Int\": 1}); renaming would part the code from the format it implements.")]
     public static IntValue Int(long value) => new(value);
 
     /// <summary>Creates a <c>UInt</c>.</summary>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The names are the S2 reference's Value variants and the type tags of kvdb's typed-value JSON ({\"Int\": 1}); renaming would part the code from the format it implements.")]
     public static UIntValue UInt(ulong value) => new(value);
 
     /// <summary>Creates a <c>Str</c>.</summary>

@@ -12,6 +12,7 @@
 //    with '.' or 'e' (serde_json layout), strings escaped only where JSON requires.
 // Hand-written on purpose (not KvDb.Contracts): its bytes must match serde_json's for the S2 reference.
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 
@@ -222,6 +223,7 @@ public static class TypedValueJson
         }
     }
 
+    [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The writer only writes to the buffer beside it, both managed memory: a CachedWriter is reused by its thread (the writer Reset each time) and left to the GC when its buffer grew too big, which frees all that Dispose would.")]
     private sealed class CachedWriter
     {
         public readonly ArrayBufferWriter<byte> Buffer = new(256);
@@ -360,14 +362,14 @@ public static class TypedValueJson
         private TypedValueFormatException DuplicateField(string field) =>
             _path.Error($"the field '{field}' appears more than once");
 
-        private TypedValue ParseBool() => _reader.TokenType switch
+        private BoolValue ParseBool() => _reader.TokenType switch
         {
             JsonTokenType.True => TypedValue.Bool(true),
             JsonTokenType.False => TypedValue.Bool(false),
             _ => throw WrongToken("Bool", "true or false"),
         };
 
-        private TypedValue ParseFloat()
+        private FloatValue ParseFloat()
         {
             if (_reader.TokenType == JsonTokenType.String)
                 throw _path.Error($"'Float' expects a JSON number, found a string; NaN and Infinity cannot be represented in JSON and are not accepted");
@@ -378,7 +380,7 @@ public static class TypedValueJson
             return TypedValue.Float(number);
         }
 
-        private TypedValue ParseInt()
+        private IntValue ParseInt()
         {
             if (_reader.TokenType != JsonTokenType.Number)
                 throw WrongToken("Int", IntRange);
@@ -387,7 +389,7 @@ public static class TypedValueJson
             return TypedValue.Int(number);
         }
 
-        private TypedValue ParseUInt()
+        private UIntValue ParseUInt()
         {
             if (_reader.TokenType != JsonTokenType.Number)
                 throw WrongToken("UInt", UIntRange);

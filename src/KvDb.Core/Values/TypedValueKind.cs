@@ -4,12 +4,15 @@
 //    (Bool < Float < Int < List < Map < Set < Str < UInt, like Rust's derived Ord).
 //  - The numeric value is also the tag written by TypedValueCodec, so it is part of the
 //    on-disk format: never renumber or reorder a member.
+using System.Diagnostics.CodeAnalysis;
+
 namespace KvDb.Core.Values;
 
 /// <summary>
 /// The kind of a <see cref="TypedValue"/>. Members are declared, numbered and ordered exactly
 /// like the variants of the S2 example's <c>Value</c> enum; the number is also the binary tag.
 /// </summary>
+[SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The names are the S2 reference's Value variants and the type tags of kvdb's typed-value JSON ({\"Int\": 1}); renaming would part the code from the format it implements.")]
 public enum TypedValueKind : byte
 {
     /// <summary>A boolean.</summary>

@@ -6,6 +6,7 @@
 //    manifest carries the archive's SHA-256. Where the protocol allows trailers (HTTP/2), the
 //    hash is also sent as the X-Kvdb-Snapshot-Sha256 trailer.
 //  - Root only once auth is enabled: it carries every key, user record and password hash.
+using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Backups;
 using KvDb.Node.HttpKit;
 
@@ -27,6 +28,7 @@ public static class BackupEndpoints
             .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "One line per snapshot served, after streaming the whole archive; the logger and the peer's address cost nothing beside that.")]
     private static async Task SaveAsync(HttpContext context, SnapshotTaker taker, ILoggerFactory loggers)
     {
         using var checkpoint = await taker.TakeAsync(context.RequestAborted);

@@ -116,8 +116,13 @@ public sealed class BackupHistory
         {
             status = status with
             {
-                LastAttemptAt = DateTimeOffset.UtcNow, LastOutcome = "succeeded", LastError = null,
-                LastSuccessAt = backup.CreatedAt, LastRevision = backup.Revision, LastBytes = backup.Bytes, LastName = backup.Name,
+                LastAttemptAt = DateTimeOffset.UtcNow,
+                LastOutcome = "succeeded",
+                LastError = null,
+                LastSuccessAt = backup.CreatedAt,
+                LastRevision = backup.Revision,
+                LastBytes = backup.Bytes,
+                LastName = backup.Name,
                 Succeeded = status.Succeeded + 1,
             };
         }

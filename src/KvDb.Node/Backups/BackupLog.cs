@@ -18,4 +18,10 @@ internal static partial class BackupLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted old backup {Name} from {Destination} (keeping the newest {Retain})")]
     public static partial void Pruned(ILogger logger, string name, string destination, int retain);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reading the latest backup pointer failed")]
+    public static partial void PointerUnreadable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting old backups from {Destination} failed ({Reason}); trying again after the next backup")]
+    public static partial void PruneFailed(ILogger logger, string destination, string reason);
 }

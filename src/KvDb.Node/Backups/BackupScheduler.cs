@@ -11,6 +11,7 @@
 //  - The snapshot is written to a temporary file in the data directory (so S3 gets a length and
 //    the SDK can retry a request), which is deleted after each attempt and at start.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Backups;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -26,25 +27,26 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
     private string TemporaryFile => Path.Combine(options.DataDir, "backup-upload.tmp");
 
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Backup.Destination is not { } destination)
             return;
 
         try
         {
-            await state.Started.WaitAsync(stop).ConfigureAwait(false);
+            await state.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
             File.Delete(TemporaryFile);
             using var store = BackupStores.Open(destination, options.Backup.S3Endpoint);
-            await RunAsync(store, stop).ConfigureAwait(false);
+            await RunAsync(store, stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
 
     private bool IsLeader => consensus.Leader is { IsThisMember: true };
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "The schedule is logged once per leadership; formatting the interval costs nothing beside a backup.")]
     private async Task RunAsync(IBackupStore store, CancellationToken stop)
     {
         DateTimeOffset? due = null;
@@ -102,11 +104,12 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
             // Unreadable now: try a backup at once, which reports the failure and retries.
-            logger.LogDebug(e, "Reading the latest backup pointer failed");
+            BackupLog.PointerUnreadable(logger, e);
             return now;
         }
     }
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "One line per backup uploaded; reading a stopwatch is nothing beside the upload.")]
     private async Task<LatestPointer> BackupOnceAsync(IBackupStore store, CancellationToken stop)
     {
         var started = Stopwatch.GetTimestamp();
@@ -145,7 +148,7 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
-            logger.LogWarning("Deleting old backups from {Destination} failed ({Reason}); trying again after the next backup", store.Description, Describe(e));
+            BackupLog.PruneFailed(logger, store.Description, Describe(e));
         }
     }
 

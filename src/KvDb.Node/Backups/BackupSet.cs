@@ -35,7 +35,7 @@ public static partial class BackupSet
     public static bool IsBackupName(string name) => BackupNamePattern().IsMatch(name);
 
     /// <summary>The pointer as stored.</summary>
-    public static byte[] Encode(LatestPointer pointer) => JsonSerializer.SerializeToUtf8Bytes(pointer, Json);
+    public static byte[] Encode(LatestPointer latest) => JsonSerializer.SerializeToUtf8Bytes(latest, Json);
 
     /// <summary>Reads the pointer in <paramref name="store"/>; null when there is none.</summary>
     /// <exception cref="InvalidDataException">The pointer is not valid JSON naming a backup.</exception>

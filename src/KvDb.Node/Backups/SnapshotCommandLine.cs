@@ -3,6 +3,7 @@
 // Invariants: Parse returns a runnable request, a text to print, or one error line; it never
 // prints or exits. save takes the same --endpoints/--user/--token/--cacert as kvdb bench.
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using KvDb.Bench;
@@ -27,6 +28,7 @@ public abstract record SnapshotRequest
     public sealed record Print(string Text) : SnapshotRequest;
 
     /// <summary>A command-line error (exit code 2).</summary>
+    [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "Error is a keyword only in Visual Basic; this type belongs to the kvdb executable, whose only callers are C#, and it is not in a NuGet package.")]
     public sealed record Error(string Message) : SnapshotRequest;
 }
 

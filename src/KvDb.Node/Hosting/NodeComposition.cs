@@ -15,26 +15,11 @@
 //    last so that every other route wins.
 using KvDb.Core.Commands;
 using KvDb.Node.Auth;
-using KvDb.Node.Backups;
-using KvDb.Node.Elections;
 using KvDb.Node.HttpKit;
-using KvDb.Node.Keys;
-using KvDb.Node.Leases;
-using KvDb.Node.Lists;
-using KvDb.Node.Locks;
-using KvDb.Node.Log;
-using KvDb.Node.Membership;
 using KvDb.Node.Observability;
-using KvDb.Node.Raft;
-using KvDb.Node.Reads;
-using KvDb.Node.Security;
-using KvDb.Node.Snapshots;
-using KvDb.Node.Transactions;
-using KvDb.Node.TypedValues;
-using KvDb.Node.Watch;
-using KvDb.Node.Writes;
-
 using KvDb.Node.OpenApi;
+using KvDb.Node.Raft;
+using KvDb.Node.Security;
 
 namespace KvDb.Node.Hosting;
 

@@ -4,6 +4,7 @@
 namespace KvDb.Node.HttpKit;
 
 /// <summary>Endpoint metadata: this endpoint is served on the peer port only.</summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = false)]
 public sealed class PeerOnlyAttribute : Attribute;
 
 /// <summary>Marks endpoints as member-to-member.</summary>

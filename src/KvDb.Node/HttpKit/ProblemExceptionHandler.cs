@@ -17,19 +17,19 @@ namespace KvDb.Node.HttpKit;
 public sealed class ProblemExceptionHandler : IExceptionHandler
 {
     /// <inheritdoc/>
-    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken token)
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var result = exception switch
         {
-            UnavailableException unavailable => Problems.Unavailable(context, unavailable),
-            NotLeaderException => Problems.Unavailable(context, new UnavailableException("This member is not the leader.")),
+            UnavailableException unavailable => Problems.Unavailable(httpContext, unavailable),
+            NotLeaderException => Problems.Unavailable(httpContext, new UnavailableException("This member is not the leader.")),
             InsufficientStorageException storage => Problems.InsufficientStorage(storage),
             _ => null,
         };
-        if (result is null || context.Response.HasStarted)
+        if (result is null || httpContext.Response.HasStarted)
             return false;
 
-        await result.ExecuteAsync(context);
+        await result.ExecuteAsync(httpContext);
         return true;
     }
 }

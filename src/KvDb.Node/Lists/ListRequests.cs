@@ -159,6 +159,9 @@ public static class Nonce
 /// <summary>A parsed page request.</summary>
 public sealed record ListPageRequest(bool Forward, int Limit, ListSeek Seek, long At, byte[]? Nonce, ReadConsistency Consistency, bool Follow)
 {
+    // The query parameters that say where a page starts; a request gives at most one.
+    private static readonly string[] StartParameters = ["startOffset", "startTimestamp", "startNonce", "continuation"];
+
     /// <summary>Parses the query; an error message instead when it is wrong.</summary>
     public static (ListPageRequest? Request, string? Error) Parse(HttpRequest request)
     {
@@ -176,7 +179,7 @@ public sealed record ListPageRequest(bool Forward, int Limit, ListSeek Seek, lon
         if (follow is not ("" or "true" or "false"))
             return (null, "follow must be true or false.");
 
-        var starts = new[] { "startOffset", "startTimestamp", "startNonce", "continuation" }.Where(query.ContainsKey).ToList();
+        var starts = StartParameters.Where(query.ContainsKey).ToList();
         if (starts.Count > 1)
             return (null, "Give at most one of startOffset, startTimestamp, startNonce and continuation.");
         var seek = ListSeek.Edge;

@@ -14,6 +14,7 @@
 //    is the client's presence. Once the lock is held, the client keeps it alive. A contender
 //    whose key disappears while it waits (its lease revoked or expired) fails with
 //    LeaseMissingException, not as a timeout.
+using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Commands;
 using KvDb.Core.Leases;
 using KvDb.Core.State;
@@ -31,6 +32,7 @@ namespace KvDb.Node.Locks;
 public sealed record QueueEntry(string Key, long Revision, long Lease);
 
 /// <summary>Joins and waits in ownership queues.</summary>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "Locks and elections stand in a queue of keys (docs/api/locks-and-elections.md), and this type runs those queues; it is not a collection.")]
 public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, Leases.LeaseForwarder leases)
 {
     // A key whose lease the queue granted itself ends in this mark (revoked on release, not just deleted).

@@ -11,6 +11,7 @@
 //    still counts both (2 of 4 voters: no majority, for good), so a removal waits for the
 //    previous one to finish, and answers 503 if it does not in time. Two removals sent to
 //    different members at the same instant can still both pass; operators remove one at a time.
+using System.Diagnostics.CodeAnalysis;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
@@ -50,6 +51,7 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
     /// Records the initial members (ids 1..N from --cluster) if no member is recorded yet. The
     /// first leader does this; a membership request arriving earlier does it first too.
     /// </summary>
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "Logged once in a cluster's life, when the first leader records the initial members.")]
     public async Task EnsureBootstrappedAsync(bool mayForward, CancellationToken token)
     {
         // A member started with --join never seeds a membership of its own.

@@ -39,7 +39,9 @@ public sealed partial class RequestLogging(RequestDelegate next, ILogger<Request
             var target = request.Path.ToString() + request.QueryString.ToString();
             if (target.Length > MaxPathChars)
                 target = target[..MaxPathChars] + "…";
+#pragma warning disable CA1873 // Debug is enabled here: InvokeAsync returned at its start otherwise.
             LogRequest(request.Method, target, failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+#pragma warning restore CA1873
         }
     }
 

@@ -21,6 +21,7 @@
 //    finds itself removed at start-up refuses to start.
 //  - Stop order is the reverse of start; the WAL is disposed last so no committed entry is
 //    cut short.
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using DotNext.IO.Log;
 using DotNext.Net;
@@ -110,7 +111,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     public Exception? ApplyFailure { get; private set; }
 
     /// <inheritdoc/>
-    public async Task StartAsync(CancellationToken token)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         // The engine opens at its last flush point; a damaged file stops the start here,
         // with its name in the message and what to do, before anything is served.
@@ -143,7 +144,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         };
 
         if (configurationFile.IsEmpty && !options.Join)
-            await configurationFile.SeedAsync(options.ClusterUrls.Select(PeerUrl.ToEndPoint), token);
+            await configurationFile.SeedAsync(options.ClusterUrls.Select(PeerUrl.ToEndPoint), cancellationToken);
 
         stateMachine.MembershipChanged += OnMembershipChanged;
         stateMachine.ApplyFailed += OnApplyFailed;
@@ -171,7 +172,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         // after the snapshot, then replays the committed ones.
         try
         {
-            await ((IHostedService)cluster).StartAsync(token);
+            await ((IHostedService)cluster).StartAsync(cancellationToken);
         }
         catch (Exception e) when (IntegrityFailure(e) is { } failure)
         {
@@ -282,6 +283,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         lifetime.StopApplication();
     }
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "Configurations change rarely, and DescribeChange also records this one for the next comparison, so it must run whether or not the line is written: an IsEnabled guard would change what the next line says.")]
     private ValueTask OnConfigurationChanged(IClusterConfiguration<UriEndPoint> configuration, CancellationToken token)
     {
         var members = Members();
@@ -309,6 +311,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     /// </summary>
     public (long Term, long Index) LeadershipStart => Volatile.Read(ref leadershipStart) is { } start ? (start.Term, start.Index) : (-1, long.MaxValue);
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "One line per change of leader, an election's worth of time apart at the least.")]
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
         var nowLeading = leader is { IsRemote: false };
@@ -362,16 +365,16 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(CancellationToken token)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (cluster is not null)
         {
             cluster.LeaderChanged -= OnLeaderChanged;
-            await ((IHostedService)cluster).StopAsync(token);
+            await ((IHostedService)cluster).StopAsync(cancellationToken);
         }
 
         if (wal is not null)
-            await wal.FlushAsync(token);
+            await wal.FlushAsync(cancellationToken);
         LogStopped(options.Id);
     }
 

@@ -11,6 +11,7 @@
 //    distinct failure, not once per check; the next good contents replace it and say so.
 //  - Open reads the files at once and throws if they do not load, so a member never starts
 //    without a usable value.
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -59,6 +60,7 @@ public sealed partial class ReloadingFile<T>
     /// </summary>
     /// <param name="what">What the files are, for messages: "the peer certificate (--peer-cert-file)".</param>
     /// <exception cref="InvalidDataException">A file cannot be read or does not load; the message is one line.</exception>
+    [SuppressMessage("Design", "CA1000:Do not declare static members on generic types", Justification = "Callers name what they load (ReloadingFile<X509Certificate2>.Open), so T is never left to inference; the factory needs the private constructor.")]
     public static ReloadingFile<T> Open(string what, IReadOnlyList<string> paths, Func<byte[][], T> parse, TimeSpan? interval = null)
     {
         var contents = Read([.. paths]);

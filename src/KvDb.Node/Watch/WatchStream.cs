@@ -13,6 +13,7 @@
 //  - The history moving past a watch while it catches up ends the stream with a compacted event.
 //  - A client that stops reading is cut off once a flush has waited --watch-slow-reader-timeout; what a
 //    watch holds meanwhile is bounded (Watcher.MaxQueued changes, one flush of FlushBytes).
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -25,6 +26,8 @@ using KvDb.Node.Raft;
 namespace KvDb.Node.Watch;
 
 /// <summary>Writes one watch's events to its client.</summary>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "A watch stream is kvdb's name for one watch's events over HTTP (the operations docs count watch streams); the type is not a System.IO.Stream and is never used as one.")]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The buffer is a MemoryStream, managed memory only: its Dispose frees nothing the GC would not, and a WatchStream lives exactly as long as its request.")]
 public sealed partial class WatchStream(HttpContext context, WatchRequest request, TimeSpan slowReaderTimeout, ILogger<WatchStream> logger)
 {
     // Changes are written to the client in pieces of about this size, at revision boundaries.
@@ -164,7 +167,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         return cursor;
     }
 
-    private void Write( Action<Utf8JsonWriter> body, long? id)
+    private void Write(Action<Utf8JsonWriter> body, long? id)
     {
         if (request.ServerSentEvents)
         {

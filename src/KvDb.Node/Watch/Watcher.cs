@@ -8,11 +8,13 @@
 //    stream then catches up by itself from the history, so a slow client costs a cursor, not
 //    memory.
 //  - Revisions at or below DeliverAfter are never queued (the stream has written them already).
+using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Watch;
 
 namespace KvDb.Node.Watch;
 
 /// <summary>A watch registered with the <see cref="WatchHub"/>.</summary>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlim only holds an OS handle once AvailableWaitHandle is read, which Watcher never does; disposing it would race the hub, which may still Wake() a watcher its stream has just let go (Release on a disposed semaphore throws).")]
 public sealed class Watcher(KeyFilter filter)
 {
     /// <summary>The most changes queued for one watcher.</summary>

@@ -13,6 +13,7 @@
 //    it is a safety margin, not a reason to stop a healthy member.
 //  - Crossing the reserve in either direction is logged once, as a Warning and an Information line.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using KvDb.Node.Hosting;
 
 namespace KvDb.Node.Writes;
@@ -86,6 +87,7 @@ public sealed partial class DiskSpaceGuard
             + $"below the --min-free-disk reserve of {ByteSize.Format(reserve)}. Reads still work; writes resume by themselves once space is freed.");
     }
 
+    [SuppressMessage("Performance", "CA1873:Avoid potentially expensive logging", Justification = "The lines are written only when the disk crosses the reserve, not on every refresh; formatting a size then costs nothing.")]
     private void Refresh()
     {
         if (reserve <= 0)

@@ -9,6 +9,7 @@
 //    and the connection closed; that is the only 4xx without problem details.
 //  - Afterwards the member still answers /ping and a PUT/GET round trip.
 // The fuzz prints its seed; KVDB_FUZZ_SEED=<seed> replays the same requests.
+using System.Globalization;
 using System.Net;
 using System.Text;
 using KvDb.Core.Commands;
@@ -151,7 +152,7 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
     [InlineData("GET /v1/kv/%00{0} HTTP/1.1\nHost: x", 0, 400)]
     public async Task Requests_kestrel_rejects_get_its_bare_4xx_and_the_member_keeps_serving(string request, int filler, int expected)
     {
-        var (status, head, body) = await RawHttp.SendAsync(Cluster.Url(1), string.Format(request, new string('a', filler)) + "\nConnection: close\n");
+        var (status, head, body) = await RawHttp.SendAsync(Cluster.Url(1), string.Format(CultureInfo.InvariantCulture, request, new string('a', filler)) + "\nConnection: close\n");
         status.Should().Be(expected);
         body.Should().BeEmpty("Kestrel answers before kvdb's pipeline, without problem details (docs/design/guarantees.md says so)");
         head.Should().NotContain("Content-Type");
@@ -161,7 +162,7 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
     [Fact]
     public async Task A_seeded_random_fuzz_of_every_endpoint_never_gets_a_5xx_or_a_4xx_without_problem_details()
     {
-        var seed = Environment.GetEnvironmentVariable("KVDB_FUZZ_SEED") is { Length: > 0 } fixedSeed ? int.Parse(fixedSeed) : Random.Shared.Next();
+        var seed = Environment.GetEnvironmentVariable("KVDB_FUZZ_SEED") is { Length: > 0 } fixedSeed ? int.Parse(fixedSeed, CultureInfo.InvariantCulture) : Random.Shared.Next();
         output.WriteLine($"fuzz seed {seed} (replay with KVDB_FUZZ_SEED={seed})");
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var statuses = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
@@ -261,7 +262,7 @@ public sealed class BadInputTests(SingleMemberFixture fixture, ITestOutputHelper
             {
                 key.Append(random.Next(10) switch
                 {
-                    0 => "%" + random.Next(256).ToString("X2"),
+                    0 => "%" + random.Next(256).ToString("X2", CultureInfo.InvariantCulture),
                     1 => Pick(random, ["%zz", "%4", "%", "%C0%AF", "%ED%A0%80", "%F0%9F%98", "%E2%82%AC", "%2F", "%25", "+"]),
                     2 => Uri.EscapeDataString(Pick(random, ["ключ", "🔑", "é", " ", "/", "?", "#"])),
                     3 => "/",

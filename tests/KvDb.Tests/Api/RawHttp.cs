@@ -1,5 +1,6 @@
 // Sends a request exactly as written, byte for byte, for inputs HttpClient would normalise
 // (invalid percent-escapes, odd methods, broken headers).
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
@@ -34,7 +35,7 @@ public static class RawHttp
         var text = Encoding.UTF8.GetString(buffer.ToArray());
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         var responseHead = split >= 0 ? text[..split] : text;
-        var status = int.Parse(responseHead.Split(' ')[1]);
+        var status = int.Parse(responseHead.Split(' ')[1], CultureInfo.InvariantCulture);
         return (status, responseHead, split >= 0 ? text[(split + 4)..] : "");
     }
 
@@ -50,7 +51,7 @@ public static class RawHttp
         foreach (var line in head.Split("\r\n"))
         {
             if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
-                return body.Length >= int.Parse(line["Content-Length:".Length..].Trim());
+                return body.Length >= int.Parse(line["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture);
         }
 
         return head.Contains("chunked", StringComparison.OrdinalIgnoreCase) ? body.EndsWith("0\r\n\r\n", StringComparison.Ordinal) : true;

@@ -1,5 +1,6 @@
 // The /v1 API against real members: revisions as ETags, conditional writes, ranges with
 // continuation, exactly-once retries through different members.
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -41,7 +42,7 @@ public sealed class V1KvTests(ThreeMemberFixture fixture) : IClassFixture<ThreeM
     }
 
     private static long Revision(HttpResponseMessage response)
-        => long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+        => long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Every_key_carries_its_revision_as_a_strong_etag_on_every_member()
@@ -110,8 +111,8 @@ public sealed class V1KvTests(ThreeMemberFixture fixture) : IClassFixture<ThreeM
                 {
                     var member = 1 + (client + i) % 3;
                     using var get = await Client.GetAsync(Kv(member, "counter"));
-                    var value = int.Parse(await get.Content.ReadAsStringAsync());
-                    using var put = await Client.SendAsync(Request(HttpMethod.Put, Kv(member, "counter"), (value + 1).ToString(), ("If-Match", get.Headers.ETag!.Tag)));
+                    var value = int.Parse(await get.Content.ReadAsStringAsync(), CultureInfo.InvariantCulture);
+                    using var put = await Client.SendAsync(Request(HttpMethod.Put, Kv(member, "counter"), (value + 1).ToString(CultureInfo.InvariantCulture), ("If-Match", get.Headers.ETag!.Tag)));
                     if (put.StatusCode is HttpStatusCode.NoContent)
                     {
                         Interlocked.Increment(ref successes);
@@ -126,7 +127,7 @@ public sealed class V1KvTests(ThreeMemberFixture fixture) : IClassFixture<ThreeM
         await Task.WhenAll(clients);
 
         successes.Should().Be(8 * 15);
-        int.Parse(await Client.GetStringAsync(Kv(2, "counter"))).Should().Be(successes, $"({conflicts} conflicts were retried)");
+        int.Parse(await Client.GetStringAsync(Kv(2, "counter")), CultureInfo.InvariantCulture).Should().Be(successes, $"({conflicts} conflicts were retried)");
     }
 
     [Fact]

@@ -6,13 +6,15 @@ using KvDb.Core.State;
 
 namespace KvDb.Tests.Auth;
 
-public sealed class AuthStateTests
+public sealed class AuthStateTests : IDisposable
 {
     private readonly InMemoryKeyValueStore store = new();
     private readonly CommandExecutor executor;
     private long index;
 
     public AuthStateTests() => executor = new CommandExecutor(store);
+
+    public void Dispose() => store.Dispose();
 
     private CommandOutcome Apply(KvCommand command)
     {

@@ -3,6 +3,7 @@
 // state that refuses to talk to a surviving member of the old one (and vice versa); scheduled
 // backups to a directory keep --backup-retain and a latest pointer; an unreachable store is
 // counted as failed and retried while the member keeps serving.
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 
@@ -46,7 +47,7 @@ public sealed class BackupClusterTests
             {
                 Directory.Delete(cluster.DataDir(id), recursive: true);
                 var (restoreExit, restoreOutput) = await KvdbProcess.RunToExitAsync(
-                    ["snapshot", "restore", file, "--data-dir", cluster.DataDir(id), "--id", id.ToString(), "--cluster", cluster.ClusterList], CliTimeout);
+                    ["snapshot", "restore", file, "--data-dir", cluster.DataDir(id), "--id", id.ToString(CultureInfo.InvariantCulture), "--cluster", cluster.ClusterList], CliTimeout);
                 restoreExit.Should().Be(0, restoreOutput);
                 restoreOutput.Should().Contain("of the new cluster");
                 cluster.Restart(id);

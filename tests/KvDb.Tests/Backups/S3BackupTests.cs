@@ -3,6 +3,7 @@
 // cluster restored from s3://bucket/prefix/latest has the same state (a full listing of keys,
 // values and revisions, the leases, and every list item). Skipped, never passed, when s3rver cannot run here.
 using System.Diagnostics;
+using System.Globalization;
 using Xunit.Abstractions;
 
 namespace KvDb.Tests.Backups;
@@ -46,7 +47,7 @@ public sealed class S3BackupTests(S3rverServer s3, ITestOutputHelper output) : I
         {
             Directory.Delete(cluster.DataDir(member.Id), recursive: true);
             var (exit, text) = await KvdbProcess.RunToExitAsync(
-                ["snapshot", "restore", latest, "--backup-s3-endpoint", s3.Endpoint, "--data-dir", cluster.DataDir(member.Id), "--id", member.Id.ToString(), "--cluster", cluster.ClusterList], TimeSpan.FromMinutes(2));
+                ["snapshot", "restore", latest, "--backup-s3-endpoint", s3.Endpoint, "--data-dir", cluster.DataDir(member.Id), "--id", member.Id.ToString(CultureInfo.InvariantCulture), "--cluster", cluster.ClusterList], TimeSpan.FromMinutes(2));
             exit.Should().Be(0, text);
             output.WriteLine(text.Trim());
         }

@@ -6,6 +6,7 @@
 // It accepts any credentials of the form its README gives (S3RVER/S3RVER); the fixture sets
 // the standard AWS_* variables in this process, which every kvdb child process inherits.
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 
 namespace KvDb.Tests.Backups;
@@ -43,7 +44,7 @@ public sealed class S3rverServer : IAsyncLifetime
         var port = FreePorts.Take(1)[0];
         Endpoint = $"http://127.0.0.1:{port}";
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { script, "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(), "--silent", "--configure-bucket", Bucket })
+        foreach (var arg in new[] { script, "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
             info.ArgumentList.Add(arg);
         process = Process.Start(info)!;
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };

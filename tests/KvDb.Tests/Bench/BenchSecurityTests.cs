@@ -3,6 +3,7 @@
 // --user put the Authorization header on every request. In-process: a small Kestrel server
 // records what arrives.
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using KvDb.Bench;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace KvDb.Tests.Bench;
 
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The certificates are disposed in IAsyncLifetime.DisposeAsync, which xUnit calls after each test; the rule does not know xUnit's lifetime interface.")]
 public sealed class BenchSecurityTests : IAsyncLifetime
 {
     private readonly TestCertificates certificates = new();

@@ -1,4 +1,5 @@
 // What a user sees when kvdb cannot start: one clear line and a non-zero exit code.
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -42,7 +43,7 @@ public sealed class StartupTests
         var raft = FreePorts.Take(1)[0];
 
         var (code, output) = await KvdbProcess.RunToExitAsync(
-            ["--cluster", $"http://127.0.0.1:{raft}", "--port", busy.ToString(), "--in-memory"], ExitTimeout);
+            ["--cluster", $"http://127.0.0.1:{raft}", "--port", busy.ToString(CultureInfo.InvariantCulture), "--in-memory"], ExitTimeout);
         code.Should().NotBe(0);
         output.Should().Contain($"port {busy}").And.Contain("already in use");
     }
@@ -56,7 +57,7 @@ public sealed class StartupTests
             var ports = FreePorts.Take(2);
             var dataDir = Path.Combine(file, "data");
             var (code, output) = await KvdbProcess.RunToExitAsync(
-                ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(), "--data-dir", dataDir], ExitTimeout);
+                ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir], ExitTimeout);
             code.Should().NotBe(0);
             output.Should().Contain(dataDir);
         }
@@ -73,7 +74,7 @@ public sealed class StartupTests
         await using var member = new KvdbProcess(1, [], new Dictionary<string, string>
         {
             ["KVDB_CLUSTER"] = $"http://127.0.0.1:{ports[0]}",
-            ["KVDB_PORT"] = ports[1].ToString(),
+            ["KVDB_PORT"] = ports[1].ToString(CultureInfo.InvariantCulture),
             ["KVDB_IN_MEMORY"] = "true",
         });
         member.Start();

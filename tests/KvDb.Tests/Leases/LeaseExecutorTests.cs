@@ -10,12 +10,14 @@ using KvDb.Core.Watch;
 
 namespace KvDb.Tests.Leases;
 
-public sealed class LeaseExecutorTests
+public sealed class LeaseExecutorTests : IDisposable
 {
     private readonly InMemoryKeyValueStore store = new();
     private readonly CommandExecutor executor;
 
     public LeaseExecutorTests() => executor = new CommandExecutor(store);
+
+    public void Dispose() => store.Dispose();
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 

@@ -3,6 +3,7 @@
 // believe the lease expired; only the current leader's revocations can commit, so the lease and
 // its key must survive, with no delete event ever recorded for the key. Once the keep-alives
 // stop, the lease must still expire and delete the key.
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -27,7 +28,7 @@ public sealed class LeaseFaultTests(ITestOutputHelper output)
         var lease = (await granted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         using var put = await http.PutAsync(new Uri(cluster.Url(follower), $"v1/kv/session/alive?lease={lease}"), new StringContent("v"));
         put.StatusCode.Should().Be(HttpStatusCode.NoContent, await put.Content.ReadAsStringAsync());
-        var written = long.Parse(put.Headers.GetValues("X-Kvdb-Revision").Single());
+        var written = long.Parse(put.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
 
         var paused = 0;
         var renewals = 0;

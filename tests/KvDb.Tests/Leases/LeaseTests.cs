@@ -2,6 +2,7 @@
 // expire (a put with ?ttl= in one step) and arrive at watchers as deletes, revocation deleting
 // every attached key at one revision, a lease surviving the leader's kill -9 with its TTL
 // restarted by the new leader, and 400/404/429 problem details.
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -73,7 +74,7 @@ public sealed class LeaseTests(LeaseFixture fixture) : IClassFixture<LeaseFixtur
         using var put = await PutAsync(member, "ttl1/k", "ttl=1s");
         put.StatusCode.Should().Be(HttpStatusCode.NoContent);
         put.Headers.GetValues("X-Kvdb-Lease").Single().Should().NotBeNullOrEmpty();
-        var revision = long.Parse(put.Headers.GetValues("X-Kvdb-Revision").Single());
+        var revision = long.Parse(put.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
         using var watch = await Cluster.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Url(member), $"v1/watch?key=ttl1/k&after={revision}")), HttpCompletionOption.ResponseHeadersRead);
         using var events = new StreamReader(await watch.Content.ReadAsStreamAsync());
 

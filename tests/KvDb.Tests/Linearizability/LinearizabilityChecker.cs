@@ -106,7 +106,7 @@ public static class LinearizabilityChecker
     {
         var report = new ViolationReport(history);
         var keys = violations.Select(v => v.History.Key).ToList();
-        var text = report.Summarise(keys)
+        var text = ViolationReport.Summarise(keys)
             + string.Concat(violations.Take(KeysExplained).Select(v => Environment.NewLine + report.Describe(v)))
             + (timeoutNote is null ? "" : Environment.NewLine + timeoutNote);
         return new CheckResult(IsLinearizable: false, timedOut, text) { ViolatingKeys = keys };

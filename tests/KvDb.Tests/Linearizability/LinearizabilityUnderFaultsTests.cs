@@ -38,7 +38,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
     {
         await using var cluster = await KvdbCluster.StartAsync(3, Flags);
         var recorder = new HistoryRecorder();
-        var workload = new Workload(cluster, recorder);
+        using var workload = new Workload(cluster, recorder);
         var clock = Stopwatch.StartNew();
         void Note(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F2}s  {what}");
 
@@ -115,7 +115,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
     }
 
     /// <summary>The clients' workload: registers read and overwritten by everyone, plus write-once keys.</summary>
-    private sealed class Workload(KvdbCluster cluster, HistoryRecorder recorder)
+    private sealed class Workload(KvdbCluster cluster, HistoryRecorder recorder) : IDisposable
     {
         private readonly HttpClient http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), MaxConnectionsPerServer = 64 })
         {
@@ -167,6 +167,12 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         // Which member each operation was sent to and what came back, keyed like the history
         // (client and call time), so a violation report can say which member answered what.
         private readonly ConcurrentBag<(long Call, int Client, int Member, string Key, string Input)> routes = [];
+
+        public void Dispose()
+        {
+            http.Dispose();
+            writes.Dispose();
+        }
 
         public async Task RunClientAsync(int clientId, CancellationToken stop)
         {
@@ -321,7 +327,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             foreach (var key in routes.Select(r => r.Key).Distinct().Where(k => explanation.Contains($"\"{k}\"", StringComparison.Ordinal)))
             {
                 foreach (var route in routes.Where(r => r.Key == key).OrderBy(r => r.Call))
-                    text.AppendLine($"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input} -> {answers.GetValueOrDefault((route.Call, route.Client), "?")}");
+                    text.AppendLine(CultureInfo.InvariantCulture, $"  {key}  +{(route.Call - origin) * 1000.0 / Stopwatch.Frequency:0.000}  client {route.Client} -> member {route.Member}: {route.Input} -> {answers.GetValueOrDefault((route.Call, route.Client), "?")}");
             }
 
             return text.ToString();
@@ -350,7 +356,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
             => e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
 
         private void Count(string method, int status)
-            => statuses.AddOrUpdate($"{method} {(status == 0 ? "refused" : status < 0 ? "timeout/reset" : status.ToString())}", 1, static (_, n) => n + 1);
+            => statuses.AddOrUpdate($"{method} {(status == 0 ? "refused" : status < 0 ? "timeout/reset" : status.ToString(CultureInfo.InvariantCulture))}", 1, static (_, n) => n + 1);
 
         public string Describe(IReadOnlyList<Operation> history)
             => $"{history.Count} operations recorded ({history.Count(o => o.Input.IsWrite && o.IsOutcomeUnknown)} writes of unknown outcome); answers: "

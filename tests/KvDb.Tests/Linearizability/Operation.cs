@@ -12,6 +12,7 @@
 //    forever: it may take effect at any instant after Call, or never.
 //  - Values are compared ordinally. A null value means "the key is absent" wherever a value may
 //    be missing (NotFound reads, Cas that requires absence).
+using System.Globalization;
 using System.Text;
 
 namespace KvDb.Tests.Linearizability;
@@ -216,7 +217,7 @@ internal static class ValueText
             });
         text.Append('"');
         if (value.Length > MaxShown)
-            text.Append($"…({value.Length} chars)");
+            text.Append(CultureInfo.InvariantCulture, $"…({value.Length} chars)");
         return text.ToString();
     }
 }

@@ -29,7 +29,7 @@ internal sealed class ViolationReport
     }
 
     /// <summary>The first line: which keys failed.</summary>
-    public string Summarise(IReadOnlyList<string> keys)
+    public static string Summarise(IReadOnlyList<string> keys)
         => $"Not linearizable: {Count(keys.Count, "key")} with no legal order: {string.Join(", ", keys.Take(10).Select(ValueText.Of))}"
             + (keys.Count > 10 ? $" and {keys.Count - 10} more" : "")
             + ". Times are ms since the first call in the history.";
@@ -40,7 +40,7 @@ internal sealed class ViolationReport
         var history = verdict.History;
         var deadEnd = verdict.DeadEnd!;
         var text = new StringBuilder();
-        text.AppendLine($"Key {ValueText.Of(history.Key)}: {Count(history.Operations.Count, "operation")} checked; at most {deadEnd.Prefix.Count} "
+        text.AppendLine(CultureInfo.InvariantCulture, $"Key {ValueText.Of(history.Key)}: {Count(history.Operations.Count, "operation")} checked; at most {deadEnd.Prefix.Count} "
             + $"could be put in an order that respects real time and a register's behaviour ({verdict.ConfigurationsExplored} configurations explored).");
         AppendPrefix(text, history, deadEnd);
         AppendUnplaced(text, history, deadEnd);
@@ -55,16 +55,16 @@ internal sealed class ViolationReport
             + (noEffect > 0 ? $"; {NoEffectNote(noEffect)}):" : "):"));
         var skipped = Math.Max(0, prefix.Count - MaxPrefixShown);
         if (skipped > 0)
-            text.AppendLine($"    ... {skipped} earlier operations omitted");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    ... {skipped} earlier operations omitted");
         for (var i = skipped; i < prefix.Count; i++)
         {
             var after = history.Values.Describe(i + 1 < prefix.Count ? prefix[i + 1].StateBefore : deadEnd.State);
             var effect = prefix[i].Step == Step.NoEffect ? $"took no effect, register still {after}" : $"register {after}";
-            text.AppendLine($"    {Line(history, prefix[i].Operation)}  => {effect}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    {Line(history, prefix[i].Operation)}  => {effect}");
         }
         if (prefix.Count == 0)
             text.AppendLine("    (none: not even the first operation fits)");
-        text.AppendLine($"  Register after the prefix: {history.Values.Describe(deadEnd.State)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Register after the prefix: {history.Values.Describe(deadEnd.State)}");
     }
 
     private void AppendUnplaced(StringBuilder text, KeyHistory history, DeadEnd deadEnd)
@@ -75,22 +75,22 @@ internal sealed class ViolationReport
         var candidates = unplaced.Where(i => history.Operations[i].Call <= blockingReturn).ToList();
         var later = unplaced.Count - candidates.Count;
 
-        text.AppendLine($"  Operations that could not be placed after it ({unplaced.Count}; those that could have come next first):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  Operations that could not be placed after it ({unplaced.Count}; those that could have come next first):");
         foreach (var i in candidates.Take(MaxCandidatesShown))
         {
             var marker = i == deadEnd.Blocking ? "  --> " : "      ";
-            text.AppendLine($"{marker}{Line(history, i)}  {WhyRejected(history, deadEnd, i)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{marker}{Line(history, i)}  {WhyRejected(history, deadEnd, i)}");
         }
         if (candidates.Count > MaxCandidatesShown)
-            text.AppendLine($"      ... {candidates.Count - MaxCandidatesShown} more that could have come next omitted");
+            text.AppendLine(CultureInfo.InvariantCulture, $"      ... {candidates.Count - MaxCandidatesShown} more that could have come next omitted");
         foreach (var i in unplaced.Except(candidates).Take(MaxLaterShown))
-            text.AppendLine($"      {Line(history, i)}  [cannot come yet: called after {Name(history, deadEnd.Blocking)} returned]");
+            text.AppendLine(CultureInfo.InvariantCulture, $"      {Line(history, i)}  [cannot come yet: called after {Name(history, deadEnd.Blocking)} returned]");
         if (later > MaxLaterShown)
-            text.AppendLine($"      ... {later - MaxLaterShown} later operations omitted");
+            text.AppendLine(CultureInfo.InvariantCulture, $"      ... {later - MaxLaterShown} later operations omitted");
         text.AppendLine(BlockingNote(history, deadEnd.Blocking));
     }
 
-    private string BlockingNote(KeyHistory history, int blocking)
+    private static string BlockingNote(KeyHistory history, int blocking)
         => history.Operations[blocking].IsOutcomeUnknown
             ? $"  --> marks {Name(history, blocking)}: only writes with unknown outcome are left and every order of them was already explored."
             : $"  --> marks {Name(history, blocking)}: it returned first among the operations left, so the next one had to be it or one overlapping it; none fits.";

@@ -8,13 +8,15 @@ using KvDb.Core.State;
 
 namespace KvDb.Tests.Lists;
 
-public sealed class ListExecutorTests
+public sealed class ListExecutorTests : IDisposable
 {
     private readonly InMemoryKeyValueStore store = new();
     private readonly CommandExecutor executor;
     private long index;
 
     public ListExecutorTests() => executor = new CommandExecutor(store);
+
+    public void Dispose() => store.Dispose();
 
     private static byte[] Nonce(long n)
     {

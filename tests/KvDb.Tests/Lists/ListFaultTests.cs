@@ -11,6 +11,7 @@
 //    every page is gap-free from offset 0.
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -120,7 +121,7 @@ public sealed class ListFaultTests(ITestOutputHelper output)
         for (var p = 0; p < Producers; p++)
         {
             var own = await ReadAllAsync(http, cluster.Url(survivor), $"own-{p}");
-            own.Select(i => i.Value).Should().Equal(Enumerable.Range(1, sent[p]).Select(n => n.ToString()), $"producer {p}'s nonces keep each of its items once, in order");
+            own.Select(i => i.Value).Should().Equal(Enumerable.Range(1, sent[p]).Select(n => n.ToString(CultureInfo.InvariantCulture)), $"producer {p}'s nonces keep each of its items once, in order");
         }
 
         var stored = await ReadAllAsync(http, cluster.Url(survivor), "shared");

@@ -5,6 +5,7 @@
 // equal the increments whose transactions succeeded. A transaction whose answer is lost is
 // resent with its Idempotency-Key until its outcome is known, as a client must. Contenders
 // whose requests failed leave keys behind that their 3 s leases clean up.
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -56,7 +57,7 @@ public sealed class LockFaultTests
                     var token = held.GetProperty("revision").GetInt64();
 
                     var current = await cluster.GetAsync(member, "counter/value");
-                    var value = current is null ? 0 : long.Parse(current);
+                    var value = current is null ? 0 : long.Parse(current, CultureInfo.InvariantCulture);
                     var body = $$$"""
                         {"if": [{"key": "{{{key}}}", "target": "createRevision", "op": "==", "value": {{{token}}}}],
                          "then": [{"put": {"key": "counter/value", "value": "{{{value + 1}}}"}}]}
@@ -80,7 +81,7 @@ public sealed class LockFaultTests
         await killer;
 
         var survivor = new[] { 1, 2, 3 }.First(id => id != dead);
-        var final = long.Parse((await cluster.GetAsync(survivor, "counter/value"))!);
+        var final = long.Parse((await cluster.GetAsync(survivor, "counter/value"))!, CultureInfo.InvariantCulture);
         final.Should().Be(succeeded, "every successful fenced increment was made by the only holder of the lock");
         succeeded.Should().Be(Workers * IncrementsPerWorker);
     }

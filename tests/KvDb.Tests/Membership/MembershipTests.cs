@@ -1,5 +1,6 @@
 // kv-db's "Dynamic cluster reconfiguration" against real members: grow with --join, remove a
 // follower and the leader, restart everyone, and the errors a user can make.
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -86,7 +87,7 @@ public sealed class MembershipTests
     public async Task A_member_started_with_join_but_never_added_keeps_waiting_and_never_forms_a_cluster()
     {
         var ports = FreePorts.Take(2);
-        await using var lone = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(), "--join", "--in-memory", "--request-timeout", "1s"]);
+        await using var lone = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(CultureInfo.InvariantCulture), "--join", "--in-memory", "--request-timeout", "1s"]);
         lone.Start();
         using var client = new HttpClient();
         var url = new Uri($"http://127.0.0.1:{ports[1]}/");

@@ -1,6 +1,7 @@
 // The operability endpoints against real members: /metrics series move with writes, follower
 // lag and reachability follow a stopped follower, /readyz turns 503 without a quorum while
 // /ping stays 200, and /v1/status holds what an operator relies on.
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
@@ -169,7 +170,7 @@ public sealed class OperationsEndpointsTests
     public async Task A_member_waiting_to_join_is_not_ready_and_says_why()
     {
         var ports = FreePorts.Take(2);
-        await using var lone = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(), "--join", "--in-memory"]);
+        await using var lone = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(CultureInfo.InvariantCulture), "--join", "--in-memory"]);
         lone.Start();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = new Uri($"http://127.0.0.1:{ports[1]}/");
@@ -201,7 +202,7 @@ public sealed class OperationsEndpointsTests
     public async Task At_debug_level_each_request_is_one_concise_line()
     {
         var ports = FreePorts.Take(2);
-        await using var member = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(), "--in-memory", "--log-level", "Debug"]);
+        await using var member = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(CultureInfo.InvariantCulture), "--in-memory", "--log-level", "Debug"]);
         member.Start();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var url = new Uri($"http://127.0.0.1:{ports[1]}/");

@@ -9,6 +9,7 @@
 //    acknowledgements are milliseconds old when the members die.
 //  - The run is bounded: writers stop after a fixed time or count, whichever comes first.
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using KvDb.Tests.Observability;
 using Xunit.Abstractions;
@@ -101,7 +102,7 @@ public sealed class CrashDurabilityTests(ITestOutputHelper output)
             {
                 using var response = await cluster.Client.PutAsync(new Uri(cluster.Url(leader), $"v1/kv/durable-ack-{i}"), new StringContent("v"));
                 response.StatusCode.Should().Be(HttpStatusCode.NoContent, cluster.Describe());
-                var revision = long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+                var revision = long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
                 var flushed = LastFlushedIndex(checkpoint);
                 if (flushed < revision)
                     behind.Add($"write at index {revision} acknowledged while member {followers[0]} had flushed up to {flushed}");

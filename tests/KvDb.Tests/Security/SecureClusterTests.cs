@@ -3,6 +3,7 @@
 // of the leader; clients and callers without the right certificate are refused at the
 // handshake (and the member says why); with --peer-token-file over plain HTTP the peer port
 // answers 401 to whoever lacks the proof; and a member that authenticates nobody warns.
+using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -171,7 +172,7 @@ public sealed class SecureClusterTests : IDisposable
     public async Task A_member_whose_peer_port_authenticates_nobody_warns_at_start()
     {
         var ports = FreePorts.Take(2);
-        await using var member = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(), "--in-memory"]);
+        await using var member = new KvdbProcess(1, ["--cluster", $"http://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(CultureInfo.InvariantCulture), "--in-memory"]);
         member.Start();
 
         await member.WaitForOutputAsync("trusts anyone who can reach it", TimeSpan.FromSeconds(30));
@@ -182,7 +183,7 @@ public sealed class SecureClusterTests : IDisposable
     public async Task Unusable_security_settings_stop_the_member_with_one_line()
     {
         var ports = FreePorts.Take(2);
-        string[] Member(params string[] more) => ["--cluster", $"{(more.Contains("https") ? "https" : "http")}://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(), "--in-memory", .. more.Where(a => a != "https")];
+        string[] Member(params string[] more) => ["--cluster", $"{(more.Contains("https") ? "https" : "http")}://127.0.0.1:{ports[0]}", "--port", ports[1].ToString(CultureInfo.InvariantCulture), "--in-memory", .. more.Where(a => a != "https")];
 
         var (code, output) = await KvdbProcess.RunToExitAsync(Member("https"), ExitTimeout);
         code.Should().Be(2, output);

@@ -4,12 +4,14 @@ using KvDb.Core.State;
 
 namespace KvDb.Tests.State;
 
-public sealed class CommandExecutorTests
+public sealed class CommandExecutorTests : IDisposable
 {
     private readonly InMemoryKeyValueStore store = new();
     private readonly CommandExecutor executor;
 
     public CommandExecutorTests() => executor = new CommandExecutor(store);
+
+    public void Dispose() => store.Dispose();
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 

@@ -10,12 +10,14 @@ using MessagePack;
 
 namespace KvDb.Tests.Transactions;
 
-public sealed class TxnExecutorTests
+public sealed class TxnExecutorTests : IDisposable
 {
     private readonly InMemoryKeyValueStore store = new();
     private readonly CommandExecutor executor;
 
     public TxnExecutorTests() => executor = new CommandExecutor(store);
+
+    public void Dispose() => store.Dispose();
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 

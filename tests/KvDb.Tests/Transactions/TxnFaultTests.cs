@@ -4,6 +4,7 @@
 // Every read of all accounts (itself one transaction) must sum to the initial total, and each
 // client's transfer counter, written by the same transactions, must equal the transfers it was
 // told succeeded: none lost, none applied twice.
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -82,10 +83,10 @@ public sealed class TxnFaultTests
                     down = [.. dead];
                 var read = await TransactAsync(cluster, ReadAll(client), $"read-{client}-{n}", random, down);
                 var items = read.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("get")).ToArray();
-                var balances = items.Take(Accounts).Select(i => long.Parse(i.GetProperty("value").GetString()!)).ToArray();
+                var balances = items.Take(Accounts).Select(i => long.Parse(i.GetProperty("value").GetString()!, CultureInfo.InvariantCulture)).ToArray();
                 balances.Sum().Should().Be(Total, "a read of every account in one transaction sees whole transfers only");
                 var counter = items[Accounts];
-                var count = counter.ValueKind is JsonValueKind.Null ? 0 : long.Parse(counter.GetProperty("value").GetString()!);
+                var count = counter.ValueKind is JsonValueKind.Null ? 0 : long.Parse(counter.GetProperty("value").GetString()!, CultureInfo.InvariantCulture);
                 count.Should().Be(acknowledged[client], "the counter moves only with transfers this client was told succeeded");
 
                 var from = random.Next(Accounts);
@@ -102,9 +103,9 @@ public sealed class TxnFaultTests
                     },
                     then = new object[]
                     {
-                        new { put = new { key = Account(from), value = (balances[from] - amount).ToString() } },
-                        new { put = new { key = Account(to), value = (balances[to] + amount).ToString() } },
-                        new { put = new { key = Counter(client), value = (count + 1).ToString() } },
+                        new { put = new { key = Account(from), value = (balances[from] - amount).ToString(CultureInfo.InvariantCulture) } },
+                        new { put = new { key = Account(to), value = (balances[to] + amount).ToString(CultureInfo.InvariantCulture) } },
+                        new { put = new { key = Counter(client), value = (count + 1).ToString(CultureInfo.InvariantCulture) } },
                     },
                 });
                 var outcome = await TransactAsync(cluster, transfer, $"transfer-{client}-{n}", random, down);
@@ -121,11 +122,11 @@ public sealed class TxnFaultTests
                 .Concat(Enumerable.Range(0, Clients).Select(c => (object)new { get = new { key = Counter(c) } })),
         }), "final", new Random(0), dead);
         var results = final.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("get")).ToArray();
-        results.Take(Accounts).Sum(i => long.Parse(i.GetProperty("value").GetString()!)).Should().Be(Total);
+        results.Take(Accounts).Sum(i => long.Parse(i.GetProperty("value").GetString()!, CultureInfo.InvariantCulture)).Should().Be(Total);
         for (var client = 0; client < Clients; client++)
         {
             var counter = results[Accounts + client];
-            (counter.ValueKind is JsonValueKind.Null ? 0 : long.Parse(counter.GetProperty("value").GetString()!))
+            (counter.ValueKind is JsonValueKind.Null ? 0 : long.Parse(counter.GetProperty("value").GetString()!, CultureInfo.InvariantCulture))
                 .Should().Be(acknowledged[client], $"client {client}'s acknowledged transfers were each applied exactly once");
         }
 

@@ -1,6 +1,7 @@
 // POST /v1/txn against real members: the example from a follower, one revision for all
 // writes (and one watch revision), else with gets, reads at the transaction's point, exactly-once
 // retries, the log line with its outcome, and 400/413 problem details for bad transactions.
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -38,7 +39,7 @@ public sealed class TxnTests(TxnFixture fixture) : IClassFixture<TxnFixture>
     {
         using var response = await Cluster.Client.PutAsync(new Uri(Cluster.Url(member), "v1/kv/" + key), new StringContent(value));
         response.StatusCode.Should().Be(HttpStatusCode.NoContent);
-        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
     }
 
     [Fact]

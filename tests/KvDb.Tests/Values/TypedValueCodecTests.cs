@@ -186,9 +186,16 @@ public class TypedValueCodecTests
                 var at = random.Next(data.Count);
                 switch (random.Next(3))
                 {
-                    case 0: data[at] = (byte)random.Next(256); break;
-                    case 1: data.Insert(at, (byte)random.Next(256)); break;
-                    default: if (data.Count > 1) data.RemoveAt(at); break;
+                    case 0:
+                        data[at] = (byte)random.Next(256);
+                        break;
+                    case 1:
+                        data.Insert(at, (byte)random.Next(256));
+                        break;
+                    default:
+                        if (data.Count > 1)
+                            data.RemoveAt(at);
+                        break;
                 }
             }
 

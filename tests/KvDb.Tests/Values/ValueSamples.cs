@@ -98,11 +98,21 @@ internal static class ValueSamples
         {
             switch (random.Next(5))
             {
-                case 0: text.Append((char)random.Next('a', 'd')); break;
-                case 1: text.Append((char)random.Next(0x00, 0x80)); break;
-                case 2: text.Append((char)random.Next(0xE000, 0x10000)); break;
-                case 3: text.Append((char)random.Next(0x80, 0xD800)); break;
-                default: text.Append(char.ConvertFromUtf32(random.Next(0x10000, 0x110000))); break;
+                case 0:
+                    text.Append((char)random.Next('a', 'd'));
+                    break;
+                case 1:
+                    text.Append((char)random.Next(0x00, 0x80));
+                    break;
+                case 2:
+                    text.Append((char)random.Next(0xE000, 0x10000));
+                    break;
+                case 3:
+                    text.Append((char)random.Next(0x80, 0xD800));
+                    break;
+                default:
+                    text.Append(char.ConvertFromUtf32(random.Next(0x10000, 0x110000)));
+                    break;
             }
         }
 

@@ -1,5 +1,6 @@
 // The change history as every member writes it: one record per entry that changed keys, the
 // replaced values, nothing for writes that did not apply, and forgetting by window and floor.
+using System.Globalization;
 using System.Text;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
@@ -51,7 +52,7 @@ public sealed class ChangeHistoryTests
         var store = new InMemoryKeyValueStore();
         var executor = new CommandExecutor(store, TimeSpan.FromSeconds(10), historyFloor: 3);
         for (var i = 1; i <= 10; i++)
-            Execute(executor, i, i * 1000, Put("k", i.ToString()));
+            Execute(executor, i, i * 1000, Put("k", i.ToString(CultureInfo.InvariantCulture)));
 
         using (var view = store.OpenView())
             ChangeHistory.CompactedRevision(view).Should().Be(0, "every record is inside the 10 s window");
@@ -59,7 +60,7 @@ public sealed class ChangeHistoryTests
 
         // 60 s later: everything is past the window, but the newest 3 revisions stay.
         for (var i = 11; i <= 14; i++)
-            Execute(executor, i, 60_000 + i, Put("k", i.ToString()));
+            Execute(executor, i, 60_000 + i, Put("k", i.ToString(CultureInfo.InvariantCulture)));
 
         var kept = History(store).Select(h => h.Revision).ToList();
         kept.Should().Contain([11, 12, 13, 14]);

@@ -1,6 +1,7 @@
 // A watch across faults: a client watches a follower while the leader is killed with kill -9,
 // then reconnects to another member with after= its last revision. Every acknowledged write
 // must arrive exactly once, in revision order, with no duplicate across the reconnect.
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
@@ -47,7 +48,7 @@ public sealed class WatchFaultTests
         try
         {
             using var response = await cluster.Client.PutAsync(new Uri(cluster.Url(member), "v1/kv/" + key), new StringContent(key));
-            return response.StatusCode == HttpStatusCode.NoContent ? long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single()) : null;
+            return response.StatusCode == HttpStatusCode.NoContent ? long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture) : null;
         }
         catch (HttpRequestException)
         {
@@ -69,7 +70,7 @@ public sealed class WatchFaultTests
 
         var received = new List<long>();
         var acknowledged = new List<long>();
-        var start = long.Parse((await cluster.Client.GetAsync(new Uri(cluster.Url(watched), "v1/kv?prefix=kill/"))).Headers.GetValues("X-Kvdb-Index").Single());
+        var start = long.Parse((await cluster.Client.GetAsync(new Uri(cluster.Url(watched), "v1/kv?prefix=kill/"))).Headers.GetValues("X-Kvdb-Index").Single(), CultureInfo.InvariantCulture);
         var watcher = new Watcher(cluster, watched, start, received);
         try
         {

@@ -1,6 +1,7 @@
 // Many watches on one member through the watch hub: each gets exactly the changes to its keys,
 // in revision order; a client that stops reading falls behind the hub and still gets every
 // change exactly once when it reads again; one that never reads is cut off.
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -24,7 +25,10 @@ public sealed class WatchHubTests
             await socket.ConnectAsync(context.DnsEndPoint, token);
             return new NetworkStream(socket, ownsSocket: true);
         },
-    }) { Timeout = Timeout.InfiniteTimeSpan };
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
 
     private static async Task<StreamReader> OpenAsync(HttpClient client, Uri member, string query)
     {
@@ -37,7 +41,7 @@ public sealed class WatchHubTests
     {
         using var response = await client.PutAsync(new Uri(member, "v1/kv/" + key), new StringContent(value));
         response.StatusCode.Should().Be(HttpStatusCode.NoContent);
-        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
     }
 
     // Reads events until a progress event at or past `through`; the (revision, key) of each change.

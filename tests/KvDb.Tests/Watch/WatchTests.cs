@@ -1,6 +1,7 @@
 // GET /v1/watch against real members: history then live changes in revision order, progress,
 // exactly-once resumption on another member (after= and Last-Event-ID), prev values, typed
 // values, filters, 410 for a compacted revision, and 400s for bad parameters.
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -79,7 +80,7 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
             request.Headers.Add("Last-Event-ID", lastEventId);
         var response = await Cluster.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.StatusCode.Should().Be(HttpStatusCode.OK, await ErrorOf(response));
-        long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single()).Should().BeGreaterThanOrEqualTo(0, "a watch says the revision it starts after");
+        long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single(), CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(0, "a watch says the revision it starts after");
         return new Watch(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
     }
 
@@ -90,14 +91,14 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
     {
         using var response = await Cluster.Client.PutAsync(new Uri(Cluster.Url(member), "v1/kv/" + key), new StringContent(value));
         response.StatusCode.Should().Be(HttpStatusCode.NoContent);
-        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
     }
 
     private async Task<long> DeleteAsync(int member, string key)
     {
         using var response = await Cluster.Client.DeleteAsync(new Uri(Cluster.Url(member), "v1/kv/" + key));
         response.StatusCode.Should().Be(HttpStatusCode.NoContent);
-        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single());
+        return long.Parse(response.Headers.GetValues("X-Kvdb-Revision").Single(), CultureInfo.InvariantCulture);
     }
 
     [Fact]
@@ -144,13 +145,13 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
         {
             watch.Response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
             var (e, id) = await watch.NextChangeWithIdAsync();
-            id.Should().Be(r1.ToString());
+            id.Should().Be(r1.ToString(CultureInfo.InvariantCulture));
             e.GetProperty("value").GetString().Should().Be("1");
         }
 
-        using var resumed = await OpenAsync(2, "key=w2/a&after=0", lastEventId: r1.ToString(), sse: true);
+        using var resumed = await OpenAsync(2, "key=w2/a&after=0", lastEventId: r1.ToString(CultureInfo.InvariantCulture), sse: true);
         var (next, nextId) = await resumed.NextChangeWithIdAsync();
-        nextId.Should().Be(r2.ToString(), "Last-Event-ID wins over after=");
+        nextId.Should().Be(r2.ToString(CultureInfo.InvariantCulture), "Last-Event-ID wins over after=");
         next.GetProperty("value").GetString().Should().Be("2");
     }
 
@@ -184,7 +185,7 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
         await Eventually.WaitUntilAsync(async () =>
         {
             for (var i = 0; i < 50; i++)
-                await PutAsync(1, "w4/a", i.ToString());
+                await PutAsync(1, "w4/a", i.ToString(CultureInfo.InvariantCulture));
             using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/watch?key=w4/a&after={first - 1}"), HttpCompletionOption.ResponseHeadersRead);
             return response.StatusCode == HttpStatusCode.Gone;
         }, "the history to forget the first write", TimeSpan.FromSeconds(60));
@@ -203,7 +204,7 @@ public sealed class WatchTests(WatchFixture fixture) : IClassFixture<WatchFixtur
         using var page = await Cluster.Client.GetAsync(new Uri(Cluster.Url(2), "v1/kv?prefix=w5/"));
         var read = JsonDocument.Parse(await page.Content.ReadAsStringAsync()).RootElement;
         var revision = read.GetProperty("revision").GetInt64();
-        page.Headers.GetValues("X-Kvdb-Index").Single().Should().Be(revision.ToString());
+        page.Headers.GetValues("X-Kvdb-Index").Single().Should().Be(revision.ToString(CultureInfo.InvariantCulture));
         read.GetProperty("items").GetArrayLength().Should().Be(1);
 
         var next = await PutAsync(3, "w5/b", "2");
@@ -240,7 +241,7 @@ public sealed class LongPollTests(WatchFixture fixture) : IClassFixture<WatchFix
     private async Task<long> IndexAfterGetAsync(int member, string key)
     {
         using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(member), "v1/kv/" + key));
-        return long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single());
+        return long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single(), CultureInfo.InvariantCulture);
     }
 
     [Fact]
@@ -256,7 +257,7 @@ public sealed class LongPollTests(WatchFixture fixture) : IClassFixture<WatchFix
         {
             woken.StatusCode.Should().Be(HttpStatusCode.OK);
             (await woken.Content.ReadAsStringAsync()).Should().Be("2");
-            index = long.Parse(woken.Headers.GetValues("X-Kvdb-Index").Single());
+            index = long.Parse(woken.Headers.GetValues("X-Kvdb-Index").Single(), CultureInfo.InvariantCulture);
         }
 
         var deleted = Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/kv/lp/a?index={index}&wait=1m"));
@@ -276,7 +277,7 @@ public sealed class LongPollTests(WatchFixture fixture) : IClassFixture<WatchFix
         using var response = await Cluster.Client.GetAsync(new Uri(Cluster.Url(1), $"v1/kv/lp/quiet?index={index}&wait=300ms"));
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync()).Should().Be("q");
-        long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single()).Should().BeGreaterThanOrEqualTo(index);
+        long.Parse(response.Headers.GetValues("X-Kvdb-Index").Single(), CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(index);
     }
 
     [Fact]

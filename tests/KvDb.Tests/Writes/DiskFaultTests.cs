@@ -6,9 +6,10 @@
 //    before it is proposed, reads go on, and nothing acknowledged earlier is lost; on a real
 //    small filesystem (tmpfs, when this machine lets the test mount one; otherwise that test
 //    reports itself skipped) the refusal starts and stops by itself as the disk fills and empties.
+using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using KvDb.Core.Commands;
 using Xunit.Abstractions;
 
@@ -75,7 +76,7 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
 
         // A reserve larger than this filesystem's free space: every write must be refused.
         var reserve = new DriveInfo(cluster.DataDir(1)).AvailableFreeSpace + (1L << 30);
-        await using var member = new KvdbProcess(1, [.. cluster.Member(1).Args, "--min-free-disk", reserve.ToString()]);
+        await using var member = new KvdbProcess(1, [.. cluster.Member(1).Args, "--min-free-disk", reserve.ToString(CultureInfo.InvariantCulture)]);
         member.Start();
         cluster.Retire(member);
         await cluster.WaitForValueAsync(1, "kept-0", "v0");

@@ -5,8 +5,8 @@ using System.Net;
 using System.Text;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
-using Microsoft.Extensions.Logging.Abstractions;
 using KvDb.Tests.Raft;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KvDb.Tests.Writes;
 
