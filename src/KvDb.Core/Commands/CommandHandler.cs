@@ -103,8 +103,23 @@ public abstract class CommandHandler<TCommand>(int tag, string logName) : Comman
     public sealed override void WriteLogFields(Utf8JsonWriter json, KvCommand command, LogLineContext context) => WriteLog(json, (TCommand)command, context);
 
     internal sealed override void Serialize(ref MessagePackWriter writer, KvCommand command, MessagePackSerializerOptions options)
-        => options.Resolver.GetFormatterWithVerify<TCommand>().Serialize(ref writer, (TCommand)command, options);
+        => FormatterFor(options).Serialize(ref writer, (TCommand)command, options);
 
     internal sealed override KvCommand Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
-        => options.Resolver.GetFormatterWithVerify<TCommand>().Deserialize(ref reader, options);
+        => FormatterFor(options).Deserialize(ref reader, options);
+
+    // The command's formatter, looked up once per options (a registry has one).
+    private IMessagePackFormatter<TCommand> FormatterFor(MessagePackSerializerOptions options)
+    {
+        var cached = formatter;
+        if (cached is not null && ReferenceEquals(cached.Options, options))
+            return cached.Formatter;
+        var found = options.Resolver.GetFormatterWithVerify<TCommand>();
+        formatter = new(options, found);
+        return found;
+    }
+
+    private sealed record CachedFormatter(MessagePackSerializerOptions Options, IMessagePackFormatter<TCommand> Formatter);
+
+    private CachedFormatter? formatter;
 }

@@ -5,7 +5,6 @@
 //  - The registry is immutable once built, so the hot paths read it without locks.
 using System.Collections.Frozen;
 using MessagePack;
-using MessagePack.Resolvers;
 
 namespace KvDb.Core.Commands;
 
@@ -21,15 +20,21 @@ public sealed class CommandRegistry
 {
     private readonly FrozenDictionary<Type, CommandHandler> byType;
     private readonly FrozenDictionary<int, CommandHandler> byTag;
+
+    // Tags are small numbers: the decoder finds a handler by index, without hashing.
+    private readonly CommandHandler?[] byTagIndex;
     private readonly Func<byte[], byte[]?>[] exclusiveGroups;
 
     private CommandRegistry(List<CommandHandler> handlers, List<Func<byte[], byte[]?>> groups)
     {
         byType = handlers.ToFrozenDictionary(static h => h.CommandType);
         byTag = handlers.ToFrozenDictionary(static h => h.Tag);
+        byTagIndex = new CommandHandler?[Math.Min(handlers.Count == 0 ? 0 : handlers.Max(static h => h.Tag) + 1, 1024)];
+        foreach (var handler in handlers.Where(h => h.Tag < byTagIndex.Length))
+            byTagIndex[handler.Tag] = handler;
         exclusiveGroups = [.. groups];
         SerializerOptions = MessagePackSerializerOptions.Standard
-            .WithResolver(CompositeResolver.Create([new KvCommandFormatter(this)], [StandardResolver.Instance]))
+            .WithResolver(new CommandResolver(new KvCommandFormatter(this)))
             .WithSecurity(MessagePackSecurity.UntrustedData);
     }
 
@@ -60,7 +65,8 @@ public sealed class CommandRegistry
             : throw new InvalidDataException($"No handler is registered for {command.GetType().Name}.");
 
     /// <summary>The handler registered for <paramref name="tag"/>, or null.</summary>
-    public CommandHandler? HandlerOf(int tag) => byTag.GetValueOrDefault(tag);
+    public CommandHandler? HandlerOf(int tag)
+        => (uint)tag < (uint)byTagIndex.Length ? byTagIndex[tag] : byTag.GetValueOrDefault(tag);
 
     /// <summary>The exclusive group <paramref name="key"/> belongs to (see <see cref="Builder.AddExclusiveGroup"/>), or null.</summary>
     internal byte[]? ExclusiveGroupOf(byte[] key)
