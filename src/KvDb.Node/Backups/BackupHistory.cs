@@ -6,6 +6,7 @@ using System.Diagnostics.Metrics;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Backups;
 
@@ -81,11 +82,11 @@ public sealed class BackupHistory
     }
 
     /// <summary>Starts with no attempt made.</summary>
-    public BackupHistory(NodeOptions options)
+    public BackupHistory(IOptions<BackupOptions> backup)
     {
-        this.options = options.Backup;
+        options = backup.Value;
         status = new BackupStatus(
-            options.Backup.Destination?.ToString() ?? "", KvDb.Flags.Duration.Format(options.Backup.Interval), options.Backup.Retain,
+            options.Destination?.ToString() ?? "", KvDb.Flags.Duration.Format(options.Interval), options.Retain,
             false, null, null, null, null, 0, 0, null, 0, 0);
         Volatile.Write(ref current, this);
     }

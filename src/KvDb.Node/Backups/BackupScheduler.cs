@@ -15,28 +15,29 @@ using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Backups;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Backups;
 
 /// <summary>Takes and uploads scheduled backups on the leader.</summary>
-public sealed class BackupScheduler(LocalState state, IConsensus consensus, SnapshotTaker taker, BackupHistory history, NodeOptions options, ILogger<BackupScheduler> logger) : BackgroundService
+public sealed class BackupScheduler(LocalState state, IConsensus consensus, SnapshotTaker taker, BackupHistory history, IOptions<MemberOptions> member, IOptions<BackupOptions> backupOptions, ILogger<BackupScheduler> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
 
-    private string TemporaryFile => Path.Combine(options.DataDir, "backup-upload.tmp");
+    private string TemporaryFile => Path.Combine(member.Value.DataDir, "backup-upload.tmp");
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Backup.Destination is not { } destination)
+        if (backupOptions.Value.Destination is not { } destination)
             return;
 
         try
         {
             await state.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
             File.Delete(TemporaryFile);
-            using var store = BackupStores.Open(destination, options.Backup.S3Endpoint);
+            using var store = BackupStores.Open(destination, backupOptions.Value.S3Endpoint);
             await RunAsync(store, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -64,7 +65,7 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
             if (due is null)
             {
                 due = await FirstDueAsync(store, stop).ConfigureAwait(false);
-                BackupLog.Leading(logger, store.Description, KvDb.Flags.Duration.Format(options.Backup.Interval), options.Backup.Retain, due.Value);
+                BackupLog.Leading(logger, store.Description, KvDb.Flags.Duration.Format(backupOptions.Value.Interval), backupOptions.Value.Retain, due.Value);
             }
 
             var wait = due.Value - DateTimeOffset.UtcNow;
@@ -78,11 +79,11 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
             {
                 var backup = await BackupOnceAsync(store, stop).ConfigureAwait(false);
                 history.Succeeded(backup);
-                due = backup.CreatedAt + options.Backup.Interval;
+                due = backup.CreatedAt + backupOptions.Value.Interval;
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
-                var retry = options.Backup.Interval < MaxRetryDelay ? options.Backup.Interval : MaxRetryDelay;
+                var retry = backupOptions.Value.Interval < MaxRetryDelay ? backupOptions.Value.Interval : MaxRetryDelay;
                 var reason = Describe(e);
                 history.Failed(reason);
                 BackupLog.Failed(logger, store.Description, reason, KvDb.Flags.Duration.Format(retry));
@@ -98,7 +99,7 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
         try
         {
             var latest = await BackupSet.ReadLatestAsync(store, stop).ConfigureAwait(false);
-            var due = latest is null ? now : latest.CreatedAt + options.Backup.Interval;
+            var due = latest is null ? now : latest.CreatedAt + backupOptions.Value.Interval;
             return due < now ? now : due;
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
@@ -143,8 +144,8 @@ public sealed class BackupScheduler(LocalState state, IConsensus consensus, Snap
     {
         try
         {
-            foreach (var name in await BackupSet.PruneAsync(store, options.Backup.Retain, newest, stop).ConfigureAwait(false))
-                BackupLog.Pruned(logger, name, store.Description, options.Backup.Retain);
+            foreach (var name in await BackupSet.PruneAsync(store, backupOptions.Value.Retain, newest, stop).ConfigureAwait(false))
+                BackupLog.Pruned(logger, name, store.Description, backupOptions.Value.Retain);
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {

@@ -12,11 +12,12 @@ using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
 using KvDb.Node.Reads;
 using KvDb.Node.Security;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Backups;
 
 /// <summary>Pins a linearizable snapshot of this member's state.</summary>
-public sealed class SnapshotTaker(IReadBarrier barrier, LocalState state, ClusterIdentity identity, NodeOptions options)
+public sealed class SnapshotTaker(IReadBarrier barrier, LocalState state, ClusterIdentity identity, IOptions<MemberOptions> member)
 {
     /// <summary>Waits for the read barrier, flushes, and pins the state; dispose the result when streamed.</summary>
     /// <exception cref="UnavailableException">No leader or quorum within the request timeout.</exception>
@@ -29,5 +30,5 @@ public sealed class SnapshotTaker(IReadBarrier barrier, LocalState state, Cluste
     }
 
     /// <summary>What a backup written here says about its origin.</summary>
-    public BackupOrigin Origin => new(identity.Current, options.Id, CommandLine.Version);
+    public BackupOrigin Origin => new(identity.Current, member.Value.Id, CommandLine.Version);
 }

@@ -44,6 +44,19 @@ public static class NodeComposition
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddOptions<MemberOptions>().Configure(member =>
+        {
+            member.Id = options.Id;
+            member.PeerUrl = options.PeerUrl;
+            member.AdvertisedHttpUrl = options.AdvertisedHttpUrl;
+            member.ClusterUrls = options.ClusterUrls;
+            member.Join = options.Join;
+            member.DataDir = options.DataDir;
+            member.InMemory = options.InMemory;
+            member.RequestTimeout = options.RequestTimeout;
+            member.WatchHistory = options.WatchHistory;
+            member.WatchHistoryFloor = options.WatchHistoryFloor;
+        });
         services.AddSingleton(CommandRegistry.Default);
         services.AddRaftMember(options);
         services.AddSingleton<IConsensus>(static sp => sp.GetRequiredService<RaftNode>());

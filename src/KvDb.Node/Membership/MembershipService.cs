@@ -18,6 +18,7 @@ using KvDb.Core.Commands;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
 using KvDb.Node.Writes;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Membership;
 
@@ -45,7 +46,7 @@ public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string 
 }
 
 /// <summary>Adds, removes and lists members.</summary>
-public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, NodeOptions options, ILogger<MembershipService> logger)
+public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, IOptions<MemberOptions> memberOptions, ILogger<MembershipService> logger)
 {
     /// <summary>
     /// Records the initial members (ids 1..N from --cluster) if no member is recorded yet. The
@@ -55,12 +56,12 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
     public async Task EnsureBootstrappedAsync(bool mayForward, CancellationToken token)
     {
         // A member started with --join never seeds a membership of its own.
-        if (options.Join || node.Members().Count > 0)
+        if (memberOptions.Value.Join || node.Members().Count > 0)
             return;
 
-        var result = await proposer.ProposeAsync(new BootstrapMembersCommand { PeerUrls = [.. options.ClusterUrls], ClusterId = KvDb.Core.State.ClusterId.New() }, mayForward, token).ConfigureAwait(false);
+        var result = await proposer.ProposeAsync(new BootstrapMembersCommand { PeerUrls = [.. memberOptions.Value.ClusterUrls], ClusterId = KvDb.Core.State.ClusterId.New() }, mayForward, token).ConfigureAwait(false);
         if (result.Outcome is CommandOutcome.Applied)
-            LogBootstrapped(string.Join(", ", options.ClusterUrls.Select((url, i) => $"{i + 1}={url}")));
+            LogBootstrapped(string.Join(", ", memberOptions.Value.ClusterUrls.Select((url, i) => $"{i + 1}={url}")));
     }
 
     /// <summary>
@@ -94,7 +95,7 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
             return (MembershipOutcome.Conflict, DescribeConflict(id, peerUrl));
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        wait.CancelAfter(options.RequestTimeout * 2);
+        wait.CancelAfter(memberOptions.Value.RequestTimeout * 2);
         try
         {
             while (!node.Cluster.Members.Any(m => PeerUrl.Of(m.EndPoint) == peerUrl))
@@ -131,7 +132,7 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
     private async Task<string?> WaitForPendingRemovalAsync(CancellationToken token)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        wait.CancelAfter(options.RequestTimeout * 2);
+        wait.CancelAfter(memberOptions.Value.RequestTimeout * 2);
         try
         {
             if (PendingRemoval() is { } leaving)
@@ -161,8 +162,8 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
         if (map.Count == 0)
         {
             // The first leader has not recorded the map yet: show the --cluster list.
-            for (var i = 0; i < options.ClusterUrls.Count; i++)
-                map[i + 1] = options.ClusterUrls[i];
+            for (var i = 0; i < memberOptions.Value.ClusterUrls.Count; i++)
+                map[i + 1] = memberOptions.Value.ClusterUrls[i];
         }
 
         var cluster = node.Cluster;
@@ -175,7 +176,7 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
         var member = cluster.Members.FirstOrDefault(m => PeerUrl.Of(m.EndPoint) == peerUrl);
         var role = member is null ? "joining" : PeerUrl.Of(cluster.Leader?.EndPoint) == peerUrl ? "leader" : "follower";
         if (member is { IsRemote: false })
-            return new(id, peerUrl, options.AdvertisedHttpUrl, role, Reachable: true);
+            return new(id, peerUrl, memberOptions.Value.AdvertisedHttpUrl, role, Reachable: true);
 
         var reachable = await PeerProbe.IsReachableAsync(peerUrl, ProbeTimeout, token).ConfigureAwait(false);
         return new(id, peerUrl, reachable && member is not null ? await HttpUrlOfAsync(member, token).ConfigureAwait(false) : null, role, reachable);

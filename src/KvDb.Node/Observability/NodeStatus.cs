@@ -16,6 +16,7 @@ using KvDb.Node.Raft;
 using KvDb.Node.Security;
 using KvDb.Node.Watch;
 using KvDb.Node.Writes;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Observability;
 
@@ -113,7 +114,7 @@ public sealed record NodeStatus(
 public sealed record LeaseStatus(int Alive, bool KeepingClock);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, NodeOptions options, ClusterIdentity clusterIdentity, Backups.BackupHistory backups)
+public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, IOptions<MemberOptions> member, ClusterIdentity clusterIdentity, Backups.BackupHistory backups)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -129,9 +130,9 @@ public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, M
         var members = started ? await membership.ListAsync(token).ConfigureAwait(false) : [];
         var now = DateTimeOffset.UtcNow;
         return new NodeStatus(
-            Id: options.Id,
-            PeerUrl: options.PeerUrl,
-            HttpUrl: options.AdvertisedHttpUrl,
+            Id: member.Value.Id,
+            PeerUrl: member.Value.PeerUrl,
+            HttpUrl: member.Value.AdvertisedHttpUrl,
             Role: RaftRole.Of(node),
             Term: started ? node.Cluster.Term : 0L,
             Leader: started ? DescribeLeader(members) : null,
@@ -142,12 +143,12 @@ public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, M
             Ready: ready.IsReady,
             Readiness: ready.Reason,
             Members: members,
-            DataDir: options.DataDir,
-            DataDirBytes: DataDirectorySize.Of(options.DataDir),
+            DataDir: member.Value.DataDir,
+            DataDirBytes: DataDirectorySize.Of(member.Value.DataDir),
             DiskFreeBytes: disk.FreeBytes,
             MinFreeDiskBytes: disk.ReserveBytes,
             WritesRefused: disk.ReserveBytes > 0 && disk.IsLow,
-            InMemory: options.InMemory,
+            InMemory: member.Value.InMemory,
             Version: CommandLine.Version,
             StartedAt: ProcessStartedAt,
             UptimeSeconds: Math.Round((now - ProcessStartedAt).TotalSeconds, 3),
@@ -155,8 +156,8 @@ public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, M
                 Open: watches.Open,
                 Attached: watches.Count,
                 HistoryCompactedRevision: started ? HistoryCompactedRevision() : 0L,
-                HistoryWindow: KvDb.Flags.Duration.Format(options.WatchHistory),
-                HistoryFloor: options.WatchHistoryFloor,
+                HistoryWindow: KvDb.Flags.Duration.Format(member.Value.WatchHistory),
+                HistoryFloor: member.Value.WatchHistoryFloor,
                 RecentRecords: started ? state.Recent.Count : 0),
             Leases: new LeaseStatus(started ? state.Leases.Count : 0, leases.IsKeeping))
         {
@@ -176,7 +177,7 @@ public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, M
         if (node.Cluster.Leader is not { } leader)
             return null;
         if (!leader.IsRemote)
-            return new LeaderStatus(options.Id, options.PeerUrl, options.AdvertisedHttpUrl);
+            return new LeaderStatus(member.Value.Id, member.Value.PeerUrl, member.Value.AdvertisedHttpUrl);
 
         var id = node.IdOf(leader.EndPoint);
         var view = members.FirstOrDefault(m => m.Id == id);

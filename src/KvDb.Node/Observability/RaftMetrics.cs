@@ -13,6 +13,7 @@ using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace KvDb.Node.Observability;
@@ -32,7 +33,7 @@ public sealed class RaftMetrics : IHostedService
     private volatile bool started;
 
     /// <summary>Creates the series in <paramref name="registry"/>; they move once the member has started.</summary>
-    public RaftMetrics(IRaftMembership node, LocalState state, NodeOptions options, CollectorRegistry registry, IMetricFactory metrics)
+    public RaftMetrics(IRaftMembership node, LocalState state, IOptions<MemberOptions> member, CollectorRegistry registry, IMetricFactory metrics)
     {
         this.node = node;
         this.state = state;
@@ -53,7 +54,7 @@ public sealed class RaftMetrics : IHostedService
         followerLag = metrics.CreateGauge("kvdb_raft_follower_lag_entries", "On the leader, per follower: the leader's last log index minus the follower's matched index.", ["member_id"]);
         foreach (var name in Roles)
             role.WithLabels(name).Set(0);
-        memberId.Set(options.Id);
+        memberId.Set(member.Value.Id);
     }
 
     /// <inheritdoc/>

@@ -15,6 +15,7 @@
 
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 
 namespace KvDb.Node.Observability;
 
@@ -35,7 +36,7 @@ public sealed record Readiness(bool IsReady, string Reason, string Code);
 public readonly record struct ReadinessFacts(bool Removed, bool Started, bool Voter, bool Join, bool HasLeader, long Applied, long Committed);
 
 /// <summary>Evaluates readiness against the live Raft member.</summary>
-public sealed class ReadinessCheck(IRaftMembership node, LocalState state, NodeOptions options)
+public sealed class ReadinessCheck(IRaftMembership node, LocalState state, IOptions<MemberOptions> member)
 {
     /// <summary>How long the applier may take to reach the commit index seen at the start of a check.</summary>
     public static readonly TimeSpan ApplyGrace = TimeSpan.FromMilliseconds(250);
@@ -81,7 +82,7 @@ public sealed class ReadinessCheck(IRaftMembership node, LocalState state, NodeO
             Removed: node.WasRemoved,
             Started: started,
             Voter: started && RaftRole.IsVoter(node),
-            Join: options.Join,
+            Join: member.Value.Join,
             HasLeader: started && node.Cluster.Leader is not null,
             Applied: started ? state.AppliedIndex : 0L,
             Committed: committed);

@@ -8,6 +8,8 @@
 //  - Each CompactionCompleted event becomes one Information line ("storage: Compaction done").
 using KvDb.Core.Operations;
 using KvDb.Node.Hosting;
+using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace KvDb.Node.Observability;
@@ -16,7 +18,7 @@ namespace KvDb.Node.Observability;
 public sealed partial class StorageMetricsExporter : IHostedService
 {
     private readonly IStorageMetricsSource source;
-    private readonly NodeOptions options;
+    private readonly MemberOptions member;
     private readonly CollectorRegistry registry;
     private readonly ILogger<StorageMetricsExporter> logger;
     private readonly Gauge dataDirBytes, memtableBytes, tableFiles, tableBytes;
@@ -24,10 +26,10 @@ public sealed partial class StorageMetricsExporter : IHostedService
     private volatile bool started;
 
     /// <summary>Creates the series; storage series appear once the engine reports figures.</summary>
-    public StorageMetricsExporter(IStorageMetricsSource source, NodeOptions options, CollectorRegistry registry, IMetricFactory metrics, ILogger<StorageMetricsExporter> logger)
+    public StorageMetricsExporter(IStorageMetricsSource source, IOptions<MemberOptions> member, CollectorRegistry registry, IMetricFactory metrics, ILogger<StorageMetricsExporter> logger)
     {
         this.source = source;
-        this.options = options;
+        this.member = member.Value;
         this.registry = registry;
         this.logger = logger;
         var later = new GaugeConfiguration { SuppressInitialValue = true };
@@ -60,7 +62,7 @@ public sealed partial class StorageMetricsExporter : IHostedService
         if (!started)
             return;
 
-        dataDirBytes.Set(DataDirectorySize.Of(options.DataDir));
+        dataDirBytes.Set(DataDirectorySize.Of(member.DataDir));
         if (source.Current is not { } figures)
             return;
 
