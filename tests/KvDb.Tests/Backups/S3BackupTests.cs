@@ -4,6 +4,7 @@
 // values and revisions, the leases, and every list item). Skipped, never passed, when s3rver cannot run here.
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
 namespace KvDb.Tests.Backups;
@@ -40,7 +41,14 @@ public sealed class S3BackupTests(S3rverServer s3, ITestOutputHelper output) : I
         output.WriteLine(statusOutput);
         statusOutput.Should().Contain("keys        50201").And.Contain("leases      10").And.Contain("lists       3 in 1 keyspace(s), 1500 item(s)");
 
-        foreach (var member in cluster.Members)
+        // Stop the members between two uploads. s3rver writes an object in place, so an upload cut
+        // off by kill -9 leaves the object it was replacing torn (S3 replaces objects atomically):
+        // once the leader reports an attempt that ended a moment ago, the next is most of an
+        // interval (3 s) away. The leader goes first, so no new leader is elected, and uploads,
+        // before the others are gone.
+        await BackupTestSupport.WaitForStatusAsync(cluster, leader, s => JustAttempted(s["backup"]), TimeSpan.FromSeconds(60));
+        await cluster.Member(leader).KillAsync();
+        foreach (var member in cluster.Members.Where(m => m.Id != leader))
             await member.KillAsync();
         var restore = Stopwatch.StartNew();
         foreach (var member in cluster.Members)
@@ -102,4 +110,8 @@ public sealed class S3BackupTests(S3rverServer s3, ITestOutputHelper output) : I
             File.Delete(file);
         }
     }
+
+    private static bool JustAttempted(JsonNode? backup)
+        => backup?["lastAttemptAt"]?.GetValue<string>() is { } text
+           && DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(500);
 }
