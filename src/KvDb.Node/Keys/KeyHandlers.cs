@@ -38,7 +38,7 @@ public static class KeyHandlers
     {
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
-        var (conditions, error) = WriteConditions.FromRequest(context.Request);
+        var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(error!);
 
@@ -64,7 +64,7 @@ public static class KeyHandlers
     {
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
-        var (conditions, error) = WriteConditions.FromRequest(context.Request);
+        var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(error!);
 

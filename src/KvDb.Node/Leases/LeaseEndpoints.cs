@@ -91,7 +91,7 @@ public static class LeaseEndpoints
 
     private static async Task<IResult> GrantAsync(HttpContext context, KvService kv, LocalState state, LeaseAdmission admission)
     {
-        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(conditionError!);
         var body = await RequestBody.ReadAsync(context, 4096);

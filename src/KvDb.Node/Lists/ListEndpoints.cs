@@ -163,7 +163,7 @@ public static class ListEndpoints
         var (items, error) = ListItemsRequest.Parse(body, ndjson);
         if (items is null)
             return Problems.BadRequest(error!);
-        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(conditionError!);
         if (conditions.Condition is not null)

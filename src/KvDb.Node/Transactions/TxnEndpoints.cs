@@ -39,7 +39,7 @@ public static class TxnEndpoints
 
     private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits, IOptions<TxnOptions> transactions)
     {
-        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(conditionError!);
         if (conditions.Condition is not null)

@@ -53,7 +53,7 @@ public static class S2Endpoints
 
     private static async Task<IResult> PutAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)
     {
-        var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, headerError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(headerError!);
 
@@ -125,7 +125,7 @@ public static class S2Endpoints
 
     private static async Task<IResult> DeleteAsync(HttpContext context, KvService kv)
     {
-        var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, headerError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(headerError!);
         var (key, keyError) = KeyFromQuery(context);
