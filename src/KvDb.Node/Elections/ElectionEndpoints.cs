@@ -130,7 +130,7 @@ public static class ElectionEndpoints
         Locks.QueueEntry? elected;
         try
         {
-            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, context.RequestAborted);
+            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, LeaseCaller.Of(context), context.RequestAborted);
         }
         catch (Locks.LeaseMissingException e)
         {
@@ -263,6 +263,8 @@ public static class ElectionEndpoints
         return Results.Json(new ProclaimedJson { Name = name, Key = key, Value = value, Revision = revision, ModRevision = result.Revision }, KvDbJsonContext.Default.ProclaimedJson);
     }
 
+    // Resigning revokes only the lease the campaign granted the caller for that key (see
+    // OwnershipQueue.ReleaseAsync).
     private static async Task<IResult> ResignAsync(string name, HttpContext context, Locks.OwnershipQueue queue)
     {
         if (Check(context, name, Access.Write) is { } refused)
@@ -270,7 +272,7 @@ public static class ElectionEndpoints
         var body = await BodyAsync(context);
         if (Text(body, "key") is not { } key || !key.StartsWith(Prefix(name), StringComparison.Ordinal))
             return Problems.BadRequest($"A resignation is {{\"key\"}}: the key the campaign answered, under '{Prefix(name)}'.");
-        return await queue.ReleaseAsync(key, context.RequestAborted)
+        return await queue.ReleaseAsync(key, LeaseCaller.Of(context), context.RequestAborted)
             ? Results.NoContent()
             : Problems.Of(StatusCodes.Status404NotFound, "Not a candidate", $"'{ValueResults.Shorten(key)}' is no longer a candidate (resigned, or its lease ended).");
     }

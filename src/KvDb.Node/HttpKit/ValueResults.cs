@@ -61,7 +61,7 @@ public static class ValueResults
                         : $"'{Shorten(key)}' does not exist; the write's If-Match did not hold.",
                     extensions: new Dictionary<string, object?> { ["currentRevision"] = result.Revision });
             case CommandOutcome.LeaseNotFound:
-                return Problems.Of(StatusCodes.Status404NotFound, "Lease not found", "The write names a lease that does not exist (revoked, expired or never granted); nothing was written.");
+                return LeaseNotFound();
             case CommandOutcome.IdempotencyKeyReused:
                 return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was already used for a different request; use a new key for a new request.");
@@ -69,6 +69,10 @@ public static class ValueResults
                 return Problems.Of(StatusCodes.Status409Conflict, "Conflict", $"The write was refused ({result.Outcome}).");
         }
     }
+
+    /// <summary>404 for a write naming a lease that does not exist, or that is not the caller's to use (the same answer, so lease ids tell nothing).</summary>
+    public static IResult LeaseNotFound()
+        => Problems.Of(StatusCodes.Status404NotFound, "Lease not found", "The write names a lease that does not exist (revoked, expired or never granted); nothing was written.");
 
     private static void SetRevision(HttpContext context, long revision)
     {

@@ -47,12 +47,20 @@ public static class KeyHandlers
             return Problems.BadRequest(leaseError);
         if (grantTtlMs > 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
+        string? grantOwner = null;
+        if (lease != 0)
+        {
+            var caller = LeaseCaller.Of(context);
+            grantOwner = grantTtlMs > 0 ? caller.Name : null;
+            if (grantTtlMs == 0 && !await context.RequestServices.GetRequiredService<LeaseOwnership>().MayUseAsync(caller, lease, context.RequestAborted))
+                return ValueResults.LeaseNotFound();
+        }
 
         var value = await RequestBody.ReadAsync(context, limits.Value.MaxValueBytes);
         if (value is null)
             return Problems.ValueTooLarge(limits.Value.MaxValueBytes);
 
-        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs };
+        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs, GrantOwner = grantOwner };
         var result = await kv.WriteAsync(put, context.RequestAborted);
         if (lease != 0 && result.Outcome is CommandOutcome.Applied)
             context.Response.Headers[Leases.LeaseQuery.LeaseHeader] = lease.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -4,7 +4,9 @@
 // strictly increases from holder to holder. DELETE /v1/locks/{name}/{key} releases it; the
 // holder's lease expiring or being revoked releases it too, and the next waiter gets it.
 // Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
-// and auth checks write access to them.
+// and auth checks write access to them. lease= names only a lease of the caller's own (root:
+// any), and releasing revokes only the lease the queue granted the caller for that key
+// (OwnershipQueue).
 using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
@@ -39,7 +41,7 @@ public static class LockEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapDelete("/v1/locks/{name}/{**key}", ReleaseAsync).Allow(AccessRule.Keys)
-            .WithTags("locks").WithName("releaseLock").WithSummary("Release the lock (or leave its queue) by the key acquire answered.")
+            .WithTags("locks").WithName("releaseLock").WithSummary("Release the lock (or leave its queue) by the key acquire answered; revokes the lease acquire granted for it.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
@@ -76,7 +78,8 @@ public static class LockEndpoints
         if (error is not null)
             return Problems.BadRequest(error);
         var prefix = KeyPrefix + name + "/";
-        if (KeyAccess.DeniedRangeWrite(context, System.Text.Encoding.UTF8.GetBytes(prefix), KeyOrder.PrefixEnd(System.Text.Encoding.UTF8.GetBytes(prefix))) is { } denied)
+        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        if (KeyAccess.DeniedRangeWrite(context, prefixBytes, KeyOrder.PrefixEnd(prefixBytes)) is { } denied)
             return denied;
         if (lease == 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
@@ -84,7 +87,7 @@ public static class LockEndpoints
         QueueEntry? held;
         try
         {
-            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, context.RequestAborted);
+            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, LeaseCaller.Of(context), context.RequestAborted);
         }
         catch (LeaseMissingException e)
         {
@@ -110,9 +113,10 @@ public static class LockEndpoints
         var full = key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key : KeyPrefix + name + "/" + key;
         if (!full.StartsWith(KeyPrefix + name + "/", StringComparison.Ordinal))
             return Problems.BadRequest($"'{ValueResults.Shorten(key)}' is not a key of lock '{ValueResults.Shorten(name)}'.");
-        if (KeyAccess.Denied(context, Access.Write, System.Text.Encoding.UTF8.GetBytes(full)) is { } denied)
+        var fullBytes = System.Text.Encoding.UTF8.GetBytes(full);
+        if (KeyAccess.Denied(context, Access.Write, fullBytes) is { } denied)
             return denied;
-        return await queue.ReleaseAsync(full, context.RequestAborted)
+        return await queue.ReleaseAsync(full, LeaseCaller.Of(context), context.RequestAborted)
             ? Results.NoContent()
             : Problems.Of(StatusCodes.Status404NotFound, "Lock key not found", $"'{ValueResults.Shorten(full)}' is not held or queued (released, or its lease ended).");
     }

@@ -74,7 +74,7 @@ public static class RouteTable
         new("POST", "/v1/elections/{name}/resign", AccessRule.Keys, "/v1/elections/pub/resign", """{"key": "_elections/pub/0000000000000001"}"""),
         new("PUT", "/v1/keyspaces/{name}", AccessRule.Root, "/v1/keyspaces/pub"),
         new("GET", "/v1/keyspaces", AccessRule.AnyUser, "/v1/keyspaces"),
-        new("GET", "/v1/keyspaces/{name}", AccessRule.AnyUser, "/v1/keyspaces/pub"),
+        new("GET", "/v1/keyspaces/{name}", AccessRule.Keys, "/v1/keyspaces/pub"),
         new("DELETE", "/v1/keyspaces/{name}", AccessRule.Root, "/v1/keyspaces/ghost"),
         new("GET", "/v1/keyspaces/{name}/lists/{**key}", AccessRule.Keys, "/v1/keyspaces/pub/lists/a"),
         new("POST", "/v1/lists/{keyspace}/{**key}", AccessRule.Keys, "/v1/lists/pub/a", """{"items": [{"value": "x"}]}"""),
