@@ -264,10 +264,11 @@ public static class ElectionEndpoints
     }
 
     // Resigning revokes only the lease the campaign granted the caller for that key (see
-    // OwnershipQueue.ReleaseAsync).
+    // OwnershipQueue.ReleaseAsync); it reads as well as writes the key, since a 204 or a 404
+    // tells whether it was a candidate.
     private static async Task<IResult> ResignAsync(string name, HttpContext context, Locks.OwnershipQueue queue)
     {
-        if (Check(context, name, Access.Write) is { } refused)
+        if ((Check(context, name, Access.Write) ?? Check(context, name, Access.Read)) is { } refused)
             return refused;
         var body = await BodyAsync(context);
         if (Text(body, "key") is not { } key || !key.StartsWith(Prefix(name), StringComparison.Ordinal))

@@ -4,6 +4,9 @@
 //    their externally tagged JSON (application/json).
 //  - Every answer about one key carries its revision as ETag and X-Kvdb-Revision; a 412 carries
 //    the current revision, so a client can retry a compare-and-swap without another read.
+//  - A caller that may write a key but not read it learns nothing of the key's state (issue 26):
+//    its writes state no conditions (refused before proposing), and its deletes answer 204 with
+//    the revision of the entry that carried them whether or not the key existed (Blind).
 using System.Globalization;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
@@ -69,6 +72,14 @@ public static class ValueResults
                 return Problems.Of(StatusCodes.Status409Conflict, "Conflict", $"The write was refused ({result.Outcome}).");
         }
     }
+
+    /// <summary>
+    /// The answer to a delete for a caller that may not read the key: as <see cref="Written"/>, but
+    /// a key that did not exist answers like one that did, 204 with the revision of the entry that
+    /// carried the delete (what a delete that removed it answers).
+    /// </summary>
+    public static IResult Blind(HttpContext context, string key, ProposalResult result)
+        => Written(context, key, result.Outcome is CommandOutcome.NotFound ? result with { Outcome = CommandOutcome.Applied, Revision = result.Index } : result);
 
     /// <summary>404 for a write naming a lease that does not exist, or that is not the caller's to use (the same answer, so lease ids tell nothing).</summary>
     public static IResult LeaseNotFound()

@@ -41,6 +41,8 @@ public static class KeyHandlers
         var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(error!);
+        if (CallerAccess.DeniedCondition(context, key, conditions.Condition) is { } blind)
+            return blind;
 
         var (lease, grantTtlMs, leaseError) = Leases.LeaseQuery.Parse(context.Request, conditions.IdempotencyKey);
         if (leaseError is not null)
@@ -75,9 +77,12 @@ public static class KeyHandlers
         var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(error!);
+        if (CallerAccess.DeniedCondition(context, key, conditions.Condition) is { } blind)
+            return blind;
 
         var delete = new DeleteCommand { Key = key, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
-        return ValueResults.Written(context, text, await kv.WriteAsync(delete, context.RequestAborted));
+        var result = await kv.WriteAsync(delete, context.RequestAborted);
+        return CallerAccess.MayRead(context, key) ? ValueResults.Written(context, text, result) : ValueResults.Blind(context, text, result);
     }
 
     // A blocking read (?index=R&wait=D): waits for the key to change after R, then reads as usual.

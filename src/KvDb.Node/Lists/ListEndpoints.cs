@@ -16,6 +16,9 @@
 //  - Auth checks a list as the key "{keyspace}/{key}": read for pages and metadata, write for
 //    appends; a keyspace as the prefix "{keyspace}/": its metadata needs read access to all of it,
 //    and the keyspace list shows only such keyspaces (issue 26).
+//  - A caller that may append to a list but not read it learns nothing of the list: its items
+//    carry no nonces or timestamps (both are compared with the list's, 403), and the answer's
+//    offsets are -1.
 //  - A follower first sends the page, then every item appended after it, in offset order, with
 //    no gap and no duplicate; it waits on the list's own signal (ListFeed).
 using System.Globalization;
@@ -181,6 +184,9 @@ public static class ListEndpoints
             return Problems.BadRequest(conditionError!);
         if (conditions.Condition is not null)
             return Problems.BadRequest("An append takes no If-Match or If-None-Match; give items nonces to skip duplicates.");
+        var mayRead = CallerAccess.MayRead(context, AccessKey(keyspace, key));
+        if (!mayRead && Array.Exists(items, static i => i.Nonce is not null || i.TimestampMs is not null) && KeyAccess.Denied(context, Access.Read, AccessKey(keyspace, key)) is { } blind)
+            return blind;
         var command = new AppendCommand { Keyspace = keyspace, Key = Encoding.UTF8.GetBytes(key), Items = items, IdempotencyKey = conditions.IdempotencyKey };
         if (command.ApproximateSize > limit)
             return TooLarge(limits);
@@ -202,7 +208,9 @@ public static class ListEndpoints
         var reply = AppendReply.Decode(result.Reply!);
         ListInstruments.ListItemsAppended.Add(reply.Appended);
         return Results.Json(
-            new ListAppendedJson { FirstOffset = reply.FirstOffset, LastOffset = reply.LastOffset, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision },
+            mayRead
+                ? new ListAppendedJson { FirstOffset = reply.FirstOffset, LastOffset = reply.LastOffset, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision }
+                : new ListAppendedJson { FirstOffset = -1, LastOffset = -1, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision },
             KvDbJsonContext.Default.ListAppendedJson);
     }
 

@@ -3,10 +3,11 @@
 // in time) and answers {"name", "key", "revision", "lease"}: revision is a fencing token that
 // strictly increases from holder to holder. DELETE /v1/locks/{name}/{key} releases it; the
 // holder's lease expiring or being revoked releases it too, and the next waiter gets it.
-// Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
-// and auth checks write access to them. lease= names only a lease of the caller's own (root:
-// any), and releasing revokes only the lease the queue granted the caller for that key
-// (OwnershipQueue).
+// Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them.
+// Auth checks read and write access to them: waiting in a queue, and whether a release finds
+// its key, tell who else is there, so a write-only user may not lock (issue 26). lease= names
+// only a lease of the caller's own (root: any), and releasing revokes only the lease the queue
+// granted the caller for that key (OwnershipQueue).
 using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
@@ -32,7 +33,7 @@ public static class LockEndpoints
     public static void MapLockEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/locks/{name}", AcquireAsync).Allow(AccessRule.Keys)
-            .WithTags("locks").WithName("acquireLock").WithSummary("Wait until the caller holds the lock; the answer's revision is a fencing token.")
+            .WithTags("locks").WithName("acquireLock").WithSummary("Wait until the caller holds the lock; the answer's revision is a fencing token (needs read and write access to the lock's keys).")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
             .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
@@ -79,7 +80,7 @@ public static class LockEndpoints
             return Problems.BadRequest(error);
         var prefix = KeyPrefix + name + "/";
         var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
-        if (KeyAccess.DeniedRangeWrite(context, prefixBytes, KeyOrder.PrefixEnd(prefixBytes)) is { } denied)
+        if ((KeyAccess.DeniedRangeWrite(context, prefixBytes, KeyOrder.PrefixEnd(prefixBytes)) ?? KeyAccess.DeniedRange(context, prefixBytes, KeyOrder.PrefixEnd(prefixBytes))) is { } denied)
             return denied;
         if (lease == 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
@@ -114,7 +115,7 @@ public static class LockEndpoints
         if (!full.StartsWith(KeyPrefix + name + "/", StringComparison.Ordinal))
             return Problems.BadRequest($"'{ValueResults.Shorten(key)}' is not a key of lock '{ValueResults.Shorten(name)}'.");
         var fullBytes = System.Text.Encoding.UTF8.GetBytes(full);
-        if (KeyAccess.Denied(context, Access.Write, fullBytes) is { } denied)
+        if ((KeyAccess.Denied(context, Access.Write, fullBytes) ?? KeyAccess.Denied(context, Access.Read, fullBytes)) is { } denied)
             return denied;
         return await queue.ReleaseAsync(full, LeaseCaller.Of(context), context.RequestAborted)
             ? Results.NoContent()

@@ -5,9 +5,9 @@
 //  - Works from any member and answers only once the entry is applied here, like single writes;
 //    Idempotency-Key makes a retry exactly-once and answers the first reply (Idempotent-Replayed).
 //  - With auth on, every key and range it touches is checked before anything is proposed: read
-//    for comparisons, gets and ranges; write for puts and deletes (all or nothing, 403). A put
-//    naming a lease needs the lease to be the caller's (or the caller root): another user's
-//    lease is 404, as one that does not exist.
+//    for comparisons, gets and ranges; write for puts; write and read for deletes, whose answer
+//    counts the keys they removed (all or nothing, 403). A put naming a lease needs the lease to
+//    be the caller's (or the caller root): another user's lease is 404, as one that does not exist.
 //  - Bad input is 400 and an oversized transaction 413, as problem details naming the limit.
 using KvDb.Contracts;
 using KvDb.Core.Auth;
@@ -93,7 +93,8 @@ public static class TxnEndpoints
             {
                 TxnOperationKind.Get => KeyAccess.Denied(context, Access.Read, operation.Key),
                 TxnOperationKind.Range => KeyAccess.DeniedRange(context, operation.Key, operation.End),
-                TxnOperationKind.DeleteRange => KeyAccess.DeniedRangeWrite(context, operation.Key, operation.End),
+                TxnOperationKind.DeleteRange => KeyAccess.DeniedRangeWrite(context, operation.Key, operation.End) ?? KeyAccess.DeniedRange(context, operation.Key, operation.End),
+                TxnOperationKind.Delete => KeyAccess.Denied(context, Access.Write, operation.Key) ?? KeyAccess.Denied(context, Access.Read, operation.Key),
                 _ => KeyAccess.Denied(context, Access.Write, operation.Key),
             };
             if (denied is not null)
