@@ -111,6 +111,7 @@ public static class AuthEndpoints
             return error!;
         if (String(body, "name") is not { Length: > 0 } name || String(body, "password") is not { } password)
             return Problems.BadRequest("Expected {\"name\": \"ann\", \"password\": \"...\"}: strings 'name' and 'password'.");
+        context.Features.Set(new LoginAttempt(name));
         if (cache.Current is not { } state)
             return Starting();
         if (!state.Settings.Enabled || state.Settings.SigningKey.Length == 0)

@@ -7,6 +7,7 @@
 //    within --cluster), so it returns valid NodeOptions or throws one FormatException.
 using System.CommandLine;
 using KvDb.Flags;
+using KvDb.Node.Audit;
 using KvDb.Node.Security;
 using Microsoft.Extensions.Logging;
 
@@ -45,6 +46,7 @@ internal sealed class NodeFlags
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
         Security = new SecurityFlags(environment);
         Backup = new Backups.BackupFlags(environment);
+        Audit = new AuditFlags(environment);
 
         Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
         foreach (var flag in Flags)
@@ -63,6 +65,7 @@ internal sealed class NodeFlags
         WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, LogLevel,
         .. Security.Flags,
         .. Backup.Flags,
+        .. Audit.Flags,
     ];
 
     public Flag<int> Id { get; }
@@ -91,6 +94,7 @@ internal sealed class NodeFlags
     public Flag<LogLevel> LogLevel { get; }
     public SecurityFlags Security { get; }
     public Backups.BackupFlags Backup { get; }
+    public AuditFlags Audit { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
     /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
@@ -137,6 +141,7 @@ internal sealed class NodeFlags
             LogLevel = result.GetValue(LogLevel),
             Security = Security.Build(result, cluster.Urls[id - 1]),
             Backup = Backup.Build(result),
+            Audit = Audit.Build(result),
         };
     }
 
