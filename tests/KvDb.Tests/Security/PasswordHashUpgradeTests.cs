@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using System.Text;
 using KvDb.Core.Auth;
 using KvDb.Core.Commands;
+using KvDb.Core.State;
 
 namespace KvDb.Tests.Security;
 
@@ -86,5 +87,92 @@ public sealed class PasswordHashUpgradeTests : IAsyncLifetime
         await kit.TokenAsync("old", "oldpw");
         await kit.ExpectAsync(HttpStatusCode.NotFound, "GET", "/v1/kv/pub/missing", auth: token);
         (await UpgradesInLogAsync()).Should().Be(1);
+    }
+}
+
+// The upgrade as the authenticator proposes it and every member applies it, without a cluster.
+public sealed class PasswordHashUpgradeUnitTests : IDisposable
+{
+    private readonly InMemoryKeyValueStore store = new();
+    private readonly CommandExecutor executor;
+    private readonly List<KvCommand> proposed = [];
+    private long index;
+
+    public PasswordHashUpgradeUnitTests() => executor = new CommandExecutor(store);
+
+    public void Dispose() => store.Dispose();
+
+    private CommandOutcome Apply(KvCommand command)
+    {
+        var results = new CommandResult[1];
+        executor.Execute(++index, 1, index * 1000, [command], results);
+        return results[0].Outcome;
+    }
+
+    private AuthState State()
+    {
+        using var view = store.OpenView();
+        return AuthState.Read(view);
+    }
+
+    private Authenticator NewAuthenticator() => new(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System,
+        static (password, hash) => PasswordHash.Verify(password, hash),
+        command =>
+        {
+            lock (proposed)
+                proposed.Add(command);
+            return Task.CompletedTask;
+        });
+
+    private static Microsoft.AspNetCore.Http.DefaultHttpContext Context()
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Loopback;
+        return context;
+    }
+
+    [Fact]
+    public async Task A_login_proposes_a_stronger_hash_that_keeps_the_generation_and_the_tokens()
+    {
+        var earlier = PasswordHashTests.EarlierReleaseHash("pw", 1000);
+        Apply(new PutUserCommand { Name = "ann", PasswordHash = earlier, MustNotExist = true });
+        var before = State().Users["ann"];
+        var key = new byte[32];
+        Apply(new RotateSigningKeyCommand { SigningKey = key });
+        var token = AuthTokens.Issue(before, key, DateTimeOffset.UtcNow.AddMinutes(5));
+
+        NewAuthenticator().CheckPassword(Context(), "ann", "pw", State()).User.Should().NotBeNull();
+        await Eventually.WaitUntilAsync(() => { lock (proposed) return proposed.Count == 1; }, "the login to propose an upgrade");
+
+        var upgrade = proposed.Single().Should().BeOfType<UpgradePasswordHashCommand>().Subject;
+        upgrade.Name.Should().Be("ann");
+        upgrade.Verified.Should().Equal(earlier);
+        PasswordHash.NeedsUpgrade(upgrade.PasswordHash).Should().BeFalse();
+        Apply(upgrade).Should().Be(CommandOutcome.Applied);
+
+        var after = State().Users["ann"];
+        after.Generation.Should().Be(before.Generation, "the password did not change, so its tokens stay valid");
+        after.PasswordHash.Should().Equal(upgrade.PasswordHash);
+        PasswordHash.Verify("pw", after.PasswordHash).Should().BeTrue();
+        AuthTokens.Verify(token, State(), DateTimeOffset.UtcNow).User.Should().NotBeNull();
+
+        // A new authenticator (no cache) verifies the new hash and proposes nothing more.
+        // (An upgrade is proposed, if at all, before CheckPassword returns: nothing to wait for.)
+        NewAuthenticator().CheckPassword(Context(), "ann", "pw", State()).User.Should().NotBeNull();
+        lock (proposed)
+            proposed.Should().ContainSingle();
+    }
+
+    [Fact]
+    public void An_upgrade_over_a_hash_that_changed_since_is_not_applied()
+    {
+        var earlier = PasswordHashTests.EarlierReleaseHash("old", 1000);
+        Apply(new PutUserCommand { Name = "ann", PasswordHash = earlier, MustNotExist = true });
+        var changed = PasswordHash.CreatePbkdf2("new", 1);
+        Apply(new PutUserCommand { Name = "ann", PasswordHash = changed });
+
+        Apply(new UpgradePasswordHashCommand { Name = "ann", Verified = earlier, PasswordHash = PasswordHash.Create("old") }).Should().Be(CommandOutcome.PreconditionFailed);
+        State().Users["ann"].PasswordHash.Should().Equal(changed);
+        Apply(new UpgradePasswordHashCommand { Name = "ghost", Verified = earlier, PasswordHash = changed }).Should().Be(CommandOutcome.NotFound);
     }
 }
