@@ -14,14 +14,18 @@ public sealed class AuthCache
     private readonly Lock gate = new();
     private readonly LocalState state;
     private readonly MachineSubscription subscription;
-    private AuthState? current;
-    private volatile bool stale = true;
+    private Snapshot? current;
+
+    // Counts auth changes applied here (and starts at 1: nothing read yet). A state read while
+    // the count was N is current until the count moves on. A flag cleared before reading let
+    // other readers take the previous state while the first one was still reading.
+    private long changes = 1;
 
     /// <summary>A cache of the auth state <paramref name="state"/> applies.</summary>
     public AuthCache(LocalState state)
     {
         this.state = state;
-        subscription = state.Subscribe(machine => machine.AuthChanged += () => stale = true);
+        subscription = state.Subscribe(machine => machine.AuthChanged += () => Interlocked.Increment(ref changes));
     }
 
     /// <summary>The users, roles and settings as applied here; null until the member has started.</summary>
@@ -29,8 +33,8 @@ public sealed class AuthCache
     {
         get
         {
-            if (!stale && Volatile.Read(ref current) is { } state)
-                return state;
+            if (Volatile.Read(ref current) is { } snapshot && snapshot.Changes == Interlocked.Read(ref changes))
+                return snapshot.State;
             return Reload();
         }
     }
@@ -43,12 +47,16 @@ public sealed class AuthCache
         subscription.Ensure();
         lock (gate)
         {
-            // Cleared before reading: a change applied during the read marks it stale again.
-            stale = false;
+            // Counted before reading: a change applied during the read makes the next reader read again.
+            var seen = Interlocked.Read(ref changes);
+            if (Volatile.Read(ref current) is { } snapshot && snapshot.Changes == seen)
+                return snapshot.State;
             using var view = state.Store.OpenView();
             var read = AuthState.Read(view);
-            Volatile.Write(ref current, read);
+            Volatile.Write(ref current, new Snapshot(read, seen));
             return read;
         }
     }
+
+    private sealed record Snapshot(AuthState State, long Changes);
 }

@@ -42,6 +42,9 @@ public sealed record NodeOptions
     /// <summary>How long a token from POST /v1/auth/token is valid.</summary>
     public TimeSpan AuthTokenTtl { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Whether a successful login replaces a password hash of an earlier kind (--rehash-passwords).</summary>
+    public bool RehashPasswords { get; init; } = true;
+
     /// <summary>How long the change history keeps changes for watchers (at least the newest 100,000 revisions are kept).</summary>
     public TimeSpan WatchHistory { get; init; } = TimeSpan.FromMinutes(15);
 

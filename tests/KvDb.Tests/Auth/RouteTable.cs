@@ -44,6 +44,7 @@ public static class RouteTable
         new("GET", "/v1/auth/status", AccessRule.Open, "/v1/auth/status"),
         new("POST", "/v1/auth/enable", AccessRule.Root, "/v1/auth/enable"),
         new("POST", "/v1/auth/disable", AccessRule.Root, "/v1/auth/disable"),
+        new("POST", "/v1/auth/rotate-key", AccessRule.Root, "/v1/auth/rotate-key"),
         new("POST", "/v1/auth/token", AccessRule.Open, "/v1/auth/token", "{}"),
         new("GET", "/v1/auth/users", AccessRule.Root, "/v1/auth/users"),
         new("POST", "/v1/auth/users", AccessRule.Root, "/v1/auth/users", "{}"),
