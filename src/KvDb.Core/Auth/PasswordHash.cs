@@ -7,7 +7,8 @@
 //   2: version u8 | memory KiB i32 LE | passes i32 LE | lanes u8 | salt (16) | hash (32)    Argon2id
 // Invariants: a password is never stored, logged or replicated in clear; verification compares
 // in constant time; the parameters travel with each hash, so they can be raised later; a hash
-// whose parameters are out of bounds never verifies (and costs nothing).
+// whose parameters are out of bounds never verifies (and costs nothing); at most one Argon2id
+// derivation per core runs at once.
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -34,6 +35,10 @@ public static class PasswordHash
     private const int Pbkdf2Size = 1 + sizeof(int) + SaltSize + HashSize;
     private const int Argon2idParameters = 1 + sizeof(int) + sizeof(int) + 1;
     private const int Argon2idSize = Argon2idParameters + SaltSize + HashSize;
+
+    // Each derivation holds its memory (19 MiB for a current hash) until it ends: at most one per
+    // core runs at once, so a burst of logins costs time, never a member's memory.
+    private static readonly SemaphoreSlim Derivations = new(Environment.ProcessorCount);
 
     /// <summary>A new salted Argon2id hash of <paramref name="password"/> with the current parameters.</summary>
     public static byte[] Create(string password)
@@ -105,6 +110,19 @@ public static class PasswordHash
     }
 
     private static byte[] DeriveArgon2id(string password, byte[] salt, int memoryKiB, int passes, int lanes)
+    {
+        Derivations.Wait();
+        try
+        {
+            return Derive(password, salt, memoryKiB, passes, lanes);
+        }
+        finally
+        {
+            Derivations.Release();
+        }
+    }
+
+    private static byte[] Derive(string password, byte[] salt, int memoryKiB, int passes, int lanes)
     {
         using var argon2 = new Argon2id(Encoding.UTF8.GetBytes(password))
         {
