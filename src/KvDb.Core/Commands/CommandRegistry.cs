@@ -64,6 +64,9 @@ public sealed class CommandRegistry
             ? handler
             : throw new InvalidDataException($"No handler is registered for {command.GetType().Name}.");
 
+    /// <summary>The handler of <paramref name="command"/>, or null when no feature of this build registered its type.</summary>
+    public CommandHandler? TryHandlerOf(KvCommand command) => byType.GetValueOrDefault(command.GetType());
+
     /// <summary>The handler registered for <paramref name="tag"/>, or null.</summary>
     public CommandHandler? HandlerOf(int tag)
         => (uint)tag < (uint)byTagIndex.Length ? byTagIndex[tag] : byTag.GetValueOrDefault(tag);

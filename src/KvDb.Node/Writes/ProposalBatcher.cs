@@ -81,7 +81,12 @@ public sealed partial class ProposalBatcher(
     /// <inheritdoc/>
     public Task<ProposalResult> ProposeAsync(KvCommand command, bool mayForward, CancellationToken token)
     {
-        var proposal = new Proposal(command, mayForward);
+        // A command no feature registered is refused here, to its caller: found in the drain
+        // loop, it would end the loop and with it every write of this member.
+        if (registry.TryHandlerOf(command) is not { } handler)
+            return Task.FromException<ProposalResult>(new InvalidOperationException($"No feature of this build registered {command.GetType().Name}; it cannot be proposed."));
+
+        var proposal = new Proposal(command, handler, mayForward);
         if (!queue.Writer.TryWrite(proposal))
         {
             return Task.FromException<ProposalResult>(stopping
@@ -140,7 +145,7 @@ public sealed partial class ProposalBatcher(
         // Proposals held back last time go first, in the order they arrived.
         while (!claims.IsClosed && batch.Count < MaxBatchCommands && bytes < MaxBatchBytes && (heldBack.TryDequeue(out var proposal) || reader.TryRead(out proposal)))
         {
-            if (!claims.TryAdd(registry.HandlerOf(proposal.Command), proposal.Command))
+            if (!claims.TryAdd(proposal.Handler, proposal.Command))
             {
                 deferred.Add(proposal);
                 continue;
@@ -309,9 +314,11 @@ public sealed partial class ProposalBatcher(
         _ => e,
     };
 
-    private sealed class Proposal(KvCommand command, bool mayForward)
+    private sealed class Proposal(KvCommand command, CommandHandler handler, bool mayForward)
     {
         public KvCommand Command { get; } = command;
+
+        public CommandHandler Handler { get; } = handler;
 
         public bool MayForward { get; } = mayForward;
 

@@ -68,6 +68,26 @@ public sealed class ProposalBatcherTests
     }
 
     [Fact]
+    public async Task A_command_no_feature_registered_is_refused_to_its_caller_and_later_writes_still_commit()
+    {
+        var consensus = new FakeConsensus();
+        var batcher = await StartAsync(consensus);
+
+        // Bounded waits: before the fix the refused write, and every write after it, never ended.
+        var refused = () => batcher.ProposeAsync(new UnregisteredCommand(), mayForward: true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await refused.Should().ThrowAsync<InvalidOperationException>().WithMessage("*UnregisteredCommand*");
+        (await batcher.ProposeAsync(Put("after"), mayForward: true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30))).Outcome.Should().Be(CommandOutcome.Applied);
+        await batcher.StopAsync(CancellationToken.None);
+    }
+
+    private sealed class UnregisteredCommand : KvCommand
+    {
+        public override int ApproximateSize => 8;
+
+        public override string? Validate() => null;
+    }
+
+    [Fact]
     public async Task Entries_carry_the_term_this_member_leads_in_and_a_moved_term_proposes_nothing()
     {
         var consensus = new FakeConsensus(term: 3);
