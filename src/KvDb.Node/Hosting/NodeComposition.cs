@@ -90,9 +90,9 @@ public static class NodeComposition
         return app;
     }
 
-    // An error status with no body yet (routing's 405, a static file's 412) gets problem details
-    // whatever the client's Accept says: the default page falls back to text/plain when Accept
-    // names no JSON type, and every kvdb error is problem details.
+    // An error status with no body yet (a static file's 412 for a failed If-Match) gets problem
+    // details whatever the client's Accept says: the default page falls back to text/plain when
+    // Accept names no JSON type, and every kvdb error is problem details.
     private static Task AnswerEmptyError(HttpContext context)
     {
         var status = context.Response.StatusCode;

@@ -6,8 +6,9 @@
 //  - A duration of "NaN": double.TryParse accepts it and TimeSpan.FromMilliseconds throws, so
 //    every duration parameter (lock and campaign timeouts, TTLs, waits, watch progress) was a 500.
 //  - GET /openapi/{other}.json answered ASP.NET Core's text/plain 404.
-//  - An error ASP.NET Core answers with an empty body (a static file's 412, routing's 405) was
-//    text/plain when the client's Accept did not include JSON.
+//  - An error ASP.NET Core answers with an empty body (a static file's 412) was text/plain when
+//    the client's Accept did not include JSON. (kvdb's own errors, like the 405 of POST
+//    /v1/status from the /{key} catch-all, never were; that case guards them.)
 using System.Text;
 using System.Text.Json;
 using KvDb.Tests.Api;
