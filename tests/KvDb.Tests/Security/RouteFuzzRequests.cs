@@ -77,8 +77,10 @@ public sealed record FuzzRequest(
     /// <summary>Whether the request may legitimately wait for something before answering (a lock, a campaign, a blocking read).</summary>
     public bool MayWait
         => (Method == "POST" && (Route.Pattern == "/v1/locks/{name}" || Route.Pattern.EndsWith("/campaign", StringComparison.Ordinal)))
-           || Target.Contains("index", StringComparison.OrdinalIgnoreCase) || Target.Contains("wait", StringComparison.OrdinalIgnoreCase)
-           || Target.Contains("follow", StringComparison.OrdinalIgnoreCase) || Target.Contains("timeout", StringComparison.OrdinalIgnoreCase);
+           || Query.Contains("index", StringComparison.OrdinalIgnoreCase) || Query.Contains("wait", StringComparison.OrdinalIgnoreCase)
+           || Query.Contains("follow", StringComparison.OrdinalIgnoreCase) || Query.Contains("timeout", StringComparison.OrdinalIgnoreCase);
+
+    private string Query => Target.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 ? Target[at..] : "";
 
     public string Describe()
     {
