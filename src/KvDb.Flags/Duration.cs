@@ -21,8 +21,10 @@ public static class Duration
             _ => (text, 1000.0),
         };
 
+        // double.TryParse takes "NaN" and "Infinity" whatever the styles, and TimeSpan throws on
+        // them: "NaN" must be a parse failure, not an exception (a 500 for ?timeout=NaN).
         if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
-            || double.IsInfinity(amount) || amount * scale > TimeSpan.MaxValue.TotalMilliseconds)
+            || !double.IsFinite(amount) || amount * scale > TimeSpan.MaxValue.TotalMilliseconds)
             return false;
 
         value = TimeSpan.FromMilliseconds(amount * scale);

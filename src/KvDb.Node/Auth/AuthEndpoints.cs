@@ -376,9 +376,11 @@ public static class AuthEndpoints
         try
         {
             using var json = JsonDocument.Parse(bytes);
-            return json.RootElement.ValueKind is JsonValueKind.Object
+            if (json.RootElement.ValueKind is not JsonValueKind.Object)
+                return (null, Problems.BadRequest($"Expected a JSON object like {example}."));
+            return RequestBody.HasOnlyText(json.RootElement)
                 ? (json.RootElement.Clone(), null)
-                : (null, Problems.BadRequest($"Expected a JSON object like {example}."));
+                : (null, Problems.BadRequest($"A string in the body is not text (invalid UTF-8, or an unpaired surrogate escape like \\ud800); expected {example}."));
         }
         catch (JsonException e)
         {

@@ -94,7 +94,7 @@ public static class ElectionEndpoints
         try
         {
             using var json = JsonDocument.Parse(body);
-            return json.RootElement.ValueKind is JsonValueKind.Object ? json.RootElement.Clone() : null;
+            return json.RootElement.ValueKind is JsonValueKind.Object && RequestBody.HasOnlyText(json.RootElement) ? json.RootElement.Clone() : null;
         }
         catch (JsonException)
         {

@@ -83,7 +83,7 @@ public static class NodeComposition
         app.UseOperations();
         app.UseAuditLog();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(static pages => AnswerEmptyError(pages.HttpContext));
         app.UseRouting();
         app.UsePortPolicy(options);
         app.UseAuthGate();
@@ -91,6 +91,16 @@ public static class NodeComposition
             feature.MapEndpoints(app);
         app.MapKvdbOpenApi(options);
         return app;
+    }
+
+    // An error status with no body yet (a static file's 412 for a failed If-Match) gets problem
+    // details whatever the client's Accept says: the default page falls back to text/plain when
+    // Accept names no JSON type, and every kvdb error is problem details.
+    private static Task AnswerEmptyError(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+        return Problems.Of(status, reason.Length > 0 ? reason : "Error", $"{context.Request.Method} {context.Request.Path}: {status} {reason}.").ExecuteAsync(context);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)

@@ -3,10 +3,14 @@
 // Invariants:
 //  - UnavailableException and NotLeaderException answer 503 with Retry-After and
 //    "outcomeUnknown" (true only when a write may have been applied); InsufficientStorageException
-//    answers 507. Nothing else is caught here: any other exception stays a 500 from ASP.NET Core's
-//    handler and is logged, because it is a bug, not an answer.
+//    answers 507; BadHttpRequestException (a body that ends before its Content-Length, one over
+//    Kestrel's limit) answers its own 4xx, without the error log of an unhandled exception: it is
+//    the client's mistake, and any client could fill the log with them. Nothing else is caught
+//    here: any other exception stays a 500 from ASP.NET Core's handler and is logged, because it
+//    is a bug, not an answer.
 //  - A response that has started cannot be changed; such a request is left to fail.
 using DotNext.Net.Cluster.Consensus.Raft;
+using KvDb.Contracts;
 using KvDb.Node.Raft;
 using KvDb.Node.Writes;
 using Microsoft.AspNetCore.Diagnostics;
@@ -24,6 +28,7 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
             UnavailableException unavailable => Problems.Unavailable(httpContext, unavailable),
             NotLeaderException => Problems.Unavailable(httpContext, new UnavailableException("This member is not the leader.")),
             InsufficientStorageException storage => Problems.InsufficientStorage(storage),
+            BadHttpRequestException badRequest => Problems.Of(badRequest.StatusCode, ProblemTitles.BadRequest, badRequest.Message),
             _ => null,
         };
         if (result is null || httpContext.Response.HasStarted)

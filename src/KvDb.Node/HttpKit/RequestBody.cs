@@ -1,4 +1,7 @@
-// Reads request bodies with a hard size limit, without trusting Content-Length.
+// Reads request bodies with a hard size limit, without trusting Content-Length, and checks
+// parsed JSON bodies for strings that are not text.
+using System.Text.Json;
+
 namespace KvDb.Node.HttpKit;
 
 /// <summary>Bounded reading of request bodies.</summary>
@@ -32,5 +35,47 @@ public static class RequestBody
         }
 
         return length == buffer.Length ? buffer : buffer.AsSpan(0, length).ToArray();
+    }
+
+    /// <summary>
+    /// Whether every string and property name in <paramref name="element"/> is text. JsonDocument
+    /// accepts invalid UTF-8 inside strings and unpaired surrogate escapes ("\ud800") and
+    /// JsonElement.GetString throws on them, so a handler that reads a JsonDocument checks this
+    /// first and answers 400 instead of a 500.
+    /// </summary>
+    public static bool HasOnlyText(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        if (!HasOnlyText(property.Value))
+                            return false;
+                    }
+
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (!HasOnlyText(item))
+                            return false;
+                    }
+
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

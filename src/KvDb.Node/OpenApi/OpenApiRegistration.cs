@@ -6,6 +6,7 @@
 //    authenticated) and are not mapped at all with off; like every client endpoint they are
 //    served on the client port only (PeerPort's policy refuses them on the peer port).
 //  - The document describes the client API: peer-only endpoints and these endpoints are left out.
+//  - Any other document name is a 404 with problem details (ASP.NET Core's own is text/plain).
 //  - The reference page loads nothing from outside the member: no CDN script, no web fonts, no
 //    telemetry, no hosted proxy, no AI agent, no toolbar that shares the document with scalar.com;
 //    it works on a machine without internet access.
@@ -53,7 +54,10 @@ public static class OpenApiRegistration
 
         // One group so that the rule reaches every endpoint, Scalar's script files included.
         var docs = app.MapGroup("").Allow(rule).ExcludeFromDescription();
-        docs.MapOpenApi(DocumentPattern);
+        docs.MapOpenApi(DocumentPattern).AddEndpointFilter(static async (context, next) =>
+            string.Equals(context.HttpContext.GetRouteValue("documentName") as string, DocumentName, StringComparison.OrdinalIgnoreCase)
+                ? await next(context)
+                : Problems.Of(StatusCodes.Status404NotFound, "No such document", $"This member serves one OpenAPI document: /openapi/{DocumentName}.json."));
         docs.MapScalarApiReference(ReferencePath, static scalar =>
         {
             scalar.Title = "kvdb API";
