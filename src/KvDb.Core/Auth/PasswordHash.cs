@@ -82,8 +82,10 @@ public static class PasswordHash
 
         if (hash.Length == Argon2idSize && hash[0] == Argon2idVersion && Argon2idParametersOf(hash) is var (memory, passes, lanes))
         {
-            var computed = DeriveArgon2id(password, hash.Slice(Argon2idParameters, SaltSize).ToArray(), memory, passes, lanes);
-            return CryptographicOperations.FixedTimeEquals(computed, hash[(Argon2idParameters + SaltSize)..]);
+            // No hash is ever made of an empty password (Argon2 refuses one); it still costs a
+            // derivation, so that it answers no sooner than a wrong password does.
+            var computed = DeriveArgon2id(password.Length == 0 ? "\0" : password, hash.Slice(Argon2idParameters, SaltSize).ToArray(), memory, passes, lanes);
+            return password.Length > 0 && CryptographicOperations.FixedTimeEquals(computed, hash[(Argon2idParameters + SaltSize)..]);
         }
 
         return false;

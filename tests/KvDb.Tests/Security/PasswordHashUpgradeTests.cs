@@ -26,6 +26,15 @@ public sealed class PasswordHashTests
     }
 
     [Fact]
+    public void An_empty_password_is_wrong_not_an_error()
+    {
+        // Found by the route fuzz: Argon2 refuses an empty password, and Basic ":" with a user
+        // of an Argon2id hash answered 500.
+        PasswordHash.Verify("", PasswordHash.Create("correct horse")).Should().BeFalse();
+        PasswordHash.Verify("", EarlierReleaseHash("correct horse", 1_000)).Should().BeFalse();
+    }
+
+    [Fact]
     public void New_hashes_are_not_pbkdf2_at_100000_iterations()
     {
         var hash = PasswordHash.Create("correct horse");

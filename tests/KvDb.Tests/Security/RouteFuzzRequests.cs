@@ -151,9 +151,9 @@ public sealed class RouteFuzzGenerator(IReadOnlyList<FuzzRoute> routes, FuzzValu
 
     private readonly List<FuzzRoute> rootRoutes = [.. routes.Where(static r => !RootMayNot(r))];
 
-    /// <summary>Whether root must not be sent to <paramref name="route"/> at all: it would end the run, not test it.</summary>
+    /// <summary>Whether root must not be sent to <paramref name="route"/> at all: it would end the run, not test it (enable and rotate-key start a new signing key, voiding the callers' tokens).</summary>
     public static bool RootMayNot(FuzzRoute route)
-        => route.Pattern is "/v1/auth/disable" || route.Pattern.Contains("rotate", StringComparison.OrdinalIgnoreCase);
+        => route.Pattern is "/v1/auth/disable" or "/v1/auth/enable" || route.Pattern.Contains("rotate", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Routes whose real targets root's requests must not name (members, users and roles the checks use).</summary>
     private static bool Guarded(FuzzRoute route, string method)
