@@ -4,7 +4,8 @@
 // strictly increases from holder to holder. DELETE /v1/locks/{name}/{key} releases it; the
 // holder's lease expiring or being revoked releases it too, and the next waiter gets it.
 // Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
-// and auth checks write access to them.
+// and auth checks write access to them, again at every auth change while a request waits
+// (StreamAccess): a waiter that lost access answers that problem and leaves the queue.
 using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
@@ -68,7 +69,7 @@ public static class LockEndpoints
     public static string? CheckName(string name)
         => name.Length is 0 or > 256 || name.Contains('/') ? "A name must be 1 to 256 characters without '/'." : null;
 
-    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state)
+    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state, StreamAccess streams)
     {
         if (CheckName(name) is { } bad)
             return Problems.BadRequest(bad);
@@ -82,13 +83,20 @@ public static class LockEndpoints
             return tooMany;
 
         QueueEntry? held;
+        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        using var access = streams.Watch(context, Access.Write, prefixBytes, KeyOrder.PrefixEnd(prefixBytes), singleKey: false);
         try
         {
-            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, context.RequestAborted);
+            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, access.Token);
         }
         catch (LeaseMissingException e)
         {
             return Leases.LeaseEndpoints.NotFound(e.Id);
+        }
+        catch (OperationCanceledException) when (access.Check() is { } loss && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The queue removed the waiter's key.
+            return loss.ToResult();
         }
 
         if (held is null)
