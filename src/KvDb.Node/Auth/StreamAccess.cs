@@ -77,9 +77,6 @@ public sealed class StreamAccess
         cache.Changed += OnChanged;
     }
 
-    /// <summary>Requests registered and not yet disposed (for tests and diagnostics).</summary>
-    public int Count => open.Count;
-
     /// <summary>
     /// Watches the access of a request to an <see cref="AccessRule.Keys"/> endpoint that needs
     /// <paramref name="access"/> on <paramref name="start"/> (<paramref name="singleKey"/>) or on every key of
@@ -141,7 +138,8 @@ public sealed class StreamAccess
         Volatile.Write(ref passQueued, 0);
         if (cache.Current is not { } state)
             return;
-        foreach (var watch in open.Keys)
+        // Enumerating the dictionary itself takes no lock and copies nothing (Keys would do both).
+        foreach (var (watch, _) in open)
         {
             // Each lost request is told on its own work item: cancelling runs its waiters' callbacks.
             if (watch.Check(state) is not null)

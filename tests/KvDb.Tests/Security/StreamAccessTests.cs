@@ -6,6 +6,7 @@
 // {"type": "error", ...} problem event in its own framing (a waiting request answers the problem
 // instead). Each test opens the stream as mal (readwrite on pub/, _locks/m/, _elections/m/),
 // changes the auth state as root and reads, with a deadline, until the stream ends.
+// One test watches on a follower, which must end the stream when it applies the revocation.
 // The deadline (8 s) is below every periodic wake-up these streams have (progress=10m here, the
 // list follow's 15 s, the log's 10 s), so a stream that ends in time was woken by the auth change.
 using System.Net;
@@ -27,6 +28,9 @@ public sealed class StreamAccessTests : IAsyncLifetime
 
     private KvdbCluster cluster = null!;
 
+    // The member requests go to (the tests that do not say start one member).
+    private int target = 1;
+
     public async Task InitializeAsync() => cluster = await KvdbCluster.StartAsync(1, "--in-memory");
 
     public async Task DisposeAsync() => await cluster.DisposeAsync();
@@ -36,7 +40,7 @@ public sealed class StreamAccessTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? body = null, AuthenticationHeaderValue? auth = null, string? accept = null, CancellationToken token = default)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(cluster.Url(1), path.TrimStart('/')));
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(cluster.Url(target), path.TrimStart('/')));
         if (body is not null)
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         request.Headers.Authorization = auth;
@@ -74,9 +78,20 @@ public sealed class StreamAccessTests : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(change), change, null),
     };
 
-    private async Task<EventStream> OpenAsync(string path, AuthenticationHeaderValue? auth, bool sse = false)
+    private async Task<EventStream> OpenAsync(string path, AuthenticationHeaderValue? auth, bool sse = false, int? member = null)
     {
-        var response = await SendAsync("GET", path, auth: auth, accept: sse ? "text/event-stream" : null);
+        var previous = target;
+        target = member ?? target;
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync("GET", path, auth: auth, accept: sse ? "text/event-stream" : null);
+        }
+        finally
+        {
+            target = previous;
+        }
+
         if (response.StatusCode != HttpStatusCode.OK)
         {
             var body = await response.Content.ReadAsStringAsync();
@@ -104,6 +119,32 @@ public sealed class StreamAccessTests : IAsyncLifetime
         var error = await watch.NextAsync(IsError, $"an error event after '{change}'");
         error.GetProperty("status").GetInt32().Should().Be(status, watch.Describe());
         error.GetProperty("detail").GetString().Should().Contain("mal", watch.Describe());
+        await watch.EndsAsync();
+    }
+
+    [Fact]
+    public async Task A_watch_on_a_follower_ends_when_the_follower_applies_the_revocation()
+    {
+        await cluster.DisposeAsync();
+        cluster = await KvdbCluster.StartAsync(3, "--in-memory");
+        target = await cluster.WaitForLeaderAsync();
+        var follower = target % 3 + 1;
+        await SetUpUsersAsync();
+        // Opened before the follower applied auth enable, the watch would be anonymous (and end with 401 when it does).
+        await Eventually.WaitUntilAsync(
+            async () =>
+            {
+                using var status = await cluster.Client.GetAsync(new Uri(cluster.Url(follower), "v1/auth/status"));
+                return (await status.Content.ReadAsStringAsync()).Contains("\"enabled\":true", StringComparison.Ordinal);
+            },
+            $"member {follower} to apply auth enable",
+            KvdbCluster.Patience);
+        using var watch = await OpenAsync("/v1/watch?prefix=pub/&progress=10m", Mal, member: follower);
+
+        await ChangeAsync("revoke");
+
+        var error = await watch.NextAsync(IsError, $"an error event from follower {follower} after the revocation");
+        error.GetProperty("status").GetInt32().Should().Be(403, watch.Describe());
         await watch.EndsAsync();
     }
 
