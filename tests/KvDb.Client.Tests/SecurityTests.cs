@@ -104,10 +104,11 @@ public sealed class SecurityTests : IDisposable
 
         await using var ann = new KvClient(new KvClientOptions { Endpoints = [cluster.Url(1)], UserName = "ann", Password = "annpw" });
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var first = await ann.PutAsync("app/1", "before");
         var seen = new List<string>();
         var watching = Task.Run(async () =>
         {
-            await foreach (var e in ann.WatchAsync("app/", options: new WatchOptions { Prefix = true }, token: deadline.Token))
+            await foreach (var e in ann.WatchAsync("app/", first - 1, new WatchOptions { Prefix = true }, deadline.Token))
             {
                 lock (seen)
                     seen.Add(e.ToString());
@@ -119,7 +120,6 @@ public sealed class SecurityTests : IDisposable
                 return [.. seen];
         }
 
-        await ann.PutAsync("app/1", "before");
         await Eventually.WaitUntilAsync(() => Seen().Any(s => s.StartsWith("put app/1@", StringComparison.Ordinal)), "the watch to see app/1", TimeSpan.FromSeconds(30), () => string.Join(", ", Seen()));
 
         // A grant changes ann's generation: the member ends the stream with 401, and the client's own credentials reopen it.
