@@ -146,6 +146,7 @@ public static class CliProgram
         new LeaseGrantVerb(), new LeaseRevokeVerb(), new LeaseKeepAliveVerb(), new LeaseGetVerb(), new LeaseListVerb(),
         new LockVerb(), new ElectVerb(), new MembersVerb(), new StatusVerb(),
         new ListAppendVerb(), new ListReadVerb(), new ListKeyspaceVerb("create"), new ListKeyspaceVerb("delete"), new ListKeyspaceVerb("get"),
+        new UserPasswdVerb(), new AuthRotateKeyVerb(),
     ];
 
     // A new verb for what the arguments name (one word, two for "lease grant", three for "list keyspace create"), and the arguments after its words.

@@ -53,7 +53,7 @@ public sealed partial class KvClient
     /// <param name="leaseId">The lease's id.</param>
     /// <param name="token">Cancels the keep-alive.</param>
     /// <returns>The time the lease has left, by the leader's clock (its whole TTL).</returns>
-    /// <exception cref="KvLeaseNotFoundException">The lease does not exist (revoked or expired).</exception>
+    /// <exception cref="KvLeaseNotFoundException">The lease does not exist (revoked or expired), or with auth on is another user's.</exception>
     /// <exception cref="KvUnavailableException">No member could reach the leader in time.</exception>
     /// <exception cref="KvException">kvdb refused the keep-alive.</exception>
     public ValueTask<TimeSpan> KeepAliveLeaseAsync(long leaseId, CancellationToken token = default)
@@ -82,7 +82,7 @@ public sealed partial class KvClient
     /// <param name="leaseId">The lease's id.</param>
     /// <param name="consistency">How fresh the list of keys must be.</param>
     /// <param name="token">Cancels the read.</param>
-    /// <returns>The lease, or null when it does not exist.</returns>
+    /// <returns>The lease, or null when it does not exist (or, with auth on, is another user's).</returns>
     /// <exception cref="KvUnavailableException">No member answered in time.</exception>
     /// <exception cref="KvException">kvdb refused the request.</exception>
     public ValueTask<KvLeaseInfo?> GetLeaseAsync(long leaseId, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
@@ -97,10 +97,14 @@ public sealed partial class KvClient
             Ttl = TimeSpan.FromSeconds(lease.TtlSeconds),
             Remaining = lease.RemainingSeconds is { } left ? TimeSpan.FromSeconds(left) : null,
             Keys = lease.Keys,
+            Owner = lease.Owner,
         }, token);
     }
 
-    /// <summary>Every live lease, by id (<see cref="KvLeaseInfo.Remaining"/> and <see cref="KvLeaseInfo.Keys"/> are not filled in: ask <see cref="GetLeaseAsync"/>).</summary>
+    /// <summary>
+    /// Every live lease (with auth on, the caller's own; root's: all), by id
+    /// (<see cref="KvLeaseInfo.Remaining"/> and <see cref="KvLeaseInfo.Keys"/> are not filled in: ask <see cref="GetLeaseAsync"/>).
+    /// </summary>
     /// <param name="token">Cancels the read.</param>
     /// <exception cref="KvUnavailableException">No member answered in time.</exception>
     /// <exception cref="KvException">kvdb refused the request.</exception>
@@ -115,7 +119,7 @@ public sealed partial class KvClient
                 if (response.StatusCode is not HttpStatusCode.OK)
                     throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
                 var list = await ReadContractAsync(response, KvDbJsonContext.Default.LeaseListJson, attemptToken).ConfigureAwait(false);
-                return (IReadOnlyList<KvLeaseInfo>)[.. list.Leases.Select(static lease => new KvLeaseInfo { Id = lease.Id, Ttl = TimeSpan.FromSeconds(lease.TtlSeconds) })];
+                return (IReadOnlyList<KvLeaseInfo>)[.. list.Leases.Select(static lease => new KvLeaseInfo { Id = lease.Id, Ttl = TimeSpan.FromSeconds(lease.TtlSeconds), Owner = lease.Owner })];
             },
             token);
     }
@@ -123,7 +127,7 @@ public sealed partial class KvClient
     /// <summary>Revokes lease <paramref name="leaseId"/>: kvdb deletes every key attached to it, in one log entry.</summary>
     /// <param name="leaseId">The lease's id.</param>
     /// <param name="token">Cancels the revocation (its outcome is then unknown).</param>
-    /// <returns>True when it was revoked; false when it did not exist (or a retry found it revoked already).</returns>
+    /// <returns>True when it was revoked; false when it did not exist, is another user's (auth on), or a retry found it revoked already.</returns>
     /// <exception cref="KvUnavailableException">No member could take the revocation in time.</exception>
     /// <exception cref="KvException">kvdb refused it (e.g. 403: revoking needs write access to every attached key).</exception>
     public ValueTask<bool> RevokeLeaseAsync(long leaseId, CancellationToken token = default)

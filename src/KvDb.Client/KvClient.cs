@@ -105,7 +105,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
     /// <param name="key">The key.</param>
     /// <param name="options">A condition (<see cref="WriteCondition.RevisionIs"/>, <see cref="WriteCondition.KeyExists"/>), or the idempotency key of a retried delete.</param>
     /// <param name="token">Cancels the delete (its outcome is then unknown).</param>
-    /// <returns>The revision of the deletion, or null when the key did not exist.</returns>
+    /// <returns>The revision of the deletion, or null when the key did not exist (a caller that may not read the key always gets a revision: kvdb does not tell it whether the key existed).</returns>
     /// <exception cref="KvConditionFailedException">The condition did not hold; nothing was deleted.</exception>
     /// <exception cref="KvUnavailableException">No member could take the delete in time; it may or may not have been applied.</exception>
     /// <exception cref="KvException">kvdb refused the delete.</exception>

@@ -1,6 +1,7 @@
 // A lease as GET /v1/leases/{id} (or the list, GET /v1/leases) describes it.
 // Invariant: Ttl is the TTL it was granted with; Remaining is the leader's count down since the
-// last keep-alive, null when no leader could say (or in a list, which does not ask).
+// last keep-alive, null when no leader could say (or in a list, which does not ask). With auth
+// on, a user sees only its own leases (root: all), and Keys only the keys the user may read.
 
 namespace KvDb.Client;
 
@@ -19,8 +20,14 @@ public sealed class KvLeaseInfo
     /// </summary>
     public TimeSpan? Remaining { get; init; }
 
-    /// <summary>The keys attached to it (deleted when it ends); empty in <see cref="KvClient.ListLeasesAsync"/>.</summary>
+    /// <summary>
+    /// The keys attached to it (deleted when it ends) that the caller may read; empty in
+    /// <see cref="KvClient.ListLeasesAsync"/>.
+    /// </summary>
     public IReadOnlyList<string> Keys { get; init; } = [];
+
+    /// <summary>The user who granted it; null when it was granted with auth off.</summary>
+    public string? Owner { get; init; }
 
     /// <inheritdoc/>
     public override string ToString() => $"lease {Id} ttl {Ttl.TotalSeconds:0.###} s";

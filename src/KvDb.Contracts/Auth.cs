@@ -2,7 +2,8 @@
 //   GET|POST /v1/auth/enable|disable -> {"enabled"}
 //   POST /v1/auth/token {"name", "password"} -> {"token", "expiresAt"}
 //   GET  /v1/auth/users[/{name}]     -> {"users": [{"name", "roles"}]} / {"name", "roles"}
-//   POST /v1/auth/users {"name", "password", "roles"}; PUT .../password {"password"}; POST .../roles {"role"}
+//   POST /v1/auth/users {"name", "password", "roles"}; PUT .../password {"password", "currentPassword"}; POST .../roles {"role"}
+//   POST /v1/auth/rotate-key         -> 204
 //   GET  /v1/auth/roles[/{name}]     -> {"roles": [{"name", "permissions": [{"prefix", "access"}]}]} / one role
 //   POST|PUT /v1/auth/roles[/{name}] {"name", "permissions"}
 // Invariant: the built-in root role is the only one written with "builtIn": true; others leave it out.
@@ -66,6 +67,10 @@ public sealed record PasswordRequestJson
     /// <summary>The new password.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Password { get; init; }
+
+    /// <summary>The current password: needed to change one's own (not when root changes another user's).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CurrentPassword { get; init; }
 }
 
 /// <summary>The body of <c>POST /v1/auth/users/{name}/roles</c>.</summary>

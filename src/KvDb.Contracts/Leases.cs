@@ -1,10 +1,11 @@
 // /v1/leases:
 //   POST /v1/leases {"ttl": "10s" | 10}  ->  201 {"id", "ttl", "ttlSeconds", "revision"}
 //   POST /v1/leases/{id}/keepalive       ->  {"id", "ttlSeconds", "remainingSeconds"}
-//   GET  /v1/leases/{id}                 ->  {"id", "ttlSeconds", "remainingSeconds" | null, "keys"}
-//   GET  /v1/leases                      ->  {"count", "leases": [{"id", "ttlSeconds"}]}
+//   GET  /v1/leases/{id}                 ->  {"id", "ttlSeconds", "remainingSeconds" | null, "keys", "owner"?}
+//   GET  /v1/leases                      ->  {"count", "leases": [{"id", "ttlSeconds", "owner"?}]}
 // and, between members, the leader's clock: {"ttlMs", "remainingMs"}.
-// Invariant: remainingSeconds of a described lease is written as null when no leader could say.
+// Invariants: remainingSeconds of a described lease is written as null when no leader could say;
+// owner (the user who granted the lease) is left out for a lease granted with auth off.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -60,8 +61,12 @@ public sealed record LeaseInfoJson
     /// <summary>Seconds left by the leader's clock; null (written) when no leader could say.</summary>
     public double? RemainingSeconds { get; init; }
 
-    /// <summary>The keys attached to it.</summary>
+    /// <summary>The keys attached to it (with auth on, those the caller may read).</summary>
     public List<string> Keys { get; init; } = [];
+
+    /// <summary>The user who granted it; null (left out) when it was granted with auth off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Owner { get; init; }
 }
 
 /// <summary>One lease of <c>GET /v1/leases</c>.</summary>
@@ -72,12 +77,16 @@ public sealed record LeaseSummaryJson
 
     /// <summary>Its TTL in seconds.</summary>
     public double TtlSeconds { get; init; }
+
+    /// <summary>The user who granted it; null (left out) when it was granted with auth off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Owner { get; init; }
 }
 
 /// <summary><c>GET /v1/leases</c>.</summary>
 public sealed record LeaseListJson
 {
-    /// <summary>How many leases are alive.</summary>
+    /// <summary>How many leases are listed: alive, and the caller's (root: all).</summary>
     public int Count { get; init; }
 
     /// <summary>The leases, by id.</summary>

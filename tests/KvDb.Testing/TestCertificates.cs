@@ -1,6 +1,8 @@
 // Certificates made at test time (CertificateRequest, EC P-256), written as PEM files into a
 // temporary directory, the way scripts/make-certs and openssl lay them out: NAME.pem and
-// NAME-key.pem, and a CA as NAME.pem alone. Deleted on dispose.
+// NAME-key.pem, and a CA as NAME.pem alone. Deleted on dispose. As make-certs, there are two CAs:
+// Ca (ca.pem) for client certificates and the client port, PeerCa (peer-ca.pem) for members'
+// peer certificates; a test that wants the old single-CA setup uses Ca for both.
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -15,6 +17,8 @@ public sealed class TestCertificates : IDisposable
         Directory = System.IO.Directory.CreateTempSubdirectory("kvdb-certs-").FullName;
         Ca = CreateCa("kvdb test CA");
         CaFile = WriteCa("ca", Ca);
+        PeerCa = CreateCa("kvdb test peer CA");
+        PeerCaFile = WriteCa("peer-ca", PeerCa);
     }
 
     /// <summary>Where the files are.</summary>
@@ -25,6 +29,12 @@ public sealed class TestCertificates : IDisposable
 
     /// <summary>The CA's PEM file.</summary>
     public string CaFile { get; }
+
+    /// <summary>The CA of members' peer certificates, apart from <see cref="Ca"/>.</summary>
+    public X509Certificate2 PeerCa { get; }
+
+    /// <summary>The peer CA's PEM file.</summary>
+    public string PeerCaFile { get; }
 
     /// <summary>A self-signed CA certificate with its key.</summary>
     public static X509Certificate2 CreateCa(string name)

@@ -1,5 +1,6 @@
-// The auth feature's commands: users, roles and the switch. Their log lines name the command
-// and nothing else, so no password hash or grant detail reaches /v1/log.
+// The auth feature's commands: users, roles, the switch, the signing key and hash upgrades.
+// Their log lines name the command and nothing else, so no password hash or grant detail
+// reaches /v1/log.
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 
@@ -15,7 +16,9 @@ public sealed class AuthModule : ICommandModule
         .Add(new AuthCommandHandler<PutRoleCommand>(7))
         .Add(new AuthCommandHandler<DeleteRoleCommand>(8))
         .Add(new AuthCommandHandler<SetUserRoleCommand>(9))
-        .Add(new AuthCommandHandler<SetAuthCommand>(10));
+        .Add(new AuthCommandHandler<SetAuthCommand>(10))
+        .Add(new AuthCommandHandler<RotateSigningKeyCommand>(17))
+        .Add(new AuthCommandHandler<UpgradePasswordHashCommand>(18));
 }
 
 internal sealed class AuthCommandHandler<TCommand>(int tag) : CommandHandler<TCommand>(tag, typeof(TCommand).Name)

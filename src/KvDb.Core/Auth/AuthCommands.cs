@@ -6,6 +6,9 @@
 //  - The role "root" is built in: it cannot be created, changed or deleted, and grants everything.
 //  - While auth is enabled the user "root" keeps the role "root": nothing may delete the user or
 //    revoke the role, so the cluster can always be administered.
+//  - A command's meaning never changes once a release has written it: SetAuthCommand keeps a
+//    signing key it finds (as entries of earlier releases did); a new key comes from
+//    RotateSigningKeyCommand, which enabling proposes first.
 using KvDb.Core.Commands;
 using MessagePack;
 
@@ -141,4 +144,49 @@ public sealed class SetAuthCommand : KvCommand
 
     /// <inheritdoc/>
     public override string? Validate() => Enabled && SigningKey is not { Length: >= 32 } ? "enabling auth without a signing key" : null;
+}
+
+/// <summary>Replaces the token signing key, so every token issued before stops working.</summary>
+[MessagePackObject]
+public sealed class RotateSigningKeyCommand : KvCommand
+{
+    /// <summary>The new random key (at least 32 bytes), made by the proposing member.</summary>
+    [Key(0)]
+    public required byte[] SigningKey { get; init; }
+
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public override int ApproximateSize => 16 + (SigningKey?.Length ?? 0);
+
+    /// <inheritdoc/>
+    public override string? Validate() => SigningKey is not { Length: >= 32 } ? "a signing key rotation without a key of 32 bytes or more" : null;
+}
+
+/// <summary>
+/// Replaces a user's password hash with a stronger hash of the same password, verified at a
+/// login: unlike a password change it keeps the user's generation (their tokens stay valid), and
+/// it applies only while the stored hash is still the one the login verified.
+/// </summary>
+[MessagePackObject]
+public sealed class UpgradePasswordHashCommand : KvCommand
+{
+    /// <summary>The user's name.</summary>
+    [Key(0)]
+    public required string Name { get; init; }
+
+    /// <summary>The stored hash the password was verified against.</summary>
+    [Key(1)]
+    public required byte[] Verified { get; init; }
+
+    /// <summary>The new hash of the same password.</summary>
+    [Key(2)]
+    public required byte[] PasswordHash { get; init; }
+
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public override int ApproximateSize => 32 + Name.Length + (Verified?.Length ?? 0) + (PasswordHash?.Length ?? 0);
+
+    /// <inheritdoc/>
+    public override string? Validate()
+        => string.IsNullOrEmpty(Name) || Verified is not { Length: > 0 } || PasswordHash is not { Length: > 0 } ? "a password hash upgrade without a user, the verified hash and the new one" : null;
 }

@@ -4,7 +4,9 @@
 //  - Applying is deterministic: it reads only the store (and the entry's earlier writes) and
 //    the command, never a clock or a random source.
 //  - A user's Generation changes whenever its password or roles change, so tokens naming an
-//    older generation stop working on every member once the change is applied there.
+//    older generation stop working on every member once the change is applied there. A hash
+//    upgrade (the same password, hashed more strongly) keeps it, and applies only over the
+//    hash it was verified against.
 //  - Roles are kept sorted and unique; the built-in role "root" is never stored.
 using System.Text;
 using KvDb.Core.Commands;
@@ -112,6 +114,8 @@ public sealed class AuthState
             DeleteRoleCommand delete => DeleteRole(delete, index, read, store, batch),
             SetUserRoleCommand set => SetUserRole(set, index, read, batch),
             SetAuthCommand set => SetAuth(set, index, read, batch),
+            RotateSigningKeyCommand rotate => RotateSigningKey(rotate, index, read, batch),
+            UpgradePasswordHashCommand upgrade => UpgradePasswordHash(upgrade, index, read, batch),
             _ => throw new InvalidDataException($"Not an auth command: {command.GetType().Name}."),
         };
     }
@@ -215,6 +219,26 @@ public sealed class AuthState
 
         var signingKey = settings.SigningKey is { Length: > 0 } kept ? kept : set.SigningKey ?? [];
         batch.Put(SettingsKey, Encode(new AuthSettings { Enabled = set.Enabled, SigningKey = signingKey }));
+        return new(CommandOutcome.Applied, index);
+    }
+
+    private static CommandResult RotateSigningKey(RotateSigningKeyCommand rotate, long index, Func<byte[], byte[]?> read, StoreBatch batch)
+    {
+        var settings = Get<AuthSettings>(read, SettingsKey) ?? new AuthSettings();
+        batch.Put(SettingsKey, Encode(new AuthSettings { Enabled = settings.Enabled, SigningKey = rotate.SigningKey }));
+        return new(CommandOutcome.Applied, index);
+    }
+
+    // Keeps Generation: the password is the same, so its tokens and cached verifications stay good.
+    private static CommandResult UpgradePasswordHash(UpgradePasswordHashCommand upgrade, long index, Func<byte[], byte[]?> read, StoreBatch batch)
+    {
+        var key = KeyOf(UserTag, upgrade.Name);
+        if (Get<AuthUser>(read, key) is not { } user)
+            return new(CommandOutcome.NotFound, index);
+        if (!user.PasswordHash.AsSpan().SequenceEqual(upgrade.Verified))
+            return new(CommandOutcome.PreconditionFailed, index);
+
+        batch.Put(key, Encode(new AuthUser { Name = user.Name, PasswordHash = upgrade.PasswordHash, Roles = user.Roles, Generation = user.Generation }));
         return new(CommandOutcome.Applied, index);
     }
 

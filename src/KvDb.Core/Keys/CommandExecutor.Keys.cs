@@ -18,7 +18,7 @@ public sealed partial class CommandExecutor
         var current = previous is null ? 0 : UserRecord.Revision(previous);
         if (put.Condition is { } condition && !condition.IsSatisfiedBy(current))
             return new(CommandOutcome.PreconditionFailed, current);
-        if (PrepareLease(index, put.Lease, put.GrantTtlMs) is { } refused)
+        if (PrepareLease(index, put.Lease, put.GrantTtlMs, put.GrantOwner) is { } refused)
             return refused;
 
         Attach(put.Key, previous, put.Lease);

@@ -40,6 +40,8 @@ internal sealed class PutHandler() : CommandHandler<PutCommand>(0, "Put")
             json.WriteNumber("lease", command.Lease);
         if (command.GrantTtlMs > 0)
             json.WriteNumber("grantTtlMs", command.GrantTtlMs);
+        if (command.GrantTtlMs > 0 && command.GrantOwner is not null)
+            json.WriteString("grantOwner", command.GrantOwner);
     }
 }
 

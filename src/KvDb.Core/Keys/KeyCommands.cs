@@ -2,6 +2,7 @@
 // (optimistic locking), idempotency key and lease. Fields are addressed by integer keys; new
 // optional fields are only ever appended (see KvCommand).
 using MessagePack;
+using MessagePack.Formatters;
 
 namespace KvDb.Core.Commands;
 
@@ -18,6 +19,7 @@ public abstract class KeyCommand : KvCommand
 
 /// <summary>Stores <see cref="Value"/> under <see cref="KeyCommand.Key"/>, replacing any previous value.</summary>
 [MessagePackObject]
+[MessagePackFormatter(typeof(PutCommandFormatter))]
 public sealed class PutCommand : KeyCommand
 {
     /// <summary>The value bytes: raw, or a typed value in <c>TypedValueCodec</c>'s form (see <see cref="Kind"/>).</summary>
@@ -43,6 +45,10 @@ public sealed class PutCommand : KeyCommand
     /// <summary>When above 0: first grant <see cref="Lease"/> with this TTL, in the same entry (a key with a TTL).</summary>
     [Key(6)]
     public long GrantTtlMs { get; init; }
+
+    /// <summary>The user the lease granted by <see cref="GrantTtlMs"/> belongs to; null with auth off (and ignored without a grant).</summary>
+    [Key(7)]
+    public string? GrantOwner { get; init; }
 
     /// <inheritdoc/>
     [IgnoreMember]
@@ -104,4 +110,86 @@ public sealed class Precondition
         => (Revision is not { } expected || expected == currentRevision)
            && (!MustNotExist || currentRevision == 0)
            && (!MustExist || currentRevision != 0);
+}
+
+/// <summary>
+/// Writes a <see cref="PutCommand"/> as MessagePack's generated formatter does (an array of its
+/// fields in key order), except that <see cref="PutCommand.GrantOwner"/>, added after puts were
+/// first written to logs, is left out while it is null: such a put is byte for byte what earlier
+/// releases wrote, and they read one with an owner by skipping the element they do not know.
+/// </summary>
+public sealed class PutCommandFormatter : IMessagePackFormatter<PutCommand?>
+{
+    private const int EarlierFields = 7;
+
+    /// <inheritdoc/>
+    public void Serialize(ref MessagePackWriter writer, PutCommand? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(value.GrantOwner is null ? EarlierFields : EarlierFields + 1);
+        writer.Write(value.Key);
+        writer.Write(value.Value);
+        writer.Write((byte)value.Kind);
+        options.Resolver.GetFormatterWithVerify<Precondition?>().Serialize(ref writer, value.Condition, options);
+        writer.Write(value.IdempotencyKey);
+        writer.Write(value.Lease);
+        writer.Write(value.GrantTtlMs);
+        if (value.GrantOwner is not null)
+            writer.Write(value.GrantOwner);
+    }
+
+    /// <inheritdoc/>
+    public PutCommand? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+            return null;
+        options.Security.DepthStep(ref reader);
+        byte[]? key = null, value = null;
+        var kind = ValueKind.Raw;
+        Precondition? condition = null;
+        string? idempotencyKey = null, owner = null;
+        long lease = 0, grantTtlMs = 0;
+        var count = reader.ReadArrayHeader();
+        for (var i = 0; i < count; i++)
+        {
+            switch (i)
+            {
+                case 0:
+                    key = ByteArrayFormatter.Instance.Deserialize(ref reader, options);
+                    break;
+                case 1:
+                    value = ByteArrayFormatter.Instance.Deserialize(ref reader, options);
+                    break;
+                case 2:
+                    kind = (ValueKind)reader.ReadByte();
+                    break;
+                case 3:
+                    condition = options.Resolver.GetFormatterWithVerify<Precondition?>().Deserialize(ref reader, options);
+                    break;
+                case 4:
+                    idempotencyKey = reader.ReadString();
+                    break;
+                case 5:
+                    lease = reader.ReadInt64();
+                    break;
+                case 6:
+                    grantTtlMs = reader.ReadInt64();
+                    break;
+                case 7:
+                    owner = reader.ReadString();
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        reader.Depth--;
+        return new PutCommand { Key = key!, Value = value!, Kind = kind, Condition = condition, IdempotencyKey = idempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs, GrantOwner = owner };
+    }
 }

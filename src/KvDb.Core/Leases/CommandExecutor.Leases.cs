@@ -6,6 +6,9 @@
 //  - A revocation deletes every attached key and the lease in the revoking entry, recorded as
 //    delete events in its history record, so watchers see them at one revision.
 //  - The lease table changes only after the entry's batch is written (see LeaseTable).
+//  - A grant records the owner its command names and nothing checks it here: who may use a
+//    lease is decided before proposing (the member knows the caller), so an earlier release
+//    applying the same entry, which skips the owner, deletes and keeps the same keys.
 using KvDb.Core.Commands;
 using KvDb.Core.Leases;
 
@@ -18,13 +21,13 @@ public sealed partial class CommandExecutor
     /// <summary>The leases of the applied state (kept in step by this executor).</summary>
     public LeaseTable Leases { get; } = new();
 
-    internal CommandResult GrantLease(long index, long id, long ttlMs)
+    internal CommandResult GrantLease(long index, long id, long ttlMs, string? owner)
     {
         var key = StoreKeys.ForLease(id);
         if (Read(key) is not null)
             return new(CommandOutcome.Conflict, 0);
-        batch.Put(key, LeaseTable.Encode(ttlMs, index));
-        leaseChanges.Add((new LeaseInfo(id, ttlMs, index), false));
+        batch.Put(key, LeaseTable.Encode(ttlMs, index, owner));
+        leaseChanges.Add((new LeaseInfo(id, ttlMs, index, owner), false));
         return new(CommandOutcome.Applied, index);
     }
 
@@ -55,11 +58,11 @@ public sealed partial class CommandExecutor
     }
 
     // Before a put: grants its lease when it carries a TTL, or checks that its lease exists.
-    private CommandResult? PrepareLease(long index, long lease, long grantTtlMs)
+    private CommandResult? PrepareLease(long index, long lease, long grantTtlMs, string? grantOwner)
     {
         if (grantTtlMs > 0)
         {
-            var granted = GrantLease(index, lease, grantTtlMs);
+            var granted = GrantLease(index, lease, grantTtlMs, grantOwner);
             return granted.Outcome == CommandOutcome.Applied ? null : granted;
         }
 

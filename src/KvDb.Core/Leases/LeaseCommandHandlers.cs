@@ -14,7 +14,7 @@ public sealed class LeasesModule : ICommandModule
 
 internal sealed class GrantLeaseHandler() : CommandHandler<GrantLeaseCommand>(12, "GrantLease")
 {
-    public override CommandResult Apply(CommandExecutor executor, long index, GrantLeaseCommand command) => executor.GrantLease(index, command.Id, command.TtlMs);
+    public override CommandResult Apply(CommandExecutor executor, long index, GrantLeaseCommand command) => executor.GrantLease(index, command.Id, command.TtlMs, command.Owner);
 
     public override string? IdempotencyKeyOf(GrantLeaseCommand command) => command.IdempotencyKey;
 
@@ -30,6 +30,8 @@ internal sealed class GrantLeaseHandler() : CommandHandler<GrantLeaseCommand>(12
     {
         json.WriteNumber("id", command.Id);
         json.WriteNumber("ttlMs", command.TtlMs);
+        if (command.Owner is not null)
+            json.WriteString("owner", command.Owner);
     }
 }
 

@@ -8,8 +8,13 @@
 //    while it is stale are skipped, since the reload reads them from the store (an entry is
 //    written to the store before its change reaches the table, and both take the lock).
 //  - Version grows with every change, so a reader can tell cheaply that nothing changed.
+//  - A lease's stored form is its TTL and grant index (16 bytes), then its owner's name in
+//    UTF-8 when it has one: a record of an earlier release (no owner) reads as ownerless, and an
+//    earlier release reads the first 16 bytes of ours. Being in the store, owners travel with
+//    snapshots and backups.
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Text;
 using KvDb.Core.State;
 
 namespace KvDb.Core.Leases;
@@ -18,7 +23,8 @@ namespace KvDb.Core.Leases;
 /// <param name="Id">The lease's id.</param>
 /// <param name="TtlMs">Its time to live in milliseconds.</param>
 /// <param name="GrantedAt">The index of the entry that granted it.</param>
-public readonly record struct LeaseInfo(long Id, long TtlMs, long GrantedAt);
+/// <param name="Owner">The user who granted it while auth was on; null when it was granted with auth off.</param>
+public readonly record struct LeaseInfo(long Id, long TtlMs, long GrantedAt, string? Owner = null);
 
 /// <summary>The leases of the applied state.</summary>
 public sealed class LeaseTable
@@ -124,24 +130,31 @@ public sealed class LeaseTable
         leases.Clear();
         foreach (var (key, value) in view.Scan(StoreKeys.Start(StoreKeys.Lease), StoreKeys.End(StoreKeys.Lease)))
         {
-            var (ttl, granted) = Decode(value);
             var id = StoreKeys.LeaseId(key);
-            leases[id] = new LeaseInfo(id, ttl, granted);
+            leases[id] = Decode(id, value);
         }
 
         Interlocked.Increment(ref version);
     }
 
-    /// <summary>The stored form of a lease.</summary>
-    public static byte[] Encode(long ttlMs, long grantedAt)
+    private const int FixedSize = 2 * sizeof(long);
+
+    /// <summary>The stored form of a lease (see the invariants above).</summary>
+    public static byte[] Encode(long ttlMs, long grantedAt, string? owner = null)
     {
-        var bytes = new byte[2 * sizeof(long)];
+        var bytes = new byte[FixedSize + (owner is null ? 0 : Encoding.UTF8.GetByteCount(owner))];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, ttlMs);
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(sizeof(long)), grantedAt);
+        if (owner is not null)
+            Encoding.UTF8.GetBytes(owner, bytes.AsSpan(FixedSize));
         return bytes;
     }
 
-    /// <summary>Reads the stored form of a lease.</summary>
-    public static (long TtlMs, long GrantedAt) Decode(ReadOnlySpan<byte> bytes)
-        => (BinaryPrimitives.ReadInt64LittleEndian(bytes), BinaryPrimitives.ReadInt64LittleEndian(bytes[sizeof(long)..]));
+    /// <summary>Reads the stored form of lease <paramref name="id"/>.</summary>
+    public static LeaseInfo Decode(long id, ReadOnlySpan<byte> bytes)
+        => new(
+            id,
+            BinaryPrimitives.ReadInt64LittleEndian(bytes),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[sizeof(long)..]),
+            bytes.Length > FixedSize ? Encoding.UTF8.GetString(bytes[FixedSize..]) : null);
 }

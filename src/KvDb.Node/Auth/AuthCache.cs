@@ -4,8 +4,8 @@
 // Invariants:
 //  - Current is the state as of some applied index at or after the last auth change this
 //    member applied, never an older one.
-//  - Changed is raised after the cache is marked stale, so a handler that reads Current sees
-//    the change (StreamAccess re-checks open streams that way).
+//  - Changed is raised after the change is counted, so a handler that reads Current sees the
+//    change (StreamAccess re-checks open streams that way).
 using KvDb.Core.Auth;
 using KvDb.Node.Raft;
 
@@ -17,8 +17,12 @@ public sealed class AuthCache
     private readonly Lock gate = new();
     private readonly LocalState state;
     private readonly MachineSubscription subscription;
-    private AuthState? current;
-    private volatile bool stale = true;
+    private Snapshot? current;
+
+    // Counts auth changes applied here (and starts at 1: nothing read yet). A state read while
+    // the count was N is current until the count moves on. A flag cleared before reading let
+    // other readers take the previous state while the first one was still reading.
+    private long changes = 1;
 
     /// <summary>A cache of the auth state <paramref name="state"/> applies.</summary>
     public AuthCache(LocalState state)
@@ -26,7 +30,7 @@ public sealed class AuthCache
         this.state = state;
         subscription = state.Subscribe(machine => machine.AuthChanged += () =>
         {
-            stale = true;
+            Interlocked.Increment(ref changes);
             Changed?.Invoke();
         });
     }
@@ -39,8 +43,8 @@ public sealed class AuthCache
     {
         get
         {
-            if (!stale && Volatile.Read(ref current) is { } state)
-                return state;
+            if (Volatile.Read(ref current) is { } snapshot && snapshot.Changes == Interlocked.Read(ref changes))
+                return snapshot.State;
             return Reload();
         }
     }
@@ -53,12 +57,16 @@ public sealed class AuthCache
         subscription.Ensure();
         lock (gate)
         {
-            // Cleared before reading: a change applied during the read marks it stale again.
-            stale = false;
+            // Counted before reading: a change applied during the read makes the next reader read again.
+            var seen = Interlocked.Read(ref changes);
+            if (Volatile.Read(ref current) is { } snapshot && snapshot.Changes == seen)
+                return snapshot.State;
             using var view = state.Store.OpenView();
             var read = AuthState.Read(view);
-            Volatile.Write(ref current, read);
+            Volatile.Write(ref current, new Snapshot(read, seen));
             return read;
         }
     }
+
+    private sealed record Snapshot(AuthState State, long Changes);
 }

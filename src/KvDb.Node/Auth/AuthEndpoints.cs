@@ -2,8 +2,12 @@
 // (AuthState applies them on every member); lists and lookups answer from this member's
 // applied state.
 // Invariants:
-//  - A password leaves this member only as a salted PBKDF2 hash, inside the proposed command.
-//  - Enabling is refused (409) until the user root exists; enabling grants it the root role.
+//  - A password leaves this member only as a salted hash (PasswordHash), inside the proposed command.
+//  - Enabling is refused (409) until the user root exists; enabling grants it the root role and
+//    starts a new signing key (so no token from before a disable works after); rotate-key
+//    replaces the key at any time. Either voids every token issued before.
+//  - Changing one's own password needs the current one (checked with the failed-login limits):
+//    a stolen token alone must not take the account over. Root changes others' without theirs.
 //  - Every error is problem details: 400 malformed, 404 unknown user or role, 409 conflicts.
 using System.Security.Cryptography;
 using System.Text;
@@ -36,6 +40,8 @@ public static class AuthEndpoints
             .Document("enableAuth", "Enable auth; the user root must exist (409 otherwise) and gets the root role.", StatusCodes.Status200OK, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage);
         app.MapPost("/v1/auth/disable", DisableAsync).Allow(AccessRule.Root)
             .Document("disableAuth", "Disable auth: every endpoint is open again.", StatusCodes.Status200OK, StatusCodes.Status507InsufficientStorage);
+        app.MapPost("/v1/auth/rotate-key", RotateKeyAsync).Allow(AccessRule.Root)
+            .Document("rotateSigningKey", "Replace the token signing key: every token issued before stops working (passwords and client certificates keep working).", StatusCodes.Status204NoContent, StatusCodes.Status507InsufficientStorage);
         app.MapPost("/v1/auth/token", Token).Allow(AccessRule.Open)
             .Document("issueToken", "A Bearer token for {\"name\", \"password\"}, valid for --auth-token-ttl.", StatusCodes.Status200OK, StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests)
             .DescribeBody(typeof(JsonElement), "application/json");
@@ -49,7 +55,7 @@ public static class AuthEndpoints
         app.MapDelete("/v1/auth/users/{name}", DeleteUserAsync).Allow(AccessRule.Root)
             .Document("deleteUser", "Delete a user (not root while auth is enabled).", StatusCodes.Status204NoContent, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage);
         app.MapPut("/v1/auth/users/{name}/password", ChangePasswordAsync).Allow(AccessRule.AnyUser)
-            .Document("changePassword", "Change a password, {\"password\"}: users their own, root anyone's. Their tokens stop working.", StatusCodes.Status204NoContent, StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
+            .Document("changePassword", "Change a password, {\"password\", \"currentPassword\"}: users their own (with the current one), root anyone else's (without). Their tokens stop working.", StatusCodes.Status204NoContent, StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage)
             .DescribeBody(typeof(JsonElement), "application/json");
         app.MapPost("/v1/auth/users/{name}/roles", GrantAsync).Allow(AccessRule.Root)
             .Document("grantRole", "Grant a user a role: {\"role\"}.", StatusCodes.Status204NoContent, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status507InsufficientStorage)
@@ -89,6 +95,9 @@ public static class AuthEndpoints
 
     private static async Task<IResult> EnableAsync(HttpContext context, AuthWrites writes)
     {
+        // The new key first: SetAuthCommand keeps a key it finds (its meaning in earlier releases),
+        // and once enabled no token from before may work.
+        await writes.ProposeAsync(new RotateSigningKeyCommand { SigningKey = RandomNumberGenerator.GetBytes(32) }, context.RequestAborted);
         var result = await writes.ProposeAsync(new SetAuthCommand { Enabled = true, SigningKey = RandomNumberGenerator.GetBytes(32) }, context.RequestAborted);
         return result.Outcome switch
         {
@@ -104,6 +113,12 @@ public static class AuthEndpoints
         return Enabled(false);
     }
 
+    private static async Task<IResult> RotateKeyAsync(HttpContext context, AuthWrites writes)
+    {
+        await writes.ProposeAsync(new RotateSigningKeyCommand { SigningKey = RandomNumberGenerator.GetBytes(32) }, context.RequestAborted);
+        return Results.NoContent();
+    }
+
     private static async Task<IResult> Token(HttpContext context, AuthCache cache, Authenticator authenticator, IOptions<AuthOptions> options, TimeProvider clock)
     {
         var (json, error) = await ReadObjectAsync(context, """{"name": "ann", "password": "..."}""");
@@ -111,6 +126,7 @@ public static class AuthEndpoints
             return error!;
         if (String(body, "name") is not { Length: > 0 } name || String(body, "password") is not { } password)
             return Problems.BadRequest("Expected {\"name\": \"ann\", \"password\": \"...\"}: strings 'name' and 'password'.");
+        context.Features.Set(new LoginAttempt(name));
         if (cache.Current is not { } state)
             return Starting();
         if (!state.Settings.Enabled || state.Settings.SigningKey.Length == 0)
@@ -174,19 +190,43 @@ public static class AuthEndpoints
         };
     }
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext context, string name, AuthWrites writes)
+    private static async Task<IResult> ChangePasswordAsync(HttpContext context, string name, AuthWrites writes, Authenticator authenticator)
     {
+        const string Example = """{"password": "new", "currentPassword": "old"}""";
+
         // Users may change their own password; root may change anyone's.
-        if (context.Features.Get<AuthenticatedCaller>() is { } caller && caller.User.Name != name && !AuthState.IsRoot(caller.User))
+        var caller = context.Features.Get<AuthenticatedCaller>();
+        if (caller is not null && caller.User.Name != name && !AuthState.IsRoot(caller.User))
             return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden", $"User '{caller.User.Name}' may change only their own password.");
 
-        var (json, error) = await ReadObjectAsync(context, """{"password": "..."}""");
+        var (json, error) = await ReadObjectAsync(context, Example);
         if (json is not { } body)
             return error!;
         if (String(body, "password") is not { } password)
-            return Problems.BadRequest("Expected {\"password\": \"...\"}.");
+            return Problems.BadRequest($"Expected {Example}: a string 'password'.");
         if (CheckPassword(password) is { } passwordError)
             return Problems.BadRequest(passwordError);
+
+        // One's own password (root's too) needs the current one, so that a token alone (stolen,
+        // or a session left open) cannot take the account over. A user without a password
+        // (certificate only) has none to give.
+        if (caller is not null && caller.User.Name == name && caller.User.PasswordHash.Length > 0)
+        {
+            if (String(body, "currentPassword") is not { } current)
+                return Problems.BadRequest($"Changing your own password needs your current one: {Example} (a string 'currentPassword').");
+            var check = authenticator.CheckPassword(context, name, current, caller.State);
+            if (check.Status == StatusCodes.Status429TooManyRequests)
+            {
+                AuthInstruments.RecordAuthRefusal(check.Status);
+                return Problems.Of(check.Status, "Too many requests", check.Failure!);
+            }
+
+            if (check.User is null)
+            {
+                AuthInstruments.RecordAuthRefusal(StatusCodes.Status403Forbidden);
+                return Problems.Of(StatusCodes.Status403Forbidden, "Forbidden", "The current password is wrong; the password was not changed.");
+            }
+        }
 
         var result = await writes.ProposeAsync(new PutUserCommand { Name = name, PasswordHash = PasswordHash.Create(password) }, context.RequestAborted);
         return result.Outcome == CommandOutcome.Applied ? Results.NoContent() : NoSuchUser(name);

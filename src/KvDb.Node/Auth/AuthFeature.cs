@@ -26,6 +26,7 @@ public sealed class AuthFeature : INodeFeature
         {
             auth.OpenProbes = node.OpenProbes;
             auth.TokenTtl = node.AuthTokenTtl;
+            auth.RehashPasswords = node.RehashPasswords;
         });
     }
 

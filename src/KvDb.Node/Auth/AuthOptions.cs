@@ -1,4 +1,5 @@
-// The auth feature's settings, bound from the member's flags (--open-probes, --auth-token-ttl)
+// The auth feature's settings, bound from the member's flags (--open-probes, --auth-token-ttl,
+// --rehash-passwords)
 // by AuthFeature.
 namespace KvDb.Node.Auth;
 
@@ -10,4 +11,7 @@ public sealed class AuthOptions
 
     /// <summary>How long an issued token is valid.</summary>
     public TimeSpan TokenTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Whether a login with a hash of an earlier kind proposes a stronger one (a log entry earlier releases cannot apply).</summary>
+    public bool RehashPasswords { get; set; } = true;
 }

@@ -82,15 +82,23 @@ public sealed class StreamAccess
     /// <paramref name="access"/> on <paramref name="start"/> (<paramref name="singleKey"/>) or on every key of
     /// [<paramref name="start"/>, <paramref name="end"/>); call after the handler's own check passed. Dispose when the request ends.
     /// </summary>
+    /// <remarks>
+    /// <see cref="Access.ReadWrite"/> needs read and write, each from any role, as the handlers'
+    /// two checks (KeyAccess) grant it; not one permission with both.
+    /// </remarks>
     public AccessWatch Watch(HttpContext context, Access access, byte[] start, byte[]? end, bool singleKey)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(start);
-        var verb = access == Access.Read ? "read" : "write";
+        var verb = access switch { Access.Read => "read", Access.Write => "write", _ => "read and write" };
         var what = singleKey
             ? $"{verb} key '{Shorten(start)}'"
             : $"{verb} every key this request covers (from '{Shorten(start)}')";
-        return Register(context, (state, user) => state.Allows(user, access, start, end, singleKey), what);
+        return Register(
+            context,
+            (state, user) => ((access & Access.Read) == 0 || state.Allows(user, Access.Read, start, end, singleKey))
+                && ((access & Access.Write) == 0 || state.Allows(user, Access.Write, start, end, singleKey)),
+            what);
     }
 
     /// <summary>Watches the access of a request to an endpoint whose rule (Root, AnyUser) says it all; dispose when the request ends.</summary>

@@ -134,7 +134,7 @@ public static class ElectionEndpoints
         using var access = Watch(context, name, streams, Access.Write);
         try
         {
-            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, access.Token);
+            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, LeaseCaller.Of(context), access.Token);
         }
         catch (Locks.LeaseMissingException e)
         {
@@ -294,14 +294,17 @@ public static class ElectionEndpoints
         return Results.Json(new ProclaimedJson { Name = name, Key = key, Value = value, Revision = revision, ModRevision = result.Revision }, KvDbJsonContext.Default.ProclaimedJson);
     }
 
+    // Resigning revokes only the lease the campaign granted the caller for that key (see
+    // OwnershipQueue.ReleaseAsync); it reads as well as writes the key, since a 204 or a 404
+    // tells whether it was a candidate.
     private static async Task<IResult> ResignAsync(string name, HttpContext context, Locks.OwnershipQueue queue)
     {
-        if (Check(context, name, Access.Write) is { } refused)
+        if ((Check(context, name, Access.Write) ?? Check(context, name, Access.Read)) is { } refused)
             return refused;
         var body = await BodyAsync(context);
         if (Text(body, "key") is not { } key || !key.StartsWith(Prefix(name), StringComparison.Ordinal))
             return Problems.BadRequest($"A resignation is {{\"key\"}}: the key the campaign answered, under '{Prefix(name)}'.");
-        return await queue.ReleaseAsync(key, context.RequestAborted)
+        return await queue.ReleaseAsync(key, LeaseCaller.Of(context), context.RequestAborted)
             ? Results.NoContent()
             : Problems.Of(StatusCodes.Status404NotFound, "Not a candidate", $"'{ValueResults.Shorten(key)}' is no longer a candidate (resigned, or its lease ended).");
     }

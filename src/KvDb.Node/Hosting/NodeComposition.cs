@@ -2,8 +2,9 @@
 // (engine, log and DotNext's cluster, opened in that order by RaftNode), then the narrow
 // services each use case takes (IConsensus, IProposer, IReadBarrier, LocalState, the
 // membership service, the auth state, the change feed), and the request pipeline: peer proofs
-// and client-certificate users first, the consensus protocol on the peer port, operations, one
-// exception-to-problem-details mapping, routing, the port policy, the auth gate and each
+// and client-certificate users first, the consensus protocol on the peer port, operations, the
+// audit log (with --audit-log; outside everything that answers, so it sees the final status),
+// one exception-to-problem-details mapping, routing, the port policy, the auth gate and each
 // feature's endpoints (NodeFeatures).
 // Invariants:
 //  - Hosted services start in registration order: the Raft member first, so everything after
@@ -14,6 +15,7 @@
 //  - Every endpoint carries an access rule (Auth/AccessRules); the catch-all /{key} is mapped
 //    last so that every other route wins.
 using KvDb.Core.Commands;
+using KvDb.Node.Audit;
 using KvDb.Node.Auth;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
@@ -79,6 +81,7 @@ public static class NodeComposition
         app.UseNodeSecurity(options);
         app.UsePeerProtocol(options);
         app.UseOperations();
+        app.UseAuditLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();

@@ -3,6 +3,7 @@
 // Invariants: hosted services start in this order and stop in reverse, so the write path
 // (first) stops after every feature that proposes through it; the Raft member is registered
 // before all of them by the composition root.
+using KvDb.Node.Audit;
 using KvDb.Node.Auth;
 using KvDb.Node.Backups;
 using KvDb.Node.Elections;
@@ -32,6 +33,7 @@ public static class NodeFeatures
         new WritesFeature(),
         new ReadsFeature(),
         new AuthFeature(),
+        new AuditFeature(),
         new KeysFeature(),
         new WatchFeature(),
         new LeasesFeature(),

@@ -7,6 +7,7 @@
 //    within --cluster), so it returns valid NodeOptions or throws one FormatException.
 using System.CommandLine;
 using KvDb.Flags;
+using KvDb.Node.Audit;
 using KvDb.Node.Security;
 using Microsoft.Extensions.Logging;
 
@@ -42,9 +43,11 @@ internal sealed class NodeFlags
         OpenProbes = Env(new Flag<OnOff>("open-probes", null, "on", "With auth enabled, keep /ping, /readyz and /metrics open without credentials (for probes and scrapers); off requires a user for them too.", text => OnOff.Parse("open-probes", text)));
         OpenApiAccess = Env(new Flag<OpenApi.OpenApiAccess>("openapi-access", "MODE", "open", "Who may read the OpenAPI document (/openapi/v1.json) and the API reference (/scalar/): open (anyone, like /metrics), authenticated (any user once auth is enabled) or off (not served).", OpenApi.OpenApiAccessValues.Parse));
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
+        RehashPasswords = Env(new Flag<OnOff>("rehash-passwords", null, "on", "At a user's successful login, replace a password hash of an earlier kind (PBKDF2) with Argon2id through the log. Members of releases before it cannot apply that entry: off while a rolling upgrade from one is under way.", text => OnOff.Parse("rehash-passwords", text)));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
         Security = new SecurityFlags(environment);
         Backup = new Backups.BackupFlags(environment);
+        Audit = new AuditFlags(environment);
 
         Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
         foreach (var flag in Flags)
@@ -60,9 +63,10 @@ internal sealed class NodeFlags
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
-        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, LogLevel,
+        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, RehashPasswords, LogLevel,
         .. Security.Flags,
         .. Backup.Flags,
+        .. Audit.Flags,
     ];
 
     public Flag<int> Id { get; }
@@ -88,9 +92,11 @@ internal sealed class NodeFlags
     public Flag<OnOff> OpenProbes { get; }
     public Flag<OpenApi.OpenApiAccess> OpenApiAccess { get; }
     public Flag<TimeSpan> AuthTokenTtl { get; }
+    public Flag<OnOff> RehashPasswords { get; }
     public Flag<LogLevel> LogLevel { get; }
     public SecurityFlags Security { get; }
     public Backups.BackupFlags Backup { get; }
+    public AuditFlags Audit { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
     /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
@@ -134,9 +140,11 @@ internal sealed class NodeFlags
             OpenProbes = result.GetValue(OpenProbes).IsOn,
             OpenApiAccess = result.GetValue(OpenApiAccess),
             AuthTokenTtl = result.GetValue(AuthTokenTtl),
+            RehashPasswords = result.GetValue(RehashPasswords).IsOn,
             LogLevel = result.GetValue(LogLevel),
             Security = Security.Build(result, cluster.Urls[id - 1]),
             Backup = Backup.Build(result),
+            Audit = Audit.Build(result),
         };
     }
 

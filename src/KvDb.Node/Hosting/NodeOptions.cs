@@ -2,6 +2,7 @@
 // Invariants: once built by CommandLine.Parse, every field is valid (Id indexes ClusterUrls,
 // ports are in range, sizes positive), so the rest of the program never re-checks them.
 using System.Net;
+using KvDb.Node.Audit;
 using KvDb.Node.Security;
 using Microsoft.Extensions.Logging;
 
@@ -40,6 +41,9 @@ public sealed record NodeOptions
 
     /// <summary>How long a token from POST /v1/auth/token is valid.</summary>
     public TimeSpan AuthTokenTtl { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Whether a successful login replaces a password hash of an earlier kind (--rehash-passwords).</summary>
+    public bool RehashPasswords { get; init; } = true;
 
     /// <summary>How long the change history keeps changes for watchers (at least the newest 100,000 revisions are kept).</summary>
     public TimeSpan WatchHistory { get; init; } = TimeSpan.FromMinutes(15);
@@ -97,6 +101,9 @@ public sealed record NodeOptions
 
     /// <summary>Scheduled backups (--backup-to, --backup-interval, ...).</summary>
     public Backups.BackupOptions Backup { get; init; } = Backups.BackupOptions.None;
+
+    /// <summary>The audit log (--audit-log, --audit-log-max-size, --audit-log-max-files).</summary>
+    public AuditOptions Audit { get; init; } = AuditOptions.None;
 
     /// <summary>The address the HTTP API listens on: the host of this member's peer URL.</summary>
     public IPAddress HttpAddress => PeerEndPoint.Address;

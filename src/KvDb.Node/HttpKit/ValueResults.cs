@@ -4,6 +4,9 @@
 //    their externally tagged JSON (application/json).
 //  - Every answer about one key carries its revision as ETag and X-Kvdb-Revision; a 412 carries
 //    the current revision, so a client can retry a compare-and-swap without another read.
+//  - A caller that may write a key but not read it learns nothing of the key's state (issue 26):
+//    its writes state no conditions (refused before proposing), and its deletes answer 204 with
+//    the revision of the entry that carried them whether or not the key existed (Blind).
 using System.Globalization;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
@@ -61,7 +64,7 @@ public static class ValueResults
                         : $"'{Shorten(key)}' does not exist; the write's If-Match did not hold.",
                     extensions: new Dictionary<string, object?> { ["currentRevision"] = result.Revision });
             case CommandOutcome.LeaseNotFound:
-                return Problems.Of(StatusCodes.Status404NotFound, "Lease not found", "The write names a lease that does not exist (revoked, expired or never granted); nothing was written.");
+                return LeaseNotFound();
             case CommandOutcome.IdempotencyKeyReused:
                 return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                     "This Idempotency-Key was already used for a different request; use a new key for a new request.");
@@ -69,6 +72,18 @@ public static class ValueResults
                 return Problems.Of(StatusCodes.Status409Conflict, "Conflict", $"The write was refused ({result.Outcome}).");
         }
     }
+
+    /// <summary>
+    /// The answer to a delete for a caller that may not read the key: as <see cref="Written"/>, but
+    /// a key that did not exist answers like one that did, 204 with the revision of the entry that
+    /// carried the delete (what a delete that removed it answers).
+    /// </summary>
+    public static IResult Blind(HttpContext context, string key, ProposalResult result)
+        => Written(context, key, result.Outcome is CommandOutcome.NotFound ? result with { Outcome = CommandOutcome.Applied, Revision = result.Index } : result);
+
+    /// <summary>404 for a write naming a lease that does not exist, or that is not the caller's to use (the same answer, so lease ids tell nothing).</summary>
+    public static IResult LeaseNotFound()
+        => Problems.Of(StatusCodes.Status404NotFound, "Lease not found", "The write names a lease that does not exist (revoked, expired or never granted); nothing was written.");
 
     private static void SetRevision(HttpContext context, long revision)
     {

@@ -2,6 +2,9 @@
 // key's revision, RFC 9110 §13.1) and Idempotency-Key (exactly-once retries).
 // Invariants: ETags are strong and are the key's revision in quotes ("42"). A weak ETag never
 // matches (If-Match uses strong comparison), so it fails the precondition rather than passing it.
+// An Idempotency-Key is remembered per user (issue 26): with auth on, the key a command carries
+// is "{user} {header}". User names and header values have no spaces, so two users' keys never
+// meet, and neither meets a key written with auth off (the bare header, as before).
 using System.Globalization;
 using KvDb.Core.Commands;
 
@@ -16,8 +19,12 @@ public sealed record WriteConditions(Precondition? Condition, string? Idempotenc
     /// <summary>The header carrying the idempotency key.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    /// <summary>Reads the write headers of <paramref name="request"/>; an error message fit for a 400 otherwise.</summary>
-    public static (WriteConditions? Conditions, string? Error) FromRequest(HttpRequest request)
+    /// <summary>
+    /// Reads the write headers of <paramref name="request"/>, the idempotency key scoped to
+    /// <paramref name="user"/> (the authenticated user's name; null with auth off); an error
+    /// message fit for a 400 otherwise.
+    /// </summary>
+    public static (WriteConditions? Conditions, string? Error) FromRequest(HttpRequest request, string? user)
     {
         var (condition, error) = ParseCondition(request.Headers.IfMatch.ToString(), request.Headers.IfNoneMatch.ToString());
         if (error is not null)
@@ -28,7 +35,7 @@ public sealed record WriteConditions(Precondition? Condition, string? Idempotenc
             return (new(condition, null), null);
         if (idempotencyKey.Length > MaxIdempotencyKeyLength || !idempotencyKey.All(static c => c is >= '!' and <= '~'))
             return (null, $"Idempotency-Key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
-        return (new(condition, idempotencyKey), null);
+        return (new(condition, user is null ? idempotencyKey : string.Concat(user, " ", idempotencyKey)), null);
     }
 
     private static (Precondition? Condition, string? Error) ParseCondition(string ifMatch, string ifNoneMatch)

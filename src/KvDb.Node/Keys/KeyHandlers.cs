@@ -38,21 +38,31 @@ public static class KeyHandlers
     {
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
-        var (conditions, error) = WriteConditions.FromRequest(context.Request);
+        var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(error!);
+        if (CallerAccess.DeniedCondition(context, key, conditions.Condition) is { } blind)
+            return blind;
 
         var (lease, grantTtlMs, leaseError) = Leases.LeaseQuery.Parse(context.Request, conditions.IdempotencyKey);
         if (leaseError is not null)
             return Problems.BadRequest(leaseError);
         if (grantTtlMs > 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
+        string? grantOwner = null;
+        if (lease != 0)
+        {
+            var caller = LeaseCaller.Of(context);
+            grantOwner = grantTtlMs > 0 ? caller.Name : null;
+            if (grantTtlMs == 0 && !await context.RequestServices.GetRequiredService<LeaseOwnership>().MayUseAsync(caller, lease, context.RequestAborted))
+                return ValueResults.LeaseNotFound();
+        }
 
         var value = await RequestBody.ReadAsync(context, limits.Value.MaxValueBytes);
         if (value is null)
             return Problems.ValueTooLarge(limits.Value.MaxValueBytes);
 
-        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs };
+        var put = new PutCommand { Key = key, Value = value, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey, Lease = lease, GrantTtlMs = grantTtlMs, GrantOwner = grantOwner };
         var result = await kv.WriteAsync(put, context.RequestAborted);
         if (lease != 0 && result.Outcome is CommandOutcome.Applied)
             context.Response.Headers[Leases.LeaseQuery.LeaseHeader] = lease.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -64,12 +74,15 @@ public static class KeyHandlers
     {
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
-        var (conditions, error) = WriteConditions.FromRequest(context.Request);
+        var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(error!);
+        if (CallerAccess.DeniedCondition(context, key, conditions.Condition) is { } blind)
+            return blind;
 
         var delete = new DeleteCommand { Key = key, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
-        return ValueResults.Written(context, text, await kv.WriteAsync(delete, context.RequestAborted));
+        var result = await kv.WriteAsync(delete, context.RequestAborted);
+        return CallerAccess.MayRead(context, key) ? ValueResults.Written(context, text, result) : ValueResults.Blind(context, text, result);
     }
 
     // A blocking read (?index=R&wait=D): waits for the key to change after R, then reads as usual;

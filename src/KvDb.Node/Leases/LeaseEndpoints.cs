@@ -4,8 +4,10 @@
 //  - Grants and revocations go through Raft like writes (any member; Idempotency-Key works for
 //    grants: the lease id is derived from the key, so a retry names the same lease).
 //  - Keep-alives and remaining times come from the leader's clock, through whichever member.
-//  - Auth: any user may grant, keep alive and read leases; revoking deletes the lease's keys,
-//    so it needs write access to every one of them.
+//  - Auth: a lease belongs to the user who granted it (LeaseOwnership). Any user may grant; only
+//    the owner or root lists, describes, keeps alive or revokes it, and to anyone else it answers
+//    404 as a lease that does not exist. A description names only the attached keys the caller
+//    may read. Revoking deletes the lease's keys, so it also needs write access to every one.
 //  - TTLs from 1 s to 7 days (400 otherwise); beyond --max-leases live leases a grant is 429.
 using System.Globalization;
 using System.IO.Hashing;
@@ -45,23 +47,23 @@ public static class LeaseEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/leases", ListAsync).Allow(AccessRule.AnyUser)
-            .WithTags("leases").WithName("listLeases").WithSummary("Every live lease with its TTL.")
+            .WithTags("leases").WithName("listLeases").WithSummary("The caller's live leases (root: every lease) with their TTLs.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("consistency", KvService.ConsistencyDescription)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/leases/{id}", DescribeAsync).Allow(AccessRule.AnyUser)
-            .WithTags("leases").WithName("getLease").WithSummary("A lease's TTL, remaining time (the leader's clock) and attached keys.")
+            .WithTags("leases").WithName("getLease").WithSummary("A lease's TTL, remaining time (the leader's clock) and the attached keys the caller may read; 404 for another user's lease.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("consistency", KvService.ConsistencyDescription)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/v1/leases/{id}/keepalive", KeepAliveAsync).Allow(AccessRule.AnyUser)
-            .WithTags("leases").WithName("keepLeaseAlive").WithSummary("Restart a lease's TTL.")
+            .WithTags("leases").WithName("keepLeaseAlive").WithSummary("Restart a lease's TTL (the owner's or root's); 404 for another user's lease.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapDelete("/v1/leases/{id}", RevokeAsync).Allow(AccessRule.AnyUser)
-            .WithTags("leases").WithName("revokeLease").WithSummary("Revoke a lease and delete its keys (needs write access to each of them).")
+            .WithTags("leases").WithName("revokeLease").WithSummary("Revoke a lease and delete its keys (the owner or root, with write access to each key); 404 for another user's lease.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -91,7 +93,7 @@ public static class LeaseEndpoints
 
     private static async Task<IResult> GrantAsync(HttpContext context, KvService kv, LocalState state, LeaseAdmission admission)
     {
-        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(conditionError!);
         var body = await RequestBody.ReadAsync(context, 4096);
@@ -120,7 +122,8 @@ public static class LeaseEndpoints
             return tooMany;
 
         var id = NewId(conditions.IdempotencyKey);
-        var result = await kv.WriteAsync(new GrantLeaseCommand { Id = id, TtlMs = (long)lifetime.TotalMilliseconds, IdempotencyKey = conditions.IdempotencyKey }, context.RequestAborted);
+        var grant = new GrantLeaseCommand { Id = id, TtlMs = (long)lifetime.TotalMilliseconds, IdempotencyKey = conditions.IdempotencyKey, Owner = LeaseCaller.Of(context).Name };
+        var result = await kv.WriteAsync(grant, context.RequestAborted);
         if (result.Replayed)
             context.Response.Headers[ValueResults.ReplayedHeader] = "true";
         if (result.Outcome is CommandOutcome.IdempotencyKeyReused)
@@ -136,16 +139,19 @@ public static class LeaseEndpoints
             statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> KeepAliveAsync(string id, LeaseForwarder clock, CancellationToken token)
+    private static async Task<IResult> KeepAliveAsync(string id, HttpContext context, LeaseForwarder clock, LeaseOwnership ownership)
     {
         if (ParseId(id) is not { } lease)
             return BadId(id);
+        var token = context.RequestAborted;
+        if (!await ownership.MayUseAsync(LeaseCaller.Of(context), lease, token))
+            return NotFound(lease);
         return await clock.AskAsync(lease, renew: true, token) is { } time
             ? Results.Json(Describe(lease, time), KvDbJsonContext.Default.LeaseTimeJson)
             : NotFound(lease);
     }
 
-    private static async Task<IResult> DescribeAsync(string id, HttpContext context, KvService kv, LocalState state, LeaseForwarder clock)
+    private static async Task<IResult> DescribeAsync(string id, HttpContext context, KvService kv, LeaseForwarder clock)
     {
         if (ParseId(id) is not { } lease)
             return BadId(id);
@@ -153,17 +159,18 @@ public static class LeaseEndpoints
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
 
         List<string> keys;
+        LeaseInfo info;
         using (var view = await kv.OpenViewAsync(consistency, context.RequestAborted))
         {
-            if (!view.TryGet(StoreKeys.ForLease(lease), out _))
+            if (Read(view, lease) is not { } stored || !LeaseCaller.Of(context).Owns(stored))
                 return NotFound(lease);
-            keys = [.. AttachedKeys(view, lease).Select(static k => Encoding.UTF8.GetString(k))];
+            info = stored;
+            keys = [.. AttachedKeys(view, lease).Where(k => CallerAccess.MayRead(context, k)).Select(static k => Encoding.UTF8.GetString(k))];
         }
 
         var time = await clock.AskAsync(lease, renew: false, context.RequestAborted);
-        var ttl = state.Leases.TryGet(lease, out var info) ? info.TtlMs : time?.TtlMs ?? 0;
         return Results.Json(
-            new LeaseInfoJson { Id = lease, TtlSeconds = ttl / 1000.0, RemainingSeconds = time is { } t ? t.RemainingMs / 1000.0 : null, Keys = keys },
+            new LeaseInfoJson { Id = lease, TtlSeconds = info.TtlMs / 1000.0, RemainingSeconds = time is { } t ? t.RemainingMs / 1000.0 : null, Keys = keys, Owner = info.Owner },
             KvDbJsonContext.Default.LeaseInfoJson);
     }
 
@@ -171,9 +178,11 @@ public static class LeaseEndpoints
     {
         if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+        var caller = LeaseCaller.Of(context);
         using (await kv.OpenViewAsync(consistency, context.RequestAborted))
         {
-            var leases = state.Leases.All().OrderBy(static l => l.Id).Select(static l => new LeaseSummaryJson { Id = l.Id, TtlSeconds = l.TtlMs / 1000.0 }).ToList();
+            var leases = state.Leases.All().Where(caller.Owns).OrderBy(static l => l.Id)
+                .Select(static l => new LeaseSummaryJson { Id = l.Id, TtlSeconds = l.TtlMs / 1000.0, Owner = l.Owner }).ToList();
             return Results.Json(new LeaseListJson { Count = leases.Count, Leases = leases }, KvDbJsonContext.Default.LeaseListJson);
         }
     }
@@ -184,7 +193,7 @@ public static class LeaseEndpoints
             return BadId(id);
         using (var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted))
         {
-            if (!view.TryGet(StoreKeys.ForLease(lease), out _))
+            if (Read(view, lease) is not { } stored || !LeaseCaller.Of(context).Owns(stored))
                 return NotFound(lease);
             foreach (var key in AttachedKeys(view, lease))
             {
@@ -199,6 +208,10 @@ public static class LeaseEndpoints
         LeaseInstruments.LeasesRevoked.Add(1);
         return Results.NoContent();
     }
+
+    /// <summary>Lease <paramref name="id"/> as <paramref name="view"/> stores it, or null.</summary>
+    public static LeaseInfo? Read(IKeyValueView view, long id)
+        => view.TryGet(StoreKeys.ForLease(id), out var bytes) && bytes is not null ? LeaseTable.Decode(id, bytes) : null;
 
     /// <summary>The user keys attached to <paramref name="lease"/> in <paramref name="view"/>.</summary>
     public static IEnumerable<byte[]> AttachedKeys(IKeyValueView view, long lease)

@@ -21,6 +21,7 @@ public sealed class LeasesFeature : INodeFeature
         services.AddHostedService(static sp => sp.GetRequiredService<LeaseKeeper>());
         services.AddSingleton<LeaseForwarder>();
         services.AddSingleton<LeaseAdmission>();
+        services.AddSingleton<LeaseOwnership>();
         services.AddOptions<LeaseOptions>().Configure<NodeOptions>(static (leases, node) =>
         {
             leases.MaxLeases = node.MaxLeases;

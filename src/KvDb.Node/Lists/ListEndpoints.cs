@@ -1,6 +1,7 @@
 // klstore's keyspaces and appendable lists over HTTP:
 //   PUT    /v1/keyspaces/{name}               create (201; 409 if it exists)       Root
-//   GET    /v1/keyspaces[/{name}]             metadata: created at, keys, items, bytes   any user
+//   GET    /v1/keyspaces                      every keyspace the caller may read   any user
+//   GET    /v1/keyspaces/{name}               metadata: created at, keys, items, bytes   read
 //   DELETE /v1/keyspaces/{name}               remove it and all its lists          Root
 //   GET    /v1/keyspaces/{name}/lists/{key}   one list's metadata                  read
 //   POST   /v1/lists/{keyspace}/{key}         append {"items": [...]} or NDJSON    write
@@ -13,7 +14,11 @@
 //  - Nonces skip items already appended; an Idempotency-Key makes a retried append (with or
 //    without nonces) apply once and answer its first reply.
 //  - Auth checks a list as the key "{keyspace}/{key}": read for pages and metadata, write for
-//    appends.
+//    appends; a keyspace as the prefix "{keyspace}/": its metadata needs read access to all of it,
+//    and the keyspace list shows only such keyspaces (issue 26).
+//  - A caller that may append to a list but not read it learns nothing of the list: its items
+//    carry no nonces or timestamps (both are compared with the list's, 403), and the answer's
+//    offsets are -1.
 //  - A follower first sends the page, then every item appended after it, in offset order, with
 //    no gap and no duplicate; it waits on the list's own signal (ListFeed).
 //  - A follower's access is re-checked before each write and when an auth change takes it
@@ -52,11 +57,11 @@ public static class ListEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapGet("/v1/keyspaces", ListKeyspacesAsync).Allow(AccessRule.AnyUser)
-            .WithTags("lists").WithName("listKeyspaces").WithSummary("Every keyspace.")
+            .WithTags("lists").WithName("listKeyspaces").WithSummary("Every keyspace the caller may read.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        app.MapGet("/v1/keyspaces/{name}", DescribeKeyspaceAsync).Allow(AccessRule.AnyUser)
-            .WithTags("lists").WithName("getKeyspace").WithSummary("One keyspace.")
+        app.MapGet("/v1/keyspaces/{name}", DescribeKeyspaceAsync).Allow(AccessRule.Keys)
+            .WithTags("lists").WithName("getKeyspace").WithSummary("One keyspace (needs read access to every list in it).")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapDelete("/v1/keyspaces/{name}", DeleteKeyspaceAsync).Allow(AccessRule.Root)
@@ -95,6 +100,12 @@ public static class ListEndpoints
 
     private static byte[] AccessKey(string keyspace, string key) => Encoding.UTF8.GetBytes(keyspace + "/" + key);
 
+    private static bool MayReadKeyspace(HttpContext context, string keyspace)
+    {
+        var prefix = AccessKey(keyspace, "");
+        return CallerAccess.MayReadRange(context, prefix, KeyOrder.PrefixEnd(prefix));
+    }
+
     private static async Task<IResult> CreateKeyspaceAsync(string name, HttpContext context, KvService kv)
     {
         if (CheckName(name) is { } bad)
@@ -114,6 +125,9 @@ public static class ListEndpoints
 
     private static async Task<IResult> DescribeKeyspaceAsync(string name, HttpContext context, KvService kv)
     {
+        var prefix = AccessKey(name, "");
+        if (KeyAccess.DeniedRange(context, prefix, KeyOrder.PrefixEnd(prefix)) is { } denied)
+            return denied;
         using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
         return ListReader.Keyspace(view, name) is { } info ? Results.Json(Describe(name, info), KvDbJsonContext.Default.KeyspaceJson) : KeyspaceNotFound(name);
     }
@@ -122,7 +136,9 @@ public static class ListEndpoints
     {
         using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
         var all = view.Scan(StoreKeys.Start(ListStore.Keyspaces), StoreKeys.End(ListStore.Keyspaces))
-            .Select(static item => Describe(Encoding.UTF8.GetString(item.Key.AsSpan(1)), ListStore.DecodeKeyspace(item.Value)))
+            .Select(static item => (Name: Encoding.UTF8.GetString(item.Key.AsSpan(1)), item.Value))
+            .Where(item => MayReadKeyspace(context, item.Name))
+            .Select(static item => Describe(item.Name, ListStore.DecodeKeyspace(item.Value)))
             .ToList();
         return Results.Json(new KeyspaceListJson { Keyspaces = all }, KvDbJsonContext.Default.KeyspaceListJson);
     }
@@ -165,11 +181,14 @@ public static class ListEndpoints
         var (items, error) = ListItemsRequest.Parse(body, ndjson);
         if (items is null)
             return Problems.BadRequest(error!);
-        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(conditionError!);
         if (conditions.Condition is not null)
             return Problems.BadRequest("An append takes no If-Match or If-None-Match; give items nonces to skip duplicates.");
+        var mayRead = CallerAccess.MayRead(context, AccessKey(keyspace, key));
+        if (!mayRead && Array.Exists(items, static i => i.Nonce is not null || i.TimestampMs is not null) && KeyAccess.Denied(context, Access.Read, AccessKey(keyspace, key)) is { } blind)
+            return blind;
         var command = new AppendCommand { Keyspace = keyspace, Key = Encoding.UTF8.GetBytes(key), Items = items, IdempotencyKey = conditions.IdempotencyKey };
         if (command.ApproximateSize > limit)
             return TooLarge(limits);
@@ -191,7 +210,9 @@ public static class ListEndpoints
         var reply = AppendReply.Decode(result.Reply!);
         ListInstruments.ListItemsAppended.Add(reply.Appended);
         return Results.Json(
-            new ListAppendedJson { FirstOffset = reply.FirstOffset, LastOffset = reply.LastOffset, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision },
+            mayRead
+                ? new ListAppendedJson { FirstOffset = reply.FirstOffset, LastOffset = reply.LastOffset, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision }
+                : new ListAppendedJson { FirstOffset = -1, LastOffset = -1, Appended = reply.Appended, Skipped = reply.Skipped, Revision = result.Revision },
             KvDbJsonContext.Default.ListAppendedJson);
     }
 

@@ -3,9 +3,12 @@
 // in time) and answers {"name", "key", "revision", "lease"}: revision is a fencing token that
 // strictly increases from holder to holder. DELETE /v1/locks/{name}/{key} releases it; the
 // holder's lease expiring or being revoked releases it too, and the next waiter gets it.
-// Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them,
-// and auth checks write access to them, again at every auth change while a request waits
-// (StreamAccess): a waiter that lost access answers that problem and leaves the queue.
+// Lock keys live under "_locks/{name}/" and are ordinary keys: ranges and watches see them.
+// Auth checks read and write access to them: waiting in a queue, and whether a release finds
+// its key, tell who else is there, so a write-only user may not lock (issue 26). lease= names
+// only a lease of the caller's own (root: any), and releasing revokes only the lease the queue
+// granted the caller for that key (OwnershipQueue). A waiting request is checked again at every
+// auth change (StreamAccess): a waiter that lost access answers that problem and leaves the queue.
 using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
@@ -31,7 +34,7 @@ public static class LockEndpoints
     public static void MapLockEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/locks/{name}", AcquireAsync).Allow(AccessRule.Keys)
-            .WithTags("locks").WithName("acquireLock").WithSummary("Wait until the caller holds the lock; the answer's revision is a fencing token.")
+            .WithTags("locks").WithName("acquireLock").WithSummary("Wait until the caller holds the lock; the answer's revision is a fencing token (needs read and write access to the lock's keys).")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .WithQuery("ttl", "The TTL of the lease granted for this request (default 10s).")
             .WithQuery("lease", "An existing lease to hold it with (instead of ttl).")
@@ -40,7 +43,7 @@ public static class LockEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
         app.MapDelete("/v1/locks/{name}/{**key}", ReleaseAsync).Allow(AccessRule.Keys)
-            .WithTags("locks").WithName("releaseLock").WithSummary("Release the lock (or leave its queue) by the key acquire answered.")
+            .WithTags("locks").WithName("releaseLock").WithSummary("Release the lock (or leave its queue) by the key acquire answered; revokes the lease acquire granted for it.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status507InsufficientStorage);
@@ -77,17 +80,17 @@ public static class LockEndpoints
         if (error is not null)
             return Problems.BadRequest(error);
         var prefix = KeyPrefix + name + "/";
-        if (KeyAccess.DeniedRangeWrite(context, System.Text.Encoding.UTF8.GetBytes(prefix), KeyOrder.PrefixEnd(System.Text.Encoding.UTF8.GetBytes(prefix))) is { } denied)
+        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        if ((KeyAccess.DeniedRangeWrite(context, prefixBytes, KeyOrder.PrefixEnd(prefixBytes)) ?? KeyAccess.DeniedRange(context, prefixBytes, KeyOrder.PrefixEnd(prefixBytes))) is { } denied)
             return denied;
         if (lease == 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
 
         QueueEntry? held;
-        var prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
-        using var access = streams.Watch(context, Access.Write, prefixBytes, KeyOrder.PrefixEnd(prefixBytes), singleKey: false);
+        using var access = streams.Watch(context, Access.ReadWrite, prefixBytes, KeyOrder.PrefixEnd(prefixBytes), singleKey: false);
         try
         {
-            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, access.Token);
+            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, LeaseCaller.Of(context), access.Token);
         }
         catch (LeaseMissingException e)
         {
@@ -118,9 +121,10 @@ public static class LockEndpoints
         var full = key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key : KeyPrefix + name + "/" + key;
         if (!full.StartsWith(KeyPrefix + name + "/", StringComparison.Ordinal))
             return Problems.BadRequest($"'{ValueResults.Shorten(key)}' is not a key of lock '{ValueResults.Shorten(name)}'.");
-        if (KeyAccess.Denied(context, Access.Write, System.Text.Encoding.UTF8.GetBytes(full)) is { } denied)
+        var fullBytes = System.Text.Encoding.UTF8.GetBytes(full);
+        if ((KeyAccess.Denied(context, Access.Write, fullBytes) ?? KeyAccess.Denied(context, Access.Read, fullBytes)) is { } denied)
             return denied;
-        return await queue.ReleaseAsync(full, context.RequestAborted)
+        return await queue.ReleaseAsync(full, LeaseCaller.Of(context), context.RequestAborted)
             ? Results.NoContent()
             : Problems.Of(StatusCodes.Status404NotFound, "Lock key not found", $"'{ValueResults.Shorten(full)}' is not held or queued (released, or its lease ended).");
     }

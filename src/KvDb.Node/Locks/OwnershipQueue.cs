@@ -14,6 +14,13 @@
 //    is the client's presence. Once the lock is held, the client keeps it alive. A contender
 //    whose key disappears while it waits (its lease revoked or expired) fails with
 //    LeaseMissingException, not as a timeout.
+//  - A contender names only a lease it may use (LeaseOwnership; another user's is missing to
+//    it), and a lease the queue grants belongs to the contender.
+//  - Release removes only what the queue made (issue 26): it revokes a lease only when the key
+//    is one the queue wrote with a lease it granted for it (the key's name says that lease,
+//    the key is attached to it, and the lease was granted by the entry that created the key,
+//    which only a put with ttl= does) and the caller owns that lease. Any other key is only
+//    deleted, as the caller could delete it anyway.
 using System.Diagnostics.CodeAnalysis;
 using KvDb.Core.Commands;
 using KvDb.Core.Leases;
@@ -33,25 +40,31 @@ public sealed record QueueEntry(string Key, long Revision, long Lease);
 
 /// <summary>Joins and waits in ownership queues.</summary>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "Locks and elections stand in a queue of keys (docs/api/locks-and-elections.md), and this type runs those queues; it is not a collection.")]
-public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, Leases.LeaseForwarder leases)
+public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, Leases.LeaseForwarder leases, Leases.LeaseOwnership ownership)
 {
     // A key whose lease the queue granted itself ends in this mark (revoked on release, not just deleted).
     private const char GrantedMark = 'g';
 
     /// <summary>
-    /// Writes the contender's key under <paramref name="prefix"/> (granting a lease of
-    /// <paramref name="grantTtlMs"/> when <paramref name="lease"/> is 0) and waits until it is the
-    /// oldest key there. Null when <paramref name="timeout"/> passed first (the key is removed).
+    /// Writes <paramref name="caller"/>'s key under <paramref name="prefix"/> (granting it a lease
+    /// of <paramref name="grantTtlMs"/> when <paramref name="lease"/> is 0) and waits until it is
+    /// the oldest key there. Null when <paramref name="timeout"/> passed first (the key is removed).
     /// </summary>
-    /// <exception cref="LeaseMissingException">The lease named does not exist.</exception>
-    public async Task<QueueEntry?> JoinAndWaitAsync(string prefix, long lease, long grantTtlMs, string? value, TimeSpan timeout, CancellationToken token)
+    /// <exception cref="LeaseMissingException">The lease named does not exist, or is not the caller's to use.</exception>
+    public async Task<QueueEntry?> JoinAndWaitAsync(string prefix, long lease, long grantTtlMs, string? value, TimeSpan timeout, Leases.LeaseCaller caller, CancellationToken token)
     {
         var granted = lease == 0;
+        if (!granted && !await ownership.MayUseAsync(caller, lease, token).ConfigureAwait(false))
+            throw new LeaseMissingException(lease);
         var id = granted ? Leases.LeaseEndpoints.NewId(null) : lease;
         var key = prefix + id.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + (granted ? GrantedMark.ToString() : "");
         var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
         var stored = System.Text.Encoding.UTF8.GetBytes(value ?? "");
-        var put = new PutCommand { Key = keyBytes, Value = stored, Lease = id, GrantTtlMs = granted ? grantTtlMs : 0, Condition = new Precondition { MustNotExist = true } };
+        var put = new PutCommand
+        {
+            Key = keyBytes, Value = stored, Lease = id, GrantTtlMs = granted ? grantTtlMs : 0, GrantOwner = granted ? caller.Name : null,
+            Condition = new Precondition { MustNotExist = true },
+        };
         var written = await kv.WriteAsync(put, token).ConfigureAwait(false);
         var revision = written.Outcome switch
         {
@@ -108,15 +121,37 @@ public sealed class OwnershipQueue(KvService kv, WatchHub hub, ChangeFeed feed, 
         }
     }
 
-    /// <summary>Removes <paramref name="key"/> from its queue (revoking the lease the queue granted for it); false when it was not there.</summary>
-    public async Task<bool> ReleaseAsync(string key, CancellationToken token)
+    /// <summary>
+    /// Removes <paramref name="key"/> from its queue, revoking the lease the queue granted for it
+    /// when <paramref name="caller"/> owns that lease (see the invariants); false when the key was
+    /// not there.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(string key, Leases.LeaseCaller caller, CancellationToken token)
     {
         var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
-        var stored = await kv.GetAsync(keyBytes, ReadConsistency.Linearizable, token).ConfigureAwait(false);
-        if (stored is not { } value)
-            return false;
-        await LeaveAsync(new QueueEntry(key, value.CreateRevision, LeaseOf(key)), key.EndsWith(GrantedMark), token).ConfigureAwait(false);
+        QueueEntry entry;
+        bool revoke;
+        using (var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, token).ConfigureAwait(false))
+        {
+            if (!view.TryGet(StoreKeys.ForUser(keyBytes), out var record) || record is null)
+                return false;
+            var stored = StoredValue.Decode(record);
+            revoke = GrantedFor(view, key, stored) is { } lease && caller.Owns(lease);
+            entry = new QueueEntry(key, stored.CreateRevision, stored.Lease);
+        }
+
+        await LeaveAsync(entry, revoke, token).ConfigureAwait(false);
         return true;
+    }
+
+    // The lease the queue granted for this very key, or null when the key is anything else: a key
+    // anyone with write access wrote by hand under a queue's prefix ends in the mark too.
+    private static LeaseInfo? GrantedFor(IKeyValueView view, string key, StoredValue stored)
+    {
+        var segment = key.AsSpan(key.LastIndexOf('/') + 1);
+        if (segment.Length != 17 || segment[16] != GrantedMark || LeaseOf(key) is not (> 0 and var id) || stored.Lease != id)
+            return null;
+        return Leases.LeaseEndpoints.Read(view, id) is { } lease && lease.GrantedAt == stored.CreateRevision ? lease : null;
     }
 
     /// <summary>The keys under <paramref name="prefix"/> in queue order (oldest first), read linearizably.</summary>

@@ -8,6 +8,9 @@
 //  - The certificate must be within its validity period and allowed for its use (serverAuth
 //    for a server, clientAuth for a client, when it lists extended key usages); a server's
 //    must also name the host it was reached at (a SAN DNS name or IP address).
+//  - With a PeerCertificateNames rule (--peer-cert-allowed-cn/-hostname) a certificate that
+//    chains is also refused unless it carries an allowed name; the names are checked only
+//    after the chain, so the rule never lets in what the CA check refuses.
 //  - Revocation is not checked (kvdb reads no CRLs); rotate a compromised CA instead.
 using System.Net.Security;
 using System.Security.Cryptography;
@@ -38,13 +41,14 @@ public static class CertificateCheck
     /// <param name="use">Server or client.</param>
     /// <param name="hostName">For a server: the host it was reached at.</param>
     /// <param name="now">The time to check validity at; now by default.</param>
-    public static string? Problem(X509Certificate? certificate, X509Chain? presented, X509Certificate2Collection? trust, CertificateUse use, string? hostName = null, DateTime? now = null)
+    /// <param name="allowed">The names a member's certificate must carry; null for any.</param>
+    public static string? Problem(X509Certificate? certificate, X509Chain? presented, X509Certificate2Collection? trust, CertificateUse use, string? hostName = null, DateTime? now = null, PeerCertificateNames? allowed = null)
     {
         if (certificate is null)
             return "it presented no certificate";
         try
         {
-            return Check(certificate, presented, trust, use, hostName, now);
+            return Check(certificate, presented, trust, use, hostName, now, allowed);
         }
         catch (CryptographicException e)
         {
@@ -53,10 +57,9 @@ public static class CertificateCheck
         }
     }
 
-    private static string? Check(X509Certificate certificate, X509Chain? presented, X509Certificate2Collection? trust, CertificateUse use, string? hostName, DateTime? now)
+    private static string? Check(X509Certificate certificate, X509Chain? presented, X509Certificate2Collection? trust, CertificateUse use, string? hostName, DateTime? now, PeerCertificateNames? allowed)
     {
-
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        var leaf = Leaf(certificate);
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         policy.RevocationMode = X509RevocationMode.NoCheck;
@@ -82,20 +85,60 @@ public static class CertificateCheck
 
         if (use is CertificateUse.Server && hostName is { Length: > 0 } && !leaf.MatchesHostname(hostName.Trim('[', ']')))
             return $"{Describe(leaf)} does not name the host '{hostName}' it was reached at (its names: {Names(leaf)})";
-        return null;
+        return allowed is null ? null : NotAllowed(leaf, allowed);
     }
 
-    /// <summary>Why the system rejected a server certificate, for the case without a trust bundle.</summary>
-    public static string? Problem(SslPolicyErrors errors, X509Certificate? certificate, X509Chain? chain)
+    private static string? NotAllowed(X509Certificate2 leaf, PeerCertificateNames allowed)
+        => allowed.Problem(leaf) is { } problem ? $"{Describe(leaf)} {problem} (its names: {Names(leaf)})" : null;
+
+    private static X509Certificate2 Leaf(X509Certificate certificate)
+        => certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+
+    /// <summary>Why the system rejected a server certificate (or <paramref name="allowed"/> does), for the case without a trust bundle.</summary>
+    public static string? Problem(SslPolicyErrors errors, X509Certificate? certificate, X509Chain? chain, PeerCertificateNames? allowed = null)
     {
         if (errors is SslPolicyErrors.None)
-            return null;
+            return certificate is null || allowed is null ? null : NotAllowed(Leaf(certificate), allowed);
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
             return "it presented no certificate";
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        var leaf = Leaf(certificate);
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors) && chain is not null)
             return $"{Describe(leaf)}: {Reasons(chain, leaf)}";
         return $"{Describe(leaf)}: {errors}";
+    }
+
+    /// <summary>
+    /// The first CA of <paramref name="clientTrust"/> that <paramref name="peerTrust"/> also trusts (the same
+    /// certificate, or one that chains to it), so that every client certificate it issues would pass the
+    /// peer port's chain check; null when there is none.
+    /// </summary>
+    public static X509Certificate2? SharedAuthority(X509Certificate2Collection clientTrust, X509Certificate2Collection peerTrust)
+    {
+        foreach (var ca in clientTrust)
+        {
+            if (peerTrust.Any(p => p.RawDataMemory.Span.SequenceEqual(ca.RawDataMemory.Span)))
+                return ca;
+            try
+            {
+                using var chain = new X509Chain();
+                var policy = chain.ChainPolicy;
+                policy.RevocationMode = X509RevocationMode.NoCheck;
+                policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                policy.CustomTrustStore.AddRange(peerTrust);
+                policy.ExtraStore.AddRange(clientTrust);
+
+                // Only whether one CA is below the other matters here, not whether either is still valid.
+                policy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreNotTimeNested;
+                if (chain.Build(ca))
+                    return ca;
+            }
+            catch (CryptographicException)
+            {
+                // A certificate that cannot be chained shares nothing.
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A certificate in a few words: its subject and issuer.</summary>

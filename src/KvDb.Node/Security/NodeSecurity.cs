@@ -8,6 +8,11 @@
 //    and the secret rotate without a restart, and a bad new file keeps the previous one.
 //  - A member whose peer port authenticates nobody (neither --peer-client-cert-auth nor
 //    --peer-token-file) says so once, as a warning, when it starts.
+//  - So does a member whose peer port takes any certificate of a CA that also issues client
+//    certificates: --client-cert-auth and --peer-client-cert-auth with a CA in common (the same
+//    file, the same certificate in two files, or a client CA issued by a peer CA), no
+//    --peer-cert-allowed-cn/-hostname and no --peer-token-file. Every client could then act as
+//    a member (issue 26). Checked on the bundles as loaded at start; later reloads are not.
 using System.Security.Cryptography.X509Certificates;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -20,6 +25,8 @@ public sealed partial class NodeSecurity
 {
     private readonly NodeOptions options;
     private readonly List<Action<ILoggerFactory>> attach = [];
+    private ReloadingFile<X509Certificate2Collection>? clientTrust;
+    private ReloadingFile<X509Certificate2Collection>? peerTrust;
 
     private NodeSecurity(NodeOptions options) => this.options = options;
 
@@ -48,6 +55,7 @@ public sealed partial class NodeSecurity
                 ? Open("--trusted-ca-file", () => PemFiles.OpenTrust("client CA bundle (--trusted-ca-file)", settings.TrustedCaFile!))
                 : null;
             security.ClientTls = new ServerTls("client port", certificate, trust);
+            security.clientTrust = trust;
             security.attach.Add(factory =>
             {
                 certificate.Logger = Logger(factory);
@@ -62,10 +70,11 @@ public sealed partial class NodeSecurity
         if (settings.PeerCertFile is { } peerCertFile)
         {
             peerCertificate = Open("--peer-cert-file/--peer-key-file", () => PemFiles.OpenCertificate("peer certificate (--peer-cert-file)", peerCertFile, settings.PeerKeyFile!));
-            security.PeerTls = new ServerTls("peer port", peerCertificate, settings.PeerClientCertAuth ? peerTrust : null);
+            security.PeerTls = new ServerTls("peer port", peerCertificate, settings.PeerClientCertAuth ? peerTrust : null, settings.PeerCertificateNames);
         }
 
-        security.PeerClientTls = new PeerTlsClient(peerCertificate, peerTrust);
+        security.peerTrust = peerTrust;
+        security.PeerClientTls = new PeerTlsClient(peerCertificate, peerTrust, settings.PeerCertificateNames);
         security.attach.Add(factory =>
         {
             peerCertificate?.Logger = Logger(factory);
@@ -96,7 +105,7 @@ public sealed partial class NodeSecurity
     /// <summary>Serves the peer port over TLS when this member's peer URL is https; plain HTTP otherwise.</summary>
     public void ServePeerPort(ListenOptions listen) => PeerTls?.Apply(listen);
 
-    /// <summary>Gives every part its logger, and warns when the peer port authenticates nobody.</summary>
+    /// <summary>Gives every part its logger, and warns when the peer port authenticates nobody or takes clients for members.</summary>
     public void AttachLogging(ILoggerFactory factory)
     {
         var logger = Logger(factory);
@@ -108,6 +117,17 @@ public sealed partial class NodeSecurity
 
         if (!options.Security.PeerAuthenticated)
             LogPeerPortOpen(logger, options.PeerUrl);
+        if (ClientCaAcceptedForPeers() is { } shared)
+            LogSharedCa(logger, shared.Subject);
+    }
+
+    // The client CA whose certificates the peer port would take for members', or null.
+    private X509Certificate2? ClientCaAcceptedForPeers()
+    {
+        var settings = options.Security;
+        if (!settings.ClientCertAuth || !settings.PeerClientCertAuth || settings.PeerCertificateNames.Restricts || settings.PeerTokenFile is not null)
+            return null;
+        return clientTrust is null || peerTrust is null ? null : CertificateCheck.SharedAuthority(clientTrust.Current, peerTrust.Current);
     }
 
     private static ILogger Logger(ILoggerFactory factory) => factory.CreateLogger<NodeSecurity>();
@@ -126,4 +146,7 @@ public sealed partial class NodeSecurity
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The peer port ({PeerUrl}) trusts anyone who can reach it: whoever connects can vote in elections, propose writes and fetch snapshots. Keep it on a network only members reach, or use --peer-token-file or --peer-client-cert-auth (see docs/operations/security.md)")]
     private static partial void LogPeerPortOpen(ILogger logger, string peerUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The client port and the peer port trust the same CA ('{Ca}' of --trusted-ca-file is also trusted by --peer-trusted-ca-file): any client certificate it issues is taken for a member's on the peer port, so every client can vote, propose writes (turn auth off) and fetch snapshots. Give members a CA of their own (scripts/make-certs makes peer-ca.pem), or require their certificates' names with --peer-cert-allowed-cn or --peer-cert-allowed-hostname (see docs/operations/security.md)")]
+    private static partial void LogSharedCa(ILogger logger, string ca);
 }

@@ -5,6 +5,9 @@
 //    peer URL (CertificateCheck); without that file the system's roots decide. A refusal fails
 //    the connection and is logged as one warning naming the peer host and the reason, at most
 //    once per host and reason per 10 s (Raft retries every heartbeat).
+//  - With --peer-cert-allowed-cn/-hostname the peer's certificate must also carry an allowed
+//    name (PeerCertificateNames): the same rule the peer port applies to callers, so a
+//    certificate from the CA that is not a member's can neither call a member nor pose as one.
 //  - With --peer-cert-file this member presents its peer certificate when a peer asks for one
 //    (--peer-client-cert-auth there); it is chosen per handshake, so rotation needs no restart.
 using System.Net.Security;
@@ -16,7 +19,8 @@ namespace KvDb.Node.Security;
 /// <summary>Configures TLS on the handlers of member-to-member HTTP clients.</summary>
 /// <param name="certificate">This member's peer certificate, presented when asked; null for none.</param>
 /// <param name="trust">The CA bundle peers' certificates must chain to; null for the system's roots.</param>
-public sealed partial class PeerTlsClient(ReloadingFile<X509Certificate2>? certificate, ReloadingFile<X509Certificate2Collection>? trust)
+/// <param name="allowedNames">The names a peer's certificate must also carry; null for any.</param>
+public sealed partial class PeerTlsClient(ReloadingFile<X509Certificate2>? certificate, ReloadingFile<X509Certificate2Collection>? trust, PeerCertificateNames? allowedNames = null)
 {
     private readonly WarningLimiter warnings = new(TimeSpan.FromSeconds(10));
     private ILogger logger = NullLogger.Instance;
@@ -44,8 +48,8 @@ public sealed partial class PeerTlsClient(ReloadingFile<X509Certificate2>? certi
     {
         var host = (sender as SslStream)?.TargetHostName is { Length: > 0 } name ? name : "?";
         var problem = trust is null
-            ? CertificateCheck.Problem(errors, presented, chain)
-            : CertificateCheck.Problem(presented, chain, trust.Current, CertificateUse.Server, host);
+            ? CertificateCheck.Problem(errors, presented, chain, allowedNames)
+            : CertificateCheck.Problem(presented, chain, trust.Current, CertificateUse.Server, host, allowed: allowedNames);
         if (problem is null)
             return true;
 

@@ -6,6 +6,8 @@
 //  - With a client trust bundle the handshake fails unless the caller presents a certificate
 //    that chains to it (CertificateCheck); the refusal is logged as one warning naming the port,
 //    the remote address and the reason, at most once per address per 10 s.
+//  - On the peer port, a caller's certificate that chains must also carry a name the
+//    PeerCertificateNames rule allows (--peer-cert-allowed-cn/-hostname), when there is one.
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -19,7 +21,8 @@ namespace KvDb.Node.Security;
 /// <param name="port">The port in words, for log lines: "client port", "peer port".</param>
 /// <param name="certificate">The certificate to serve.</param>
 /// <param name="clientTrust">The CA bundle client certificates must chain to; null when none is asked for.</param>
-public sealed partial class ServerTls(string port, ReloadingFile<X509Certificate2> certificate, ReloadingFile<X509Certificate2Collection>? clientTrust)
+/// <param name="allowedNames">The names a client certificate must also carry; null for any.</param>
+public sealed partial class ServerTls(string port, ReloadingFile<X509Certificate2> certificate, ReloadingFile<X509Certificate2Collection>? clientTrust, PeerCertificateNames? allowedNames = null)
 {
     private readonly WarningLimiter warnings = new(TimeSpan.FromSeconds(10));
     private ILogger logger = NullLogger.Instance;
@@ -76,7 +79,7 @@ public sealed partial class ServerTls(string port, ReloadingFile<X509Certificate
     /// <summary>True when the client certificate is acceptable; otherwise logs why (rate-limited) and returns false.</summary>
     public bool AcceptClient(X509Certificate? presented, X509Chain? chain, EndPoint? remote)
     {
-        var problem = CertificateCheck.Problem(presented, chain, clientTrust?.Current, CertificateUse.Client);
+        var problem = CertificateCheck.Problem(presented, chain, clientTrust?.Current, CertificateUse.Client, allowed: allowedNames);
         if (problem is null)
             return true;
 

@@ -11,7 +11,7 @@ public sealed class TransactionsFeature : INodeFeature
     public string Name => "Transactions";
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> DependsOn { get; } = ["Auth"];
+    public IReadOnlyList<string> DependsOn { get; } = ["Auth", "Leases"];
 
     /// <inheritdoc/>
     public void AddServices(IServiceCollection services)

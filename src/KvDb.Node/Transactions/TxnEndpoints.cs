@@ -5,7 +5,9 @@
 //  - Works from any member and answers only once the entry is applied here, like single writes;
 //    Idempotency-Key makes a retry exactly-once and answers the first reply (Idempotent-Replayed).
 //  - With auth on, every key and range it touches is checked before anything is proposed: read
-//    for comparisons, gets and ranges; write for puts and deletes (all or nothing, 403).
+//    for comparisons, gets and ranges; write for puts; write and read for deletes, whose answer
+//    counts the keys they removed (all or nothing, 403). A put naming a lease needs the lease to
+//    be the caller's (or the caller root): another user's lease is 404, as one that does not exist.
 //  - Bad input is 400 and an oversized transaction 413, as problem details naming the limit.
 using KvDb.Contracts;
 using KvDb.Core.Auth;
@@ -14,6 +16,7 @@ using KvDb.Core.Transactions;
 using KvDb.Node.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
+using KvDb.Node.Leases;
 using KvDb.Node.Observability;
 using KvDb.Node.OpenApi;
 using Microsoft.Extensions.Options;
@@ -39,7 +42,7 @@ public static class TxnEndpoints
 
     private static async Task<IResult> TransactAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits, IOptions<TxnOptions> transactions)
     {
-        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, conditionError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(conditionError!);
         if (conditions.Condition is not null)
@@ -58,6 +61,8 @@ public static class TxnEndpoints
             return TooLarge(limits);
         if (Denied(context, txn) is { } denied)
             return denied;
+        if (!await MayUseLeasesAsync(context, txn))
+            return ValueResults.LeaseNotFound();
 
         var result = await kv.WriteAsync(txn, context.RequestAborted);
         if (result.Replayed)
@@ -88,7 +93,8 @@ public static class TxnEndpoints
             {
                 TxnOperationKind.Get => KeyAccess.Denied(context, Access.Read, operation.Key),
                 TxnOperationKind.Range => KeyAccess.DeniedRange(context, operation.Key, operation.End),
-                TxnOperationKind.DeleteRange => KeyAccess.DeniedRangeWrite(context, operation.Key, operation.End),
+                TxnOperationKind.DeleteRange => KeyAccess.DeniedRangeWrite(context, operation.Key, operation.End) ?? KeyAccess.DeniedRange(context, operation.Key, operation.End),
+                TxnOperationKind.Delete => KeyAccess.Denied(context, Access.Write, operation.Key) ?? KeyAccess.Denied(context, Access.Read, operation.Key),
                 _ => KeyAccess.Denied(context, Access.Write, operation.Key),
             };
             if (denied is not null)
@@ -96,5 +102,18 @@ public static class TxnEndpoints
         }
 
         return null;
+    }
+
+    private static async ValueTask<bool> MayUseLeasesAsync(HttpContext context, TxnCommand txn)
+    {
+        LeaseOwnership? ownership = null;
+        foreach (var lease in txn.Then.Concat(txn.Else).Where(static o => o is { Kind: TxnOperationKind.Put, Lease: not 0 }).Select(static o => o.Lease).Distinct())
+        {
+            ownership ??= context.RequestServices.GetRequiredService<LeaseOwnership>();
+            if (!await ownership.MayUseAsync(LeaseCaller.Of(context), lease, context.RequestAborted))
+                return false;
+        }
+
+        return true;
     }
 }

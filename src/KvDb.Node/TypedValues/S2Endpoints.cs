@@ -53,7 +53,7 @@ public static class S2Endpoints
 
     private static async Task<IResult> PutAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits)
     {
-        var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, headerError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(headerError!);
 
@@ -74,8 +74,11 @@ public static class S2Endpoints
 
         if (ValidateKey(envelope.Key) is { } keyError)
             return Problems.BadRequest(keyError);
-        if (KeyAccess.Denied(context, Access.Write, Encoding.UTF8.GetBytes(envelope.Key)) is { } denied)
+        var key = Encoding.UTF8.GetBytes(envelope.Key);
+        if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
+        if (CallerAccess.DeniedCondition(context, key, conditions.Condition) is { } blind)
+            return blind;
 
         var value = TypedValueCodec.Encode(envelope.Value);
         if (value.Length > limits.Value.MaxValueBytes)
@@ -83,7 +86,7 @@ public static class S2Endpoints
 
         var put = new PutCommand
         {
-            Key = Encoding.UTF8.GetBytes(envelope.Key),
+            Key = key,
             Value = value,
             Kind = ValueKind.Typed,
             Condition = conditions.Condition,
@@ -125,17 +128,21 @@ public static class S2Endpoints
 
     private static async Task<IResult> DeleteAsync(HttpContext context, KvService kv)
     {
-        var (conditions, headerError) = WriteConditions.FromRequest(context.Request);
+        var (conditions, headerError) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
         if (conditions is null)
             return Problems.BadRequest(headerError!);
         var (key, keyError) = KeyFromQuery(context);
         if (key is null)
             return Problems.BadRequest(keyError!);
-        if (KeyAccess.Denied(context, Access.Write, Encoding.UTF8.GetBytes(key)) is { } denied)
+        var keyBytes = Encoding.UTF8.GetBytes(key);
+        if (KeyAccess.Denied(context, Access.Write, keyBytes) is { } denied)
             return denied;
+        if (CallerAccess.DeniedCondition(context, keyBytes, conditions.Condition) is { } blind)
+            return blind;
 
-        var delete = new DeleteCommand { Key = Encoding.UTF8.GetBytes(key), Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
-        return ValueResults.Written(context, key, await kv.WriteAsync(delete, context.RequestAborted));
+        var delete = new DeleteCommand { Key = keyBytes, Condition = conditions.Condition, IdempotencyKey = conditions.IdempotencyKey };
+        var result = await kv.WriteAsync(delete, context.RequestAborted);
+        return CallerAccess.MayRead(context, keyBytes) ? ValueResults.Written(context, key, result) : ValueResults.Blind(context, key, result);
     }
 
     // The key from the raw query string, decoded strictly (ASP.NET's query parser keeps an

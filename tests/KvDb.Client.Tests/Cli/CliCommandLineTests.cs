@@ -12,6 +12,8 @@ public sealed class CliCommandLineTests
     [InlineData("status", true)]
     [InlineData("bench", false)]
     [InlineData("list", true)]
+    [InlineData("user", true)]
+    [InlineData("auth", true)]
     [InlineData("--id", false)]
     public void The_client_commands_own_their_first_words_only(string word, bool handled)
         => CliProgram.Handles([word, "x"]).Should().Be(handled);
@@ -65,6 +67,8 @@ public sealed class CliCommandLineTests
     [InlineData("lock")]
     [InlineData("elect")]
     [InlineData("status")]
+    [InlineData("user", "passwd")]
+    [InlineData("auth", "rotate-key")]
     public async Task Help_explains_the_command_and_exits_0(params string[] words)
     {
         var (code, output, _) = await RunAsync([.. words, "--help"]);

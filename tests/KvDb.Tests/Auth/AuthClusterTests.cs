@@ -151,7 +151,7 @@ public sealed class AuthClusterTests : IAsyncLifetime
 
         await ExpectAsync(HttpStatusCode.NotFound, "GET", "/v1/kv/pub/missing", auth: bearer);
         await ExpectAsync(HttpStatusCode.Forbidden, "PUT", "/v1/auth/users/writer/password", """{"password": "x"}""", bearer);
-        await ExpectAsync(HttpStatusCode.NoContent, "PUT", "/v1/auth/users/ann/password", """{"password": "annpw2"}""", bearer);
+        await ExpectAsync(HttpStatusCode.NoContent, "PUT", "/v1/auth/users/ann/password", """{"password": "annpw2", "currentPassword": "annpw"}""", bearer);
 
         await ExpectAsync(HttpStatusCode.Unauthorized, "GET", "/v1/kv/pub/missing", auth: bearer);
         await ExpectAsync(HttpStatusCode.Unauthorized, "GET", "/v1/kv/pub/missing", auth: Basic("ann", "annpw"));

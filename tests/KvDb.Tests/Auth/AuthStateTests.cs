@@ -39,7 +39,7 @@ public sealed class AuthStateTests : IDisposable
         Apply(Enable()).Should().Be(CommandOutcome.PreconditionFailed);
         State().Settings.Enabled.Should().BeFalse();
 
-        Apply(new PutUserCommand { Name = "root", PasswordHash = PasswordHash.Create("pw", 1), MustNotExist = true }).Should().Be(CommandOutcome.Applied);
+        Apply(new PutUserCommand { Name = "root", PasswordHash = PasswordHash.CreatePbkdf2("pw", 1), MustNotExist = true }).Should().Be(CommandOutcome.Applied);
         Apply(Enable()).Should().Be(CommandOutcome.Applied);
 
         var state = State();
@@ -80,14 +80,14 @@ public sealed class AuthStateTests : IDisposable
     public void A_password_or_role_change_moves_the_users_generation()
     {
         Apply(new PutRoleCommand { Name = "reader", Permissions = [Grant("pub/", Access.Read)] });
-        Apply(new PutUserCommand { Name = "ann", PasswordHash = PasswordHash.Create("one", 1), MustNotExist = true });
+        Apply(new PutUserCommand { Name = "ann", PasswordHash = PasswordHash.CreatePbkdf2("one", 1), MustNotExist = true });
         var created = State().Users["ann"].Generation;
 
         Apply(new SetUserRoleCommand { User = "ann", Role = "reader", Granted = true }).Should().Be(CommandOutcome.Applied);
         var granted = State().Users["ann"].Generation;
         granted.Should().BeGreaterThan(created);
 
-        Apply(new PutUserCommand { Name = "ann", PasswordHash = PasswordHash.Create("two", 1) }).Should().Be(CommandOutcome.Applied);
+        Apply(new PutUserCommand { Name = "ann", PasswordHash = PasswordHash.CreatePbkdf2("two", 1) }).Should().Be(CommandOutcome.Applied);
         var user = State().Users["ann"];
         user.Generation.Should().BeGreaterThan(granted);
         user.Roles.Should().Equal("reader");

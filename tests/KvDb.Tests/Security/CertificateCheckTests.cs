@@ -1,7 +1,9 @@
 // What a presented certificate is checked for: a chain to the configured CA only, the
 // validity period, the role (serverAuth/clientAuth) and, for a server, the host name; each
-// refusal says why.
+// refusal says why. With --peer-cert-allowed-cn/-hostname a certificate must also carry an
+// allowed name; and the CA a client and a peer bundle have in common is found.
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace KvDb.Tests.Security;
@@ -85,5 +87,80 @@ public sealed class CertificateCheckTests : IDisposable
         CertificateCheck.Problem(member, null, trust: null, CertificateUse.Server, "127.0.0.1").Should().Contain("not issued by a trusted CA");
         CertificateCheck.Problem(SslPolicyErrors.None, member, null).Should().BeNull();
         CertificateCheck.Problem(SslPolicyErrors.RemoteCertificateNameMismatch, member, null).Should().Contain("RemoteCertificateNameMismatch");
+    }
+
+    [Fact]
+    public void An_allowed_common_name_is_the_subjects_CN_exactly_and_is_checked_after_the_chain()
+    {
+        var allowed = new PeerCertificateNames(["member-1", "member-2"], []);
+
+        CertificateCheck.Problem(certificates.Issue("member-2"), null, Trust, CertificateUse.Client, allowed: allowed).Should().BeNull();
+        CertificateCheck.Problem(certificates.Issue("ann"), null, Trust, CertificateUse.Client, allowed: allowed)
+            .Should().Contain("certificate 'CN=ann'").And.Contain("has the common name 'ann', and --peer-cert-allowed-cn allows only member-1, member-2");
+        CertificateCheck.Problem(certificates.Issue("Member-1"), null, Trust, CertificateUse.Client, allowed: allowed).Should().Contain("'Member-1'");
+        CertificateCheck.Problem(certificates.Issue("ann", names: ["member-1"]), null, Trust, CertificateUse.Server, "member-1", allowed: allowed)
+            .Should().Contain("'ann'", "a subjectAltName is not a common name");
+        CertificateCheck.Problem(certificates.Issue("member-1", issuer: TestCertificates.CreateCa("stranger CA")), null, Trust, CertificateUse.Client, allowed: allowed)
+            .Should().Contain("not issued by a trusted CA", "an allowed name does not stand in for the CA");
+        CertificateCheck.Problem(SslPolicyErrors.None, certificates.Issue("ann"), null, allowed).Should().Contain("--peer-cert-allowed-cn");
+    }
+
+    [Fact]
+    public void A_subject_with_no_or_several_common_names_matches_none()
+    {
+        var allowed = new PeerCertificateNames(["member-1"], []);
+
+        CertificateCheck.Problem(IssueWithSubject("O=member-1"), null, Trust, CertificateUse.Client, allowed: allowed).Should().Contain("has no common name");
+        CertificateCheck.Problem(IssueWithSubject("CN=member-1, CN=ann"), null, Trust, CertificateUse.Client, allowed: allowed).Should().Contain("has 2 common names");
+    }
+
+    [Fact]
+    public void An_allowed_host_name_is_a_subjectAltName_of_the_certificate_never_its_CN()
+    {
+        var allowed = new PeerCertificateNames([], ["peer.kvdb.test", "10.0.0.7"]);
+
+        CertificateCheck.Problem(certificates.Issue("member-1", names: ["127.0.0.1", "peer.kvdb.test"]), null, Trust, CertificateUse.Client, allowed: allowed).Should().BeNull();
+        CertificateCheck.Problem(certificates.Issue("member-1", names: ["*.kvdb.test"]), null, Trust, CertificateUse.Client, allowed: allowed).Should().BeNull("a wildcard in the certificate covers one label, as in TLS");
+        CertificateCheck.Problem(certificates.Issue("member-1", names: ["10.0.0.7"]), null, Trust, CertificateUse.Client, allowed: allowed).Should().BeNull();
+        CertificateCheck.Problem(certificates.Issue("peer.kvdb.test", names: ["127.0.0.1", "localhost"]), null, Trust, CertificateUse.Client, allowed: allowed)
+            .Should().Contain("names none of the hosts --peer-cert-allowed-hostname allows (peer.kvdb.test, 10.0.0.7)").And.Contain("its names: localhost, 127.0.0.1");
+    }
+
+    [Fact]
+    public void The_CA_a_client_and_a_peer_bundle_share_is_found_also_as_a_copy_or_an_intermediate()
+    {
+        var client = certificates.Ca;
+        var copy = X509CertificateLoader.LoadCertificate(client.RawData);
+
+        CertificateCheck.SharedAuthority([client], [client])!.Subject.Should().Be(client.Subject);
+        CertificateCheck.SharedAuthority([client], [certificates.PeerCa, copy])!.Subject.Should().Be(client.Subject);
+        CertificateCheck.SharedAuthority([client], [certificates.PeerCa]).Should().BeNull();
+        CertificateCheck.SharedAuthority([certificates.PeerCa], [client]).Should().BeNull();
+
+        // A client CA issued by the peer CA: its client certificates chain to the peer CA too.
+        var intermediate = Intermediate("kvdb client intermediate", certificates.PeerCa);
+        CertificateCheck.SharedAuthority([intermediate], [certificates.PeerCa])!.Subject.Should().Be("CN=kvdb client intermediate");
+    }
+
+    private X509Certificate2 IssueWithSubject(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(certificates.Ca, true, false));
+        using var issued = request.Create(certificates.Ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(16));
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    private static X509Certificate2 Intermediate(string name, X509Certificate2 issuer)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        using var issued = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1), RandomNumberGenerator.GetBytes(16));
+        return issued.CopyWithPrivateKey(key);
     }
 }

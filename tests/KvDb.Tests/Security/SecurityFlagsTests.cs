@@ -114,6 +114,27 @@ public sealed class SecurityFlagsTests
     }
 
     [Fact]
+    public void Allowed_peer_names_are_comma_separated_one_kind_at_a_time_and_need_peer_client_cert_auth()
+    {
+        string[] mutualTls = ["--id", "2", "--cluster", HttpsCluster, "--peer-cert-file", "p.pem", "--peer-key-file", "p-key.pem", "--peer-trusted-ca-file", "pca.pem", "--peer-client-cert-auth"];
+
+        var byName = Security([.. mutualTls, "--peer-cert-allowed-cn", "member-1, member-2,member-1"]);
+        byName.PeerCertAllowedCns.Should().Equal("member-1", "member-2");
+        byName.PeerCertificateNames.Restricts.Should().BeTrue();
+        Security(mutualTls).PeerCertificateNames.Should().BeSameAs(PeerCertificateNames.Any);
+
+        var byHost = Security(mutualTls, new Dictionary<string, string> { ["KVDB_PEER_CERT_ALLOWED_HOSTNAME"] = "peer.kvdb.test,10.0.0.7,[::1]" });
+        byHost.PeerCertAllowedHostnames.Should().Equal("peer.kvdb.test", "10.0.0.7", "[::1]");
+
+        Error([.. mutualTls[..^1], "--peer-cert-allowed-cn", "member-1"]).Should().Contain("--peer-cert-allowed-cn needs --peer-client-cert-auth");
+        Error([.. mutualTls, "--peer-cert-allowed-cn", "member-1", "--peer-cert-allowed-hostname", "peer.kvdb.test"])
+            .Should().Contain("--peer-cert-allowed-cn").And.Contain("--peer-cert-allowed-hostname").And.Contain("do not go together");
+        Error([.. mutualTls, "--peer-cert-allowed-cn", "member-1,,member-2"]).Should().Contain("--peer-cert-allowed-cn").And.Contain("without empty ones");
+        Error([.. mutualTls, "--peer-cert-allowed-hostname", "*.kvdb.test"]).Should().Contain("'*.kvdb.test' is not a host name");
+        CommandLine.Help().Should().Contain("--peer-cert-allowed-cn").And.Contain("KVDB_PEER_CERT_ALLOWED_HOSTNAME");
+    }
+
+    [Fact]
     public void Http_and_https_on_one_port_are_the_same_member()
         => Error("--cluster", "http://127.0.0.1:12379,https://127.0.0.1:12379").Should().Contain("twice");
 

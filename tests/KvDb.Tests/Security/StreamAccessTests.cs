@@ -161,8 +161,10 @@ public sealed class StreamAccessTests : IAsyncLifetime
         watch.Events.Should().NotContain(e => IsChange(e, "pub/after"), "the put came after mal lost pub/");
     }
 
-    [Fact]
-    public async Task A_watch_opened_with_a_token_ends_when_the_token_is_revoked()
+    [Theory]
+    [InlineData("password")]
+    [InlineData("rotate-key")]
+    public async Task A_watch_opened_with_a_token_ends_when_the_token_is_revoked(string change)
     {
         await SetUpUsersAsync();
         using var issued = await SendAsync("POST", "/v1/auth/token", """{"name": "mal", "password": "malpassword"}""");
@@ -170,9 +172,9 @@ public sealed class StreamAccessTests : IAsyncLifetime
         var token = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
         using var watch = await OpenAsync("/v1/watch?key=pub/a&progress=10m", new AuthenticationHeaderValue("Bearer", token));
 
-        await ChangeAsync("password");
+        await (change == "rotate-key" ? ExpectAsync(HttpStatusCode.NoContent, "POST", "/v1/auth/rotate-key", auth: Root) : ChangeAsync(change));
 
-        var error = await watch.NextAsync(IsError, "an error event after mal's password changed");
+        var error = await watch.NextAsync(IsError, $"an error event after '{change}'");
         error.GetProperty("status").GetInt32().Should().Be(401, watch.Describe());
         await watch.EndsAsync();
     }

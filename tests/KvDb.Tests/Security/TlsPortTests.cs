@@ -4,7 +4,9 @@
 // the client certificate's common name the request's user, and the peer port refuses requests
 // without the peer proof with 401 problem details. The member-to-member clients (the
 // IHttpMessageHandlerFactory handlers NodeSecurity registers) present the peer certificate,
-// check the server's against the peer CA and its host name, and send the proof.
+// check the server's against the peer CA and its host name, and send the proof. With
+// --peer-cert-allowed-cn/-hostname both sides also want an allowed name: the peer port from its
+// callers, a member's client from the peer it calls.
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
@@ -164,6 +166,63 @@ public sealed class TlsPortTests : IDisposable
         await FluentActions.Awaiting(() => member.GetAsync($"https://127.0.0.1:{port}/whoami")).Should().ThrowAsync<HttpRequestException>();
         await Eventually.WaitUntilAsync(() => log.Matching(LogLevel.Warning, "does not name the host '127.0.0.1'").Count > 0, "the caller to log the host mismatch", state: log.Describe);
         log.Matching(LogLevel.Warning, "does not name the host").Should().ContainSingle().Which.Should().Contain("member at 127.0.0.1").And.Contain("member-1.example");
+    }
+
+    [Fact]
+    public async Task With_an_allowed_common_name_the_peer_port_refuses_other_certificates_of_its_CA_and_lets_the_member_in()
+    {
+        var (certificateFile, keyFile) = certificates.Write("member-1", certificates.Issue("member-1"));
+        var security = new SecurityOptions
+        {
+            PeerCertFile = certificateFile,
+            PeerKeyFile = keyFile,
+            PeerTrustedCaFile = certificates.CaFile,
+            PeerClientCertAuth = true,
+            PeerCertAllowedCns = ["member-1"],
+        };
+        var (app, port) = await StartAsync(security, listenAsPeerPort: true);
+        await using var _ = app;
+        var url = $"https://127.0.0.1:{port}/whoami";
+
+        var handlers = app.Services.GetRequiredService<IHttpMessageHandlerFactory>();
+        using (var member = new HttpClient(handlers.CreateHandler(PeerClient.HandlerName), disposeHandler: false))
+            (await member.GetAsync(url)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        using (var ann = Client([certificates.Ca], certificates.Issue("ann", server: false)))
+            await FluentActions.Awaiting(() => ann.GetAsync(url)).Should().ThrowAsync<HttpRequestException>();
+        await Eventually.WaitUntilAsync(() => log.Matching(LogLevel.Warning, "CN=ann").Count > 0, "the refusal of CN=ann to be logged", state: log.Describe);
+        log.Matching(LogLevel.Warning, "CN=ann").Should().ContainSingle().Which.Should()
+            .Contain("The peer port refused a TLS connection from 127.0.0.1").And.Contain("--peer-cert-allowed-cn allows only member-1");
+    }
+
+    [Fact]
+    public async Task With_an_allowed_host_name_a_member_refuses_to_call_a_peer_whose_certificate_does_not_name_it()
+    {
+        // The server does not ask for client certificates here (a setting SecurityFlags refuses,
+        // made directly), so only the calling member's check of the server is at work.
+        var (certificateFile, keyFile) = certificates.Write("member-1", certificates.Issue("member-1"));
+        var security = new SecurityOptions
+        {
+            PeerCertFile = certificateFile,
+            PeerKeyFile = keyFile,
+            PeerTrustedCaFile = certificates.CaFile,
+            PeerCertAllowedHostnames = ["peer.kvdb.test"],
+        };
+        var (app, port) = await StartAsync(security, listenAsPeerPort: true);
+        await using var _ = app;
+        var url = $"https://127.0.0.1:{port}/whoami";
+
+        var handlers = app.Services.GetRequiredService<IHttpMessageHandlerFactory>();
+        using var member = new HttpClient(handlers.CreateHandler(PeerClient.HandlerName), disposeHandler: false);
+        await FluentActions.Awaiting(() => member.GetAsync(url)).Should().ThrowAsync<HttpRequestException>();
+        await Eventually.WaitUntilAsync(() => log.Matching(LogLevel.Warning, "--peer-cert-allowed-hostname").Count > 0, "the caller to log the refusal", state: log.Describe);
+        log.Matching(LogLevel.Warning, "--peer-cert-allowed-hostname").Should().ContainSingle().Which.Should()
+            .Contain("Refused the TLS certificate of the member at 127.0.0.1").And.Contain("CN=member-1").And.Contain("(peer.kvdb.test)");
+
+        // A certificate that names the host is accepted on the next connection.
+        certificates.Write("member-1", certificates.Issue("member-1", names: ["127.0.0.1", "peer.kvdb.test"]));
+        app.Services.GetRequiredService<NodeSecurity>().PeerTls!.Certificate.Check();
+        (await member.GetAsync(url)).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]
