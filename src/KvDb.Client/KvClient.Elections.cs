@@ -74,7 +74,7 @@ public sealed partial class KvClient
     /// A leader that changed and changed back while it was reconnecting is not reported.
     /// </remarks>
     /// <exception cref="KvUnavailableException">No member could be reached within <see cref="KvClientOptions.OperationTimeout"/>.</exception>
-    /// <exception cref="KvException">kvdb refused the request (e.g. 403).</exception>
+    /// <exception cref="KvException">kvdb refused the request (e.g. 403), or ended the observation because the caller lost access (401, 403).</exception>
     public IAsyncEnumerable<KvElectionLeader?> ObserveAsync(string name, CancellationToken token = default)
     {
         ValidateQueueName(name, nameof(name));

@@ -192,7 +192,7 @@ public sealed partial class KvClient
     /// <see cref="KvClientOptions.RequestTimeout"/> plus 20 s.
     /// </remarks>
     /// <exception cref="KvUnavailableException">No member could be (re)connected to within <see cref="KvClientOptions.OperationTimeout"/>.</exception>
-    /// <exception cref="KvException">kvdb refused the read (e.g. 403).</exception>
+    /// <exception cref="KvException">kvdb refused the read (e.g. 403), or ended the follow because the caller lost access (401, 403).</exception>
     public IAsyncEnumerable<ListItem> FollowListAsync(string keyspace, string key, long fromOffset = 0, CancellationToken token = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyspace);

@@ -304,7 +304,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
     /// </remarks>
     /// <exception cref="KvCompactedException">The history no longer holds the changes after <paramref name="afterRevision"/> (or the watch fell that far behind): range the keys again and watch after the range's revision.</exception>
     /// <exception cref="KvUnavailableException">The watch could not (re)connect to any member within <see cref="KvClientOptions.OperationTimeout"/>.</exception>
-    /// <exception cref="KvException">kvdb refused the watch (e.g. 400, 403).</exception>
+    /// <exception cref="KvException">kvdb refused the watch (e.g. 400, 403), or ended it because the caller lost access (403 permission revoked; 401 when the credentials no longer hold and reopening with the client's own was refused).</exception>
     public IAsyncEnumerable<WatchEvent> WatchAsync(string key, long? afterRevision = null, WatchOptions? options = null, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(key);

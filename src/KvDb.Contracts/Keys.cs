@@ -2,6 +2,7 @@
 //   {"items": [{"key", "value" | "valueBase64", "typed", "revision"}], "continuation": "..." | null, "revision": 57}
 //   {"type": "put", "key", "value" | "valueBase64", "typed", "revision", "prevValue" | "prevValueBase64", "prevTyped", "prevRevision"}
 //   {"type": "delete", "key", "revision", ...prev}   {"type": "progress", "revision"}   {"type": "compacted", "compactRevision"}
+//   {"type": "error", "title", "status", "detail"}   (the last event when the caller lost access; see ProblemJson)
 // Invariants: a value is "value" when its bytes are UTF-8 (a typed value: its JSON text, with
 // "typed": true), else "valueBase64"; fields that do not apply are left out, except a page's
 // "continuation", which is null on the last page.
@@ -58,6 +59,12 @@ public static class WatchEventTypes
 
     /// <summary>The history no longer holds the watch's changes; the stream ends.</summary>
     public const string Compacted = "compacted";
+
+    /// <summary>
+    /// The stream ends on a problem (its caller lost access): the event is problem details with
+    /// this type. List follows, election observations and the log end the same way.
+    /// </summary>
+    public const string Error = "error";
 }
 
 /// <summary>One event of <c>GET /v1/watch</c>.</summary>

@@ -2,6 +2,9 @@
 // written by ASP.NET Core's ProblemDetails: {"type", "title", "status", "detail", "traceId"}
 // plus, on some answers, an extension member: currentRevision (412), compactRevision (410),
 // outcomeUnknown (503).
+// A stream that ends on a problem after it began (its caller lost access) sends it as its last
+// event, in the stream's framing, with "type": "error" in place of the type URI:
+//   {"type": "error", "title": "Forbidden", "status": 403, "detail": "..."}
 using System.Text.Json.Serialization;
 
 namespace KvDb.Contracts;

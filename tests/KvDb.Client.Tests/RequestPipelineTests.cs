@@ -1,6 +1,8 @@
 // The client against fake members: failover on 503 with the same Idempotency-Key, Retry-After
 // keeping a busy member out of the rotation, unreachable members ending in
-// KvUnavailableException, and problem details becoming typed exceptions.
+// KvUnavailableException, problem details becoming typed exceptions, and a stream's final error
+// event (the member ended it: its caller lost access) becoming one too, except a 401 event, after
+// which the stream is reopened with the client's own credentials.
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
@@ -143,5 +145,59 @@ public sealed class RequestPipelineTests
         first.Requests.Single().Target.Should().Contain("after=4");
         second.Requests.Single().Target.Should().Contain("after=4", "revision 5 was cut short, so the watch resumes before it");
         meters.Total("kvdb.client.watch.reconnects").Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_streams_error_event_ends_it_with_the_problem_as_a_KvException_and_a_401_event_reopens_it_first()
+    {
+        const string Forbidden = """{"type":"error","title":"Forbidden","status":403,"detail":"User 'mal' may no longer read every key this request covers"}""";
+        const string Unauthorized = """{"type":"error","title":"Unauthorized","status":401,"detail":"User 'mal' changed (password or roles) after this request started"}""";
+        var watches = 0;
+        await using var member = await FakeMember.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/x-ndjson";
+            var lines = context.Request.Path.Value switch
+            {
+                "/v1/watch" when Interlocked.Increment(ref watches) == 1 => """{"type":"put","key":"p/a","value":"1","revision":5}""" + "\n" + Unauthorized,
+                "/v1/watch" => """{"type":"put","key":"p/b","value":"2","revision":6}""" + "\n" + Forbidden,
+                "/v1/elections/m/observe" => """{"key":"_elections/m/1","value":"x","revision":3,"lease":1}""" + "\n" + Forbidden,
+                _ => """{"offset":0,"value":"one"}""" + "\n" + Forbidden,
+            };
+            await context.Response.WriteAsync(lines + "\n");
+        });
+        await using var client = NewClient(null, member.Url);
+
+        // Before error events were understood, each stream reopened for ever: fail instead of hanging.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new List<string>();
+        var watch = await FluentActions.Awaiting(async () =>
+        {
+            await foreach (var e in client.WatchAsync("p/", afterRevision: 4, new WatchOptions { Prefix = true }, deadline.Token))
+                seen.Add(e.ToString());
+        }).Should().ThrowExactlyAsync<KvException>();
+        watch.Which.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        watch.Which.Detail.Should().Contain("may no longer read");
+        seen.Should().Equal("put p/a@5", "put p/b@6");
+        member.Requests.Where(r => r.Target.StartsWith("/v1/watch", StringComparison.Ordinal)).Select(r => r.Target)
+            .Should().HaveCount(2, "the 401 event reopened the watch once, the 403 event ended it")
+            .And.OnlyContain(t => t.Contains("after=4", StringComparison.Ordinal), "it resumed where it was (revision 5 is not known to be complete)");
+        seen.Clear();
+
+        var follow = await FluentActions.Awaiting(async () =>
+        {
+            await foreach (var item in client.FollowListAsync("pub", "events", token: deadline.Token))
+                seen.Add("item " + item.Offset);
+        }).Should().ThrowExactlyAsync<KvException>();
+        follow.Which.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        seen.Should().Equal("item 0");
+
+        var observe = await FluentActions.Awaiting(async () =>
+        {
+            await foreach (var leader in client.ObserveAsync("m", deadline.Token))
+                seen.Add("leader " + leader?.Key);
+        }).Should().ThrowExactlyAsync<KvException>();
+        observe.Which.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        seen.Should().Equal("item 0", "leader _elections/m/1");
+        member.Requests.Should().HaveCount(4, "a 403 event ends the stream; it is not reopened");
     }
 }

@@ -1,6 +1,7 @@
 // The client's TLS and credential options against real members: a CA file and a client
 // certificate for a member with --client-cert-auth; Basic credentials and a bearer token once
-// auth is enabled; refusals as exceptions.
+// auth is enabled; refusals as exceptions; a watch that outlives a role grant (reopened with the
+// client's own credentials) and ends with 403 when its role is revoked.
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -79,5 +80,56 @@ public sealed class SecurityTests : IDisposable
         var refused = await FluentActions.Awaiting(() => nobody.GetAsync("app/k").AsTask()).Should().ThrowAsync<KvException>();
         refused.Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         refused.Which.Title.Should().NotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task A_watch_goes_on_after_a_role_grant_and_ends_with_403_when_the_role_is_revoked()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(1, "--in-memory");
+        using var admin = cluster.NewClient(TimeSpan.FromSeconds(30));
+        var root = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("root:rootpw")));
+        async Task SendAsync(HttpMethod method, string path, string? json = null)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(cluster.Url(1), path)) { Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = root;
+            using var response = await admin.SendAsync(request);
+            response.IsSuccessStatusCode.Should().BeTrue($"{method} {path}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await SendAsync(HttpMethod.Post, "v1/auth/roles", """{"name": "app", "permissions": [{"prefix": "app/", "access": "readwrite"}]}""");
+        await SendAsync(HttpMethod.Post, "v1/auth/roles", """{"name": "other", "permissions": [{"prefix": "other/", "access": "read"}]}""");
+        await SendAsync(HttpMethod.Post, "v1/auth/users", """{"name": "root", "password": "rootpw"}""");
+        await SendAsync(HttpMethod.Post, "v1/auth/users", """{"name": "ann", "password": "annpw", "roles": ["app"]}""");
+        await SendAsync(HttpMethod.Post, "v1/auth/enable");
+
+        await using var ann = new KvClient(new KvClientOptions { Endpoints = [cluster.Url(1)], UserName = "ann", Password = "annpw" });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var first = await ann.PutAsync("app/1", "before");
+        var seen = new List<string>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var e in ann.WatchAsync("app/", first - 1, new WatchOptions { Prefix = true }, deadline.Token))
+            {
+                lock (seen)
+                    seen.Add(e.ToString());
+            }
+        });
+        string[] Seen()
+        {
+            lock (seen)
+                return [.. seen];
+        }
+
+        await Eventually.WaitUntilAsync(() => Seen().Any(s => s.StartsWith("put app/1@", StringComparison.Ordinal)), "the watch to see app/1", TimeSpan.FromSeconds(30), () => string.Join(", ", Seen()));
+
+        // A grant changes ann's generation: the member ends the stream with 401, and the client's own credentials reopen it.
+        await SendAsync(HttpMethod.Post, "v1/auth/users/ann/roles", """{"role": "other"}""");
+        await ann.PutAsync("app/2", "after the grant");
+        await Eventually.WaitUntilAsync(() => Seen().Any(s => s.StartsWith("put app/2@", StringComparison.Ordinal)), "the watch to see app/2 after the grant", TimeSpan.FromSeconds(30), () => string.Join(", ", Seen()));
+
+        await SendAsync(HttpMethod.Delete, "v1/auth/users/ann/roles/app");
+        var ended = await FluentActions.Awaiting(() => watching).Should().ThrowAsync<KvException>();
+        ended.Which.StatusCode.Should().Be(HttpStatusCode.Forbidden, string.Join(", ", Seen()));
+        Seen().Should().OnlyHaveUniqueItems();
     }
 }

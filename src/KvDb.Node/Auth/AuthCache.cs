@@ -1,8 +1,11 @@
 // This member's copy of the replicated auth state (users, roles, settings), read on every
 // request. Reloaded from the store after an applied entry changed it (or a snapshot was
 // installed), so a request costs one volatile read while nothing changes.
-// Invariant: Current is the state as of some applied index at or after the last auth change
-// this member applied, never an older one.
+// Invariants:
+//  - Current is the state as of some applied index at or after the last auth change this
+//    member applied, never an older one.
+//  - Changed is raised after the change is counted, so a handler that reads Current sees the
+//    change (StreamAccess re-checks open streams that way).
 using KvDb.Core.Auth;
 using KvDb.Node.Raft;
 
@@ -25,8 +28,15 @@ public sealed class AuthCache
     public AuthCache(LocalState state)
     {
         this.state = state;
-        subscription = state.Subscribe(machine => machine.AuthChanged += () => Interlocked.Increment(ref changes));
+        subscription = state.Subscribe(machine => machine.AuthChanged += () =>
+        {
+            Interlocked.Increment(ref changes);
+            Changed?.Invoke();
+        });
     }
+
+    /// <summary>Raised on the applier's thread after an applied entry (or an installed snapshot) changed the auth state; keep handlers short.</summary>
+    public event Action? Changed;
 
     /// <summary>The users, roles and settings as applied here; null until the member has started.</summary>
     public AuthState? Current

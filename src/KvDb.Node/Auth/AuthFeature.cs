@@ -21,6 +21,7 @@ public sealed class AuthFeature : INodeFeature
         services.AddSingleton<AuthCache>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<AuthWrites>();
+        services.AddSingleton<StreamAccess>();
         services.AddOptions<AuthOptions>().Configure<NodeOptions>(static (auth, node) =>
         {
             auth.OpenProbes = node.OpenProbes;

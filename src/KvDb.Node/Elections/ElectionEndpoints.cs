@@ -11,6 +11,9 @@
 //   POST /v1/elections/{name}/resign {"key"} steps down (the next candidate is elected).
 // Candidates' keys live under "_elections/{name}/" and are ordinary keys for ranges, watches and
 // auth. A leader whose lease expires or is revoked is no longer leader.
+// An observation, and a campaign while it waits, is re-checked at every auth change
+// (StreamAccess): once the caller lost access, an observation ends with an error line
+// ({"type": "error", ...} problem details) and a campaign answers that problem and withdraws.
 using System.Text;
 using System.Text.Json;
 using KvDb.Contracts;
@@ -105,7 +108,7 @@ public static class ElectionEndpoints
     private static string? Text(JsonElement? body, string name)
         => body is { } b && b.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString() : null;
 
-    private static async Task<IResult> CampaignAsync(string name, HttpContext context, Locks.OwnershipQueue queue, LocalState state)
+    private static async Task<IResult> CampaignAsync(string name, HttpContext context, Locks.OwnershipQueue queue, LocalState state, StreamAccess streams)
     {
         if (Check(context, name, Access.Write) is { } refused)
             return refused;
@@ -128,13 +131,19 @@ public static class ElectionEndpoints
         if (lease == 0 && context.RequestServices.GetRequiredService<LeaseAdmission>().RefuseGrant() is { } tooMany)
             return tooMany;
         Locks.QueueEntry? elected;
+        using var access = Watch(context, name, streams, Access.Write);
         try
         {
-            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, LeaseCaller.Of(context), context.RequestAborted);
+            elected = await queue.JoinAndWaitAsync(Prefix(name), lease, ttl, value, timeout, LeaseCaller.Of(context), access.Token);
         }
         catch (Locks.LeaseMissingException e)
         {
             return Leases.LeaseEndpoints.NotFound(e.Id);
+        }
+        catch (OperationCanceledException) when (access.Check() is { } loss && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The queue withdrew the candidacy.
+            return loss.ToResult();
         }
 
         LockInstruments.LockWaits.Add(1, new KeyValuePair<string, object?>("outcome", elected is null ? "timeout" : "acquired"));
@@ -156,7 +165,13 @@ public static class ElectionEndpoints
     private static ElectionLeaderJson Describe((string Key, Core.State.StoredValue Value) leader)
         => new() { Key = leader.Key, Value = Encoding.UTF8.GetString(leader.Value.Payload.Span), Revision = leader.Value.CreateRevision, Lease = leader.Value.Lease };
 
-    private static async Task ObserveAsync(string name, HttpContext context, Locks.OwnershipQueue queue, WatchHub hub, ChangeFeed feed)
+    private static AccessWatch Watch(HttpContext context, string name, StreamAccess streams, Access access)
+    {
+        var prefix = Encoding.UTF8.GetBytes(Prefix(name));
+        return streams.Watch(context, access, prefix, KeyOrder.PrefixEnd(prefix), singleKey: false);
+    }
+
+    private static async Task ObserveAsync(string name, HttpContext context, Locks.OwnershipQueue queue, WatchHub hub, ChangeFeed feed, StreamAccess streams)
     {
         if (Check(context, name, Access.Read) is { } refused)
         {
@@ -171,6 +186,7 @@ public static class ElectionEndpoints
             return;
         }
 
+        using var access = Watch(context, name, streams, Access.Read);
         var token = context.RequestAborted;
         context.Response.ContentType = "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-cache";
@@ -193,6 +209,14 @@ public static class ElectionEndpoints
                 }
 
                 var candidates = await queue.ListAsync(Prefix(name), token);
+
+                // Checked after the read: a change applied after the one that took access is never written.
+                if (access.Check() is { } loss)
+                {
+                    await WriteLineAsync(context, loss.ToEventJson(), token);
+                    return;
+                }
+
                 var leader = candidates.Count == 0 ? ((string, long)?)null : (candidates[0].Key, candidates[0].Value.Revision);
                 if (first || leader != last)
                 {
@@ -212,14 +236,21 @@ public static class ElectionEndpoints
                 var quiet = progress - sinceWrite.Elapsed;
                 if (quiet <= TimeSpan.Zero)
                     continue;
-                if (attached)
+                try
                 {
-                    if (await watcher.WaitAsync(quiet, token))
-                        watcher.Drain([]);
+                    if (attached)
+                    {
+                        if (await watcher.WaitAsync(quiet, access.Token))
+                            watcher.Drain([]);
+                    }
+                    else
+                    {
+                        await feed.WaitForAppliedAfterAsync(feed.AppliedIndex, quiet < TimeSpan.FromSeconds(1) ? quiet : TimeSpan.FromSeconds(1), access.Token);
+                    }
                 }
-                else
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    await feed.WaitForAppliedAfterAsync(feed.AppliedIndex, quiet < TimeSpan.FromSeconds(1) ? quiet : TimeSpan.FromSeconds(1), token);
+                    // Access was lost: the next round ends the observation.
                 }
             }
         }

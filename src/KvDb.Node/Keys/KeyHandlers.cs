@@ -85,7 +85,8 @@ public static class KeyHandlers
         return CallerAccess.MayRead(context, key) ? ValueResults.Written(context, text, result) : ValueResults.Blind(context, text, result);
     }
 
-    // A blocking read (?index=R&wait=D): waits for the key to change after R, then reads as usual.
+    // A blocking read (?index=R&wait=D): waits for the key to change after R, then reads as usual;
+    // a caller that lost read access to the key meanwhile (an auth change) gets that problem instead.
     private static async Task<IResult?> BlockAsync(HttpContext context, KvService kv, byte[] key)
     {
         var query = context.Request.Query;
@@ -95,8 +96,17 @@ public static class KeyHandlers
         if (query["wait"].ToString() is { Length: > 0 } text && (!KvDb.Flags.Duration.TryParse(text, out wait) || wait < TimeSpan.Zero || wait > KeyWait.MaxWait))
             return Problems.BadRequest("wait must be a duration up to 5m, like 30s (default 5m).");
 
-        await context.RequestServices.GetRequiredService<KeyWait>().WaitAsync(key, index, wait, context.RequestAborted);
-        return null;
+        using var access = context.RequestServices.GetRequiredService<StreamAccess>().Watch(context, Access.Read, key, null, singleKey: true);
+        try
+        {
+            await context.RequestServices.GetRequiredService<KeyWait>().WaitAsync(key, index, wait, access.Token);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Access was lost; answered below.
+        }
+
+        return access.Check()?.ToResult();
     }
 
     /// <summary>Describes, for the OpenAPI document, what the handlers take and answer at either address.</summary>

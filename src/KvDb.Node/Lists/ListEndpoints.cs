@@ -21,6 +21,8 @@
 //    offsets are -1.
 //  - A follower first sends the page, then every item appended after it, in offset order, with
 //    no gap and no duplicate; it waits on the list's own signal (ListFeed).
+//  - A follower's access is re-checked before each write and when an auth change takes it
+//    (StreamAccess): it then ends with an error line ({"type": "error", ...} problem details).
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -214,7 +216,7 @@ public static class ListEndpoints
             KvDbJsonContext.Default.ListAppendedJson);
     }
 
-    private static async Task ReadAsync(string keyspace, string? key, HttpContext context, KvService kv, LocalState state, ListFeed feed)
+    private static async Task ReadAsync(string keyspace, string? key, HttpContext context, KvService kv, LocalState state, ListFeed feed, StreamAccess streams)
     {
         key ??= "";
         if (KeyAccess.Denied(context, Access.Read, AccessKey(keyspace, key)) is { } denied)
@@ -242,39 +244,56 @@ public static class ListEndpoints
             return;
         }
 
-        await FollowAsync(context, keyspace, keyBytes, page, request, state, feed, signal);
+        using var access = streams.Watch(context, Access.Read, AccessKey(keyspace, key), null, singleKey: true);
+        await FollowAsync(context, keyspace, keyBytes, page, request, state, feed, signal, access);
     }
 
-    // Sends the page's items, then every item appended after them, one JSON line each.
-    private static async Task FollowAsync(HttpContext context, string keyspace, byte[] key, ListPage page, ListPageRequest request, LocalState state, ListFeed feed, Task signal)
+    // Sends the page's items, then every item appended after them, one JSON line each; ends with
+    // an error line once the caller has lost access.
+    private static async Task FollowAsync(HttpContext context, string keyspace, byte[] key, ListPage page, ListPageRequest request, LocalState state, ListFeed feed, Task signal, AccessWatch access)
     {
         var token = context.RequestAborted;
         context.Response.ContentType = "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-cache";
         await context.Response.StartAsync(token);
         var next = page.Items.Count > 0 ? page.Items[^1].Offset + 1 : request.Seek is ListSeek.Offset ? request.At : page.Meta?.NextOffset ?? 0;
+        var items = page.Items;
         try
         {
-            await WriteLinesAsync(context, page.Items, token);
             while (!token.IsCancellationRequested)
             {
+                // Checked after the items were read: an append applied after the change that took access is never written.
+                if (access.Check() is { } loss)
+                {
+                    await WriteLineAsync(context, loss.ToEventJson(), token);
+                    return;
+                }
+
+                await WriteLinesAsync(context, items, token);
                 ListPage more;
                 using (var view = state.Store.OpenView())
                     more = ListReader.Read(view, keyspace, key, forward: true, MaxLimit, ListSeek.Offset, next);
-                if (more.Items.Count > 0)
+                items = more.Items;
+                if (items.Count > 0)
                 {
-                    await WriteLinesAsync(context, more.Items, token);
-                    next = more.Items[^1].Offset + 1;
+                    next = items[^1].Offset + 1;
                     continue;
                 }
 
-                await signal.WaitAsync(TimeSpan.FromSeconds(15), token).ContinueWith(static _ => { }, TaskScheduler.Default);
+                await signal.WaitAsync(TimeSpan.FromSeconds(15), access.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
                 signal = feed.Appended(keyspace, key);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
+    }
+
+    private static async Task WriteLineAsync(HttpContext context, byte[] line, CancellationToken token)
+    {
+        await context.Response.Body.WriteAsync(line, token);
+        await context.Response.Body.WriteAsync("\n"u8.ToArray(), token);
+        await context.Response.Body.FlushAsync(token);
     }
 
     private static async Task WriteLinesAsync(HttpContext context, IReadOnlyList<ListItem> items, CancellationToken token)

@@ -7,7 +7,8 @@
 // Auth checks read and write access to them: waiting in a queue, and whether a release finds
 // its key, tell who else is there, so a write-only user may not lock (issue 26). lease= names
 // only a lease of the caller's own (root: any), and releasing revokes only the lease the queue
-// granted the caller for that key (OwnershipQueue).
+// granted the caller for that key (OwnershipQueue). A waiting request is checked again at every
+// auth change (StreamAccess): a waiter that lost access answers that problem and leaves the queue.
 using KvDb.Contracts;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
@@ -71,7 +72,7 @@ public static class LockEndpoints
     public static string? CheckName(string name)
         => name.Length is 0 or > 256 || name.Contains('/') ? "A name must be 1 to 256 characters without '/'." : null;
 
-    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state)
+    private static async Task<IResult> AcquireAsync(string name, HttpContext context, OwnershipQueue queue, LocalState state, StreamAccess streams)
     {
         if (CheckName(name) is { } bad)
             return Problems.BadRequest(bad);
@@ -86,13 +87,19 @@ public static class LockEndpoints
             return tooMany;
 
         QueueEntry? held;
+        using var access = streams.Watch(context, Access.ReadWrite, prefixBytes, KeyOrder.PrefixEnd(prefixBytes), singleKey: false);
         try
         {
-            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, LeaseCaller.Of(context), context.RequestAborted);
+            held = await queue.JoinAndWaitAsync(prefix, lease, ttl, null, timeout, LeaseCaller.Of(context), access.Token);
         }
         catch (LeaseMissingException e)
         {
             return Leases.LeaseEndpoints.NotFound(e.Id);
+        }
+        catch (OperationCanceledException) when (access.Check() is { } loss && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The queue removed the waiter's key.
+            return loss.ToResult();
         }
 
         if (held is null)

@@ -11,8 +11,12 @@
 //    log was compacted and the listing goes on after it.
 //  - The log's read lock is held only while a chunk is rendered into memory, never while the
 //    client reads, so a slow reader cannot hold up log compaction.
+//  - The caller's access (the root role) is re-checked before each chunk is written and when an
+//    auth change takes it (StreamAccess); the listing then ends with an error line
+//    ({"type": "error", ...} problem details).
 using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using KvDb.Node.Auth;
 using KvDb.Node.HttpKit;
 using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
@@ -43,7 +47,7 @@ public static class LogEndpoints
             .Produces<string>(StatusCodes.Status200OK, "application/x-ndjson")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader, ChangeFeed feed)
+    private static async Task<IResult> ReadAsync(HttpContext context, LocalState state, IReadBarrier reader, ChangeFeed feed, StreamAccess streams)
     {
         var query = context.Request.Query;
         var follow = query["follow"].ToString();
@@ -68,10 +72,17 @@ public static class LogEndpoints
             using var view = state.Store.OpenView();
             return Core.Watch.ChangeHistory.At(view, index);
         };
-        return Results.Stream(stream => WriteAsync(stream, state.Log, from, limit, follow == "true" ? feed : null, history, context.RequestAborted), "application/x-ndjson");
+        var access = streams.Watch(context);
+        return Results.Stream(
+            async stream =>
+            {
+                using (access)
+                    await WriteAsync(stream, state.Log, from, limit, follow == "true" ? feed : null, history, access, context.RequestAborted);
+            },
+            "application/x-ndjson");
     }
 
-    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, ChangeFeed? follow, Func<long, Core.Watch.ChangeRecord?> history, CancellationToken token)
+    private static async Task WriteAsync(Stream stream, WriteAheadLog log, long from, long limit, ChangeFeed? follow, Func<long, Core.Watch.ChangeRecord?> history, AccessWatch access, CancellationToken token)
     {
         // The compacted-through line does not count against the limit: 'limit' entries follow it.
         var start = from;
@@ -85,6 +96,14 @@ public static class LogEndpoints
                 {
                     var end = long.Min(committed, start + long.Min(remaining, ChunkSize) - 1);
                     var (lines, next, entries) = await RenderAsync(log, start, end, history, token);
+
+                    // Checked after rendering: an entry committed after the change that took access is never written.
+                    if (access.Check() is { } loss)
+                    {
+                        await stream.WriteAsync(ErrorLine(loss), token);
+                        return;
+                    }
+
                     await stream.WriteAsync(lines, token);
                     remaining -= entries;
                     start = next;
@@ -93,9 +112,20 @@ public static class LogEndpoints
                 if (follow is null || remaining <= 0)
                     return;
 
-                // Following the tail: flush what is written, then wait for the next entry here.
+                // Following the tail: flush what is written, then wait for the next entry here (or for access to be lost).
                 await stream.FlushAsync(token);
-                await follow.WaitForAppliedAfterAsync(start - 1, TimeSpan.FromSeconds(10), token);
+                try
+                {
+                    await follow.WaitForAppliedAfterAsync(start - 1, TimeSpan.FromSeconds(10), access.Token);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    if (access.Check() is { } loss)
+                    {
+                        await stream.WriteAsync(ErrorLine(loss), token);
+                        return;
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -103,6 +133,8 @@ public static class LogEndpoints
             // The client left.
         }
     }
+
+    private static byte[] ErrorLine(AccessLoss loss) => [.. loss.ToEventJson(), (byte)'\n'];
 
     private static async Task<(byte[] Lines, long Next, long Entries)> RenderAsync(WriteAheadLog log, long start, long end, Func<long, Core.Watch.ChangeRecord?> history, CancellationToken token)
     {

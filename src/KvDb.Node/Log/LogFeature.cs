@@ -10,7 +10,7 @@ public sealed class LogFeature : INodeFeature
     public string Name => "Log";
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> DependsOn { get; } = ["Watch"];
+    public IReadOnlyList<string> DependsOn { get; } = ["Auth", "Watch"];
 
     /// <inheritdoc/>
     public void AddServices(IServiceCollection services)

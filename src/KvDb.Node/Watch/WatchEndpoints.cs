@@ -5,6 +5,8 @@
 //  - The cursor starts at after= (or Last-Event-ID), else at the revision of a linearizable
 //    read made when the watch starts, so a new watch never starts behind a write it could see.
 //  - after= older than the history is 410 (problem details with compactRevision) before any event.
+//  - The watch's access is re-checked at every auth change (StreamAccess); once the caller lost
+//    it, the stream ends with an error event.
 using KvDb.Core.Auth;
 using KvDb.Core.Watch;
 using KvDb.Node.Auth;
@@ -35,7 +37,7 @@ public static class WatchEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status410Gone)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task WatchAsync(HttpContext context, KvService kv, LocalState state, ChangeFeed feed, WatchHub hub, IOptions<WatchOptions> options, ILogger<WatchStream> logger)
+    private static async Task WatchAsync(HttpContext context, KvService kv, LocalState state, ChangeFeed feed, WatchHub hub, StreamAccess streams, IOptions<WatchOptions> options, ILogger<WatchStream> logger)
     {
         var (request, error) = WatchRequest.Parse(context.Request);
         if (request is null)
@@ -44,7 +46,8 @@ public static class WatchEndpoints
             return;
         }
 
-        var denied = request.Range.End is null && request.Range.SingleKey
+        var singleKey = request.Range.End is null && request.Range.SingleKey;
+        var denied = singleKey
             ? KeyAccess.Denied(context, Access.Read, request.Range.Start)
             : KeyAccess.DeniedRange(context, request.Range.Start, request.Range.End);
         if (denied is not null)
@@ -52,6 +55,8 @@ public static class WatchEndpoints
             await denied.ExecuteAsync(context);
             return;
         }
+
+        using var access = streams.Watch(context, Access.Read, request.Range.Start, request.Range.End, singleKey);
 
         long cursor;
         using (var view = await kv.OpenViewAsync(request.After is null ? ReadConsistency.Linearizable : ReadConsistency.Local, context.RequestAborted))
@@ -79,7 +84,7 @@ public static class WatchEndpoints
         hub.StreamOpened();
         try
         {
-            await new WatchStream(context, request, options.Value.SlowReaderTimeout, logger).RunAsync(cursor, state, feed, hub);
+            await new WatchStream(context, request, access, options.Value.SlowReaderTimeout, logger).RunAsync(cursor, state, feed, hub);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

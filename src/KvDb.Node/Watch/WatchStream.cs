@@ -13,12 +13,17 @@
 //  - The history moving past a watch while it catches up ends the stream with a compacted event.
 //  - A client that stops reading is cut off once a flush has waited --watch-slow-reader-timeout; what a
 //    watch holds meanwhile is bounded (Watcher.MaxQueued changes, one flush of FlushBytes).
+//  - Access is re-checked before every flush (and the wait wakes when an auth change takes it):
+//    once the caller lost access the stream sends, instead of what it had buffered, one error
+//    event (problem details with "type": "error") and ends, so no change applied after the
+//    change that took access away reaches the client.
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using KvDb.Core.Values;
 using KvDb.Core.Watch;
+using KvDb.Node.Auth;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
 using KvDb.Node.Raft;
@@ -28,14 +33,15 @@ namespace KvDb.Node.Watch;
 /// <summary>Writes one watch's events to its client.</summary>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "A watch stream is kvdb's name for one watch's events over HTTP (the operations docs count watch streams); the type is not a System.IO.Stream and is never used as one.")]
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The buffer is a MemoryStream, managed memory only: its Dispose frees nothing the GC would not, and a WatchStream lives exactly as long as its request.")]
-public sealed partial class WatchStream(HttpContext context, WatchRequest request, TimeSpan slowReaderTimeout, ILogger<WatchStream> logger)
+public sealed partial class WatchStream(HttpContext context, WatchRequest request, AccessWatch access, TimeSpan slowReaderTimeout, ILogger<WatchStream> logger)
 {
     // Changes are written to the client in pieces of about this size, at revision boundaries.
     private const int FlushBytes = 32 * 1024;
 
     private readonly MemoryStream buffer = new();
+    private bool accessLost;
 
-    /// <summary>Streams until the client leaves, is cut off, or the history passes the cursor.</summary>
+    /// <summary>Streams until the client leaves, is cut off, loses access, or the history passes the cursor.</summary>
     public async Task RunAsync(long cursor, LocalState state, ChangeFeed feed, WatchHub hub)
     {
         var token = context.RequestAborted;
@@ -49,6 +55,8 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         {
             while (!token.IsCancellationRequested)
             {
+                if (access.Check() is not null)
+                    await FlushAsync();
                 if (!attached)
                 {
                     if (await CatchUpAsync(cursor, state) is not { } reached)
@@ -86,11 +94,22 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
 
                 var wait = nextProgress - DateTime.UtcNow;
                 wait = wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-                if (attached)
-                    await watcher.WaitAsync(wait, token);
-                else
-                    await feed.WaitForAppliedAfterAsync(cursor, wait, token);
+                try
+                {
+                    if (attached)
+                        await watcher.WaitAsync(wait, access.Token);
+                    else
+                        await feed.WaitForAppliedAfterAsync(cursor, wait, access.Token);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    // Access was lost: the next round ends the stream.
+                }
             }
+        }
+        catch (OperationCanceledException) when (accessLost)
+        {
+            // Ended with an error event.
         }
         finally
         {
@@ -202,8 +221,16 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         }
     }
 
+    // Writes what is buffered, or, once the caller has lost access, the error event instead and ends the stream.
     private async Task FlushAsync()
     {
+        if (access.Check() is { } loss)
+        {
+            buffer.SetLength(0);
+            Write(loss.WriteEventMembers, id: null);
+            accessLost = true;
+        }
+
         var body = context.Response.Body;
         // Kestrel answers a cancelled write by aborting the connection, which also cancels
         // RequestAborted: only the timer tells a cut-off from a client that left.
@@ -225,6 +252,9 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         {
             buffer.SetLength(0);
         }
+
+        if (accessLost)
+            throw new OperationCanceledException("The caller lost access; the stream ended with an error event.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cut off a watcher at {Remote}: it did not read for {Seconds} s")]
