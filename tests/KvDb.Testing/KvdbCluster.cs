@@ -110,14 +110,14 @@ public sealed class KvdbCluster : IAsyncDisposable
         return id;
     }
 
-    /// <summary>Restarts member <paramref name="id"/> with the same arguments and data directory.</summary>
-    public void Restart(int id)
+    /// <summary>Restarts member <paramref name="id"/> with the same arguments and data directory, and <paramref name="more"/> after them.</summary>
+    public void Restart(int id, params string[] more)
     {
         var old = Members[id - 1];
         if (old.IsRunning)
             throw new InvalidOperationException($"Member {id} is still running.");
         retired.Add(old);
-        Members[id - 1] = new KvdbProcess(id, old.Args);
+        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more]);
         Members[id - 1].Start();
     }
 

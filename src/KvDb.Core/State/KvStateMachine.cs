@@ -45,6 +45,9 @@ public sealed class KvStateMachineOptions
     /// <summary>A pause before each entry is applied, to make replicas visibly lag (an experiment knob).</summary>
     public TimeSpan ApplyDelay { get; init; }
 
+    /// <summary>A pause after a snapshot from the leader is installed, before the install returns (an experiment knob: a slow disk).</summary>
+    public TimeSpan InstallAnswerDelay { get; init; }
+
     /// <summary>How long the change history keeps changes (the newest ChangeHistory.Floor revisions are kept regardless).</summary>
     public TimeSpan HistoryWindow { get; init; } = TimeSpan.FromMinutes(15);
 
@@ -277,6 +280,12 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         Volatile.Write(ref appliedIndex, index);
         AuthChanged?.Invoke();
         Applied?.Invoke(index);
+        if (options.InstallAnswerDelay > TimeSpan.Zero)
+        {
+            // Not cancellable: the point is an answer that comes after the leader stopped waiting.
+            await Task.Delay(options.InstallAnswerDelay, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return index;
     }
 

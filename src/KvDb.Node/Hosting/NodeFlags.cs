@@ -37,6 +37,7 @@ internal sealed class NodeFlags
         ElectionTimeout = Env(new Flag<TimeSpan>("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it.", ElectionTimeoutValue));
         ThrottleApply = Env(new Flag<TimeSpan>("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait.", AnyDuration("throttle-apply")));
         ThrottleAppendAcks = Env(new Flag<TimeSpan>("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client.", AnyDuration("throttle-append-acks")));
+        ThrottleSnapshotInstall = Env(new Flag<TimeSpan>("throttle-snapshot-install", "DURATION", "0s", "Experiment knob: pause after this member installs a snapshot from the leader, before it answers, as a slow disk would (beyond 90% of --election-timeout the leader misses the answer).", AnyDuration("throttle-snapshot-install")));
         WatchHistory = Env(new Flag<TimeSpan>("watch-history", "DURATION", "15m", "How long changes are kept for watchers (GET /v1/watch?after=); the newest --watch-history-floor revisions are kept however old. An older after= gets 410.", AnyDuration("watch-history")));
         WatchHistoryFloor = Env(new Flag<long>("watch-history-floor", "REVISIONS", "100000", "The newest revisions the change history keeps however old (with --watch-history).", text => WholeNumber.Between("watch-history-floor", 1, int.MaxValue)(text)));
         WatchSlowReaderTimeout = Env(new Flag<TimeSpan>("watch-slow-reader-timeout", "DURATION", "30s", "A watch whose client has not taken what was sent for this long (its buffers full) is cut off, with a log line and kvdb_watch_cut_off.", text => AnyDuration("watch-slow-reader-timeout")(text) is { Ticks: > 0 } value ? value : throw new FormatException("--watch-slow-reader-timeout must be more than 0s")));
@@ -62,7 +63,7 @@ internal sealed class NodeFlags
     public IReadOnlyList<IFlag> Flags =>
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
-        SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks,
+        SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks, ThrottleSnapshotInstall,
         WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, RehashPasswords, LogLevel,
         .. Security.Flags,
         .. Backup.Flags,
@@ -86,6 +87,7 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> ElectionTimeout { get; }
     public Flag<TimeSpan> ThrottleApply { get; }
     public Flag<TimeSpan> ThrottleAppendAcks { get; }
+    public Flag<TimeSpan> ThrottleSnapshotInstall { get; }
     public Flag<TimeSpan> WatchHistory { get; }
     public Flag<long> WatchHistoryFloor { get; }
     public Flag<TimeSpan> WatchSlowReaderTimeout { get; }
@@ -134,6 +136,7 @@ internal sealed class NodeFlags
             ElectionTimeoutMs = (int)result.GetValue(ElectionTimeout).TotalMilliseconds,
             ThrottleApply = result.GetValue(ThrottleApply),
             ThrottleAppendAcks = result.GetValue(ThrottleAppendAcks),
+            ThrottleSnapshotInstall = result.GetValue(ThrottleSnapshotInstall),
             WatchHistory = result.GetValue(WatchHistory),
             WatchHistoryFloor = result.GetValue(WatchHistoryFloor),
             WatchSlowReaderTimeout = result.GetValue(WatchSlowReaderTimeout),

@@ -84,6 +84,9 @@ public sealed record NodeOptions
     /// <summary>An experiment knob: a pause before this member acknowledges each write it took from a client.</summary>
     public TimeSpan ThrottleAppendAcks { get; init; }
 
+    /// <summary>An experiment knob: a pause after this member installs a snapshot from the leader, before it answers.</summary>
+    public TimeSpan ThrottleSnapshotInstall { get; init; }
+
     /// <summary>Writes a member holds waiting to be proposed; one more is refused with 503 at once.</summary>
     public int MaxPendingWrites { get; init; } = 16_384;
 

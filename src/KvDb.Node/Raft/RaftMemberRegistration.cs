@@ -38,5 +38,5 @@ public static class RaftMemberRegistration
     }
 
     /// <summary>Serves the consensus protocol on connections to the peer port.</summary>
-    public static IApplicationBuilder UseRaftProtocol(this IApplicationBuilder peer) => peer.UseConsensusProtocolHandler();
+    public static IApplicationBuilder UseRaftProtocol(this IApplicationBuilder peer) => peer.UseCoveredSnapshotAnswer().UseConsensusProtocolHandler();
 }

@@ -133,6 +133,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         {
             SnapshotInterval = options.SnapshotInterval,
             ApplyDelay = options.ThrottleApply,
+            InstallAnswerDelay = options.ThrottleSnapshotInstall,
             HistoryWindow = options.WatchHistory,
             HistoryFloor = options.WatchHistoryFloor,
             // Archives are served on the peer port, with the other member-to-member calls.

@@ -120,6 +120,24 @@ public sealed class FaultToleranceTests
     }
 
     [Fact]
+    public async Task A_snapshot_install_whose_answer_the_leader_missed_does_not_stall_the_member()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(3, "--snapshot-interval", "20");
+        (await cluster.Member(3).StopAsync(StopTimeout)).Should().Be(0);
+        // 70 writes: snapshots at 20, 40 and 60, and entries after the last one.
+        for (var i = 0; i < 70; i++)
+            await cluster.PutWithRetryAsync(1 + i % 2, $"missed-{i}", $"m{i}");
+
+        // Member 3 answers its install after the leader's request timed out (0.9 s with the
+        // default 1 s election timeout): the leader sends the same snapshot again, which member 3
+        // already holds. The writes after the snapshot must still reach it.
+        cluster.Restart(3, "--throttle-snapshot-install", "2s");
+        await cluster.Member(3).WaitForOutputAsync("Snapshot installed");
+        await cluster.WaitForValueAsync(3, "missed-69", "m69", query: "consistency=local");
+        await cluster.Member(3).WaitForOutputAsync("which this member already holds");
+    }
+
+    [Fact]
     public async Task Without_a_quorum_writes_and_linearizable_reads_fail_fast_with_503_and_retry_after()
     {
         await using var cluster = await KvdbCluster.StartAsync(3, "--request-timeout", "1s");
