@@ -22,7 +22,17 @@
 # Workloads: put at concurrency 1, 16, 64 and 256; linearizable get at 64; local get at 64
 # (etcd: serializable range); a 50/50 put/get mix at 64.
 #
-# Usage:  bench/compare-etcd.sh
+# Usage:  bench/compare-etcd.sh [--baseline REV]...
+#   --baseline REV    also measure kvdb as built from revision REV (a commit, tag or branch of
+#                     this repository; repeatable), in the same run. Each is built once (Release,
+#                     from `git archive`) into out/kvdb-<sha>. In this mode the table is the one
+#                     issue 27 tracks: etcd through its native gRPC client (etcd-grpc-bench, built
+#                     from ../shared/bench/etcd-grpc with Debian's Go packages when BENCH_ETCD_GRPC
+#                     is not set), kvdb at HEAD and kvdb at each REV, with p50/p99 and the ratios
+#                     HEAD/etcd and HEAD/REV, for put c=1, c=64, c=256, linearizable get c=64 and
+#                     local get c=64 (BENCH_ONLY still selects). At concurrency 1 the single client
+#                     of every system talks to its leader, so where the leader happens to be does
+#                     not decide the number (a follower forwards, which adds a round trip).
 # Environment (all optional):
 #   BENCH_DURATION    measured time per workload (default 10s; e.g. 2s for a quick run)
 #   BENCH_WARMUP      warm-up per workload, excluded from the results (default 1s)
@@ -36,7 +46,8 @@
 #   BENCH_SYSTEMS     which systems to run, in order (default "kvdb etcd")
 #   BENCH_PORT_BASE   first port used (default 24000, below Linux's ephemeral range 32768+ so a
 #                     client connection cannot take a member's port): kvdb Raft +1..3, kvdb HTTP +11..13,
-#                     etcd clients +21..23, etcd peers +31..33; all on 127.0.0.1
+#                     etcd clients +21..23, etcd peers +31..33, the k-th --baseline build's kvdb ports
+#                     40*k higher; all on 127.0.0.1
 #   BENCH_ONLY        run only the workloads whose names match this extended regex (e.g. '^txn')
 #   BENCH_RESULTS     where the JSON results and logs go (default out/compare-etcd/<time>)
 #   BENCH_KVDB        a kvdb executable to measure instead of building this checkout (e.g. an
@@ -72,6 +83,22 @@ workloads=(
   "list append c=64|--mix append=100 --concurrency 64"
   "lease grant c=64|--mix lease=100 --concurrency 64"
 )
+say() { echo "compare-etcd: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+baselines=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --baseline) [ $# -ge 2 ] || die "--baseline needs a revision"; baselines+=("$2"); shift 2 ;;
+    --baseline=*) baselines+=("${1#*=}"); shift ;;
+    -h|--help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+if [ ${#baselines[@]} -gt 0 ] && [ -z "${BENCH_ONLY:-}" ]; then
+  BENCH_ONLY='^(put c=(1|64|256)|get linearizable c=64|get local c=64)$'
+fi
+
 if [ -n "${BENCH_ONLY:-}" ]; then
   selected=()
   for entry in "${workloads[@]}"; do
@@ -79,9 +106,6 @@ if [ -n "${BENCH_ONLY:-}" ]; then
   done
   workloads=("${selected[@]}")
 fi
-
-say() { echo "compare-etcd: $*" >&2; }
-die() { say "$*"; exit 1; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -92,6 +116,14 @@ ensure_tool() { # command, Debian packages...
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null \
     || { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; } \
     || die "could not install $*"
+}
+
+ensure_package() { # Debian package, when not installed
+  dpkg -s "$1" >/dev/null 2>&1 && return
+  say "installing $1 with apt-get"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null \
+    || { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null; } \
+    || die "could not install $1"
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -139,8 +171,62 @@ else
   bench=$kvdb
 fi
 
+# The kvdb builds measured, as "label|executable": this checkout (HEAD), then each --baseline.
+kvdb_builds=("HEAD|$kvdb")
+build_baseline() { # revision; builds it once into out/kvdb-<sha> and prints "<sha>|<executable>"
+  local sha out dir
+  sha=$(git rev-parse --short=7 "$1^{commit}" 2>/dev/null) || die "--baseline $1: no such revision in this repository"
+  out=$PWD/out/kvdb-$sha
+  if [ ! -x "$out/kvdb" ]; then
+    say "building kvdb at $1 ($sha, Release) into out/kvdb-$sha"
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/kvdb-baseline.XXXXXX")
+    git archive "$sha" | tar -x -C "$dir"
+    (cd "$dir" && dotnet build src/KvDb.Node -c Release -o "$out" -nologo -v quiet >/dev/null) || { rm -rf "$dir"; die "building $1 failed"; }
+    rm -rf "$dir"
+  fi
+  echo "$sha|$out/kvdb"
+}
+for rev in "${baselines[@]}"; do kvdb_builds+=("$(build_baseline "$rev")"); done
+system_of() { if [ "$1" = HEAD ]; then echo kvdb; else echo "kvdb@$1"; fi; }
+build_position() { # system; its index in kvdb_builds
+  local k
+  for ((k = 0; k < ${#kvdb_builds[@]}; k++)); do
+    [ "$(system_of "${kvdb_builds[k]%%|*}")" = "$1" ] && { echo "$k"; return; }
+  done
+  die "unknown system '$1'"
+}
+executable_of() { # system
+  local build
+  for build in "${kvdb_builds[@]}"; do
+    [ "$(system_of "${build%%|*}")" = "$1" ] && { echo "${build#*|}"; return; }
+  done
+  die "unknown system '$1'"
+}
+
+if [ ${#baselines[@]} -gt 0 ]; then
+  systems=${BENCH_SYSTEMS:-$(for build in "${kvdb_builds[@]}"; do printf '%s ' "$(system_of "${build%%|*}")"; done)etcd-grpc}
+fi
+if [[ " $systems " == *" etcd-grpc "* ]] && [ -z "${BENCH_ETCD_GRPC:-}" ]; then
+  source_dir=../shared/bench/etcd-grpc
+  [ -f "$source_dir/main.go" ] || die "etcd's gRPC client is needed: set BENCH_ETCD_GRPC, or have $source_dir (see its README)"
+  if [ ! -x out/etcd-grpc-bench ]; then
+    ensure_tool go golang-go
+    ensure_package golang-etcd-server-dev
+    say "building etcd-grpc-bench from $source_dir into out/etcd-grpc-bench"
+    mkdir -p out
+    (cd "$source_dir" && GOPATH=/usr/share/gocode GO111MODULE=off go build -o "$OLDPWD/out/etcd-grpc-bench" .) \
+      || die "building etcd-grpc-bench failed"
+  fi
+  BENCH_ETCD_GRPC=out/etcd-grpc-bench
+fi
+
 for offset in 1 2 3 11 12 13 21 22 23 31 32 33; do
   port_busy $((base + offset)) && die "port $((base + offset)) is in use; set BENCH_PORT_BASE to a free range"
+done
+for ((k = 1; k < ${#kvdb_builds[@]}; k++)); do
+  for offset in 1 2 3 11 12 13; do
+    port_busy $((base + 40 * k + offset)) && die "port $((base + 40 * k + offset)) is in use; set BENCH_PORT_BASE to a free range"
+  done
 done
 
 mkdir -p "$results"
@@ -149,8 +235,11 @@ if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
   say "warning: $work is on tmpfs, so fsync is free for both systems; set TMPDIR to a directory on disk for durable numbers"
 fi
 
-kvdb_raft() { echo $((base + $1)); }
-kvdb_http() { echo $((base + 10 + $1)); }
+# Each kvdb build gets ports of its own (40 apart): an older build's Raft transport may not
+# bind a port that the previous build's connections still hold in TIME_WAIT.
+port_shift=0
+kvdb_raft() { echo $((base + port_shift + $1)); }
+kvdb_http() { echo $((base + port_shift + 10 + $1)); }
 etcd_client() { echo $((base + 20 + $1)); }
 etcd_peer() { echo $((base + 30 + $1)); }
 
@@ -166,20 +255,21 @@ wait_until() { # seconds, description, command...
 kvdb_put_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' -XPUT "http://127.0.0.1:$1/compare-probe" -d ok)" = 204 ]; }
 etcd_put_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' -XPOST "http://127.0.0.1:$1/v3/kv/put" -d '{"key":"Y29tcGFyZS1wcm9iZQ==","value":"b2s="}')" = 200 ]; }
 
-start_kvdb() {
-  local cluster="" i
+start_kvdb() { # executable
+  local executable=$1 cluster="" i
   for i in 1 2 3; do cluster+="${cluster:+,}http://127.0.0.1:$(kvdb_raft $i)"; done
   for i in 1 2 3; do
-    "$kvdb" --id $i --cluster "$cluster" --port "$(kvdb_http $i)" --data-dir "$work/kvdb/node-$i" --log-level Warning \
-      >"$results/kvdb-member-$i.log" 2>&1 &
+    "$executable" --id $i --cluster "$cluster" --port "$(kvdb_http $i)" --data-dir "$work/kvdb/node-$i" --log-level Warning \
+      >"$results/$system-member-$i.log" 2>&1 &
     pids+=($!)
   done
   for i in 1 2 3; do wait_until 60 "kvdb member $i accepting writes" kvdb_put_ok "$(kvdb_http $i)"; done
   local leader
   leader=$(curl -s "http://127.0.0.1:$(kvdb_http 1)/v1/members" | jq -r '.[] | select(.role == "leader") | .id' || true)
-  say "kvdb leader: member ${leader:-unknown} (at concurrency 1 the single worker talks to member 1)"
+  say "kvdb leader: member ${leader:-unknown} (at concurrency 1 the single worker talks to it)"
   endpoints=""
   for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(kvdb_http $i)"; done
+  leader_endpoint=http://127.0.0.1:$(kvdb_http "${leader:-1}")
 }
 
 start_etcd() {
@@ -203,15 +293,19 @@ start_etcd() {
     status=$(curl -s -XPOST "http://127.0.0.1:$(etcd_client $i)/v3/maintenance/status" -d '{}' || true)
     if jq -e '.header.member_id == .leader' <<<"$status" >/dev/null 2>&1; then leader=$i; fi
   done
-  say "etcd leader: member $leader (at concurrency 1 the single worker talks to member 1)"
-  endpoints=""
+  say "etcd leader: member $leader (at concurrency 1 the single worker talks to it)"
+  endpoints="" grpc_endpoints=""
   for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(etcd_client $i)"; done
+  for i in 1 2 3; do grpc_endpoints+="${grpc_endpoints:+,}127.0.0.1:$(etcd_client $i)"; done
+  [ "$leader" = unknown ] && leader=1
+  leader_endpoint=http://127.0.0.1:$(etcd_client "$leader")
+  grpc_leader=127.0.0.1:$(etcd_client "$leader")
 }
 
 warm_up_system() { # system
   [ "$system_warmup" = 0s ] || [ "$system_warmup" = 0 ] && return 0
   say "$1: warming up for $system_warmup (not measured)"
-  "$bench" bench --target "$1" --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s \
+  "$bench" bench --target "${1%%@*}" --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s \
     --keys "$keys" --value-size "$value_size" --concurrency 64 --mix put=50,get=50 --json >"$results/$1-system-warmup.json" 2>&1 || true
 }
 
@@ -223,19 +317,51 @@ run_workloads() { # system
     file="$results/$system-${name//[^a-z0-9]/_}"
     # etcd has no lists: its column stays empty for list workloads.
     if [ "$system" = etcd ] && [[ $flags == *append* ]]; then continue; fi
-    local status=0
+    local status=0 targets=$endpoints
+    [[ "$flags " == *"--concurrency 1 "* ]] && targets=$leader_endpoint
     # shellcheck disable=SC2086 # flags are words on purpose
-    "$bench" bench --target "$system" --endpoints "$endpoints" --duration "$duration" --warmup "$warmup" \
+    "$bench" bench --target "${system%%@*}" --endpoints "$targets" --duration "$duration" --warmup "$warmup" \
       --keys "$keys" --value-size "$value_size" $flags --json >"$file.json" 2>"$file.log" || status=$?
     [ $status -eq 0 ] || say "$system $name: kvdb bench exited $status; see $file.log"
     say "$(printf '%-5s %-22s %s' "$system" "$name" "$(jq -r '"\(.total.opsPerSecond) ops/s, p99 \(.total.latencyMs.p99 // "-") ms, errors \(.total.errors)"' "$file.json" 2>/dev/null || echo "no result")")"
   done
 }
 
+grpc_op() { # workload flags; prints "<op> <clients>" for etcd-grpc-bench, nothing when it has no equivalent
+  local flags="$1 " op clients
+  clients=$(sed -n 's/.*--concurrency \([0-9]*\).*/\1/p' <<<"$flags")
+  case $flags in
+    *"--mix put=100 "*) op=put ;;
+    *"--mix get=100 "*"--consistency linearizable "*) op=get ;;
+    *"--mix get=100 "*"--consistency local "*) op=sget ;;
+    *) return 0 ;;
+  esac
+  echo "$op $clients"
+}
+
+run_grpc_workloads() { # etcd through clientv3 for every workload it has an equivalent of
+  local entry name spec op clients conns targets line file
+  [ "$system_warmup" = 0s ] || [ "$system_warmup" = 0 ] \
+    || "$BENCH_ETCD_GRPC" -endpoints "$grpc_endpoints" -op put -clients 64 -conns 8 -duration "$system_warmup" >/dev/null 2>&1 || true
+  for entry in "${workloads[@]}"; do
+    name=${entry%%|*}
+    spec=$(grpc_op "${entry#*|}")
+    [ -n "$spec" ] || continue
+    read -r op clients <<<"$spec"
+    conns=$((clients < 8 ? clients : 8))
+    targets=$grpc_endpoints
+    [ "$clients" = 1 ] && targets=$grpc_leader
+    file="$results/etcd-grpc-${name//[^a-z0-9]/_}"
+    line=$("$BENCH_ETCD_GRPC" -endpoints "$targets" -op "$op" -clients "$clients" -conns "$conns" -duration "$duration" \
+      -keys "$keys" -value-size "$value_size" 2>"$file.log" || true)
+    echo "$line" >"$file.txt"
+    say "$(printf '%-12s %-22s %s' etcd-grpc "$name" "${line:-no result} (ops/s p50 p99 errors)")"
+  done
+}
+
 grpc_lines=""
 run_etcd_grpc() { # etcd through clientv3, as etcd's own benchmark drives it
-  local grpc_endpoints="" i op line
-  for i in 1 2 3; do grpc_endpoints+="${grpc_endpoints:+,}127.0.0.1:$(etcd_client $i)"; done
+  local op line
   "$BENCH_ETCD_GRPC" -endpoints "$grpc_endpoints" -op put -clients 64 -conns 8 -duration "$warmup" >/dev/null 2>&1 || true
   for op in put get sget; do
     line=$("$BENCH_ETCD_GRPC" -endpoints "$grpc_endpoints" -op $op -clients 64 -conns 8 -duration "$duration" 2>"$results/etcd-grpc-$op.log" || true)
@@ -246,16 +372,58 @@ run_etcd_grpc() { # etcd through clientv3, as etcd's own benchmark drives it
 
 for system in $systems; do
   case $system in
-    kvdb) say "starting three kvdb members (HTTP on $(kvdb_http 1)-$(kvdb_http 3))"; start_kvdb ;;
-    etcd) say "starting three etcd members (clients on $(etcd_client 1)-$(etcd_client 3))"; start_etcd ;;
-    *) die "unknown system '$system' in BENCH_SYSTEMS (kvdb, etcd)" ;;
+    kvdb|kvdb@*)
+      port_shift=$((40 * $(build_position "$system")))
+      say "starting three kvdb members ($system, HTTP on $(kvdb_http 1)-$(kvdb_http 3))"
+      start_kvdb "$(executable_of "$system")" ;;
+    etcd|etcd-grpc) say "starting three etcd members (clients on $(etcd_client 1)-$(etcd_client 3))"; start_etcd ;;
+    *) die "unknown system '$system' in BENCH_SYSTEMS (kvdb, etcd, etcd-grpc)" ;;
   esac
-  warm_up_system "$system"
-  run_workloads "$system"
-  [ "$system" = etcd ] && [ -n "${BENCH_ETCD_GRPC:-}" ] && run_etcd_grpc
+  if [ "$system" = etcd-grpc ]; then
+    run_grpc_workloads
+  else
+    warm_up_system "$system"
+    run_workloads "$system"
+    [ "$system" = etcd ] && [ -n "${BENCH_ETCD_GRPC:-}" ] && run_etcd_grpc
+  fi
   say "stopping $system"
   stop_members
 done
+
+if [ ${#baselines[@]} -gt 0 ]; then
+  # --- the table against etcd's gRPC client and the baselines ------------------------------------
+  cell() { if [ -n "$1" ]; then printf '%.0f (%.2f / %.2f)' "$1" "$2" "$3"; else echo -; fi; }
+  rate() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; else echo -; fi; }
+  kvdb_value() { # system, workload, jq path
+    local file="$results/$1-${2//[^a-z0-9]/_}.json"
+    [ -s "$file" ] && jq -r "$3 // empty" "$file" 2>/dev/null || true
+  }
+  echo
+  echo "kvdb vs etcd $etcd_version through its gRPC client: 3 members each on 127.0.0.1, $(nproc) cores, ${value_size}-byte values, $keys keys, ${duration} per workload; ops/s (p50 / p99 ms)"
+  echo
+  header="| workload | etcd gRPC |" rule="|---|---:|"
+  for build in "${kvdb_builds[@]}"; do header+=" kvdb ${build%%|*} |"; rule+="---:|"; done
+  header+=" HEAD / etcd |"; rule+="---:|"
+  for build in "${kvdb_builds[@]:1}"; do header+=" HEAD / ${build%%|*} |"; rule+="---:|"; done
+  echo "$header"; echo "$rule"
+  for entry in "${workloads[@]}"; do
+    name=${entry%%|*}
+    read -r g_ops g_p50 g_p99 _ < <(cat "$results/etcd-grpc-${name//[^a-z0-9]/_}.txt" 2>/dev/null || echo "")
+    row="| $name | $(cell "${g_ops:-}" "${g_p50:-}" "${g_p99:-}") |"
+    head_ops=$(kvdb_value kvdb "$name" .total.opsPerSecond)
+    for build in "${kvdb_builds[@]}"; do
+      s=$(system_of "${build%%|*}")
+      row+=" $(cell "$(kvdb_value "$s" "$name" .total.opsPerSecond)" "$(kvdb_value "$s" "$name" .total.latencyMs.p50)" "$(kvdb_value "$s" "$name" .total.latencyMs.p99)") |"
+    done
+    row+=" $(rate "$head_ops" "${g_ops:-}") |"
+    for build in "${kvdb_builds[@]:1}"; do row+=" $(rate "$head_ops" "$(kvdb_value "$(system_of "${build%%|*}")" "$name" .total.opsPerSecond)") |"; done
+    echo "$row"
+    g_ops="" g_p50="" g_p99=""
+  done
+  echo
+  echo "Ratios are throughput (above 1 favours HEAD). Results and logs: $results"
+  exit 0
+fi
 
 # --- the table ----------------------------------------------------------------------------------
 value() { # system, workload name, jq path
