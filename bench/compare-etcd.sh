@@ -259,7 +259,7 @@ start_kvdb() { # executable
   local executable=$1 cluster="" i
   for i in 1 2 3; do cluster+="${cluster:+,}http://127.0.0.1:$(kvdb_raft $i)"; done
   for i in 1 2 3; do
-    "$executable" --id $i --cluster "$cluster" --port "$(kvdb_http $i)" --data-dir "$work/kvdb/node-$i" --log-level Warning \
+    "$executable" --id $i --cluster "$cluster" --port "$(kvdb_http $i)" --data-dir "$work/${system//[^a-z0-9]/_}/node-$i" --log-level Warning \
       >"$results/$system-member-$i.log" 2>&1 &
     pids+=($!)
   done

@@ -70,7 +70,12 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
         var count = 0;
         oldest = null;
         using var view = store.OpenView();
-        foreach (var (key, value) in view.Scan(StoreKeys.Start(StoreKeys.History), StoreKeys.End(StoreKeys.History)))
+
+        // Start past what was forgotten: its deletions stay in the store as tombstones until a
+        // compaction drops them, and a scan from the start of the history would step over every
+        // one of them, each entry again (with a short --watch-history, on every write).
+        var from = ChangeHistory.KeyOf(ChangeHistory.CompactedRevision(view) + 1);
+        foreach (var (key, value) in view.Scan(from, StoreKeys.End(StoreKeys.History)))
         {
             var revision = ChangeHistory.RevisionOf(key);
             var proposedAt = ChangeHistory.Decode(value).ProposedAtUnixMs;

@@ -35,6 +35,7 @@ internal sealed class NodeFlags
         MemoryBudget = Env(new Flag<long>("memory-budget", "BYTES", "64MiB", "Memory for the storage engine: a quarter per memtable (at most two), half for the block cache. Suffixes KiB, MiB, GiB.", Bytes("memory-budget", 4L << 20, 64L << 30)));
         MinFreeDisk = Env(new Flag<long>("min-free-disk", "BYTES", "256MiB", "Free space the data directory's filesystem must keep: below it writes get 507 (reads go on), so the log never runs out of space. 0 turns the check off.", Bytes("min-free-disk", 0, 1L << 50)));
         ElectionTimeout = Env(new Flag<TimeSpan>("election-timeout", "DURATION", "1s", "Lower bound of the randomized election timeout (the upper is twice it); Raft requests, snapshot transfers included, must finish within 90% of it.", ElectionTimeoutValue));
+        ReadLease = Env(new Flag<OnOff>("read-lease", null, "on", "The leader serves linearizable reads without a heartbeat round for 80% of --election-timeout after a majority acknowledged one (a lease; it assumes no member's clock runs over 1.25x faster than another's). A restarted member waits one --election-timeout before it votes. off: a round for every batch of reads.", text => OnOff.Parse("read-lease", text)));
         ThrottleApply = Env(new Flag<TimeSpan>("throttle-apply", "DURATION", "0s", "Experiment knob: pause before each entry this member applies, so local/Eventual reads visibly lag and Strong reads wait.", AnyDuration("throttle-apply")));
         ThrottleAppendAcks = Env(new Flag<TimeSpan>("throttle-append-acks", "DURATION", "0s", "Experiment knob: pause before this member acknowledges each write it took from a client.", AnyDuration("throttle-append-acks")));
         ThrottleSnapshotInstall = Env(new Flag<TimeSpan>("throttle-snapshot-install", "DURATION", "0s", "Experiment knob: pause after this member installs a snapshot from the leader, before it answers, as a slow disk would (beyond 90% of --election-timeout the leader misses the answer).", AnyDuration("throttle-snapshot-install")));
@@ -63,7 +64,7 @@ internal sealed class NodeFlags
     public IReadOnlyList<IFlag> Flags =>
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
-        SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ThrottleApply, ThrottleAppendAcks, ThrottleSnapshotInstall,
+        SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ReadLease, ThrottleApply, ThrottleAppendAcks, ThrottleSnapshotInstall,
         WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, RehashPasswords, LogLevel,
         .. Security.Flags,
         .. Backup.Flags,
@@ -85,6 +86,7 @@ internal sealed class NodeFlags
     public Flag<long> MemoryBudget { get; }
     public Flag<long> MinFreeDisk { get; }
     public Flag<TimeSpan> ElectionTimeout { get; }
+    public Flag<OnOff> ReadLease { get; }
     public Flag<TimeSpan> ThrottleApply { get; }
     public Flag<TimeSpan> ThrottleAppendAcks { get; }
     public Flag<TimeSpan> ThrottleSnapshotInstall { get; }
@@ -134,6 +136,7 @@ internal sealed class NodeFlags
             MemoryBudgetBytes = result.GetValue(MemoryBudget),
             MinFreeDiskBytes = result.GetValue(MinFreeDisk),
             ElectionTimeoutMs = (int)result.GetValue(ElectionTimeout).TotalMilliseconds,
+            ReadLease = result.GetValue(ReadLease).IsOn,
             ThrottleApply = result.GetValue(ThrottleApply),
             ThrottleAppendAcks = result.GetValue(ThrottleAppendAcks),
             ThrottleSnapshotInstall = result.GetValue(ThrottleSnapshotInstall),

@@ -78,6 +78,12 @@ public sealed record NodeOptions
     /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
     public int ElectionTimeoutMs { get; init; } = 1000;
 
+    /// <summary>
+    /// Whether the leader serves linearizable reads on a lease (ReadLease) instead of a heartbeat
+    /// round per batch of reads; safe while members' clocks run within ReadLease.ClockDriftBound.
+    /// </summary>
+    public bool ReadLease { get; init; } = true;
+
     /// <summary>An experiment knob: a pause before each entry this member applies, so local reads visibly lag.</summary>
     public TimeSpan ThrottleApply { get; init; }
 

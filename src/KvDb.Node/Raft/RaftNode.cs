@@ -21,6 +21,7 @@
 //    finds itself removed at start-up refuses to start.
 //  - Stop order is the reverse of start; the WAL is disposed last so no committed entry is
 //    cut short.
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using DotNext.IO.Log;
@@ -46,6 +47,9 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
 
     /// <summary>Member metadata key carrying the HTTP API URL, so followers can forward to the leader.</summary>
     public const string HttpUrlMetadataKey = IRaftMembership.HttpUrlMetadataKey;
+
+    // When this process first touched RaftNode: after any earlier process of this member died.
+    private static readonly long LoadedAt = Stopwatch.GetTimestamp();
 
     private readonly NodeOptions options;
     private readonly ILoggerFactory loggerFactory;
@@ -144,6 +148,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
             ConfigurationStorage = configurationFile,
         };
 
+        var restarted = !configurationFile.IsEmpty;
         if (configurationFile.IsEmpty && !options.Join)
             await configurationFile.SeedAsync(options.ClusterUrls.Select(PeerUrl.ToEndPoint), cancellationToken);
 
@@ -169,6 +174,9 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         foreach (var member in cluster.Members)
             member.MemberStatusChanged += OnMemberStatusChanged;
 
+        if (restarted)
+            await HoldBackForReadLeaseAsync(cancellationToken);
+
         // Starting the cluster initialises the log: DotNext verifies the CRC32 of every entry
         // after the snapshot, then replays the committed ones.
         try
@@ -191,6 +199,22 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         if (!inConfiguration)
             LogWaitingToBeAdded(options.Id, options.PeerUrl);
         started.TrySetResult();
+    }
+
+    // Before it crashed, this member may have acknowledged a heartbeat round that gave the leader
+    // a read lease, promising to vote for no one else for an election timeout; DotNext forgets
+    // when it last heard from the leader on restart, so wait out the promise before voting.
+    private async Task HoldBackForReadLeaseAsync(CancellationToken token)
+    {
+        if (!options.ReadLease)
+            return;
+
+        var left = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs) - Stopwatch.GetElapsedTime(LoadedAt);
+        if (left > TimeSpan.Zero)
+        {
+            LogHoldingBack(options.Id, (long)left.TotalMilliseconds);
+            await Task.Delay(left, token);
+        }
     }
 
     /// <summary>Sets up DotNext's Raft member for <paramref name="options"/>.</summary>
@@ -398,6 +422,9 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
 
         configurationFile.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} restarted: waiting {Milliseconds} ms before it joins in, so a read lease it acknowledged before has expired (--read-lease)")]
+    private partial void LogHoldingBack(int id, long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Log replayed: committed index {Committed}, applied index {Applied}")]
     private partial void LogReplayed(long committed, long applied);

@@ -11,6 +11,11 @@
 //    leader answers only after a confirmed round of its own), then waits until this member
 //    has applied that far. DotNext's own follower barrier is not used: it trusts the leader's
 //    commit index without a quorum round, which a deposed leader could serve stale.
+//  - With the read lease on, a majority round that began at T lets the leader skip rounds until
+//    T + lease (ReadLease): every member that acknowledged it refuses votes for a whole election
+//    timeout after hearing it, so no other leader can exist before then. The check reads the
+//    monotonic clock at the read, never a timer, so a leader paused past its lease sees it expired.
+using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -32,9 +37,16 @@ public sealed class LinearizableReader(IConsensus node, IReadIndexSource leaderR
 
     private readonly BarrierRounds anyRole = new();
     private readonly BarrierRounds leaderOnly = new();
+    private readonly ReadLease lease = new(options.ReadLease ? ReadLease.DurationFor(options.ElectionTimeoutMs) : TimeSpan.Zero);
 
     /// <inheritdoc/>
-    public Task WaitAsync(CancellationToken token) => anyRole.JoinNextRound(RunRoundAsync).WaitAsync(token);
+    public Task WaitAsync(CancellationToken token)
+    {
+        // The common case on a leader holding its lease: no round, no hop to another thread.
+        if (TryLeasedReadIndex() is { } readIndex)
+            return node.AppliedIndex >= readIndex ? Task.CompletedTask : node.WaitForApplyAsync(readIndex, token).AsTask();
+        return anyRole.JoinNextRound(RunRoundAsync).WaitAsync(token);
+    }
 
     /// <summary>
     /// On the leader: completes with an index that covers every write acknowledged before this
@@ -43,6 +55,12 @@ public sealed class LinearizableReader(IConsensus node, IReadIndexSource leaderR
     /// <exception cref="NotLeaderException">This member is not (or stopped being) the leader.</exception>
     public async Task<long> ConfirmReadIndexAsync(CancellationToken token)
     {
+        if (TryLeasedReadIndex() is { } readIndex)
+        {
+            await node.WaitForApplyAsync(readIndex, token).ConfigureAwait(false);
+            return node.AppliedIndex;
+        }
+
         await leaderOnly.JoinNextRound(LeaderRoundAsync).WaitAsync(token).ConfigureAwait(false);
         return node.AppliedIndex;
     }
@@ -106,11 +124,14 @@ public sealed class LinearizableReader(IConsensus node, IReadIndexSource leaderR
         if (leadership.IsCancellationRequested)
             throw new NotLeaderException();
 
+        var term = node.Term;
         var (startTerm, startIndex) = node.LeadershipStart;
-        var readIndex = startTerm == node.Term
+        var readIndex = startTerm == term
             ? long.Max(node.CommitIndex, startIndex)
             : node.LastIndex;
+        var roundStart = Stopwatch.GetTimestamp();
         await node.ForceReplicationAsync(token).ConfigureAwait(false);
+        lease.Renew(term, roundStart);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
         try
@@ -121,6 +142,19 @@ public sealed class LinearizableReader(IConsensus node, IReadIndexSource leaderR
         {
             throw new NotLeaderException();
         }
+    }
+
+    // The read index a leader within its lease may serve at without a round: its commit index,
+    // once it has committed an entry of its own term. Null when a round is needed.
+    private long? TryLeasedReadIndex()
+    {
+        var term = node.Term;
+        if (!lease.IsHeld(term, Stopwatch.GetTimestamp()) || node.LeadershipToken.IsCancellationRequested)
+            return null;
+
+        var (startTerm, startIndex) = node.LeadershipStart;
+        var commitIndex = node.CommitIndex;
+        return startTerm == term && commitIndex >= startIndex ? commitIndex : null;
     }
 
     /// <summary>One barrier in flight at a time; callers that arrive meanwhile share the next one.</summary>

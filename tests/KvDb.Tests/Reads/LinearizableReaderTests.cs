@@ -15,7 +15,11 @@ public sealed class LinearizableReaderTests
         ClusterUrls = ["http://127.0.0.1:1"],
         DataDir = "/unused",
         RequestTimeout = TimeSpan.FromSeconds(10),
+        ReadLease = false,
     };
+
+    // A lease far longer than any test, so that no assertion depends on how fast the test runs.
+    private static readonly NodeOptions LeasedOptions = Options with { ReadLease = true, ElectionTimeoutMs = 3_600_000 };
 
     [Fact]
     public async Task On_the_leader_a_read_waits_for_a_majority_round_and_the_commit_index_to_be_applied()
@@ -117,6 +121,72 @@ public sealed class LinearizableReaderTests
         consensus.Elect(new LeaderAddress(false, FakeConsensus.LeaderUri));
         var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), Options);
 
+        var confirm = () => reader.ConfirmReadIndexAsync(CancellationToken.None);
+        await confirm.Should().ThrowAsync<NotLeaderException>();
+    }
+
+    [Fact]
+    public async Task With_a_read_lease_reads_after_a_confirmed_round_need_no_round_of_their_own()
+    {
+        var consensus = new FakeConsensus { CommitIndex = 3 };
+        consensus.Apply(3);
+        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
+
+        await reader.WaitAsync(CancellationToken.None);
+        consensus.HeartbeatRounds.Should().Be(1, "the first read finds no lease and confirms leadership");
+
+        consensus.CommitIndex = 5;
+        var later = Enumerable.Range(0, 20).Select(_ => reader.WaitAsync(CancellationToken.None)).ToList();
+        later.Should().OnlyContain(t => !t.IsCompleted, "entry 5 is committed but not applied here yet");
+        consensus.Apply(5);
+        await Task.WhenAll(later);
+        (await reader.ConfirmReadIndexAsync(CancellationToken.None)).Should().Be(5, "a follower's read index comes from the lease too");
+        consensus.HeartbeatRounds.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_read_lease_does_not_outlive_its_term()
+    {
+        var consensus = new FakeConsensus { CommitIndex = 3 };
+        consensus.Apply(3);
+        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
+        await reader.WaitAsync(CancellationToken.None);
+
+        // Re-elected in term 2 at index 4: the lease of term 1 vouches for nothing now.
+        consensus.Term = 2;
+        consensus.LeadershipStart = (2, 4);
+        var read = reader.WaitAsync(CancellationToken.None);
+        await Eventually.WaitUntilAsync(() => consensus.HeartbeatRounds == 2, "a round in the new term");
+        consensus.CommitIndex = 4;
+        consensus.Apply(4);
+        await read;
+    }
+
+    [Fact]
+    public async Task A_read_lease_is_not_used_before_the_leader_commits_an_entry_of_its_term()
+    {
+        // Elected at index 10, commit index 4: the lease is held but 4 may miss acknowledged writes.
+        var consensus = new FakeConsensus { CommitIndex = 4, LeadershipStart = (1, 10) };
+        consensus.Apply(10);
+        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
+        await reader.WaitAsync(CancellationToken.None);
+
+        await reader.WaitAsync(CancellationToken.None);
+        consensus.HeartbeatRounds.Should().Be(2, "each read needs a round until index 10 commits");
+        consensus.CommitIndex = 10;
+        await reader.WaitAsync(CancellationToken.None);
+        consensus.HeartbeatRounds.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_deposed_leader_does_not_read_on_its_lease()
+    {
+        var consensus = new FakeConsensus { CommitIndex = 3 };
+        consensus.Apply(3);
+        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
+        await reader.WaitAsync(CancellationToken.None);
+
+        consensus.Elect(new LeaderAddress(false, FakeConsensus.LeaderUri));
         var confirm = () => reader.ConfirmReadIndexAsync(CancellationToken.None);
         await confirm.Should().ThrowAsync<NotLeaderException>();
     }

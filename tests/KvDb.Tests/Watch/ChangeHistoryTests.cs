@@ -70,4 +70,55 @@ public sealed class ChangeHistoryTests
         kept.Should().OnlyContain(r => r > compacted, "the history has no gap above the compacted revision");
         kept.Min().Should().Be(compacted + 1);
     }
+
+    [Fact]
+    public void Forgetting_scans_from_past_the_last_forgotten_record_not_over_its_tombstones()
+    {
+        // The shortest history: each entry forgets the one before. An on-disk store keeps the
+        // deletions as tombstones until a compaction, so a scan from the start of the history
+        // would step over all of them on every write.
+        var store = new ScanRecordingStore();
+        var executor = new CommandExecutor(store, TimeSpan.Zero, historyFloor: 1);
+        for (var i = 1; i <= 20; i++)
+            Execute(executor, i, i * 1000, Put("k", i.ToString(CultureInfo.InvariantCulture)));
+
+        var historyScans = store.ScanStarts.Where(start => start is [StoreKeys.History, ..]).Select(start => ChangeHistory.RevisionOf(start)).ToList();
+        History(store).Select(h => h.Revision).Should().Equal(19, 20);
+        historyScans.Should().NotBeEmpty();
+        historyScans[^1].Should().Be(18, "entry 19 forgot revision 17, so entry 20 looks for records to forget from 18 on");
+    }
+
+    private sealed class ScanRecordingStore : IKeyValueStore
+    {
+        private readonly InMemoryKeyValueStore inner = new();
+
+        public List<byte[]> ScanStarts { get; } = [];
+
+        public long AppliedIndex => inner.AppliedIndex;
+
+        public long Count => inner.Count;
+
+        public void Write(long index, long term, StoreBatch batch) => inner.Write(index, term, batch);
+
+        public bool TryGet(ReadOnlySpan<byte> key, out byte[]? value) => inner.TryGet(key, out value);
+
+        public IKeyValueView OpenView() => new View(inner.OpenView(), ScanStarts);
+
+        public void Dispose() => inner.Dispose();
+
+        private sealed class View(IKeyValueView inner, List<byte[]> starts) : IKeyValueView
+        {
+            public long Index => inner.Index;
+
+            public bool TryGet(ReadOnlySpan<byte> key, out byte[]? value) => inner.TryGet(key, out value);
+
+            public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[]? startInclusive = null, byte[]? endExclusive = null)
+            {
+                starts.Add(startInclusive ?? []);
+                return inner.Scan(startInclusive, endExclusive);
+            }
+
+            public void Dispose() => inner.Dispose();
+        }
+    }
 }
