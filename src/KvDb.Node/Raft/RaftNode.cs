@@ -224,7 +224,11 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     {
         configuration.PublicEndPoint = PeerUrl.ToEndPoint(options.PeerUrl).Uri;
         configuration.LowerElectionTimeout = options.ElectionTimeoutMs;
-        configuration.UpperElectionTimeout = options.ElectionTimeoutMs * 2;
+
+        // DotNext's followers refuse a (pre-)vote until their own randomized timeout has passed
+        // since they last heard the leader, so after a leader dies the election completes about
+        // when the slower survivor's timer fires: the wider the range, the longer the gap.
+        configuration.UpperElectionTimeout = options.ElectionTimeoutMs * 3 / 2;
 
         // DotNext bounds every Raft request (votes, appends, snapshot messages) by this timeout.
         // A candidate waits for every voter until its own election timeout, so a paused (not
