@@ -75,7 +75,7 @@ public sealed record NodeOptions
     /// </summary>
     public long MinFreeDiskBytes { get; init; } = 256L << 20;
 
-    /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is twice it.</summary>
+    /// <summary>Lower bound of the randomized Raft election timeout; the upper bound is 1.5 times it.</summary>
     public int ElectionTimeoutMs { get; init; } = 1000;
 
     /// <summary>

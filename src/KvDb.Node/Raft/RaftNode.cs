@@ -158,6 +158,11 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         if (DamagedDataDirectory.CheckUnverifiedFiles(raftDirectory) is { } damage)
             throw new StartupException(DamagedDataDirectory.Explain(damage, options));
 
+        // Before the log is opened: opening it replays committed entries, and a damaged one must
+        // stop the member with the start-up check's message, not while it waits here.
+        if (restarted)
+            await HoldBackForReadLeaseAsync(cancellationToken);
+
         wal = new DurableAppendLog(new WriteAheadLog.Options
         {
             Location = raftDirectory,
@@ -173,9 +178,6 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         configurationFile.ConfigurationChanged += OnConfigurationChanged;
         foreach (var member in cluster.Members)
             member.MemberStatusChanged += OnMemberStatusChanged;
-
-        if (restarted)
-            await HoldBackForReadLeaseAsync(cancellationToken);
 
         // Starting the cluster initialises the log: DotNext verifies the CRC32 of every entry
         // after the snapshot, then replays the committed ones.
@@ -222,7 +224,11 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     {
         configuration.PublicEndPoint = PeerUrl.ToEndPoint(options.PeerUrl).Uri;
         configuration.LowerElectionTimeout = options.ElectionTimeoutMs;
-        configuration.UpperElectionTimeout = options.ElectionTimeoutMs * 2;
+
+        // DotNext's followers refuse a (pre-)vote until their own randomized timeout has passed
+        // since they last heard the leader, so after a leader dies the election completes about
+        // when the slower survivor's timer fires: the wider the range, the longer the gap.
+        configuration.UpperElectionTimeout = options.ElectionTimeoutMs * 3 / 2;
 
         // DotNext bounds every Raft request (votes, appends, snapshot messages) by this timeout.
         // A candidate waits for every voter until its own election timeout, so a paused (not
