@@ -128,11 +128,7 @@ public sealed class LinearizableReaderTests
     [Fact]
     public async Task With_a_read_lease_reads_after_a_confirmed_round_need_no_round_of_their_own()
     {
-        var consensus = new FakeConsensus { CommitIndex = 3 };
-        consensus.Apply(3);
-        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
-
-        await reader.WaitAsync(CancellationToken.None);
+        var (consensus, reader) = await LeaderHoldingALeaseAsync();
         consensus.HeartbeatRounds.Should().Be(1, "the first read finds no lease and confirms leadership");
 
         consensus.CommitIndex = 5;
@@ -147,10 +143,7 @@ public sealed class LinearizableReaderTests
     [Fact]
     public async Task A_read_lease_does_not_outlive_its_term()
     {
-        var consensus = new FakeConsensus { CommitIndex = 3 };
-        consensus.Apply(3);
-        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
-        await reader.WaitAsync(CancellationToken.None);
+        var (consensus, reader) = await LeaderHoldingALeaseAsync();
 
         // Re-elected in term 2 at index 4: the lease of term 1 vouches for nothing now.
         consensus.Term = 2;
@@ -181,14 +174,21 @@ public sealed class LinearizableReaderTests
     [Fact]
     public async Task A_deposed_leader_does_not_read_on_its_lease()
     {
-        var consensus = new FakeConsensus { CommitIndex = 3 };
-        consensus.Apply(3);
-        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
-        await reader.WaitAsync(CancellationToken.None);
+        var (consensus, reader) = await LeaderHoldingALeaseAsync();
 
         consensus.Elect(new LeaderAddress(false, FakeConsensus.LeaderUri));
         var confirm = () => reader.ConfirmReadIndexAsync(CancellationToken.None);
         await confirm.Should().ThrowAsync<NotLeaderException>();
+    }
+
+    // A leader at commit index 3 (applied) whose first read confirmed leadership and took a lease.
+    private static async Task<(FakeConsensus Consensus, LinearizableReader Reader)> LeaderHoldingALeaseAsync()
+    {
+        var consensus = new FakeConsensus { CommitIndex = 3 };
+        consensus.Apply(3);
+        var reader = new LinearizableReader(consensus, new FakeReadIndexSource(), LeasedOptions);
+        await reader.WaitAsync(CancellationToken.None);
+        return (consensus, reader);
     }
 
     private sealed class FakeReadIndexSource : IReadIndexSource
