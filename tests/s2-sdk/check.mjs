@@ -1,7 +1,8 @@
 // kvdb's S2 API through S2's official TypeScript SDK, unchanged: every call goes to a different
-// member of the cluster (KVDB_ENDPOINTS, comma-separated), with the fetch transport (HTTP/1.1:
-// JSON and protobuf unary calls, Server-Sent Events for read sessions). Exits 0 when every check
-// held; otherwise prints what it saw and exits 1. Run by tests/KvDb.Tests/Streams/S2SdkTests.cs.
+// member of the cluster (KVDB_ENDPOINTS, comma-separated), with both session transports: fetch
+// (HTTP/1.1: JSON and protobuf unary calls, Server-Sent Events for read sessions) and s2s (framed
+// sessions over cleartext HTTP/2, the SDK's default in Node). Exits 0 when every check held;
+// otherwise prints what it saw and exits 1. Run by tests/KvDb.Tests/Streams/S2SdkTests.cs.
 import assert from "node:assert/strict";
 import {
   AppendInput,
@@ -23,7 +24,12 @@ const clients = endpoints.map((endpoint) => new S2({
 }));
 let turn = 0;
 const next = () => clients[turn++ % clients.length];
-const stream = (basin, name) => next().basin(basin).stream(name, { forceTransport: "fetch" });
+const opened = [];
+const stream = (basin, name, transport = "fetch") => {
+  const handle = next().basin(basin).stream(name, { forceTransport: transport });
+  opened.push(handle);
+  return handle;
+};
 const step = (name) => console.log(`ok ${name}`);
 
 const basinName = `sdk-${Date.now().toString(36)}`;
@@ -91,6 +97,29 @@ await reader;
 assert.deepEqual(seen, [...Array(10).keys()].map((i) => `s${i}`).concat([...Array(10).keys()].map((i) => `p${i}`)));
 step("sessions: a read session follows the tail while an append session and a Producer append");
 
+// The same over the SDK's own session protocol (s2s frames over cleartext HTTP/2), its default in Node.
+await next().basin(basinName).streams.create({ stream: "framed" });
+const framedTail = await stream(basinName, "framed", "s2s").readSession({ start: { from: { seqNum: 0 } }, stop: { limits: { count: 30 }, waitSecs: 60 } });
+const framedSeen = [];
+const framedReader = (async () => { for await (const record of framedTail) { framedSeen.push(record.body); if (framedSeen.length === 30) break; } })();
+const framedSession = await stream(basinName, "framed", "s2s").appendSession();
+const framedAcks = [];
+for (let i = 0; i < 20; i++) framedAcks.push(await framedSession.submit(AppendInput.create([AppendRecord.string({ body: `f${i}` })])));
+for (const ack of framedAcks) await ack.ack();
+await framedSession.close();
+const framedProducer = new Producer(new BatchTransform({ lingerDurationMillis: 5 }), await stream(basinName, "framed", "s2s").appendSession());
+const framedProduced = [];
+for (let i = 0; i < 10; i++) framedProduced.push(await framedProducer.submit(AppendRecord.string({ body: `q${i}` })));
+for (const ticket of framedProduced) await ticket.ack();
+await framedProducer.close();
+await framedReader;
+assert.deepEqual(framedSeen, [...Array(20).keys()].map((i) => `f${i}`).concat([...Array(10).keys()].map((i) => `q${i}`)));
+const conflicted = await stream(basinName, "framed", "s2s").appendSession();
+const refused = await conflicted.submit(AppendInput.create([AppendRecord.string({ body: "late" })], { matchSeqNum: 0 })).then((t) => t.ack()).then(() => null, (e) => e);
+assert.ok(refused instanceof SeqNumMismatchError, `an s2s append with a stale match_seq_num is refused: ${refused}`);
+await conflicted.close().catch(() => {});
+step("s2s sessions over HTTP/2: a read session follows the tail while an append session and a Producer append");
+
 const beforeTrim = await stream(basinName, "events").checkTail();
 await stream(basinName, "events").append(AppendInput.create([AppendRecord.trim(3)]));
 const trimmed = await stream(basinName, "events").read({ start: { from: { seqNum: 0 } }, stop: { limits: { count: 2 } } });
@@ -102,4 +131,6 @@ await next().basin(basinName).streams.delete({ stream: "other" });
 for (const name of [basinName, `${basinName}-a`, `${basinName}-b`, `${basinName}-c`]) await next().basins.delete({ basin: name });
 assert.equal((await next().basins.list({ prefix: basinName })).basins.length, 0);
 step("delete streams and basins");
+// Pooled HTTP/2 connections would keep node running.
+for (const handle of opened) await handle.close();
 console.log("all checks passed");

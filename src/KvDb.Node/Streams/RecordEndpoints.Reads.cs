@@ -1,14 +1,14 @@
-// Reads of S2 records: unary (JSON or protobuf) and followed (Server-Sent Events).
+// Reads of S2 records: unary (JSON or protobuf) and followed (Server-Sent Events, s2s sessions).
 // Invariants:
 //  - A read starts at its seq_num, the first record at or after its timestamp, or tail_offset
 //    records before the tail (the tail when nothing is given); past the tail it is 416 unless
 //    clamped; trimmed records are skipped. A read that starts at the tail and may not wait is
 //    416, as in S2.
 //  - A batch stops before the record that would pass count, bytes (metered) or until.
-//  - SSE: events "batch" (id "last_seq,count,bytes"), "ping" with the tail when caught up and
-//    then at least every 10 s, "error" (S2's error JSON) when access is lost, and "[DONE]" when
-//    a limit is reached or no record came for `wait` seconds. A follower takes the stream's
-//    signal before it reads, so no append is missed (ListFeed).
+//  - Following (SSE, or an s2s session over HTTP/2; ReadSessionWriter): batches, a heartbeat
+//    with the tail when caught up and then at least every 10 s, an error when access is lost,
+//    and an end when a limit is reached or no record came for `wait` seconds. A follower takes
+//    the stream's signal before it reads, so no append is missed (ListFeed).
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -47,7 +47,8 @@ public static partial class RecordEndpoints
 
         var (request, bad) = S2ReadRequest.Parse(context.Request);
         var (base64, badFormat) = S2Records.FormatOf(context.Request);
-        var sse = FirstAccepted(context.Request).StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
+        var framed = context.Request.ContentType?.StartsWith(S2sFrames.MediaType, StringComparison.OrdinalIgnoreCase) is true;
+        var sse = framed || FirstAccepted(context.Request).StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
         if ((bad ?? badFormat) is { } refused)
         {
             await refused.ExecuteAsync(context);
@@ -82,11 +83,13 @@ public static partial class RecordEndpoints
         if (sse)
         {
             using var access = streams.Watch(context, Access.Read, S2Names.AccessKey(basin!, stream!), null, singleKey: true);
-            await FollowAsync(context, state, feed, signal, access, new Cursor(basin!, key, start, request.Count ?? long.MaxValue, request.Bytes ?? long.MaxValue, request.Until, wait, base64));
+            ReadSessionWriter writer = framed ? new FramedSessionWriter(context.Response) : new SseSessionWriter(context.Response, base64);
+            await writer.StartAsync(framed ? S2sFrames.MediaType : "text/event-stream", context.RequestAborted);
+            await FollowAsync(context, state, feed, signal, access, writer, new Cursor(basin!, key, start, request.Count ?? long.MaxValue, request.Bytes ?? long.MaxValue, request.Until, wait));
             return;
         }
 
-        var cursor = new Cursor(basin!, key, start, long.Min(request.Count ?? UnaryMaxRecords, UnaryMaxRecords), long.Min(request.Bytes ?? UnaryMaxBytes, UnaryMaxBytes), request.Until, long.Min(wait, UnaryMaxWaitSecs), base64);
+        var cursor = new Cursor(basin!, key, start, long.Min(request.Count ?? UnaryMaxRecords, UnaryMaxRecords), long.Min(request.Bytes ?? UnaryMaxBytes, UnaryMaxBytes), request.Until, long.Min(wait, UnaryMaxWaitSecs));
         var (items, _) = cursor.Next(view);
         if (items.Length == 0 && cursor.Wait > 0 && !cursor.Done)
         {
@@ -102,16 +105,10 @@ public static partial class RecordEndpoints
             await Results.Json(new S2ReadBatchJson { Records = [.. items.Select(i => S2Records.ToJson(i, base64))] }, S2JsonContext.Default.S2ReadBatchJson).ExecuteAsync(context);
     }
 
-    // Sends batches as SSE events until a limit, the idle wait, the client leaving, or lost access.
-    private static async Task FollowAsync(HttpContext context, LocalState state, ListFeed feed, Task signal, AccessWatch access, Cursor cursor)
+    // Sends batches until a limit, the idle wait, the client leaving, or lost access.
+    private static async Task FollowAsync(HttpContext context, LocalState state, ListFeed feed, Task signal, AccessWatch access, ReadSessionWriter writer, Cursor cursor)
     {
         var token = context.RequestAborted;
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache, no-transform";
-        response.Headers["X-Accel-Buffering"] = "no";
-        await response.StartAsync(token);
-        await response.Body.FlushAsync(token);
         var idleSince = DateTime.UtcNow;
         var pinged = false;
         try
@@ -120,7 +117,7 @@ public static partial class RecordEndpoints
             {
                 if (access.Check() is { } loss)
                 {
-                    await WriteEventAsync(response, "error", null, new S2Error(loss.Status, loss.Status == 401 ? "unauthenticated" : "permission_denied", loss.Detail).ToJson(), token);
+                    await writer.ErrorAsync(new S2Error(loss.Status, loss.Status == 401 ? "unauthenticated" : "permission_denied", loss.Detail), token);
                     return;
                 }
 
@@ -131,9 +128,7 @@ public static partial class RecordEndpoints
                 if (items.Length > 0)
                 {
                     StreamInstruments.RecordsRead.Add(items.Length);
-                    var batch = new S2ReadBatchJson { Records = [.. items.Select(i => S2Records.ToJson(i, cursor.Base64))] };
-                    var id = string.Create(CultureInfo.InvariantCulture, $"{items[^1].Offset},{cursor.Sent},{cursor.SentBytes}");
-                    await WriteEventAsync(response, "batch", id, ContractJson.ToUtf8Bytes(batch, S2JsonContext.Default.S2ReadBatchJson), token);
+                    await writer.BatchAsync(items, cursor.Sent, cursor.SentBytes, token);
                     idleSince = DateTime.UtcNow;
                     pinged = false;
                     continue;
@@ -141,15 +136,13 @@ public static partial class RecordEndpoints
 
                 if (cursor.Done || (cursor.Wait != long.MaxValue && DateTime.UtcNow - idleSince >= TimeSpan.FromSeconds(cursor.Wait)))
                 {
-                    await response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), token);
-                    await response.Body.FlushAsync(token);
+                    await writer.DoneAsync(token);
                     return;
                 }
 
                 if (!pinged)
                 {
-                    var ping = new S2PingJson { Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Tail = Tail(meta) };
-                    await WriteEventAsync(response, "ping", null, ContractJson.ToUtf8Bytes(ping, S2JsonContext.Default.S2PingJson), token);
+                    await writer.HeartbeatAsync(Tail(meta), token);
                     pinged = true;
                 }
 
@@ -165,19 +158,6 @@ public static partial class RecordEndpoints
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
-    }
-
-    private static async Task WriteEventAsync(HttpResponse response, string name, string? id, byte[] data, CancellationToken token)
-    {
-        using var buffer = new MemoryStream(data.Length + 64);
-        buffer.Write(Encoding.UTF8.GetBytes($"event: {name}\n"));
-        if (id is not null)
-            buffer.Write(Encoding.UTF8.GetBytes($"id: {id}\n"));
-        buffer.Write("data: "u8);
-        buffer.Write(data);
-        buffer.Write("\n\n"u8);
-        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), token);
-        await response.Body.FlushAsync(token);
     }
 
     // Last-Event-ID "seq,count,bytes": resume after seq with the limits lowered by what was sent.
@@ -220,15 +200,13 @@ public static partial class RecordEndpoints
     }
 
     // Where a read is, and what it may still send.
-    private sealed class Cursor(string basin, byte[] key, long next, long count, long bytes, long? until, long wait, bool base64)
+    private sealed class Cursor(string basin, byte[] key, long next, long count, long bytes, long? until, long wait)
     {
         public string Basin => basin;
 
         public byte[] Key => key;
 
         public long Wait => wait;
-
-        public bool Base64 => base64;
 
         public long Sent { get; private set; }
 

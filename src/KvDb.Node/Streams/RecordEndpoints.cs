@@ -53,7 +53,7 @@ public static partial class RecordEndpoints
             .Produces<S2TailJson>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> AppendAsync(HttpContext context, KvService kv)
+    private static async Task<IResult> AppendAsync(HttpContext context, KvService kv, StreamAccess streams)
     {
         var (basin, stream, error) = StreamEndpoints.Target(context);
         if (error is not null)
@@ -61,8 +61,8 @@ public static partial class RecordEndpoints
         if (KeyAccess.Denied(context, Access.Write, S2Names.AccessKey(basin!, stream!)) is not null)
             return S2Error.Denied($"appending to stream `{stream}` needs write access to '{basin}/{stream}'");
         var contentType = context.Request.ContentType ?? "";
-        if (contentType.StartsWith("s2s/", StringComparison.OrdinalIgnoreCase))
-            return S2Error.NotImplemented("the s2s session protocol (use the SDK's fetch transport)");
+        if (contentType.StartsWith(S2sFrames.MediaType, StringComparison.OrdinalIgnoreCase))
+            return new AppendSession(kv, streams, basin!, stream!);
         var body = await RequestBody.ReadAsync(context, MaxAppendBody);
         if (body is null)
             return new S2Error(413, "invalid", $"an append body is at most {MaxAppendBody} bytes");
@@ -101,31 +101,9 @@ public static partial class RecordEndpoints
 
         if (records is null)
             return error!;
-        if (token is not null && Encoding.UTF8.GetByteCount(token) > S2Records.MaxFencingTokenBytes)
-            return S2Error.Invalid($"a fencing token is at most {S2Records.MaxFencingTokenBytes} bytes");
-        if (match is < 0)
-            return S2Error.Invalid("match_seq_num is not negative");
-
-        var result = await kv.WriteAsync(new StreamAppendCommand { Basin = basin!, Stream = stream!, Records = records, MatchSeqNum = match, FencingToken = token }, context.RequestAborted);
-        var reply = StreamAppendReply.Decode(result.Reply!);
-        switch (reply.Status)
-        {
-            case StreamAppendStatus.BasinNotFound:
-                return S2Error.BasinNotFound(basin!);
-            case StreamAppendStatus.StreamNotFound:
-                return S2Error.StreamNotFound(basin!, stream!);
-            case StreamAppendStatus.FencingTokenMismatch:
-                StreamInstruments.AppendConditionsFailed.Add(1);
-                return S2Error.FencingTokenMismatch(reply.FencingToken ?? "");
-            case StreamAppendStatus.SeqNumMismatch:
-                StreamInstruments.AppendConditionsFailed.Add(1);
-                return S2Error.SeqNumMismatch(reply.TailSeqNum);
-            case StreamAppendStatus.TimestampRequired:
-                return S2Error.Invalid("the stream's timestamping mode is client-require: every record needs a timestamp");
-        }
-
-        StreamInstruments.RecordsAppended.Add(records.Length);
-        StreamInstruments.BytesAppended.Add(records.Sum(static r => RecordHeaders.MeteredSize(r.Headers, r.Body.Length)));
+        var (reply, refused) = await ProposeAsync(kv, basin!, stream!, records, match, token, context.RequestAborted);
+        if (reply is null)
+            return refused!;
         if (WantsProtobuf(context.Request))
             return Results.Bytes(S2Protobuf.WriteAck(reply.StartSeqNum, reply.StartTimestamp, reply.EndSeqNum, reply.EndTimestamp, reply.TailSeqNum, reply.TailTimestamp), S2Protobuf.MediaType);
         return Results.Json(
@@ -136,6 +114,36 @@ public static partial class RecordEndpoints
                 Tail = new(reply.TailSeqNum, reply.TailTimestamp),
             },
             S2JsonContext.Default.S2AppendAckJson);
+    }
+
+    /// <summary>Proposes one append and maps its answer: the reply, or the S2 error (nothing written).</summary>
+    internal static async Task<(StreamAppendReply? Reply, S2Error? Error)> ProposeAsync(KvService kv, string basin, string stream, StreamRecordInput[] records, long? match, string? token, CancellationToken cancel)
+    {
+        if (token is not null && Encoding.UTF8.GetByteCount(token) > S2Records.MaxFencingTokenBytes)
+            return (null, S2Error.Invalid($"a fencing token is at most {S2Records.MaxFencingTokenBytes} bytes"));
+        if (match is < 0)
+            return (null, S2Error.Invalid("match_seq_num is not negative"));
+        var result = await kv.WriteAsync(new StreamAppendCommand { Basin = basin, Stream = stream, Records = records, MatchSeqNum = match, FencingToken = token }, cancel);
+        var reply = StreamAppendReply.Decode(result.Reply!);
+        switch (reply.Status)
+        {
+            case StreamAppendStatus.BasinNotFound:
+                return (null, S2Error.BasinNotFound(basin));
+            case StreamAppendStatus.StreamNotFound:
+                return (null, S2Error.StreamNotFound(basin, stream));
+            case StreamAppendStatus.FencingTokenMismatch:
+                StreamInstruments.AppendConditionsFailed.Add(1);
+                return (null, S2Error.FencingTokenMismatch(reply.FencingToken ?? ""));
+            case StreamAppendStatus.SeqNumMismatch:
+                StreamInstruments.AppendConditionsFailed.Add(1);
+                return (null, S2Error.SeqNumMismatch(reply.TailSeqNum));
+            case StreamAppendStatus.TimestampRequired:
+                return (null, S2Error.Invalid("the stream's timestamping mode is client-require: every record needs a timestamp"));
+        }
+
+        StreamInstruments.RecordsAppended.Add(records.Length);
+        StreamInstruments.BytesAppended.Add(records.Sum(static r => RecordHeaders.MeteredSize(r.Headers, r.Body.Length)));
+        return (reply, null);
     }
 
     private static async Task<IResult> TailAsync(HttpContext context, KvService kv)

@@ -134,6 +134,33 @@ public sealed class S2ApiTests(S2ClusterFixture fixture) : IClassFixture<S2Clust
         lines.Should().Contain("event: batch").And.Contain("data: [DONE]");
     }
 
+    [Fact]
+    public async Task One_cleartext_port_serves_HTTP_1_1_and_HTTP_2_with_prior_knowledge()
+    {
+        var member = await FollowerAsync();
+        using var http2 = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using (var answer = await http2.GetAsync(new Uri(Cluster.Url(member), "v1/basins")))
+        {
+            answer.Version.Should().Be(HttpVersion.Version20);
+            answer.StatusCode.Should().Be(HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        }
+
+        using var http11 = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using (var answer = await http11.GetAsync(new Uri(Cluster.Url(member), "ping")))
+        {
+            answer.Version.Should().Be(HttpVersion.Version11);
+            (await answer.Content.ReadAsStringAsync()).Should().Be("pong");
+        }
+
+        // A client that sends part of the preface and then an HTTP/1.1 request is HTTP/1.1.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", Cluster.Url(member).Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("PRIVATE /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray());
+        using var reader = new StreamReader(stream);
+        (await reader.ReadLineAsync()).Should().StartWith("HTTP/1.1 ", "a method that starts like the preface is still HTTP/1.1");
+    }
+
     [Theory]
     [InlineData("POST", "/v1/streams/bad/records", "{\"records\": []}", "application/json", null, 422, "invalid")]
     [InlineData("POST", "/v1/streams/bad/records", "{\"records\": [{\"body\": \"x\", \"headers\": [[\"\", \"explode\"]]}]}", "application/json", null, 422, "invalid")]
