@@ -7,11 +7,15 @@
 //  - The response starts (200) before any input is read: S2's SDK waits for it.
 //  - Access is re-checked before each input; a session whose writer lost it ends with 403.
 //  - A client that closes its side ends the session once every input read has been answered.
+//  - The session's body has no size cap or minimum rate (a producer may append for days and
+//    pause for hours); each frame is capped at 2 MiB.
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Raft;
 using KvDb.Node.Writes;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace KvDb.Node.Streams;
 
@@ -21,6 +25,12 @@ internal sealed class AppendSession(KvService kv, StreamAccess streams, string b
     /// <inheritdoc/>
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        // A session is one request body for as long as the client appends: Kestrel's body size
+        // cap and minimum data rate are for requests that end. Each frame is still bounded.
+        if (httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = null;
+        if (httpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
+            rate.MinDataRate = null;
         var response = httpContext.Response;
         var cancel = httpContext.RequestAborted;
         response.StatusCode = StatusCodes.Status200OK;
@@ -40,6 +50,10 @@ internal sealed class AppendSession(KvService kv, StreamAccess streams, string b
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+        }
+        catch (BadHttpRequestException e)
+        {
+            await response.Body.WriteAsync(S2sFrames.TerminalOf(new S2Error(e.StatusCode, "bad_frame", e.Message)), cancel);
         }
     }
 
