@@ -7,6 +7,7 @@ using KvDb.Core.Leases;
 using KvDb.Core.Lists;
 using KvDb.Core.Locks;
 using KvDb.Core.Membership;
+using KvDb.Core.Streams;
 using KvDb.Core.Transactions;
 
 namespace KvDb.Core;
@@ -24,5 +25,6 @@ public static class CoreModules
         new LeasesModule(),
         new LocksModule(),
         new ListsModule(),
+        new StreamsModule(),
     ];
 }

@@ -1,9 +1,11 @@
 // How keyspaces and appends apply (klstore's semantics on kvdb's log).
 // Invariants:
-//  - An append is all or nothing: an item whose explicit timestamp is below the list's last
-//    (or the item before it) refuses the whole append, and nothing is written.
-//  - An item whose nonce is not above the list's last nonce is skipped as a duplicate, so a
-//    producer that replays after a failure stores each item exactly once.
+//  - An item whose nonce is not above the list's last nonce (or the nonce of an item appended
+//    before it in the same append) is skipped as a duplicate, so a producer that replays after
+//    a failure stores each item exactly once, whatever timestamps the replayed items carry.
+//  - An append is all or nothing: an item to be appended whose explicit timestamp is below the
+//    list's last (or the appended item before it) refuses the whole append, and nothing is
+//    written. Skipped items take no part in that check.
 //  - Items get consecutive offsets from the list's NextOffset; the keyspace's counters move
 //    with them.
 //  - Appended lists are reported after the entry is written (ListsAppended), for followers.
@@ -54,13 +56,18 @@ public sealed partial class CommandExecutor
         var stored = Read(metaKey);
         var meta = stored is null ? new ListMeta(0, 0, null, 0, 0, 0) : ListStore.DecodeMeta(stored);
 
-        // Timestamps first: an append that would put time backwards changes nothing.
+        // Timestamps first, over the items that will be appended: an append that would put time
+        // backwards changes nothing.
         var last = meta.Count > 0 ? meta.LastTimestampMs : long.MinValue;
+        var newest = meta.LastNonce;
         foreach (var item in append.Items)
         {
+            if (IsReplay(item, newest))
+                continue;
             if (item.TimestampMs is { } given && given < last)
                 return new(CommandOutcome.PreconditionFailed, meta.LastTimestampMs);
             last = item.TimestampMs ?? long.Max(proposedAt, last);
+            newest = item.Nonce ?? newest;
         }
 
         var itemPrefix = ListStore.ItemPrefix(append.Keyspace, append.Key);
@@ -71,7 +78,7 @@ public sealed partial class CommandExecutor
         var firstTimestamp = meta.FirstTimestampMs;
         foreach (var item in append.Items)
         {
-            if (item.Nonce is { } given && nonce is not null && given.AsSpan().SequenceCompareTo(nonce) <= 0)
+            if (IsReplay(item, nonce))
             {
                 skipped++;
                 continue;
@@ -97,4 +104,8 @@ public sealed partial class CommandExecutor
 
         return new(CommandOutcome.Applied, index, Reply: new AppendReply { FirstOffset = first, LastOffset = appended > 0 ? next - 1 : -1, Appended = appended, Skipped = skipped }.Encode());
     }
+
+    // An item whose nonce is not above the newest accepted one was stored before.
+    private static bool IsReplay(AppendItem item, byte[]? newest)
+        => item.Nonce is { } given && newest is not null && given.AsSpan().SequenceCompareTo(newest) <= 0;
 }

@@ -2,7 +2,10 @@
 // Layout (integers big-endian in keys, little-endian in values):
 //   'S' + keyspace (UTF-8)                                  → created-at ms, keys, items, bytes
 //   'M' + len16 + keyspace + key                            → ListMeta
-//   'I' + len16 + keyspace + len16 + key + offset (int64)   → nonce flag u8, nonce 16 B, timestamp i64, value
+//   'I' + len16 + keyspace + len16 + key + offset (int64)   → flags u8, nonce 16 B, timestamp i64,
+//                                                             [headers length u32, headers], value
+//   (flags: bit 0 the nonce is set, bit 1 headers follow the timestamp; items without headers
+//   have the layout of the release before headers existed)
 // Invariants:
 //  - A list's items have offsets [FirstOffset, NextOffset) with no gap; offsets never repeat.
 //  - Within a list, timestamps never decrease and nonces (where given) strictly increase with
@@ -39,7 +42,12 @@ public readonly record struct ListMeta(long FirstOffset, long NextOffset, byte[]
 /// <param name="Nonce">Its nonce (16 bytes, big-endian), or null.</param>
 /// <param name="TimestampMs">Its time (Unix ms).</param>
 /// <param name="Value">Its bytes.</param>
-public sealed record ListItem(long Offset, byte[]? Nonce, long TimestampMs, byte[] Value);
+/// <param name="Headers">Its headers as their writer encoded them (S2 records have them), or null.</param>
+public sealed record ListItem(long Offset, byte[]? Nonce, long TimestampMs, byte[] Value, byte[]? Headers = null)
+{
+    /// <summary>The bytes the item counts for in a list's and a keyspace's size.</summary>
+    public long Size => Value.Length + (Headers?.Length ?? 0);
+}
 
 /// <summary>Keys and records of keyspaces and lists.</summary>
 public static class ListStore
@@ -136,9 +144,10 @@ public static class ListStore
             BinaryPrimitives.ReadInt64LittleEndian(bytes[16..]), BinaryPrimitives.ReadInt64LittleEndian(bytes[24..]), BinaryPrimitives.ReadInt64LittleEndian(bytes[32..]));
 
     /// <summary>Encodes an item's record.</summary>
-    public static byte[] Encode(byte[]? nonce, long timestampMs, byte[] value)
+    public static byte[] Encode(byte[]? nonce, long timestampMs, byte[] value, byte[]? headers = null)
     {
-        var bytes = new byte[1 + 16 + sizeof(long) + value.Length];
+        var head = headers is null ? 0 : sizeof(uint) + headers.Length;
+        var bytes = new byte[1 + 16 + sizeof(long) + head + value.Length];
         if (nonce is not null)
         {
             bytes[0] = 1;
@@ -146,11 +155,25 @@ public static class ListStore
         }
 
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(17), timestampMs);
-        value.CopyTo(bytes, 25);
+        if (headers is not null)
+        {
+            bytes[0] |= 2;
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(25), (uint)headers.Length);
+            headers.CopyTo(bytes, 29);
+        }
+
+        value.CopyTo(bytes, 25 + head);
         return bytes;
     }
 
     /// <summary>Decodes the item at <paramref name="offset"/>.</summary>
     public static ListItem DecodeItem(long offset, byte[] bytes)
-        => new(offset, bytes[0] == 1 ? bytes.AsSpan(1, 16).ToArray() : null, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(17)), bytes[25..]);
+    {
+        var nonce = (bytes[0] & 1) != 0 ? bytes.AsSpan(1, 16).ToArray() : null;
+        var timestamp = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(17));
+        if ((bytes[0] & 2) == 0)
+            return new(offset, nonce, timestamp, bytes[25..]);
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(25));
+        return new(offset, nonce, timestamp, bytes[(29 + length)..], bytes.AsSpan(29, length).ToArray());
+    }
 }

@@ -17,6 +17,7 @@ using KvDb.Node.Membership;
 using KvDb.Node.Observability;
 using KvDb.Node.Reads;
 using KvDb.Node.Snapshots;
+using KvDb.Node.Streams;
 using KvDb.Node.Transactions;
 using KvDb.Node.TypedValues;
 using KvDb.Node.Watch;
@@ -39,6 +40,7 @@ public static class NodeFeatures
         new LeasesFeature(),
         new LocksFeature(),
         new ListsFeature(),
+        new StreamsFeature(),
         new MembershipFeature(),
         new ObservabilityFeature(),
         new BackupsFeature(),

@@ -4,7 +4,8 @@
 // Invariants:
 //  - /ping answers 200 while the process runs, whatever the cluster's state.
 //  - /readyz answers 200 "ready" only when ReadinessCheck says so, else 503 problem details
-//    whose detail is the reason (and a "reason" code), with Retry-After.
+//    whose detail is the reason (and a "reason" code), with Retry-After. /health, the health
+//    check S2's tools probe beside /ping, answers the same.
 //  - /metrics and /v1/status answer 200 without a leader or quorum.
 using KvDb.Node.HttpKit;
 using KvDb.Node.OpenApi;
@@ -15,7 +16,7 @@ namespace KvDb.Node.Observability;
 /// <summary>Maps the operator-facing endpoints.</summary>
 public static class AdminEndpoints
 {
-    /// <summary>Maps <c>/ping</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/v1/status</c>.</summary>
+    /// <summary>Maps <c>/ping</c>, <c>/readyz</c>, <c>/health</c>, <c>/metrics</c> and <c>/v1/status</c>.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ping", static () => Results.Text("pong")).Allow(AccessRule.Probe)
@@ -23,6 +24,9 @@ public static class AdminEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         app.MapGet("/readyz", ReadyAsync).Allow(AccessRule.Probe)
             .WithTags("operations").WithName("readiness").WithSummary("Readiness: 200 ready, or 503 with the reason in detail and a code in reason.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/health", ReadyAsync).Allow(AccessRule.Probe)
+            .WithTags("operations").WithName("health").WithSummary("S2's health check: the same answer as /readyz.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/status", StatusAsync).Allow(AccessRule.AnyUser)
             .WithTags("operations").WithName("status").WithSummary("This member's status: its role, the leader, Raft indices and storage.");

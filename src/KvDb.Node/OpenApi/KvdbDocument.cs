@@ -29,6 +29,7 @@ public static partial class KvdbDocument
         ("locks", "Distributed locks with fencing tokens."),
         ("elections", "Leader election."),
         ("lists", "Keyspaces and appendable lists."),
+        ("s2", "S2's streams API on lists: basins, streams and records, for S2's SDKs and CLI."),
         ("auth", "Users, roles, tokens and the auth switch."),
         ("members", "Cluster membership."),
         ("backups", "Consistent snapshots of the data."),

@@ -15,6 +15,7 @@
 //    a member (issue 26). Checked on the bundles as loaded at start; later reloads are not.
 using System.Security.Cryptography.X509Certificates;
 using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 using KvDb.Node.Raft;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -94,10 +95,14 @@ public sealed partial class NodeSecurity
     public void ServeClientPort(ListenOptions listen)
     {
         // Over TLS, HTTP/2 (chosen by ALPN) lets a client run many watches over one connection;
-        // HTTP/1.1 clients are served as before. Plain HTTP stays HTTP/1.1: Kestrel cannot offer
-        // both on one cleartext port.
+        // HTTP/1.1 clients are served as before. Plain HTTP serves HTTP/1.1 and, to clients that
+        // open with HTTP/2's preface (S2's SDK sessions), HTTP/2 with prior knowledge.
         if (ClientTls is null)
+        {
+            CleartextHttp2.Serve(listen);
             return;
+        }
+
         listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;
         ClientTls.Apply(listen, http2: true);
     }

@@ -12,7 +12,9 @@ namespace KvDb.Tests.Auth;
 /// <param name="Rule">The access rule it must carry.</param>
 /// <param name="Path">A request path (and query) that reaches it.</param>
 /// <param name="Body">A request body, or null. Harmless: a success with it changes nothing that matters.</param>
-public sealed record RouteCase(string Method, string Pattern, AccessRule Rule, string Path, string? Body = null)
+/// <param name="Basin">The s2-basin header of S2's stream and record routes, or null.</param>
+/// <param name="NotImplemented">The route answers 501 to everyone allowed (S2 features kvdb does not serve).</param>
+public sealed record RouteCase(string Method, string Pattern, AccessRule Rule, string Path, string? Body = null, string? Basin = null, bool NotImplemented = false)
 {
     public override string ToString() => $"{Method} {Pattern}";
 }
@@ -24,6 +26,7 @@ public static class RouteTable
     [
         new("GET", "/ping", AccessRule.Probe, "/ping"),
         new("GET", "/readyz", AccessRule.Probe, "/readyz"),
+        new("GET", "/health", AccessRule.Probe, "/health"),
         new("*", "/metrics", AccessRule.Probe, "/metrics"),
         new("GET", "/v1/status", AccessRule.AnyUser, "/v1/status"),
         new("POST", "/internal/v1/propose", AccessRule.Peer, "/internal/v1/propose", "x"),
@@ -80,6 +83,48 @@ public static class RouteTable
         new("GET", "/v1/keyspaces/{name}/lists/{**key}", AccessRule.Keys, "/v1/keyspaces/pub/lists/a"),
         new("POST", "/v1/lists/{keyspace}/{**key}", AccessRule.Keys, "/v1/lists/pub/a", """{"items": [{"value": "x"}]}"""),
         new("GET", "/v1/lists/{keyspace}/{**key}", AccessRule.Keys, "/v1/lists/pub/a"),
+        new("GET", "/v1/basins", AccessRule.AnyUser, "/v1/basins"),
+        new("POST", "/v1/basins", AccessRule.Root, "/v1/basins", """{"basin": "ghost-basin"}"""),
+        new("GET", "/v1/basins/{basin}", AccessRule.Keys, "/v1/basins/pub-basin"),
+        new("PUT", "/v1/basins/{basin}", AccessRule.Root, "/v1/basins/ghost-basin", """{"config": {}}"""),
+        new("DELETE", "/v1/basins/{basin}", AccessRule.Root, "/v1/basins/ghost-basin"),
+        new("GET", "/v1/streams", AccessRule.AnyUser, "/v1/streams", Basin: "pub-basin"),
+        new("POST", "/v1/streams", AccessRule.Keys, "/v1/streams", """{"stream": "s"}""", Basin: "pub-basin"),
+        new("GET", "/v1/streams/{stream}", AccessRule.Keys, "/v1/streams/s", Basin: "pub-basin"),
+        new("PUT", "/v1/streams/{stream}", AccessRule.Keys, "/v1/streams/s", """{"storage_class": "standard"}""", Basin: "pub-basin"),
+        new("PATCH", "/v1/streams/{stream}", AccessRule.Keys, "/v1/streams/s", """{"storage_class": "standard"}""", Basin: "pub-basin"),
+        new("DELETE", "/v1/streams/{stream}", AccessRule.Keys, "/v1/streams/s", Basin: "pub-basin"),
+        new("POST", "/v1/streams/{stream}/records", AccessRule.Keys, "/v1/streams/s/records", """{"records": [{"body": "x"}]}""", Basin: "pub-basin"),
+        new("GET", "/v1/streams/{stream}/records", AccessRule.Keys, "/v1/streams/s/records?seq_num=0", Basin: "pub-basin"),
+        new("GET", "/v1/streams/{stream}/records/tail", AccessRule.Keys, "/v1/streams/s/records/tail", Basin: "pub-basin"),
+        new("GET", "/v1/access-tokens", AccessRule.AnyUser, "/v1/access-tokens", NotImplemented: true),
+        new("POST", "/v1/access-tokens", AccessRule.AnyUser, "/v1/access-tokens", NotImplemented: true),
+        new("PUT", "/v1/access-tokens", AccessRule.AnyUser, "/v1/access-tokens", NotImplemented: true),
+        new("DELETE", "/v1/access-tokens", AccessRule.AnyUser, "/v1/access-tokens", NotImplemented: true),
+        new("GET", "/v1/access-tokens/{id}", AccessRule.AnyUser, "/v1/access-tokens/x", NotImplemented: true),
+        new("POST", "/v1/access-tokens/{id}", AccessRule.AnyUser, "/v1/access-tokens/x", NotImplemented: true),
+        new("PUT", "/v1/access-tokens/{id}", AccessRule.AnyUser, "/v1/access-tokens/x", NotImplemented: true),
+        new("DELETE", "/v1/access-tokens/{id}", AccessRule.AnyUser, "/v1/access-tokens/x", NotImplemented: true),
+        new("GET", "/v1/metrics", AccessRule.AnyUser, "/v1/metrics", NotImplemented: true),
+        new("POST", "/v1/metrics", AccessRule.AnyUser, "/v1/metrics", NotImplemented: true),
+        new("PUT", "/v1/metrics", AccessRule.AnyUser, "/v1/metrics", NotImplemented: true),
+        new("DELETE", "/v1/metrics", AccessRule.AnyUser, "/v1/metrics", NotImplemented: true),
+        new("GET", "/v1/metrics/{basin}", AccessRule.AnyUser, "/v1/metrics/pub-basin", NotImplemented: true),
+        new("POST", "/v1/metrics/{basin}", AccessRule.AnyUser, "/v1/metrics/pub-basin", NotImplemented: true),
+        new("PUT", "/v1/metrics/{basin}", AccessRule.AnyUser, "/v1/metrics/pub-basin", NotImplemented: true),
+        new("DELETE", "/v1/metrics/{basin}", AccessRule.AnyUser, "/v1/metrics/pub-basin", NotImplemented: true),
+        new("GET", "/v1/metrics/{basin}/{stream}", AccessRule.AnyUser, "/v1/metrics/pub-basin/s", NotImplemented: true),
+        new("POST", "/v1/metrics/{basin}/{stream}", AccessRule.AnyUser, "/v1/metrics/pub-basin/s", NotImplemented: true),
+        new("PUT", "/v1/metrics/{basin}/{stream}", AccessRule.AnyUser, "/v1/metrics/pub-basin/s", NotImplemented: true),
+        new("DELETE", "/v1/metrics/{basin}/{stream}", AccessRule.AnyUser, "/v1/metrics/pub-basin/s", NotImplemented: true),
+        new("GET", "/v1/locations", AccessRule.AnyUser, "/v1/locations", NotImplemented: true),
+        new("POST", "/v1/locations", AccessRule.AnyUser, "/v1/locations", NotImplemented: true),
+        new("PUT", "/v1/locations", AccessRule.AnyUser, "/v1/locations", NotImplemented: true),
+        new("DELETE", "/v1/locations", AccessRule.AnyUser, "/v1/locations", NotImplemented: true),
+        new("GET", "/v1/locations/default", AccessRule.AnyUser, "/v1/locations/default", NotImplemented: true),
+        new("POST", "/v1/locations/default", AccessRule.AnyUser, "/v1/locations/default", NotImplemented: true),
+        new("PUT", "/v1/locations/default", AccessRule.AnyUser, "/v1/locations/default", NotImplemented: true),
+        new("DELETE", "/v1/locations/default", AccessRule.AnyUser, "/v1/locations/default", NotImplemented: true),
         new("POST", "/v1/txn", AccessRule.Keys, "/v1/txn", """{"if": [{"key": "pub/a", "target": "exists", "op": "==", "value": false}], "then": [{"put": {"key": "pub/t", "value": "1"}}]}"""),
         new("GET", "/v1/watch", AccessRule.Keys, "/v1/watch?prefix=pub/&after=0&progress=100ms"),
         new("GET", "/openapi/{documentName}.json", AccessRule.Open, "/openapi/v1.json"),

@@ -94,6 +94,19 @@ public sealed class ListExecutorTests : IDisposable
     }
 
     [Fact]
+    public void A_replay_with_its_original_timestamps_is_skipped_and_only_appended_items_are_checked_for_time()
+    {
+        Run(new CreateKeyspaceCommand { Name = "ks" });
+        Append("r", ("v1", 1, 1_700_000_001_000), ("v2", 2, 1_700_000_002_000));
+        Append("r", ("v1", 1, 1_700_000_001_000), ("v2", 2, 1_700_000_002_000)).Should().BeEquivalentTo(new { FirstOffset = -1, LastOffset = -1, Appended = 0, Skipped = 2 }, "a producer replayed after a lost acknowledgement");
+        Append("r", ("v2", 2, 1_700_000_002_000), ("v3", 3, 1_700_000_003_000)).Should().BeEquivalentTo(new { FirstOffset = 2, LastOffset = 2, Appended = 1, Skipped = 1 });
+        Run(new AppendCommand { Keyspace = "ks", Key = Encoding.UTF8.GetBytes("r"), Items = [new AppendItem { Value = [1], Nonce = Nonce(3), TimestampMs = 1 }, new AppendItem { Value = [2], Nonce = Nonce(4), TimestampMs = 1_700_000_002_500 }] })
+            .Outcome.Should().Be(CommandOutcome.PreconditionFailed, "item 4 would be appended with a time before the list's last");
+
+        Page("r", true, 10).Items.Select(i => i.TimestampMs).Should().Equal(1_700_000_001_000, 1_700_000_002_000, 1_700_000_003_000);
+    }
+
+    [Fact]
     public void Pages_go_both_ways_and_seek_by_offset_timestamp_and_nonce()
     {
         Run(new CreateKeyspaceCommand { Name = "ks" });

@@ -157,6 +157,17 @@ public sealed class ListTests(ListFixture fixture) : IClassFixture<ListFixture>
         await AppendAsync(member, "clock", $$"""{"items": [{"value": "{{huge}}"}]}""", expected: HttpStatusCode.RequestEntityTooLarge);
     }
 
+    [Fact]
+    public async Task The_same_timed_append_sent_twice_skips_its_items_the_second_time()
+    {
+        var member = await FollowerAsync();
+        const string body = """{"items":[{"value":"v1","nonce":1,"timestamp":1700000001000},{"value":"v2","nonce":2,"timestamp":1700000002000}]}""";
+        (await AppendAsync(member, "replayed", body)).GetProperty("appended").GetInt64().Should().Be(2);
+        var again = await AppendAsync(member, "replayed", body);
+        again.GetProperty("skipped").GetInt64().Should().Be(2);
+        again.GetProperty("appended").GetInt64().Should().Be(0);
+    }
+
     [Theory]
     [InlineData("order=sideways")]
     [InlineData("limit=0")]

@@ -1,0 +1,90 @@
+// kvdb's S2 API through S2's official TypeScript SDK (@s2-dev/streamstore, pinned in
+// tests/s2-sdk/package.json), run with node against a three-member cluster: tests/s2-sdk/check.mjs
+// sends each call to another member and checks basins, streams, JSON and protobuf appends and
+// reads, conditions, sessions that follow the tail, and trim. Without node or the package (and
+// no npm to install it) the test is Skipped with the reason, never passed.
+using System.Diagnostics;
+
+namespace KvDb.Tests.Streams;
+
+[Collection(ClusterCollection.Name)]
+[Trait("Category", "Cluster")]
+public sealed class S2SdkTests
+{
+    [SkippableFact]
+    public async Task The_official_S2_SDK_works_against_every_member()
+    {
+        var directory = await SdkDirectoryAsync();
+        await using var cluster = await KvdbCluster.StartAsync(3, "--in-memory");
+        await cluster.WaitForLeaderAsync();
+        var endpoints = string.Join(",", Enumerable.Range(1, 3).Select(id => cluster.Url(id).ToString().TrimEnd('/')));
+
+        var (exit, output) = await RunAsync("node", directory, TimeSpan.FromMinutes(3), ("KVDB_ENDPOINTS", endpoints), "check.mjs");
+        exit.Should().Be(0, $"check.mjs should pass; it printed:\n{output}");
+        output.Should().Contain("all checks passed");
+    }
+
+    // tests/s2-sdk with the SDK installed: KVDB_S2_SDK (as .ci/run exports it), or the
+    // repository's copy, installed with npm ci when it is not yet.
+    private static async Task<string> SdkDirectoryAsync()
+    {
+        var directory = Environment.GetEnvironmentVariable("KVDB_S2_SDK") is { Length: > 0 } given ? given : Path.Combine(RepositoryRoot(), "tests", "s2-sdk");
+        var package = Path.Combine(directory, "node_modules", "@s2-dev", "streamstore", "package.json");
+        if (!File.Exists(package))
+        {
+            var (exit, output) = await RunAsync("npm", directory, TimeSpan.FromMinutes(5), null, "ci", "--no-audit", "--no-fund");
+            Skip.If(exit != 0 || !File.Exists(package), $"@s2-dev/streamstore is not installed in {directory} and npm ci failed ({exit}): {output}");
+        }
+
+        return directory;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "KvDb.sln")))
+                return dir.FullName;
+        }
+
+        throw new InvalidOperationException("the repository (KvDb.sln) is not above the test assembly");
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string program, string directory, TimeSpan timeout, (string Name, string Value)? variable, params string[] args)
+    {
+        var info = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        if (variable is { } v)
+            info.Environment[v.Name] = v.Value;
+        Process process;
+        try
+        {
+            process = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Skip.If(true, $"{program} is not installed: {e.Message}");
+            throw;
+        }
+
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var deadline = new CancellationTokenSource(timeout);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                return (-1, $"{program} {string.Join(' ', args)} ran past {timeout}:\n{await stdout}\n{await stderr}");
+            }
+
+            return (process.ExitCode, $"{await stdout}\n{await stderr}");
+        }
+    }
+}
