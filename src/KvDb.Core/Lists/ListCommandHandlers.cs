@@ -34,6 +34,8 @@ internal sealed class DeleteKeyspaceHandler() : CommandHandler<DeleteKeyspaceCom
 
 internal sealed class AppendHandler() : CommandHandler<AppendCommand>(16, "Append")
 {
+    public override bool WritesUserData => true;
+
     public override CommandResult Apply(CommandExecutor executor, long index, AppendCommand command) => executor.Append(index, command);
 
     public override string? IdempotencyKeyOf(AppendCommand command) => command.IdempotencyKey;

@@ -39,10 +39,6 @@ public static class NodeComposition
             kestrel.Listen(options.HttpAddress, options.Port, security.ServeClientPort);
             kestrel.Listen(options.PeerEndPoint, security.ServePeerPort);
             kestrel.AddServerHeader = false;
-
-            // HTTP/2 requests carry their scheme; over cleartext HTTP/2 (CleartextHttp2) it is
-            // "http" on a connection that Kestrel takes for TLS.
-            kestrel.AllowAlternateSchemes = true;
             kestrel.Limits.MaxRequestBodySize = long.Max(64L << 20, options.MaxValueBytes + (1L << 20));
             kestrel.Limits.MaxRequestLineSize = 64 * 1024;
             kestrel.Limits.MaxRequestHeadersTotalSize = 96 * 1024;

@@ -3,21 +3,18 @@
 // one the client speaks. S2's Node SDK needs both on one address (unary calls over HTTP/1.1,
 // sessions over h2c), so this connection middleware reads the first bytes: a client that opens
 // with HTTP/2's connection preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", which no HTTP/1 request
-// can start with) gets the features Kestrel reads after a TLS handshake that chose "h2".
+// can start with) gets HTTP/2 as its connection's protocols, the rest HTTP/1.1 as the listener's.
 // Invariants:
 //  - Nothing is consumed: the bytes read are left for Kestrel's own parser.
 //  - A connection is decided as soon as its bytes leave the preface, so an HTTP/1.1 client waits
 //    for nothing; one that sends nothing (or part of the preface) and stalls is handed to
 //    Kestrel after 30 s, Kestrel's own request-headers timeout, or when it closes.
-//  - The stand-in TLS feature carries no certificate; the scheme of an h2c request is its
-//    :scheme ("http"), which needs KestrelServerOptions.AllowAlternateSchemes.
+//  - The per-connection protocols are Kestrel's own feature for that (HttpProtocolsFeature, set
+//    by its TLS handshake callbacks), which is internal: it is found by name once. Without it
+//    (another Kestrel) the port stays HTTP/1.1 only and Available says so; the h2c test fails.
 using System.Buffers;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace KvDb.Node.HttpKit;
 
@@ -26,28 +23,34 @@ public static class CleartextHttp2
 {
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
 
+    private static readonly (Type Type, object Http2)? ProtocolsFeature = FindProtocolsFeature();
+
     private static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
-    /// <summary>Lets <paramref name="listen"/> (plain HTTP) take HTTP/2 clients that open with the preface.</summary>
+    /// <summary>Whether this Kestrel lets a connection choose HTTP/2 (false: plain ports serve HTTP/1.1 only).</summary>
+    public static bool Available => ProtocolsFeature is not null;
+
+    /// <summary>Lets <paramref name="listen"/> (plain HTTP/1.1) take HTTP/2 clients that open with the preface.</summary>
     public static void Serve(ListenOptions listen)
     {
-        listen.Protocols = HttpProtocols.Http1AndHttp2;
+        if (ProtocolsFeature is not { } feature)
+            return;
         listen.Use(next => async connection =>
         {
             if (await OpensWithPrefaceAsync(connection))
-            {
-                connection.Features.Set<ITlsConnectionFeature>(NoCertificate.Instance);
-                connection.Features.Set<ITlsApplicationProtocolFeature>(NoCertificate.Instance);
-            }
-
+                connection.Features[feature.Type] = feature.Http2;
             await next(connection);
         });
     }
 
+    private static (Type, object)? FindProtocolsFeature()
+    {
+        var type = typeof(KestrelServerOptions).Assembly.GetType("Microsoft.AspNetCore.Server.Kestrel.Core.Internal.HttpProtocolsFeature");
+        return type?.GetConstructor([typeof(HttpProtocols)]) is { } constructor ? (type, constructor.Invoke([HttpProtocols.Http2])) : null;
+    }
+
     private static async Task<bool> OpensWithPrefaceAsync(ConnectionContext connection)
     {
-        // A client that sends nothing is handed to Kestrel after its own request-headers
-        // timeout would have passed, so it cannot hold a connection here for longer.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         wait.CancelAfter(FirstBytesTimeout);
         try
@@ -90,16 +93,5 @@ public static class CleartextHttp2
         if (!Preface[..length].SequenceEqual(head))
             return false;
         return length == Preface.Length ? true : null;
-    }
-
-    private sealed class NoCertificate : ITlsConnectionFeature, ITlsApplicationProtocolFeature
-    {
-        public static readonly NoCertificate Instance = new();
-
-        public X509Certificate2? ClientCertificate { get => null; set { } }
-
-        public ReadOnlyMemory<byte> ApplicationProtocol => "h2"u8.ToArray();
-
-        public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult<X509Certificate2?>(null);
     }
 }

@@ -1,8 +1,10 @@
 // kvdb's S2 API through S2's official TypeScript SDK (@s2-dev/streamstore, pinned in
 // tests/s2-sdk/package.json), run with node against a three-member cluster: tests/s2-sdk/check.mjs
 // sends each call to another member and checks basins, streams, JSON and protobuf appends and
-// reads, conditions, sessions that follow the tail, and trim. Without node or the package (and
-// no npm to install it) the test is Skipped with the reason, never passed.
+// reads, conditions, sessions that follow the tail on both transports, and trim;
+// tests/s2-sdk/failover.mjs keeps a read session and an append session going while the leader
+// is killed with SIGKILL, and checks every record was read once, in order. Without node or the
+// package (and no npm to install it) the tests are Skipped with the reason, never passed.
 using System.Diagnostics;
 
 namespace KvDb.Tests.Streams;
@@ -22,6 +24,46 @@ public sealed class S2SdkTests
         var (exit, output) = await RunAsync("node", directory, TimeSpan.FromMinutes(3), ("KVDB_ENDPOINTS", endpoints), "check.mjs");
         exit.Should().Be(0, $"check.mjs should pass; it printed:\n{output}");
         output.Should().Contain("all checks passed");
+    }
+
+    [SkippableFact]
+    public async Task Sessions_go_on_through_a_kill_9_of_the_leader_and_read_every_record_once_in_order()
+    {
+        var directory = await SdkDirectoryAsync();
+        await using var cluster = await KvdbCluster.StartAsync(3, "--in-memory");
+        var leader = await cluster.WaitForLeaderAsync();
+        var (writer, reader) = (leader % 3 + 1, (leader + 1) % 3 + 1);
+        var info = new ProcessStartInfo("node") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add("failover.mjs");
+        info.Environment["WRITE_ENDPOINT"] = cluster.Url(writer).ToString().TrimEnd('/');
+        info.Environment["READ_ENDPOINT"] = cluster.Url(reader).ToString().TrimEnd('/');
+        using var node = Process.Start(info)!;
+        var stderr = node.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            while (await node.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+            {
+                output.AppendLine(line);
+                if (line != "kill")
+                    continue;
+                await cluster.Member(leader).KillAsync();
+                output.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"(killed member {leader}, the leader; sessions on {writer} and {reader})");
+                await node.StandardInput.WriteLineAsync("killed");
+                await node.StandardInput.FlushAsync();
+            }
+
+            await node.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            await node.WaitForExitAsync();
+        }
+
+        node.ExitCode.Should().Be(0, $"failover.mjs should pass; it printed:\n{output}\n{await stderr}");
+        output.ToString().Should().Contain("all checks passed");
     }
 
     // tests/s2-sdk with the SDK installed: KVDB_S2_SDK (as .ci/run exports it), or the
