@@ -3,7 +3,8 @@
 // restarts it, and freezes the leader with SIGSTOP until another member has been elected, then
 // thaws it (SIGCONT) with its stale belief that it still leads. The recorded history must be
 // linearizable (Wing-Gong/Lowe search per key, LinearizabilityChecker), and every write that
-// was acknowledged must still be readable at the end.
+// was acknowledged must still be readable at the end. The same clients also append to S2
+// streams with match_seq_num and read their tails (LinearizabilityUnderFaultsTests.Streams.cs).
 // Invariants of the recording (see HistoryRecorder):
 //  - Every write carries a value no other write uses, so a read names the write it saw.
 //  - A write is Ok only on 204; refused before any effect (connection refused, 503 without
@@ -27,7 +28,7 @@ namespace KvDb.Tests.Linearizability;
 
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Cluster")]
-public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
+public sealed partial class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
 {
     private const int Clients = 8;
     private const int RegisterKeys = 24;
@@ -39,6 +40,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         await using var cluster = await KvdbCluster.StartAsync(3, Flags);
         var recorder = new HistoryRecorder();
         using var workload = new Workload(cluster, recorder);
+        await workload.CreateStreamsAsync();
         var clock = Stopwatch.StartNew();
         void Note(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F2}s  {what}");
 
@@ -111,11 +113,14 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
 
         var lost = await workload.FindLostWritesAsync();
         lost.Should().BeEmpty($"every acknowledged write to a write-once key must still be readable\n{cluster.Describe()}");
-        Note($"checked {history.Count} operations over {history.Select(o => o.Key).Distinct().Count()} keys; {workload.WriteOnce.Count} acknowledged write-once keys read back");
+        var streamFaults = await workload.CheckStreamsAsync();
+        streamFaults.Should().BeEmpty($"every acknowledged S2 append must be in its stream once, at the position acknowledged, on every member\n{cluster.Describe()}");
+        history.Count(o => o.Key.StartsWith("stream:", StringComparison.Ordinal) && o.Input.IsWrite && o.Output.Kind == OutcomeKind.Ok).Should().BeGreaterThan(10, $"S2 appends must get through between the faults\n{stats}");
+        Note($"checked {history.Count} operations over {history.Select(o => o.Key).Distinct().Count()} keys; {workload.WriteOnce.Count} acknowledged write-once keys and {workload.AcknowledgedRecords} acknowledged S2 records read back");
     }
 
     /// <summary>The clients' workload: registers read and overwritten by everyone, plus write-once keys.</summary>
-    private sealed class Workload(KvdbCluster cluster, HistoryRecorder recorder) : IDisposable
+    private sealed partial class Workload(KvdbCluster cluster, HistoryRecorder recorder) : IDisposable
     {
         private readonly HttpClient http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), MaxConnectionsPerServer = 64 })
         {
@@ -177,6 +182,7 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
         public async Task RunClientAsync(int clientId, CancellationToken stop)
         {
             var random = new Random(clientId * 7919 + 17);
+            var tails = new long[Streams];
             for (var seq = 0; !stop.IsCancellationRequested; seq++)
             {
                 var member = 1 + random.Next(3);
@@ -187,6 +193,10 @@ public sealed class LinearizabilityUnderFaultsTests(ITestOutputHelper output)
                     await PutAsync(clientId, member, $"once/c{clientId}/{seq}", $"c{clientId}-{seq}", writeOnce: true);
                 else if (roll < 55)
                     await DeleteAsync(clientId, member, $"reg/{random.Next(RegisterKeys)}");
+                else if (roll < 65)
+                    await AppendAsync(clientId, member, random.Next(Streams), 1 + random.Next(3), seq, tails);
+                else if (roll < 70)
+                    await ReadTailAsync(clientId, member, random.Next(Streams), tails);
                 else
                     await GetAsync(clientId, member, $"reg/{random.Next(RegisterKeys)}");
             }
