@@ -154,7 +154,7 @@ internal sealed class S2AppendVerb : CliVerb
 
     public override string Summary => "Append records to an S2 stream and print their sequence numbers.";
 
-    public override IReadOnlyList<string> Usage => ["s2 append --basin BASIN STREAM [VALUE...] [flags]", "s2 append --basin my-basin-1 orders \"order 1\" \"order 2\" --match-seq-num 0", "tail -f app.log | s2 append --basin my-basin-1 logs"];
+    public override IReadOnlyList<string> Usage => ["s2 append --basin BASIN STREAM [VALUE...] [flags]", "s2 append --basin my-basin-1 orders \"order 1\" \"order 2\" --match-seq-num 0", "s2 append --basin my-basin-1 logs < app.log"];
 
     public override IReadOnlyList<string> Notes => [
         "Prints \"START END\": the first record's sequence number and the one after the last (-o json: S2's ack {\"start\",\"end\",\"tail\"}, one per batch of 1,000). A mismatched --match-seq-num or --fencing-token exits 1 and says what the stream has.",
@@ -220,7 +220,7 @@ internal sealed class S2ReadVerb : CliVerb
 
     public override IReadOnlyList<string> Usage => ["s2 read --basin BASIN STREAM [flags]", "s2 read --basin my-basin-1 orders --from 100 --count 10", "s2 read --basin my-basin-1 orders --follow"];
 
-    public override IReadOnlyList<string> Notes => ["Text prints \"SEQ_NUM BODY\" per record (-o json: one {\"seq_num\",\"timestamp\",\"headers\",\"body\"|\"bodyBase64\"} per line). Without --follow it stops at the tail; a start past the tail exits 1. --follow resumes on another member if its member goes, and ends with exit 0 on Ctrl+C."];
+    public override IReadOnlyList<string> Notes => ["Text prints \"SEQ_NUM BODY\" per record (-o json: one {\"seq_num\",\"timestamp\",\"headers\",\"body\"|\"body_base64\"} per line). Without --follow it stops at the tail; a start past the tail exits 1. --follow resumes on another member if its member goes, and ends with exit 0 on Ctrl+C."];
 
     public override void Define(Command command)
     {
@@ -265,9 +265,9 @@ internal sealed class S2ReadVerb : CliVerb
             {
                 batch = await context.Client.ReadRecordsAsync(inBasin, target, new S2ReadOptions { SeqNum = next, Count = Math.Min(left, 1000) }, token);
             }
-            catch (S2RangeNotSatisfiableException e) when (e.Tail.SeqNum == next)
+            catch (S2RangeNotSatisfiableException e) when (e.Tail.SeqNum >= next)
             {
-                // At the tail: everything there is has been printed.
+                // At the tail (or everything from `next` on was trimmed): all there is has been printed.
                 break;
             }
             catch (S2RangeNotSatisfiableException e)
@@ -309,7 +309,11 @@ internal sealed class S2ReadVerb : CliVerb
             }
 
             json.WriteEndArray();
-            CliContext.WriteValue(json, "body", record.Body);
+            // S2's snake_case, as the rest of the line: text when it is UTF-8, else base64.
+            if (CliContext.ValueFields(record.Body) is { Text: { } text })
+                json.WriteString("body", text);
+            else
+                json.WriteBase64String("body_base64", record.Body);
             json.WriteEndObject();
         });
     }
