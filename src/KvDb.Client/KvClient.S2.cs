@@ -13,7 +13,9 @@
 //    answered (the tail, the token); every other error is the problem's KvException.
 //  - FollowRecordsAsync yields sequence numbers strictly increasing: when the event stream breaks
 //    it reconnects (to another member when it can) with Last-Event-ID, the id of the last batch
-//    it yielded, and drops anything at or below the last sequence number yielded.
+//    it yielded, and drops anything at or below the last sequence number yielded. An error event
+//    ends it with the error, except a first 401, after which it is reopened at once (as the
+//    other follows do, KvClient.Streams.cs).
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -254,6 +256,7 @@ public sealed partial class KvClient
         var idleTimeout = requestTimeout + TimeSpan.FromSeconds(20);
         var next = -1L;
         string? lastEventId = null;
+        var unauthorizedEvents = 0;
         for (var connection = 0; ; connection++)
         {
             var resumeFrom = lastEventId;
@@ -280,6 +283,7 @@ public sealed partial class KvClient
                 KvClientLog.StreamOpened(logger, "s2-follow", subject, endpoint.BaseUri, "seq_num " + (next < 0 ? "start" : next.ToString(CultureInfo.InvariantCulture)));
 
                 Exception lost;
+                var reopenAtOnce = false;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
                 using var lines = new NdjsonLineReader(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false));
                 string? eventName = null, eventId = null;
@@ -327,9 +331,22 @@ public sealed partial class KvClient
                     if (payload.AsSpan().SequenceEqual("[DONE]"u8))
                         yield break;
                     if (name is "error")
-                        throw S2Refused(HttpStatusCode.OK, null, payload, false);
+                    {
+                        // As the other follows (KvClient.Streams.cs): a 401 says the credentials
+                        // the stream was opened with no longer hold; the client's may, so reopen
+                        // once at once and let the answer decide.
+                        var error = S2Refused(HttpStatusCode.OK, null, payload, false);
+                        if (error.StatusCode is not HttpStatusCode.Unauthorized || ++unauthorizedEvents > 1)
+                            throw error;
+                        lost = error;
+                        reopenAtOnce = true;
+                        break;
+                    }
+
                     if (name is not "batch")
                         continue;
+
+                    unauthorizedEvents = 0;
 
                     S2ReadBatchJson batch;
                     try
@@ -352,7 +369,8 @@ public sealed partial class KvClient
                     lastEventId = id ?? lastEventId;
                 }
 
-                endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
+                if (!reopenAtOnce)
+                    endpoint.Failed(TimeSpan.FromMilliseconds(200), retryAfter: null);
                 KvClientLog.StreamLost(logger, "s2-follow", subject, endpoint.BaseUri, lost.Message, "seq_num " + (next < 0 ? "start" : next.ToString(CultureInfo.InvariantCulture)));
             }
         }

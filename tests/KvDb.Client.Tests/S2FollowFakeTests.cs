@@ -1,7 +1,7 @@
 // FollowRecordsAsync against a fake member speaking S2's Server-Sent Events: a broken stream is
 // reopened with Last-Event-ID (the id of the last batch yielded), records the member sends again
 // are dropped, pings are skipped, [DONE] ends the enumeration, and an error event ends it with
-// the error as an exception.
+// the error as an exception, except a first 401 event, after which the follow is reopened.
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Http;
@@ -72,5 +72,40 @@ public sealed class S2FollowFakeTests
         ended.Which.Detail.Should().Be("access revoked");
         seen.Should().Equal(0);
         member.Requests.Should().ContainSingle("an error event is an answer, not a lost connection");
+    }
+
+    [Fact]
+    public async Task A_401_event_reopens_the_follow_once_and_a_second_in_a_row_ends_it()
+    {
+        const string Unauthenticated = "event: error\ndata: {\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\"token revoked\",\"code\":\"unauthenticated\"}\n\n";
+        var connections = 0;
+        await using var member = await FakeMember.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            switch (Interlocked.Increment(ref connections))
+            {
+                case 1:
+                    await EventAsync(context, "event: batch\nid: 0,1,10\ndata: " + Batch((0, "a")) + "\n\n" + Unauthenticated);
+                    break;
+                case 2:
+                    await EventAsync(context, "event: batch\nid: 1,2,20\ndata: " + Batch((1, "b")) + "\n\n" + Unauthenticated);
+                    break;
+                default:
+                    await EventAsync(context, Unauthenticated);
+                    break;
+            }
+        });
+        await using var client = new KvClient(new KvClientOptions { Endpoints = [member.Url] });
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new List<long>();
+        var ended = await FluentActions.Awaiting(async () =>
+        {
+            await foreach (var record in client.FollowRecordsAsync("basin-one", "s", new S2ReadOptions { SeqNum = 0 }, stop.Token))
+                seen.Add(record.SeqNum);
+        }).Should().ThrowAsync<KvException>();
+        ended.Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        seen.Should().Equal(0, 1);
+        connections.Should().Be(3, "a 401 after a record reopens; two in a row with nothing between end the follow");
     }
 }
