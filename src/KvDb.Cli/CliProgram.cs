@@ -1,5 +1,5 @@
 // Entry point of kvdb's client commands: `kvdb get|put|del|range|watch|txn|lease|lock|elect|
-// members|status|list ...`, dispatched here from the kvdb executable like `kvdb bench`.
+// members|status|list|s2 ...`, dispatched here from the kvdb executable like `kvdb bench`.
 // Invariants:
 //  - Parsing follows kvdb's conventions (KvDb.Flags): --flag value or --flag=value, the last of
 //    a repeated flag wins, one-line errors naming the flag; syntax errors first, then --help,
@@ -147,9 +147,12 @@ public static class CliProgram
         new LockVerb(), new ElectVerb(), new MembersVerb(), new StatusVerb(),
         new ListAppendVerb(), new ListReadVerb(), new ListKeyspaceVerb("create"), new ListKeyspaceVerb("delete"), new ListKeyspaceVerb("get"),
         new UserPasswdVerb(), new AuthRotateKeyVerb(),
+        new S2BasinVerb("create"), new S2BasinVerb("ls"), new S2BasinVerb("rm"),
+        new S2StreamVerb("create"), new S2StreamVerb("ls"), new S2StreamVerb("rm"),
+        new S2AppendVerb(), new S2ReadVerb(), new S2TailVerb(),
     ];
 
-    // A new verb for what the arguments name (one word, two for "lease grant", three for "list keyspace create"), and the arguments after its words.
+    // A new verb for what the arguments name (one word, two for "lease grant", three for "list keyspace create" or "s2 basin ls"), and the arguments after its words.
     private static (CliVerb? Verb, IReadOnlyList<string> Remaining) Find(IReadOnlyList<string> args)
     {
         if (args.Count == 0)

@@ -1,11 +1,13 @@
 // The client of a kvdb cluster: keys, ranges, watches, members and status over kvdb's REST API;
-// transactions, leases, locks and elections are in the partial files KvClient.*.cs.
+// transactions, leases, locks, elections, lists and S2 streams are in the partial files KvClient.*.cs.
 // Invariants:
 //  - One HttpClient (one SocketsHttpHandler, pooled connections to every member) per KvClient,
 //    for its whole life; every operation goes through the RequestPipeline, so each spreads over
 //    the members, skips members that are down or busy, and retries until OperationTimeout.
 //  - Every write carries an Idempotency-Key (a new GUID per call unless the caller gives one),
-//    the same on each retry, so a write the client retries is applied at most once.
+//    the same on each retry, so a write the client retries is applied at most once. S2 appends
+//    (KvClient.S2.cs) cannot carry one: without match_seq_num they are never retried once they
+//    may have been applied.
 //  - Errors are exceptions: KvConditionFailedException (412), KvCompactedException (410),
 //    KvUnavailableException (no member could serve in time), KvException (any other problem);
 //    a missing key is not an error (GetAsync answers null, DeleteAsync null).

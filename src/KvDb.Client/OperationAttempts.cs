@@ -2,6 +2,9 @@
 // went wrong last. Metrics and log lines about retries and failovers come from here.
 // Invariants: no try starts after the deadline (OperationTimeout from the first try); a try
 // after the first counts as a retry, and one on another member than the failed one as a failover.
+// An at-most-once operation (a write kvdb cannot deduplicate, such as an S2 append without
+// match_seq_num) is tried again only when the failed try surely applied nothing; otherwise it
+// ends with InDoubt, whose exception says the outcome is unknown.
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -9,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace KvDb.Client;
 
 /// <summary>Bookkeeping of one operation's tries.</summary>
-internal sealed class OperationAttempts(string operation, string? idempotencyKey, TimeSpan timeout, KvClientMetrics metrics, ILogger logger)
+internal sealed class OperationAttempts(string operation, string? idempotencyKey, TimeSpan timeout, KvClientMetrics metrics, ILogger logger, bool atMostOnce = false)
 {
     private static readonly TimeSpan MinimumRest = TimeSpan.FromMilliseconds(50);
 
@@ -21,6 +24,12 @@ internal sealed class OperationAttempts(string operation, string? idempotencyKey
 
     /// <summary>The operation's name, for metrics and logs.</summary>
     public string Operation => operation;
+
+    /// <summary>Whether a try whose outcome is unknown must not be repeated (the write could be applied twice).</summary>
+    public bool AtMostOnce => atMostOnce;
+
+    /// <summary>How many tries have started.</summary>
+    public int Tries => tries;
 
     /// <summary>Time left before the operation gives up.</summary>
     public TimeSpan Remaining => timeout - clock.Elapsed;
@@ -66,6 +75,20 @@ internal sealed class OperationAttempts(string operation, string? idempotencyKey
             idempotencyKey,
             lastStatus,
             lastFailure);
+    }
+
+    /// <summary>
+    /// The exception that ends an at-most-once operation whose try on <paramref name="endpoint"/>
+    /// may have been applied: trying again could apply it twice.
+    /// </summary>
+    public KvUnavailableException InDoubt(MemberEndpoint endpoint, Exception failure, HttpStatusCode status)
+    {
+        KvClientLog.MemberFailed(logger, endpoint.BaseUri, operation, Reason(failure));
+        return new KvUnavailableException(
+            $"{endpoint.BaseUri} failed {operation} after it was sent ({Reason(failure)}): it may or may not have been applied, and is not retried, since a retry could apply it twice.",
+            null,
+            status,
+            failure);
     }
 
     private static string Reason(Exception failure) => failure switch

@@ -16,6 +16,10 @@ internal sealed record ProblemAnswer(HttpStatusCode Status, string? Title, strin
 
     /// <summary>Reads the problem details of <paramref name="response"/>.</summary>
     public static async ValueTask<ProblemAnswer> ReadAsync(HttpResponseMessage response, CancellationToken token)
+        => Parse(response, (await ReadBodyAsync(response, token).ConfigureAwait(false)).Span);
+
+    /// <summary>The first <see cref="MaxBodyBytes"/> of <paramref name="response"/>'s body, for answers whose extension members a caller reads itself.</summary>
+    public static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, CancellationToken token)
     {
         var body = new byte[MaxBodyBytes];
         var length = 0;
@@ -26,7 +30,7 @@ internal sealed record ProblemAnswer(HttpStatusCode Status, string? Title, strin
                 length += read;
         }
 
-        return Parse(response, body.AsSpan(0, length));
+        return body.AsMemory(0, length);
     }
 
     /// <summary>Reads the problem details of <paramref name="response"/> synchronously.</summary>

@@ -10,6 +10,10 @@
 //    asks for, such as a lock), which also bounds reading its body; the
 //    caller's token cancels at once and is never turned into a retry.
 //  - A response is disposed once read, except the one OpenAsync hands over (a stream).
+//  - An at-most-once operation (OperationAttempts.AtMostOnce) is tried again only after a
+//    failure that applied nothing: no connection could be made, or a 503/429 that does not say
+//    outcomeUnknown. A timeout, a connection lost after sending, or an answer lost while being
+//    read ends it with OperationAttempts.InDoubt.
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
 //    callers that cannot await (configuration providers); it never blocks on a task.
 using System.Diagnostics;
@@ -38,6 +42,10 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     public OperationAttempts Begin(string operation, string? idempotencyKey, TimeSpan operationTimeout)
         => new(operation, idempotencyKey, operationTimeout, metrics, logger);
 
+    /// <summary>Starts the bookkeeping of a write that must not be sent again once it may have been applied.</summary>
+    public OperationAttempts BeginAtMostOnce(string operation)
+        => new(operation, null, options.OperationTimeout, metrics, logger, atMostOnce: true);
+
     /// <summary>How long an operation keeps trying unless it asks for longer (<see cref="KvClientOptions.OperationTimeout"/>).</summary>
     public TimeSpan OperationTimeout => options.OperationTimeout;
 
@@ -63,6 +71,12 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             }
             catch (Exception e) when (IsTransportFailure(e, token))
             {
+                if (attempts.AtMostOnce)
+                {
+                    endpoint.Failed(options.RetryDelay, retryAfter: null);
+                    throw attempts.InDoubt(endpoint, AsFailure(e, endpoint), response.StatusCode);
+                }
+
                 attempts.Unreachable(endpoint, AsFailure(e, endpoint), options.RetryDelay);
             }
             finally
@@ -95,6 +109,12 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             {
                 timeout.Dispose();
                 metrics.Request(attempts.Operation, 0, Stopwatch.GetElapsedTime(started));
+                if (attempts.AtMostOnce && !NothingSent(e))
+                {
+                    endpoint.Failed(options.RetryDelay, retryAfter: null);
+                    throw attempts.InDoubt(endpoint, AsFailure(e, endpoint), 0);
+                }
+
                 attempts.Unreachable(endpoint, AsFailure(e, endpoint), options.RetryDelay);
                 continue;
             }
@@ -122,6 +142,12 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
                 catch (Exception e) when (IsTransportFailure(e, token))
                 {
                     problem = new ProblemAnswer(response.StatusCode, response.ReasonPhrase, null, null, null, false);
+                }
+
+                if (attempts.AtMostOnce && problem.OutcomeUnknown)
+                {
+                    endpoint.Failed(TimeSpan.Zero, RetryAfter(response));
+                    throw attempts.InDoubt(endpoint, problem.ToException(null), problem.Status);
                 }
 
                 attempts.Busy(endpoint, problem, RetryAfter(response));
@@ -201,6 +227,10 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
         OperationCanceledException => true,
         _ => false,
     };
+
+    /// <summary>Whether <paramref name="e"/> happened before any of the request left: the connection could not be made.</summary>
+    public static bool NothingSent(Exception e)
+        => e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError };
 
     /// <summary>What a transport failure was, with a timeout named as such.</summary>
     public static Exception AsFailure(Exception e, MemberEndpoint endpoint)

@@ -108,6 +108,69 @@ public sealed class CliClusterTests(OneMember member) : IClassFixture<OneMember>
     }
 
     [Fact]
+    public async Task S2_basins_streams_append_with_conditions_read_follow_and_tail()
+    {
+        (await RunAsync("s2", "basin", "create", "cli-basin-1")).Should().Be((0, "", ""));
+        (await RunAsync("s2", "basin", "create", "cli-basin-1")).Code.Should().Be(1, "it exists");
+        (await RunAsync("s2", "basin", "create", "Bad")).Code.Should().Be(ExitCodes.Usage, "kvdb answers 400 for a bad name");
+        (await RunAsync("s2", "basin", "ls", "cli-")).Should().Be((0, "cli-basin-1\n", ""));
+        using (var document = JsonDocument.Parse((await RunAsync("s2", "basin", "ls", "-o", "json")).Out))
+            document.RootElement.GetProperty("basins").EnumerateArray().Select(static b => b.GetProperty("name").GetString()).Should().Contain("cli-basin-1");
+
+        (await RunAsync("s2", "stream", "create", "orders")).Code.Should().Be(ExitCodes.Usage, "--basin is missing");
+        (await RunAsync("s2", "stream", "create", "--basin", "cli-basin-1", "orders")).Code.Should().Be(0);
+        (await RunAsync("s2", "stream", "create", "--basin", "cli-basin-1", "orders")).Code.Should().Be(1, "it exists");
+        (await RunAsync("s2", "stream", "create", "--basin", "cli-basin-1", "spare")).Code.Should().Be(0);
+        (await RunAsync("s2", "stream", "ls", "--basin", "cli-basin-1")).Out.Should().Be("orders\nspare\n");
+
+        (await RunAsync("s2", "append", "--basin", "cli-basin-1", "orders", "order 1", "order 2")).Should().Be((0, "0 2\n", ""));
+        (await RunAsync(["s2", "append", "--basin", "cli-basin-1", "orders", "--match-seq-num", "2"], stdin: "order 3\norder 4\n")).Should().Be((0, "2 4\n", ""));
+        var stale = await RunAsync("s2", "append", "--basin", "cli-basin-1", "orders", "late", "--match-seq-num", "2");
+        stale.Code.Should().Be(1);
+        stale.Error.Should().Contain("412").And.Contain("next sequence number 4");
+        var json = await RunAsync("s2", "append", "--basin", "cli-basin-1", "orders", "order 5", "-o", "json");
+        using (var document = JsonDocument.Parse(json.Out))
+            document.RootElement.GetProperty("end").GetProperty("seq_num").GetInt64().Should().Be(5);
+        var fenced = await RunAsync("s2", "append", "--basin", "cli-basin-1", "orders", "x", "--fencing-token", "someone");
+        fenced.Code.Should().Be(1, "the stream's fencing token is empty, not 'someone'");
+        fenced.Error.Should().Contain("412").And.Contain("fencing token");
+        (await RunAsync("s2", "append", "--basin", "cli-basin-1", "orders", "x")).Should().Be((0, "5 6\n", ""));
+        (await RunAsync("s2", "append", "--basin", "cli-basin-1", "nope", "x")).Code.Should().Be(1, "no such stream");
+
+        (await RunAsync("s2", "read", "--basin", "cli-basin-1", "orders")).Out.Should().Be("0 order 1\n1 order 2\n2 order 3\n3 order 4\n4 order 5\n5 x\n");
+        (await RunAsync("s2", "read", "--basin", "cli-basin-1", "orders", "--from", "2", "--count", "2")).Should().Be((0, "2 order 3\n3 order 4\n", ""));
+        (await RunAsync("s2", "read", "--basin", "cli-basin-1", "spare")).Should().Be((0, "", ""), "an empty stream reads as nothing");
+        var past = await RunAsync("s2", "read", "--basin", "cli-basin-1", "orders", "--from", "9");
+        past.Code.Should().Be(1);
+        past.Error.Should().Contain("past the stream's tail 6");
+        using (var document = JsonDocument.Parse((await RunAsync("s2", "read", "--basin", "cli-basin-1", "orders", "--count", "1", "-o", "json")).Out))
+        {
+            document.RootElement.GetProperty("seq_num").GetInt64().Should().Be(0);
+            document.RootElement.GetProperty("body").GetString().Should().Be("order 1");
+        }
+
+        var tail = await RunAsync("s2", "tail", "--basin", "cli-basin-1", "orders");
+        tail.Code.Should().Be(0);
+        tail.Out.Should().StartWith("6 ");
+        (await RunAsync("s2", "tail", "--basin", "cli-basin-1", "nope")).Code.Should().Be(1);
+
+        using var stop = new CancellationTokenSource();
+        var output = new LineWriter();
+        var following = RunAsync(["s2", "read", "--basin", "cli-basin-1", "orders", "--follow", "--from", "5"], output: output, token: stop.Token);
+        (await output.NextLineAsync(Deadline)).Should().Be("5 x");
+        (await RunAsync("s2", "append", "--basin", "cli-basin-1", "orders", "order 7")).Code.Should().Be(0);
+        (await output.NextLineAsync(Deadline)).Should().Be("6 order 7");
+        stop.Cancel();
+        (await following.WaitAsync(Deadline)).Code.Should().Be(0, "Ctrl+C ends a follow normally");
+
+        (await RunAsync("s2", "stream", "rm", "--basin", "cli-basin-1", "orders")).Code.Should().Be(0);
+        (await RunAsync("s2", "stream", "rm", "--basin", "cli-basin-1", "orders")).Code.Should().Be(1);
+        (await RunAsync("s2", "basin", "rm", "cli-basin-1")).Code.Should().Be(0);
+        (await RunAsync("s2", "basin", "rm", "cli-basin-1")).Code.Should().Be(1);
+        (await RunAsync("s2", "basin", "ls", "cli-")).Should().Be((0, "", ""));
+    }
+
+    [Fact]
     public async Task Bad_command_lines_exit_2_help_exits_0_and_an_unreachable_cluster_exits_3()
     {
         (await RunAsync("get")).Code.Should().Be(2, "KEY is missing");

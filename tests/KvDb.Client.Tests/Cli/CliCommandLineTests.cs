@@ -14,6 +14,7 @@ public sealed class CliCommandLineTests
     [InlineData("list", true)]
     [InlineData("user", true)]
     [InlineData("auth", true)]
+    [InlineData("s2", true)]
     [InlineData("--id", false)]
     public void The_client_commands_own_their_first_words_only(string word, bool handled)
         => CliProgram.Handles([word, "x"]).Should().Be(handled);
