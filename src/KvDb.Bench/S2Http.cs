@@ -42,7 +42,7 @@ internal sealed class S2Http : IDisposable
 
     public S2Http(S2BenchOptions options)
     {
-        var handler = BenchClient.NewHandler(new BenchOptions { Endpoints = options.Endpoints, Mix = OperationMix.Parse("put=100"), TrustedCa = options.TrustedCa, Timeout = options.Timeout }, 1);
+        var handler = BenchClient.NewHandler(options.Timeout, options.TrustedCa, 1);
         // Sessions are HTTP/2 streams; more than one connection per member once a connection's
         // stream limit is reached.
         handler.EnableMultipleHttp2Connections = true;
