@@ -1,7 +1,8 @@
 // S2's workloads, as `s2 bench` reports them, through S2's own TypeScript SDK (the s2s session
 // transport, over HTTP/2): append throughput with 1 KiB records at 1 and 16 concurrent append
 // sessions, the latency from an append's acknowledgement to a tailing reader, and catch-up read
-// throughput from the start of a stream. Run by bench/s2-bench.sh, which starts the cluster;
+// throughput from the start of a stream. `kvdb bench s2` is the benchmark; this script is its
+// cross-check through S2's own client. Run by bench/s2-bench.sh with S2_BENCH_SDK=1, which starts the cluster;
 // prints one line per figure. Environment: KVDB_ENDPOINTS (comma-separated), DURATION_S (per
 // throughput run, default 8), CATCHUP_MIB (default 64), RECORD_BYTES (default 1024),
 // BATCH_RECORDS (records per append, default 16).

@@ -52,6 +52,12 @@ public sealed class BenchClient : IDisposable
     public static SocketsHttpHandler NewHandler(BenchOptions options, int connectionsPerServer)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return NewHandler(options.Timeout, options.TrustedCa, connectionsPerServer);
+    }
+
+    /// <summary>A handler as the bench's requests need it, connecting within <paramref name="connectTimeout"/> and trusting <paramref name="trustedCa"/> (null: the system's roots).</summary>
+    public static SocketsHttpHandler NewHandler(TimeSpan connectTimeout, X509Certificate2Collection? trustedCa, int connectionsPerServer)
+    {
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -61,9 +67,9 @@ public sealed class BenchClient : IDisposable
             MaxConnectionsPerServer = connectionsPerServer,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-            ConnectTimeout = options.Timeout,
+            ConnectTimeout = connectTimeout,
         };
-        if (options.TrustedCa is { } trust)
+        if (trustedCa is { } trust)
         {
             // The server's chain must end in --cacert (and name the endpoint's host, which
             // SslStream checks on its own): the machine's roots are not consulted.

@@ -23,13 +23,17 @@ public static class BenchCommand
     /// <summary>Runs <c>kvdb bench</c> with the arguments after "bench"; returns the exit code.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        switch (BenchCommandLine.Parse(args))
+        ArgumentNullException.ThrowIfNull(args);
+        var s2 = args.Count > 0 && args[0] == S2BenchCommandLine.Name;
+        switch (s2 ? S2BenchCommandLine.Parse([.. args.Skip(1)]) : BenchCommandLine.Parse(args))
         {
+            case S2BenchParseResult run:
+                return await S2BenchCommand.RunAsync(run.Options);
             case BenchParseResult.Print print:
                 Console.Out.Write(print.Text);
                 return 0;
             case BenchParseResult.Error error:
-                await Console.Error.WriteLineAsync($"kvdb bench: {error.Message}");
+                await Console.Error.WriteLineAsync($"kvdb bench{(s2 ? " s2" : "")}: {error.Message}");
                 return 2;
             case BenchParseResult.Run run:
                 return await RunAsync(run.Options);

@@ -83,6 +83,7 @@ public static class BenchCommandLine
         text.AppendLine();
         text.AppendLine("Usage:");
         text.AppendLine("  kvdb bench [flags]");
+        text.AppendLine("  kvdb bench s2 [flags]      S2's workloads over S2's API (kvdb bench s2 --help)");
         text.AppendLine("  kvdb bench --endpoints http://127.0.0.1:12380,http://127.0.0.1:22380,http://127.0.0.1:32380 --duration 10s --concurrency 64 --mix put=50,get=50");
         text.AppendLine("  kvdb bench --target etcd --endpoints http://127.0.0.1:2379 --mix get=100 --consistency local");
         text.AppendLine("  kvdb bench --endpoints https://127.0.0.1:12380 --cacert certs/ca.pem --user root:secret");

@@ -86,6 +86,55 @@ public sealed class BenchSmokeTests
     }
 
     [Fact]
+    public async Task An_s2_run_against_three_members_appends_tails_and_catches_up_without_a_failure()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(3, "--in-memory");
+        var endpoints = string.Join(',', Enumerable.Range(1, 3).Select(i => cluster.Url(i).ToString().TrimEnd('/')));
+        var (exitCode, stdout, stderr) = await RunKvdbAsync(
+            [
+                "bench", "s2", "--endpoints", endpoints, "--duration", "1s", "--warmup", "200ms",
+                "--sessions", "1,3", "--record-size", "1024", "--batch", "4", "--inflight", "2", "--catchup-size", "2MiB", "--json",
+            ],
+            TimeSpan.FromMinutes(3));
+
+        exitCode.Should().Be(0, $"stderr:\n{stderr}\nstdout:\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        root.GetProperty("failures").EnumerateArray().Should().BeEmpty(stdout);
+        var append = root.GetProperty("append").EnumerateArray().ToList();
+        append.Select(a => a.GetProperty("sessions").GetInt32()).Should().Equal(1, 3);
+        foreach (var run in append)
+        {
+            run.GetProperty("records").GetInt64().Should().BePositive(stdout);
+            (run.GetProperty("records").GetInt64() % 4).Should().Be(0, "records are counted by whole appends of --batch");
+            run.GetProperty("mibPerSecond").GetDouble().Should().BePositive();
+            run.GetProperty("failedSessions").GetInt32().Should().Be(0);
+            Ordered(run.GetProperty("ackLatencyMs"));
+        }
+
+        var tail = root.GetProperty("tail");
+        tail.GetProperty("records").GetInt64().Should().BePositive(stdout);
+        tail.GetProperty("missing").GetInt64().Should().Be(0, "every acknowledged record reaches the tailing reader");
+        Ordered(tail.GetProperty("latencyMs"));
+        Ordered(tail.GetProperty("endToEndLatencyMs"));
+
+        // 2 MiB of 1 KiB records, in appends of as many as fit S2's 1 MiB: 2048 rounded up to 3000.
+        var catchUp = root.GetProperty("catchUp");
+        catchUp.GetProperty("records").GetInt64().Should().Be(3000);
+        catchUp.GetProperty("bytes").GetInt64().Should().Be(3000 * 1024);
+        catchUp.GetProperty("mibPerSecond").GetDouble().Should().BePositive();
+        stderr.Should().Contain("deleting basin").And.NotContain("warning", "the basin is deleted at the end");
+    }
+
+    private static void Ordered(JsonElement latency)
+    {
+        var p50 = latency.GetProperty("p50").GetDouble();
+        var p99 = latency.GetProperty("p99").GetDouble();
+        p50.Should().BeLessThanOrEqualTo(p99);
+        p99.Should().BeLessThanOrEqualTo(latency.GetProperty("max").GetDouble());
+    }
+
+    [Fact]
     public async Task A_bad_flag_is_one_line_on_stderr_and_exit_code_2()
     {
         var (exitCode, stdout, stderr) = await RunKvdbAsync(["bench", "--mix", "put=50,get=40"], TimeSpan.FromMinutes(1));
