@@ -29,7 +29,7 @@ public static class ValueResults
     {
         SetRevision(context, value.Revision);
         if (WriteConditions.TryParseETag(context.Request.Headers.IfNoneMatch.ToString().Trim()) == value.Revision)
-            return Results.StatusCode(StatusCodes.Status304NotModified);
+            return StatusOnlyResult.NotModified;
 
         if (!IfMatchHolds(context.Request.Headers.IfMatch, value.Revision))
         {
@@ -73,7 +73,7 @@ public static class ValueResults
         {
             case CommandOutcome.Applied:
                 SetRevision(context, result.Revision);
-                return success ?? Results.NoContent();
+                return success ?? StatusOnlyResult.NoContent;
             case CommandOutcome.NotFound:
                 return NotFound(key);
             case CommandOutcome.PreconditionFailed:
