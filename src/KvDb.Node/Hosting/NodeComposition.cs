@@ -123,6 +123,10 @@ public static class NodeComposition
         // ASP.NET Core writes several lines per request at Debug; RequestLogging writes one.
         logging.AddFilter("Microsoft.AspNetCore", level <= LogLevel.Trace ? level : LogLevel.Warning);
 
+        // Hosting logs only per-request lines and start-up failures (reported on their own). While
+        // its logger is enabled at all, it starts an Activity and a log scope for every request.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level <= LogLevel.Trace ? level : LogLevel.None);
+
         // A failed start is reported once, as one line on stderr, not as a logged stack trace.
         logging.AddFilter("Microsoft.Extensions.Hosting", level <= LogLevel.Debug ? level : LogLevel.Critical);
     }

@@ -24,16 +24,39 @@ public static class ValueResults
     /// <summary>The header marking an answer replayed for a retried Idempotency-Key.</summary>
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    /// <summary>200 with the value's bytes, or 304 when the client's If-None-Match names its revision.</summary>
+    /// <summary>200 with the value's bytes, 304 when the client's If-None-Match names its revision, 412 when its If-Match does not.</summary>
     public static IResult Value(HttpContext context, StoredValue value)
     {
         SetRevision(context, value.Revision);
         if (WriteConditions.TryParseETag(context.Request.Headers.IfNoneMatch.ToString().Trim()) == value.Revision)
-            return Results.StatusCode(StatusCodes.Status304NotModified);
+            return StatusOnlyResult.NotModified;
+
+        if (!IfMatchHolds(context.Request.Headers.IfMatch, value.Revision))
+        {
+            return Problems.Of(StatusCodes.Status412PreconditionFailed, "Precondition failed",
+                $"If-Match does not name the key's current revision {value.Revision.ToString(CultureInfo.InvariantCulture)}.");
+        }
 
         return value.Kind is ValueKind.Typed
-            ? Results.Bytes(TypedValueCodec.Decode(value.Payload).ToJsonBytes(), "application/json")
-            : Results.Bytes(value.Payload, "application/octet-stream");
+            ? new ValueBytesResult(TypedValueCodec.Decode(value.Payload).ToJsonBytes(), "application/json")
+            : new ValueBytesResult(value.Payload, "application/octet-stream");
+    }
+
+    // If-Match on a read: absent, "*", or a list naming the value's revision.
+    private static bool IfMatchHolds(Microsoft.Extensions.Primitives.StringValues ifMatch, long revision)
+    {
+        if (ifMatch.Count == 0)
+            return true;
+        foreach (var header in ifMatch)
+        {
+            foreach (var tag in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (tag == "*" || WriteConditions.TryParseETag(tag) == revision)
+                    return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>404 for a key that is not stored.</summary>
@@ -50,7 +73,7 @@ public static class ValueResults
         {
             case CommandOutcome.Applied:
                 SetRevision(context, result.Revision);
-                return success ?? Results.NoContent();
+                return success ?? StatusOnlyResult.NoContent;
             case CommandOutcome.NotFound:
                 return NotFound(key);
             case CommandOutcome.PreconditionFailed:

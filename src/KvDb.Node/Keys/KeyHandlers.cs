@@ -21,9 +21,9 @@ public static class KeyHandlers
     {
         if (KeyAccess.Denied(context, Access.Read, key) is { } denied)
             return denied;
-        if (!KvService.TryParseConsistency(context.Request.Query["consistency"], out var consistency))
+        if (!KvService.TryParseConsistency(QueryLookup.Get(context.Request, "consistency"), out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
-        if (context.Request.Query.ContainsKey("index") && await BlockAsync(context, kv, key) is { } invalid)
+        if (QueryLookup.Contains(context.Request, "index") && await BlockAsync(context, kv, key) is { } invalid)
             return invalid;
 
         var stored = await kv.GetAsync(key, consistency, context.RequestAborted);

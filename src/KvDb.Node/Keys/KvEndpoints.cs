@@ -32,7 +32,11 @@ public static class KvEndpoints
     /// <summary>Maps <c>/{key}</c>.</summary>
     public static void MapKvEndpoints(this IEndpointRouteBuilder app)
     {
-        app.Map("/{**key}", HandleAsync).WithName("kv").Allow(AccessRule.Keys)
+        // The services are resolved once: a handler that takes them as parameters resolves them
+        // from the request's services, which creates a dependency-injection scope per request.
+        var kv = app.ServiceProvider.GetRequiredService<KvService>();
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<ValueLimits>>();
+        app.Map("/{**key}", (Func<HttpContext, Task<IResult>>)(context => HandleAsync(context, kv, limits))).WithName("kv").Allow(AccessRule.Keys)
             .DescribeMethods("GET", "HEAD", "PUT").WithTags("keys")
             .WithSummary("kv-db's interface: the whole path is the key. GET reads the value, PUT stores the body (delete with DELETE /v1/kv/{key}).")
             .DescribeKeyHandlers();

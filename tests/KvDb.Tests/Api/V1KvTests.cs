@@ -69,6 +69,25 @@ public sealed class V1KvTests(ThreeMemberFixture fixture) : IClassFixture<ThreeM
     }
 
     [Fact]
+    public async Task A_read_with_if_match_answers_only_while_the_key_is_at_that_revision()
+    {
+        using var put = await Client.SendAsync(Request(HttpMethod.Put, Kv(1, "read-if-match"), "one"));
+        var revision = Revision(put);
+
+        foreach (var tag in new[] { $"\"{revision}\"", "*", $"\"{revision + 5}\", \"{revision}\"" })
+        {
+            using var match = await Client.SendAsync(Request(HttpMethod.Get, Kv(2, "read-if-match"), null, ("If-Match", tag)));
+            match.StatusCode.Should().Be(HttpStatusCode.OK, $"If-Match: {tag} names the current revision");
+            (await match.Content.ReadAsStringAsync()).Should().Be("one");
+        }
+
+        using var stale = await Client.SendAsync(Request(HttpMethod.Get, Kv(3, "read-if-match"), null, ("If-Match", $"\"{revision + 5}\"")));
+        stale.StatusCode.Should().Be(HttpStatusCode.PreconditionFailed);
+        stale.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        Revision(stale).Should().Be(revision, "a 412 carries the current revision");
+    }
+
+    [Fact]
     public async Task If_match_and_if_none_match_make_writes_conditional_and_412_reports_the_current_revision()
     {
         using (var create = await Client.SendAsync(Request(HttpMethod.Put, Kv(1, "cas"), "v1", ("If-None-Match", "*"))))
