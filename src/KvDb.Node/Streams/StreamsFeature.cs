@@ -19,9 +19,12 @@ public sealed class StreamsFeature : INodeFeature
     /// <inheritdoc/>
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapBasinEndpoints();
-        endpoints.MapStreamEndpoints();
-        endpoints.MapRecordEndpoints();
-        endpoints.MapUnsupportedEndpoints();
+        // One group without a prefix, so that every S2 route carries S2's codes for the refusals
+        // the auth gate makes before a handler runs (S2's SDK and CLI read `code`).
+        var s2 = endpoints.MapGroup("").WithMetadata(S2Error.RefusalCodes);
+        s2.MapBasinEndpoints();
+        s2.MapStreamEndpoints();
+        s2.MapRecordEndpoints();
+        s2.MapUnsupportedEndpoints();
     }
 }
