@@ -1,7 +1,9 @@
 // kvdb's S2 API through S2's official TypeScript SDK, unchanged: every call goes to a different
 // member of the cluster (KVDB_ENDPOINTS, comma-separated), with both session transports: fetch
 // (HTTP/1.1: JSON and protobuf unary calls, Server-Sent Events for read sessions) and s2s (framed
-// sessions over cleartext HTTP/2, the SDK's default in Node). Exits 0 when every check held;
+// sessions over HTTP/2, the SDK's default in Node). The endpoints' scheme picks the wire: http://
+// is h2c with prior knowledge beside HTTP/1.1, https:// is TLS where ALPN picks h2 or HTTP/1.1
+// (node then trusts the test CA through NODE_EXTRA_CA_CERTS). Exits 0 when every check held;
 // otherwise prints what it saw and exits 1. Run by tests/KvDb.Tests/Streams/S2SdkTests.cs.
 import assert from "node:assert/strict";
 import {
@@ -97,7 +99,7 @@ await reader;
 assert.deepEqual(seen, [...Array(10).keys()].map((i) => `s${i}`).concat([...Array(10).keys()].map((i) => `p${i}`)));
 step("sessions: a read session follows the tail while an append session and a Producer append");
 
-// The same over the SDK's own session protocol (s2s frames over cleartext HTTP/2), its default in Node.
+// The same over the SDK's own session protocol (s2s frames over HTTP/2), its default in Node.
 await next().basin(basinName).streams.create({ stream: "framed" });
 const framedTail = await stream(basinName, "framed", "s2s").readSession({ start: { from: { seqNum: 0 } }, stop: { limits: { count: 30 }, waitSecs: 60 } });
 const framedSeen = [];

@@ -10,6 +10,10 @@
 //    against the old one); a trim record deletes the records below its point, capped at its own
 //    sequence number + 1, and never moves the first sequence number back.
 //  - Appended streams are reported like list appends (ListAppends), so followers wake.
+//  - Retention trims and delete_on_empty deletions carry what the leader decided by its clock
+//    (the point to trim to, the tail it saw empty); applying re-checks only what the state and the
+//    entry's time say: a retention trim never moves back, and an empty stream is deleted only if
+//    still empty at that tail, still delete_on_empty, and idle long enough at the entry's time.
 using KvDb.Core.Commands;
 using KvDb.Core.Lists;
 using KvDb.Core.Streams;
@@ -164,6 +168,45 @@ public sealed partial class CommandExecutor
             Status = StreamAppendStatus.Appended,
             StartSeqNum = next - appended, StartTimestamp = startTimestamp, EndSeqNum = next, EndTimestamp = last, TailSeqNum = next, TailTimestamp = last,
         });
+    }
+
+    internal CommandResult StreamRetentionTrim(long index, StreamRetentionTrimCommand trim)
+    {
+        var keyspaceKey = ListStore.KeyspaceKey(trim.Basin);
+        var key = StreamKeyOf(trim.Stream);
+        var metaKey = ListStore.MetaKey(trim.Basin, key);
+        if (Read(keyspaceKey) is not { } keyspaceBytes || Read(metaKey) is not { } metaBytes)
+            return new(CommandOutcome.NotFound, 0);
+        var meta = ListStore.DecodeMeta(metaBytes);
+        var trimTo = long.Min(trim.TrimTo, meta.NextOffset);
+        if (trimTo <= meta.FirstOffset)
+            return new(CommandOutcome.Applied, index, Reply: Count(0));
+        var trimmed = trimTo - meta.FirstOffset;
+        var (after, keyspace) = Trim(ListStore.ItemPrefix(trim.Basin, key), meta, ListStore.DecodeKeyspace(keyspaceBytes), trimTo);
+        batch.Put(metaKey, ListStore.Encode(after));
+        batch.Put(keyspaceKey, ListStore.Encode(keyspace));
+        return new(CommandOutcome.Applied, index, Reply: Count(trimmed));
+    }
+
+    internal CommandResult DeleteEmptyStream(long index, DeleteEmptyStreamCommand delete)
+    {
+        var metaKey = ListStore.MetaKey(delete.Basin, StreamKeyOf(delete.Stream));
+        if (Read(metaKey) is not { } metaBytes || Read(StreamStore.StreamKey(delete.Basin, delete.Stream)) is not { } recordBytes)
+            return new(CommandOutcome.NotFound, 0);
+        var meta = ListStore.DecodeMeta(metaBytes);
+        var stream = StreamStore.Decode<StreamRecord>(recordBytes);
+        var idleSince = meta.NextOffset > 0 ? meta.LastTimestampMs : stream.CreatedAtMs;
+        var minAgeMs = stream.Config.DeleteOnEmptyMinAgeSecs * 1000;
+        if (meta.Count != 0 || meta.NextOffset != delete.Tail || minAgeMs <= 0 || proposedAt - idleSince < minAgeMs)
+            return new(CommandOutcome.PreconditionFailed, 0);
+        return DeleteStream(index, new DeleteStreamCommand { Basin = delete.Basin, Stream = delete.Stream });
+    }
+
+    private static byte[] Count(long count)
+    {
+        var reply = new byte[sizeof(long)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(reply, count);
+        return reply;
     }
 
     // Deletes the records below trimTo; the list's first offset moves up to it.

@@ -155,3 +155,61 @@ public sealed class StreamAppendCommand : KvCommand
             ? "an append without a basin, a stream or well-formed records"
             : null;
 }
+
+/// <summary>
+/// Retention: deletes the records of a stream below <see cref="TrimTo"/>. The leader chose the
+/// point by its clock (every record below it was older than the stream's retention age); applying
+/// only moves the first sequence number up to it, capped at the tail, and never back, so applying
+/// it twice (or after a client's trim past it) changes nothing.
+/// </summary>
+[MessagePackObject]
+public sealed class StreamRetentionTrimCommand : KvCommand
+{
+    /// <summary>The basin.</summary>
+    [Key(0)]
+    public required string Basin { get; init; }
+
+    /// <summary>The stream.</summary>
+    [Key(1)]
+    public required string Stream { get; init; }
+
+    /// <summary>The first sequence number to keep.</summary>
+    [Key(2)]
+    public long TrimTo { get; init; }
+
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public override int ApproximateSize => 24 + Basin.Length + Stream.Length;
+
+    /// <inheritdoc/>
+    public override string? Validate() => string.IsNullOrEmpty(Basin) || string.IsNullOrEmpty(Stream) || TrimTo < 0 ? "a retention trim without a basin, a stream or a point" : null;
+}
+
+/// <summary>
+/// delete_on_empty: deletes a stream that the leader found empty at tail <see cref="Tail"/>.
+/// Applies only if the stream still is: empty, with that tail (nothing appended since), with
+/// delete_on_empty still on, and idle for its minimum age at the entry's time; otherwise it
+/// changes nothing, so an append that raced it is never lost.
+/// </summary>
+[MessagePackObject]
+public sealed class DeleteEmptyStreamCommand : KvCommand
+{
+    /// <summary>The basin.</summary>
+    [Key(0)]
+    public required string Basin { get; init; }
+
+    /// <summary>The stream.</summary>
+    [Key(1)]
+    public required string Stream { get; init; }
+
+    /// <summary>The tail (next sequence number) the leader saw.</summary>
+    [Key(2)]
+    public long Tail { get; init; }
+
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public override int ApproximateSize => 24 + Basin.Length + Stream.Length;
+
+    /// <inheritdoc/>
+    public override string? Validate() => string.IsNullOrEmpty(Basin) || string.IsNullOrEmpty(Stream) || Tail < 0 ? "a deletion of an empty stream without a basin, a stream or a tail" : null;
+}

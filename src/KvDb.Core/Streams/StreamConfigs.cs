@@ -34,7 +34,7 @@ public sealed class StreamConfig
     [Key(0)]
     public string StorageClass { get; init; } = "express";
 
-    /// <summary>Retention age in seconds, or null for infinite (reported; kvdb keeps records until trimmed).</summary>
+    /// <summary>Retention age in seconds, or null for infinite (the leader trims older records through the log).</summary>
     [Key(1)]
     public long? RetentionAgeSecs { get; init; } = 7 * 24 * 3600;
 
@@ -46,7 +46,7 @@ public sealed class StreamConfig
     [Key(3)]
     public bool Uncapped { get; init; }
 
-    /// <summary>delete_on_empty's minimum age in seconds, 0 for off (reported; not acted on).</summary>
+    /// <summary>delete_on_empty's minimum age in seconds, 0 for off (the leader deletes such a stream once empty and idle that long).</summary>
     [Key(4)]
     public long DeleteOnEmptyMinAgeSecs { get; init; }
 

@@ -12,7 +12,8 @@ public sealed class StreamsModule : ICommandModule
 {
     /// <inheritdoc/>
     public void Register(CommandRegistry.Builder registry)
-        => registry.Add(new PutBasinHandler()).Add(new DeleteBasinHandler()).Add(new PutStreamHandler()).Add(new DeleteStreamHandler()).Add(new StreamAppendHandler());
+        => registry.Add(new PutBasinHandler()).Add(new DeleteBasinHandler()).Add(new PutStreamHandler()).Add(new DeleteStreamHandler()).Add(new StreamAppendHandler())
+            .Add(new StreamRetentionTrimHandler()).Add(new DeleteEmptyStreamHandler());
 }
 
 internal sealed class PutBasinHandler() : CommandHandler<PutBasinCommand>(19, "PutBasin")
@@ -99,5 +100,30 @@ internal sealed class StreamAppendHandler() : CommandHandler<StreamAppendCommand
         }
 
         json.WriteEndArray();
+    }
+}
+
+// Not WritesUserData: both only free space, so a member whose disk is nearly full still takes them.
+internal sealed class StreamRetentionTrimHandler() : CommandHandler<StreamRetentionTrimCommand>(24, "StreamRetentionTrim")
+{
+    public override CommandResult Apply(CommandExecutor executor, long index, StreamRetentionTrimCommand command) => executor.StreamRetentionTrim(index, command);
+
+    public override void WriteLog(Utf8JsonWriter json, StreamRetentionTrimCommand command, LogLineContext context)
+    {
+        json.WriteString("basin", command.Basin);
+        json.WriteString("stream", command.Stream);
+        json.WriteNumber("trimTo", command.TrimTo);
+    }
+}
+
+internal sealed class DeleteEmptyStreamHandler() : CommandHandler<DeleteEmptyStreamCommand>(25, "DeleteEmptyStream")
+{
+    public override CommandResult Apply(CommandExecutor executor, long index, DeleteEmptyStreamCommand command) => executor.DeleteEmptyStream(index, command);
+
+    public override void WriteLog(Utf8JsonWriter json, DeleteEmptyStreamCommand command, LogLineContext context)
+    {
+        json.WriteString("basin", command.Basin);
+        json.WriteString("stream", command.Stream);
+        json.WriteNumber("tail", command.Tail);
     }
 }

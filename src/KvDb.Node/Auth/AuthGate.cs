@@ -4,7 +4,8 @@
 //  - Runs after routing and the port policy, before any endpoint: a request that fails here
 //    has touched no state.
 //  - An endpoint without a rule is root-only (fail closed).
-//  - 401 carries WWW-Authenticate; 403 says which rule was not met; both are problem details.
+//  - 401 carries WWW-Authenticate; 403 says which rule was not met; both are problem details,
+//    with the code members of the endpoint's API when it declares them (ProblemCodes).
 using KvDb.Core.Auth;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
@@ -63,7 +64,7 @@ public static class AuthGate
             context.Response.Headers.RetryAfter = "1";
         else
             AuthInstruments.RecordAuthRefusal(status);
-        return Problems.Of(status, title, detail).ExecuteAsync(context);
+        return Problems.Refusal(context, status, title, detail).ExecuteAsync(context);
     }
 }
 

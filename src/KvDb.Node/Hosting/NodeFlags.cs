@@ -46,6 +46,7 @@ internal sealed class NodeFlags
         OpenApiAccess = Env(new Flag<OpenApi.OpenApiAccess>("openapi-access", "MODE", "open", "Who may read the OpenAPI document (/openapi/v1.json) and the API reference (/scalar/): open (anyone, like /metrics), authenticated (any user once auth is enabled) or off (not served).", OpenApi.OpenApiAccessValues.Parse));
         AuthTokenTtl = Env(new Flag<TimeSpan>("auth-token-ttl", "DURATION", "10m", "How long a token from POST /v1/auth/token is valid.", AnyDuration("auth-token-ttl")));
         RehashPasswords = Env(new Flag<OnOff>("rehash-passwords", null, "on", "At a user's successful login, replace a password hash of an earlier kind (PBKDF2) with Argon2id through the log. Members of releases before it cannot apply that entry: off while a rolling upgrade from one is under way.", text => OnOff.Parse("rehash-passwords", text)));
+        S2RetentionInterval = Env(new Flag<TimeSpan>("s2-retention-interval", "DURATION", "10s", "How often the leader enforces S2 streams' retention_policy and delete_on_empty (0s: never; set 0s while a rolling upgrade from a release without it is under way).", AnyDuration("s2-retention-interval")));
         LogLevel = Env(new Flag<LogLevel>("log-level", "LEVEL", "Information", "Trace, Debug, Information, Warning, Error or None.", LogLevelValue));
         Security = new SecurityFlags(environment);
         Backup = new Backups.BackupFlags(environment);
@@ -65,7 +66,7 @@ internal sealed class NodeFlags
     [
         Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ReadLease, ThrottleApply, ThrottleAppendAcks, ThrottleSnapshotInstall,
-        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, RehashPasswords, LogLevel,
+        WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, RehashPasswords, S2RetentionInterval, LogLevel,
         .. Security.Flags,
         .. Backup.Flags,
         .. Audit.Flags,
@@ -93,6 +94,7 @@ internal sealed class NodeFlags
     public Flag<TimeSpan> WatchHistory { get; }
     public Flag<long> WatchHistoryFloor { get; }
     public Flag<TimeSpan> WatchSlowReaderTimeout { get; }
+    public Flag<TimeSpan> S2RetentionInterval { get; }
     public Flag<OnOff> OpenProbes { get; }
     public Flag<OpenApi.OpenApiAccess> OpenApiAccess { get; }
     public Flag<TimeSpan> AuthTokenTtl { get; }
@@ -151,6 +153,7 @@ internal sealed class NodeFlags
             Security = Security.Build(result, cluster.Urls[id - 1]),
             Backup = Backup.Build(result),
             Audit = Audit.Build(result),
+            Streams = new Streams.StreamsOptions { RetentionInterval = result.GetValue(S2RetentionInterval) },
         };
     }
 

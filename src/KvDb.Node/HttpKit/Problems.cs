@@ -15,6 +15,16 @@ public static class Problems
     public static IResult Of(int status, string title, string detail)
         => Results.Problem(statusCode: status, title: title, detail: detail);
 
+    /// <summary>
+    /// A refusal made before the endpoint runs (the auth gate's 401, 403, 429 and 503): a plain
+    /// problem, plus <c>code</c> and <c>message</c> members when the endpoint's API declares its
+    /// own codes through <see cref="ProblemCodes"/> metadata. Only refusals pay for the look-up.
+    /// </summary>
+    public static IResult Refusal(HttpContext context, int status, string title, string detail)
+        => context.GetEndpoint()?.Metadata.GetMetadata<ProblemCodes>()?.For(status) is { } code
+            ? Results.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["code"] = code, ["message"] = detail })
+            : Of(status, title, detail);
+
     /// <summary>400: the request itself is wrong.</summary>
     public static IResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, detail);
 
@@ -43,4 +53,22 @@ public static class Problems
     /// <summary>413 for a value over the limit.</summary>
     public static IResult ValueTooLarge(int maxValueBytes)
         => Of(StatusCodes.Status413PayloadTooLarge, "Value too large", $"Values are limited to {maxValueBytes} bytes (--max-value-bytes).");
+}
+
+/// <summary>
+/// Endpoint metadata: the error codes an API's clients read in a problem's <c>code</c> member
+/// (with the detail again as <c>message</c>), by status, for refusals that shared middleware
+/// makes before the API's own handler runs. A feature attaches it to its endpoints; the
+/// middleware stays unaware of which API it is.
+/// </summary>
+public sealed class ProblemCodes
+{
+    private readonly Dictionary<int, string> codes;
+
+    /// <summary>Codes by HTTP status.</summary>
+    public ProblemCodes(params (int Status, string Code)[] codes)
+        => this.codes = codes.ToDictionary(c => c.Status, c => c.Code);
+
+    /// <summary>The code for <paramref name="status"/>, or null when the API has none.</summary>
+    public string? For(int status) => codes.GetValueOrDefault(status);
 }

@@ -117,7 +117,7 @@ public static partial class RecordEndpoints
             {
                 if (access.Check() is { } loss)
                 {
-                    await writer.ErrorAsync(new S2Error(loss.Status, loss.Status == 401 ? "unauthenticated" : "permission_denied", loss.Detail), token);
+                    await writer.ErrorAsync(new S2Error(loss.Status, loss.Status == 401 ? "authn" : "permission_denied", loss.Detail), token);
                     return;
                 }
 

@@ -6,6 +6,7 @@
 //  - 412: {"fencing_token_mismatch": token} or {"seq_num_mismatch": next}; 416: {"tail": {...}}.
 using System.Text.Json;
 using KvDb.Contracts;
+using KvDb.Node.HttpKit;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace KvDb.Node.Streams;
@@ -45,6 +46,15 @@ public sealed record S2Error(int Status, string Code, string Message, Action<Utf
             httpContext.Response.Headers.RetryAfter = "1";
         return Results.Bytes(ToJson(), "application/problem+json").ExecuteAsync(httpContext);
     }
+
+    /// <summary>
+    /// S2's codes for the refusals kvdb's auth gate makes before an S2 handler runs: 401 is
+    /// S2's <c>authn</c> (what its CLI and SDKs take for a bad or missing token), 403
+    /// <c>permission_denied</c>, 429 <c>rate_limited</c>, 503 <c>unavailable</c>.
+    /// </summary>
+    public static readonly ProblemCodes RefusalCodes = new(
+        (StatusCodes.Status401Unauthorized, "authn"), (StatusCodes.Status403Forbidden, "permission_denied"),
+        (StatusCodes.Status429TooManyRequests, "rate_limited"), (StatusCodes.Status503ServiceUnavailable, "unavailable"));
 
     /// <summary>400 bad_header.</summary>
     public static S2Error BadHeader(string message) => new(400, "bad_header", message);

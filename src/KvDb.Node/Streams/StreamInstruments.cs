@@ -25,6 +25,14 @@ public static class StreamInstruments
     public static readonly Counter<long> AppendConditionsFailed = KvdbMeter.Meter.CreateCounter<long>(
         "s2_append_conditions_failed", unit: "{append}", description: "S2 appends refused because fencing_token or match_seq_num did not match.");
 
+    /// <summary>Records the leader deleted because they outlived their stream's retention age.</summary>
+    public static readonly Counter<long> RecordsTrimmedByRetention = KvdbMeter.Meter.CreateCounter<long>(
+        "s2_records_trimmed_by_retention", unit: "{record}", description: "S2 records deleted by retention_policy, counted by the leader that proposed the trim.");
+
+    /// <summary>Empty streams deleted by delete_on_empty.</summary>
+    public static readonly Counter<long> StreamsDeletedOnEmpty = KvdbMeter.Meter.CreateCounter<long>(
+        "s2_streams_deleted_on_empty", unit: "{stream}", description: "S2 streams deleted by delete_on_empty, counted by the leader that proposed the deletion.");
+
     /// <summary>Creates the instruments, so /metrics lists them before their first event.</summary>
     public static void Publish() => RuntimeHelpers.RunClassConstructor(typeof(StreamInstruments).TypeHandle);
 }

@@ -2,6 +2,7 @@
 // write "team-basin/", bob only read it. Neither reaches another basin's streams through any
 // S2 endpoint (listing, config, append, read, create, delete), a kvdb token works as S2's
 // bearer token, and a Server-Sent Events reader ends with an error event when its access goes.
+// Refusals the auth gate makes before S2's handlers (401, root-only 403) carry S2's `code` too.
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -90,9 +91,9 @@ public sealed class S2AccessTests : IAsyncLifetime
         }
 
         JsonDocument.Parse(await ExpectAsync(HttpStatusCode.OK, alice, "GET", "/v1/streams", basin: "other-basin")).RootElement.GetProperty("streams").GetArrayLength().Should().Be(0);
-        await ExpectAsync(HttpStatusCode.Forbidden, alice, "POST", "/v1/basins", """{"basin": "alices-basin"}""");
-        await ExpectAsync(HttpStatusCode.Forbidden, alice, "PUT", "/v1/basins/other-basin", "");
-        await ExpectAsync(HttpStatusCode.Forbidden, alice, "DELETE", "/v1/basins/other-basin");
+        // Root-only routes are refused by the auth gate, before S2's handlers run: still S2's code.
+        foreach (var (method, path, body) in new (string, string, string?)[] { ("POST", "/v1/basins", """{"basin": "alices-basin"}"""), ("PUT", "/v1/basins/other-basin", ""), ("DELETE", "/v1/basins/other-basin", null) })
+            ExpectS2Code(await ExpectAsync(HttpStatusCode.Forbidden, alice, method, path, body), "permission_denied", $"{method} {path}");
         await ExpectAsync(HttpStatusCode.Unauthorized, null, "GET", "/v1/streams/s/records?seq_num=0", basin: "team-basin");
 
         await ExpectAsync(HttpStatusCode.OK, Bob, "GET", "/v1/streams/s/records?seq_num=0", basin: "team-basin");
@@ -102,6 +103,32 @@ public sealed class S2AccessTests : IAsyncLifetime
         var other = await ExpectAsync(HttpStatusCode.OK, Root, "GET", "/v1/streams/s/records?seq_num=0", basin: "other-basin");
         JsonDocument.Parse(other).RootElement.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("body").GetString()).Should().Equal("secret");
         JsonDocument.Parse(await ExpectAsync(HttpStatusCode.OK, Root, "GET", "/v1/streams", basin: "other-basin")).RootElement.GetProperty("streams").GetArrayLength().Should().Be(1, "nothing was planted");
+    }
+
+    // S2's SDK and CLI tell a bad token from a missing permission by `code` (authn, permission_denied).
+    [Fact]
+    public async Task Refusals_before_the_handler_carry_S2s_code_on_S2_routes_only()
+    {
+        var forged = new AuthenticationHeaderValue("Bearer", "not-a-token");
+        foreach (var auth in new[] { null, forged, Basic("alice", "wrong") })
+        {
+            foreach (var (method, path) in new[] { ("GET", "/v1/basins"), ("GET", "/v1/streams"), ("POST", "/v1/streams/s/records"), ("GET", "/v1/streams/s/records/tail"), ("GET", "/v1/access-tokens") })
+                ExpectS2Code(await ExpectAsync(HttpStatusCode.Unauthorized, auth, method, path, method == "POST" ? """{"records": [{"body": "x"}]}""" : null, "team-basin"), "authn", $"{method} {path} as {auth?.Parameter ?? "nobody"}");
+        }
+
+        // Other APIs keep kvdb's plain problems: the gate does not know S2.
+        var plain = JsonDocument.Parse(await ExpectAsync(HttpStatusCode.Unauthorized, forged, "GET", "/v1/kv/team-basin/s")).RootElement;
+        plain.TryGetProperty("code", out _).Should().BeFalse(plain.ToString());
+        plain.GetProperty("status").GetInt32().Should().Be(401);
+        var members = JsonDocument.Parse(await ExpectAsync(HttpStatusCode.Forbidden, alice, "POST", "/v1/auth/users", """{"name": "eve", "password": "evepw"}""")).RootElement;
+        members.TryGetProperty("code", out _).Should().BeFalse(members.ToString());
+    }
+
+    private static void ExpectS2Code(string body, string code, string what)
+    {
+        var json = JsonDocument.Parse(body).RootElement;
+        json.GetProperty("code").GetString().Should().Be(code, $"{what} answered {body}");
+        json.GetProperty("message").GetString().Should().NotBeNullOrEmpty(what).And.Be(json.GetProperty("detail").GetString(), what);
     }
 
     [Fact]

@@ -3,7 +3,8 @@
 // sends each call to another member and checks basins, streams, JSON and protobuf appends and
 // reads, conditions, sessions that follow the tail on both transports, and trim;
 // tests/s2-sdk/failover.mjs keeps a read session and an append session going while the leader
-// is killed with SIGKILL, and checks every record was read once, in order. Without node or the
+// is killed with SIGKILL, and checks every record was read once, in order. check.mjs runs twice:
+// over plain HTTP (h2c with prior knowledge, HTTP/1.1) and over TLS, where ALPN picks the protocol. Without node or the
 // package (and no npm to install it) the tests are Skipped with the reason, never passed.
 using System.Diagnostics;
 
@@ -21,8 +22,34 @@ public sealed class S2SdkTests
         await cluster.WaitForLeaderAsync();
         var endpoints = string.Join(",", Enumerable.Range(1, 3).Select(id => cluster.Url(id).ToString().TrimEnd('/')));
 
-        var (exit, output) = await RunAsync("node", directory, TimeSpan.FromMinutes(3), ("KVDB_ENDPOINTS", endpoints), "check.mjs");
+        var (exit, output) = await RunAsync("node", directory, TimeSpan.FromMinutes(3), [("KVDB_ENDPOINTS", endpoints)], "check.mjs");
         exit.Should().Be(0, $"check.mjs should pass; it printed:\n{output}");
+        output.Should().Contain("all checks passed");
+    }
+
+    // TLS on the client port (the peer port stays plain): node trusts the test CA through
+    // NODE_EXTRA_CA_CERTS, the s2s transport gets HTTP/2 by ALPN and the fetch transport HTTP/1.1.
+    [SkippableFact]
+    public async Task The_official_S2_SDK_works_over_TLS_with_ALPN()
+    {
+        var directory = await SdkDirectoryAsync();
+        using var certificates = new TestCertificates();
+        var files = Enumerable.Range(1, 3).Select(id => certificates.Write($"member-{id}", certificates.Issue($"member-{id}"))).ToArray();
+        var transport = new ClusterTransport("http", "https", id => ["--cert-file", files[id - 1].Certificate, "--key-file", files[id - 1].Key], () => new SocketsHttpHandler
+        {
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (sender, certificate, _, _)
+                    => CertificateCheck.Problem(certificate, null, [certificates.Ca], CertificateUse.Server, ((System.Net.Security.SslStream)sender).TargetHostName) is null,
+            },
+        });
+        await using var cluster = await KvdbCluster.StartAsync(transport, 3, "--in-memory");
+        await cluster.WaitForLeaderAsync();
+        var endpoints = string.Join(",", Enumerable.Range(1, 3).Select(id => cluster.Url(id).ToString().TrimEnd('/')));
+        endpoints.Should().StartWith("https://");
+
+        var (exit, output) = await RunAsync("node", directory, TimeSpan.FromMinutes(3), [("KVDB_ENDPOINTS", endpoints), ("NODE_EXTRA_CA_CERTS", certificates.CaFile)], "check.mjs");
+        exit.Should().Be(0, $"check.mjs should pass over TLS; it printed:\n{output}");
         output.Should().Contain("all checks passed");
     }
 
@@ -74,7 +101,7 @@ public sealed class S2SdkTests
         var package = Path.Combine(directory, "node_modules", "@s2-dev", "streamstore", "package.json");
         if (!File.Exists(package))
         {
-            var (exit, output) = await RunAsync("npm", directory, TimeSpan.FromMinutes(5), null, "ci", "--no-audit", "--no-fund");
+            var (exit, output) = await RunAsync("npm", directory, TimeSpan.FromMinutes(5), [], "ci", "--no-audit", "--no-fund");
             Skip.If(exit != 0 || !File.Exists(package), $"@s2-dev/streamstore is not installed in {directory} and npm ci failed ({exit}): {output}");
         }
 
@@ -92,13 +119,13 @@ public sealed class S2SdkTests
         throw new InvalidOperationException("the repository (KvDb.sln) is not above the test assembly");
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string program, string directory, TimeSpan timeout, (string Name, string Value)? variable, params string[] args)
+    private static async Task<(int Exit, string Output)> RunAsync(string program, string directory, TimeSpan timeout, (string Name, string Value)[] variables, params string[] args)
     {
         var info = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        if (variable is { } v)
-            info.Environment[v.Name] = v.Value;
+        foreach (var (name, value) in variables)
+            info.Environment[name] = value;
         Process process;
         try
         {

@@ -100,6 +100,60 @@ public sealed class StreamExecutorTests : IDisposable
         ListReader.Keyspace(view, "basin-one")!.Value.Items.Should().Be(1);
     }
 
+    private long RetentionTrim(string stream, long trimTo)
+    {
+        var result = Run(new StreamRetentionTrimCommand { Basin = "basin-one", Stream = stream, TrimTo = trimTo });
+        result.Outcome.Should().Be(CommandOutcome.Applied);
+        return BinaryPrimitives.ReadInt64LittleEndian(result.Reply);
+    }
+
+    [Fact]
+    public void A_retention_trim_applies_the_leaders_point_capped_at_the_tail_and_never_moves_back()
+    {
+        CreateBasin(new BasinConfig { CreateStreamOnAppend = true });
+        Append("s", [Record("0"), Record("1"), Record("2"), Record("3")]);
+        RetentionTrim("s", 2).Should().Be(2);
+        Items("s").Select(i => i.Offset).Should().Equal(2, 3);
+        RetentionTrim("s", 2).Should().Be(0, "applying the same trim again changes nothing");
+        RetentionTrim("s", 1).Should().Be(0, "a trim never moves the start back");
+        Items("s").Select(i => i.Offset).Should().Equal(2, 3);
+        RetentionTrim("s", 1_000).Should().Be(2, "a point past the tail is capped at it");
+        Items("s").Should().BeEmpty();
+        Append("s", [Record("4")]).StartSeqNum.Should().Be(4, "sequence numbers go on after a retention trim");
+        using (var view = store.OpenView())
+            ListReader.Keyspace(view, "basin-one")!.Value.Items.Should().Be(1);
+        Run(new StreamRetentionTrimCommand { Basin = "basin-one", Stream = "missing", TrimTo = 1 }).Outcome.Should().Be(CommandOutcome.NotFound);
+    }
+
+    [Fact]
+    public void An_empty_stream_is_deleted_only_if_still_empty_at_the_leaders_tail_and_idle_long_enough()
+    {
+        CreateBasin();
+        Run(new PutStreamCommand { Basin = "basin-one", Stream = "e", Config = new StreamConfig { DeleteOnEmptyMinAgeSecs = 5 } }, proposedAt: 10_000);
+        Run(new PutStreamCommand { Basin = "basin-one", Stream = "keep", Config = StreamConfig.Default }, proposedAt: 10_000);
+        Append("e", [Record("a"), Record("b")], proposedAt: 10_000);
+        RetentionTrim("e", 2);
+        var delete = new DeleteEmptyStreamCommand { Basin = "basin-one", Stream = "e", Tail = 2 };
+
+        Run(delete, proposedAt: 12_000).Outcome.Should().Be(CommandOutcome.PreconditionFailed, "its last record is 2 s old, under the 5 s minimum age");
+        Append("e", [Record("raced")], proposedAt: 16_000).StartSeqNum.Should().Be(2);
+        Run(delete, proposedAt: 16_000).Outcome.Should().Be(CommandOutcome.PreconditionFailed, "an append landed between the leader's look and the entry");
+        Items("e").Select(i => Encoding.UTF8.GetString(i.Value)).Should().Equal("raced");
+        Run(delete, proposedAt: 40_000).Outcome.Should().Be(CommandOutcome.PreconditionFailed, "the tail moved on");
+        Run(new DeleteEmptyStreamCommand { Basin = "basin-one", Stream = "e", Tail = 3 }, proposedAt: 40_000).Outcome.Should().Be(CommandOutcome.PreconditionFailed, "it is not empty");
+
+        RetentionTrim("e", 3);
+        Run(new DeleteEmptyStreamCommand { Basin = "basin-one", Stream = "e", Tail = 3 }, proposedAt: 40_000).Outcome.Should().Be(CommandOutcome.Applied);
+        using (var view = store.OpenView())
+        {
+            StreamStore.Stream(view, "basin-one", "e").Should().BeNull();
+            ListReader.Keyspace(view, "basin-one")!.Value.Keys.Should().Be(1, "only the other stream is left");
+        }
+
+        Run(new DeleteEmptyStreamCommand { Basin = "basin-one", Stream = "e", Tail = 3 }, proposedAt: 50_000).Outcome.Should().Be(CommandOutcome.NotFound);
+        Run(new DeleteEmptyStreamCommand { Basin = "basin-one", Stream = "keep", Tail = 0 }, proposedAt: 10_000_000).Outcome.Should().Be(CommandOutcome.PreconditionFailed, "delete_on_empty is off for it");
+    }
+
     [Fact]
     public void Creating_twice_is_a_conflict_unless_the_same_request_token_and_configuration()
     {
