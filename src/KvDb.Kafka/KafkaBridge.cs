@@ -73,7 +73,7 @@ internal sealed class KafkaBridge
             .SetErrorHandler((_, e) => log.WriteLine($"kafka-bridge: kafka: {e.Reason}{(e.IsFatal ? " (fatal)" : "")}"))
             .SetLogHandler((_, m) =>
             {
-                if (m.Level <= SyslogLevel.Warning)
+                if (m.Level is SyslogLevel.Warning or SyslogLevel.Critical or SyslogLevel.Alert or SyslogLevel.Emergency) // errors reach the error handler
                     log.WriteLine($"kafka-bridge: librdkafka {m.Level}: {m.Message}");
             })
             .Build();

@@ -9,7 +9,6 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using KvDb.Client;
-using Prometheus;
 
 namespace KvDb.Kafka;
 
@@ -129,7 +128,7 @@ public static class KafkaBridgeCommand
         await using var client = new KvClient(options);
         var bridge = new KafkaBridge(settings, new KvClientSink(client), log);
         using var metrics = bridge.Metrics;
-        using var server = StartMetrics(settings.MetricsListen, log);
+        using var server = settings.MetricsListen is { } listen ? BridgeMetricsServer.Start(listen, log) : null;
         try
         {
             await bridge.RunAsync(stop.Token, abort.Token);
@@ -140,17 +139,5 @@ public static class KafkaBridgeCommand
             await log.WriteLineAsync($"kvdb kafka-bridge: {e.Error.Reason}");
             return 1;
         }
-    }
-
-    private static MetricServer? StartMetrics(string? listen, TextWriter log)
-    {
-        if (listen is null || !BridgeSettings.TryListen(listen, out var host, out var port))
-            return null;
-        var registry = Metrics.NewCustomRegistry();
-        var server = new MetricServer(host is "0.0.0.0" or "*" ? "+" : host, port, registry: registry);
-        Metrics.ConfigureMeterAdapter(options => options.Registry = registry);
-        server.Start();
-        log.WriteLine($"kafka-bridge: metrics on http://{listen}/metrics");
-        return server;
     }
 }

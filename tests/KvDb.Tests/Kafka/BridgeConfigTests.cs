@@ -215,3 +215,27 @@ public sealed class BridgeConfigTests
         progress.Drained.Should().BeTrue();
     }
 }
+
+public sealed class BridgeMetricsTests
+{
+    [Fact]
+    public async Task The_metrics_endpoint_serves_the_bridges_counters()
+    {
+        var port = FreePorts.Take(1)[0];
+        using var metrics = new BridgeMetrics(static () => [new System.Diagnostics.Metrics.Measurement<long>(7, new KeyValuePair<string, object?>("partition", 2))]);
+        using var server = BridgeMetricsServer.Start($"127.0.0.1:{port}", TextWriter.Null);
+        metrics.RecordConsumed();
+        metrics.BatchWritten(3, 2, 1, TimeSpan.FromMilliseconds(5));
+        using var http = new HttpClient();
+
+        var text = "";
+        await Eventually.WaitUntilAsync(
+            async () => (text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))).Contains("kvdb_kafka_bridge_records_skipped", StringComparison.Ordinal),
+            "the counters on /metrics",
+            TimeSpan.FromSeconds(20),
+            () => text);
+
+        foreach (var name in new[] { "kvdb_kafka_bridge_records_consumed", "kvdb_kafka_bridge_records_appended", "kvdb_kafka_bridge_records_dead_lettered", "kvdb_kafka_bridge_batches", "kvdb_kafka_bridge_commit_lag", "kvdb_kafka_bridge_write_latency" })
+            text.Should().Contain(name);
+    }
+}
