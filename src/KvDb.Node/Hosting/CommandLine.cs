@@ -61,6 +61,7 @@ public static class CommandLine
         text.AppendLine("  kvdb [flags]                 run one cluster member");
         text.AppendLine("  kvdb bench [flags]           load-test kvdb (or etcd) over HTTP; see kvdb bench --help");
         text.AppendLine("  kvdb snapshot save|status|restore ...   back up a cluster, check a backup, restore one; see kvdb snapshot --help");
+        text.AppendLine("  kvdb kafka-bridge --config bridge.toml   consume Kafka topics into lists, exactly once; see kvdb kafka-bridge --help");
         text.AppendLine("  kvdb get|put|del|range|watch|txn|lease|lock|elect|list|members|status ...   a client of a running cluster; see kvdb get --help");
         text.AppendLine("  kvdb --id 1 --cluster http://127.0.0.1:12379,http://127.0.0.1:22379,http://127.0.0.1:32379 --port 12380");
         text.AppendLine();

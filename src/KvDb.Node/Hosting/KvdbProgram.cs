@@ -15,6 +15,8 @@ public static class KvdbProgram
     {
         if (args is [Bench.BenchCommand.Name, .. var benchArgs])
             return await Bench.BenchCommand.RunAsync(benchArgs);
+        if (args is [Kafka.KafkaBridgeCommand.Name, .. var bridgeArgs])
+            return await Kafka.KafkaBridgeCommand.RunAsync(bridgeArgs);
         if (args is [Backups.SnapshotCommand.Name, .. var snapshotArgs])
             return await Backups.SnapshotCommand.RunAsync(snapshotArgs);
 
