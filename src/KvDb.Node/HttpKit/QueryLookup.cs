@@ -7,7 +7,7 @@
 namespace KvDb.Node.HttpKit;
 
 /// <summary>Looks up single query parameters.</summary>
-internal static class QueryLookup
+public static class QueryLookup
 {
     /// <summary>The value of <paramref name="name"/> as Request.Query would give it (several values joined by commas), or null when absent.</summary>
     public static string? Get(HttpRequest request, string name)
