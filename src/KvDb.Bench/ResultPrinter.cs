@@ -162,11 +162,12 @@ public static class ResultPrinter
         json.WriteEndObject();
     }
 
-    private static void WriteLatency(Utf8JsonWriter json, LatencySummary? latency)
+    /// <summary>Writes <paramref name="latency"/> as the object <paramref name="name"/> (ms), or null when nothing was measured.</summary>
+    internal static void WriteLatency(Utf8JsonWriter json, LatencySummary? latency, string name = "latencyMs")
     {
         if (latency is { } l)
         {
-            json.WriteStartObject("latencyMs");
+            json.WriteStartObject(name);
             json.WriteNumber("p50", l.P50);
             json.WriteNumber("p90", l.P90);
             json.WriteNumber("p99", l.P99);
@@ -177,7 +178,7 @@ public static class ResultPrinter
         }
         else
         {
-            json.WriteNull("latencyMs");
+            json.WriteNull(name);
         }
     }
 

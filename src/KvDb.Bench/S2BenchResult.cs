@@ -124,7 +124,7 @@ public sealed class S2BenchResult
                 json.WriteNumber("mibPerSecond", a.MiBPerSecond);
                 json.WriteNumber("elapsedSeconds", a.ElapsedSeconds);
                 json.WriteNumber("failedSessions", a.FailedSessions);
-                Latency(json, "ackLatencyMs", a.AckLatency);
+                ResultPrinter.WriteLatency(json, a.AckLatency, "ackLatencyMs");
                 json.WriteEndObject();
             }
 
@@ -135,9 +135,9 @@ public sealed class S2BenchResult
                 json.WriteNumber("records", t.Records);
                 json.WriteNumber("beforeAck", t.BeforeAck);
                 json.WriteNumber("missing", t.Missing);
-                Latency(json, "latencyMs", t.Latency);
-                Latency(json, "endToEndLatencyMs", t.EndToEnd);
-                Latency(json, "ackLatencyMs", t.AckLatency);
+                ResultPrinter.WriteLatency(json, t.Latency, "latencyMs");
+                ResultPrinter.WriteLatency(json, t.EndToEnd, "endToEndLatencyMs");
+                ResultPrinter.WriteLatency(json, t.AckLatency, "ackLatencyMs");
                 json.WriteEndObject();
             }
             else
@@ -170,24 +170,6 @@ public sealed class S2BenchResult
         }
 
         return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length) + "\n";
-    }
-
-    private static void Latency(Utf8JsonWriter json, string name, LatencySummary? latency)
-    {
-        if (latency is not { } l)
-        {
-            json.WriteNull(name);
-            return;
-        }
-
-        json.WriteStartObject(name);
-        json.WriteNumber("p50", l.P50);
-        json.WriteNumber("p90", l.P90);
-        json.WriteNumber("p99", l.P99);
-        json.WriteNumber("p999", l.P999);
-        json.WriteNumber("max", l.Max);
-        json.WriteNumber("mean", l.Mean);
-        json.WriteEndObject();
     }
 
     private static string Ms(double? value) => value is { } v ? v.ToString("0.00", Invariant) : "-";
