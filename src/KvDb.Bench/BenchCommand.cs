@@ -24,16 +24,19 @@ public static class BenchCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var s2 = args.Count > 0 && args[0] == S2BenchCommandLine.Name;
-        switch (s2 ? S2BenchCommandLine.Parse([.. args.Skip(1)]) : BenchCommandLine.Parse(args))
+        var sub = args.Count > 0 && args[0] is S2BenchCommandLine.Name or KafkaBenchCommandLine.Name ? args[0] : null;
+        var rest = sub is null ? args : [.. args.Skip(1)];
+        switch (sub switch { S2BenchCommandLine.Name => S2BenchCommandLine.Parse(rest), KafkaBenchCommandLine.Name => KafkaBenchCommandLine.Parse(rest), _ => BenchCommandLine.Parse(args) })
         {
             case S2BenchParseResult run:
                 return await S2BenchCommand.RunAsync(run.Options);
+            case KafkaBenchParseResult run:
+                return await KafkaBenchCommand.RunAsync(run.Options);
             case BenchParseResult.Print print:
                 Console.Out.Write(print.Text);
                 return 0;
             case BenchParseResult.Error error:
-                await Console.Error.WriteLineAsync($"kvdb bench{(s2 ? " s2" : "")}: {error.Message}");
+                await Console.Error.WriteLineAsync($"kvdb bench{(sub is null ? "" : " " + sub)}: {error.Message}");
                 return 2;
             case BenchParseResult.Run run:
                 return await RunAsync(run.Options);

@@ -114,14 +114,14 @@ internal sealed class S2BenchFlags
     {
         Endpoints = new("endpoints", "URLS", BenchCommandLine.DefaultKvdbEndpoint, "Comma-separated base URLs of the members. Session i uses endpoint i mod N; readers use the second (or the only) one.", BenchCommandLine.ParseEndpoints);
         Workloads = new("workloads", "LIST", "append,tail,catchup", "Which workloads run: any of append, tail and catchup, comma-separated (always in that order).", WorkloadsValue);
-        Sessions = new("sessions", "N,...", "1,16", "The append workload runs once per count: that many concurrent append sessions, 1 to 1000 each.", SessionsValue);
+        Sessions = new("sessions", "N,...", "1,16", "The append workload runs once per count: that many concurrent append sessions, 1 to 1000 each.", BenchFlagValues.WholeNumbers("sessions", 1, 1000));
         RecordSize = new("record-size", "BYTES", "1024", "Bytes per record body, 0 to 1 MiB - 8 (a record's metered size is 8 more).", WholeNumber.Between("record-size", 0, S2BenchOptions.MaxBatchMeteredBytes - S2BenchOptions.RecordOverhead));
         Batch = new("batch", "N", "16", "Records per append, 1 to 1000; --batch times (--record-size + 8) must fit S2's 1 MiB.", WholeNumber.Between("batch", 1, S2BenchOptions.MaxBatchRecords));
         Inflight = new("inflight", "N", "4", "Appends a session keeps unacknowledged at most, 1 to 1000.", WholeNumber.Between("inflight", 1, 1000));
-        Duration = new("duration", "DURATION", "8s", "How long the append runs and the tail run are each measured (after the warm-up).", Span("duration", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(24)));
-        Warmup = new("warmup", "DURATION", "1s", "Load before measuring starts, in each append and tail run. 0s for none.", Span("warmup", TimeSpan.Zero, TimeSpan.FromHours(1)));
+        Duration = new("duration", "DURATION", "8s", "How long the append runs and the tail run are each measured (after the warm-up).", BenchFlagValues.Span("duration", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(24)));
+        Warmup = new("warmup", "DURATION", "1s", "Load before measuring starts, in each append and tail run. 0s for none.", BenchFlagValues.Span("warmup", TimeSpan.Zero, TimeSpan.FromHours(1)));
         CatchUpSize = new("catchup-size", "SIZE", "1GiB", "Record bodies the catch-up stream is filled with before it is read (e.g. 1GiB, 128MiB); rounded up to whole appends.", text => S2BenchCommandLine.ParseSize("catchup-size", text, 1, 1L << 40));
-        Timeout = new("timeout", "DURATION", "30s", "The longest a set-up request, opening a session, or the last acks after the load stops may take.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
+        Timeout = new("timeout", "DURATION", "30s", "The longest a set-up request, opening a session, or the last acks after the load stops may take.", BenchFlagValues.Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
         Json = new("json", null, "off", "Print the results as one JSON object on stdout instead of a table.", text => OnOff.Parse("json", text));
         CaCert = new("cacert", "FILE", "the system's roots", "https endpoints: trust this PEM CA for the servers' certificates.", BenchAuthentication.ReadCa, defaultValue: () => null);
         Token = new("token", "TOKEN", "none", "Send Authorization: Bearer TOKEN with every request (with auth off any token works, as in s2-lite).", text => text.Length > 0 && !text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) ? text : throw new FormatException("--token needs a token without spaces or control characters"), defaultValue: () => null);
@@ -199,21 +199,4 @@ internal sealed class S2BenchFlags
 
         return workloads;
     }
-
-    private static List<int> SessionsValue(string text)
-    {
-        var counts = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
-            counts.Add(WholeNumber.Between("sessions", 1, 1000)(part));
-        return counts;
-    }
-
-    private static Func<string, TimeSpan> Span(string flag, TimeSpan min, TimeSpan max) => text =>
-    {
-        if (!KvDb.Flags.Duration.TryParse(text, out var value))
-            throw new FormatException($"--{flag} '{text}' is not a duration like 200ms, 10s or 1m");
-        if (value < min || value > max)
-            throw new FormatException($"--{flag} '{text}' must be from {KvDb.Flags.Duration.Format(min)} to {KvDb.Flags.Duration.Format(max)}");
-        return value;
-    };
 }

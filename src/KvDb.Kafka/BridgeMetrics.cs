@@ -1,5 +1,6 @@
 // The bridge's instruments (meter "KvDb.Kafka"), exported on [metrics] listen by prometheus-net's
-// meter adapter as kvdb_kafka_bridge_*.
+// meter adapter as kvdb_kafka_bridge_*: the adapter prefixes each instrument with its meter's
+// name, so the instruments are named without it.
 // Invariants: every consumed record ends up counted once as appended, skipped or dead-lettered
 // (by the acknowledgement that lets its offset be committed); a replayed record counts again,
 // as consumed and (usually) skipped, since it was consumed again.
@@ -30,13 +31,13 @@ internal sealed class BridgeMetrics : IDisposable
     public BridgeMetrics(Func<IEnumerable<Measurement<long>>> commitLag)
     {
         meter = new Meter(MeterName);
-        consumed = meter.CreateCounter<long>("kvdb_kafka_bridge_records_consumed", "{record}", "Records read from Kafka (a replay counts again).");
-        appended = meter.CreateCounter<long>("kvdb_kafka_bridge_records_appended", "{record}", "Records appended to their lists.");
-        skipped = meter.CreateCounter<long>("kvdb_kafka_bridge_records_skipped", "{record}", "Records kvdb skipped as duplicates (a nonce not above the list's last): replays.");
-        deadLettered = meter.CreateCounter<long>("kvdb_kafka_bridge_records_dead_lettered", "{record}", "Records written to a dead-letter list: the parsers could not read them, or kvdb refused them.");
-        batches = meter.CreateCounter<long>("kvdb_kafka_bridge_batches", "{batch}", "Appends sent to kvdb and acknowledged.");
-        writeLatency = meter.CreateHistogram<double>("kvdb_kafka_bridge_write_latency", "s", "Time from sending an append to kvdb's acknowledgement, retries included.");
-        meter.CreateObservableGauge("kvdb_kafka_bridge_commit_lag", commitLag, "{record}", "Per partition: records consumed whose offsets are not committed yet.");
+        consumed = meter.CreateCounter<long>("bridge_records_consumed", "{record}", "Records read from Kafka (a replay counts again).");
+        appended = meter.CreateCounter<long>("bridge_records_appended", "{record}", "Records appended to their lists.");
+        skipped = meter.CreateCounter<long>("bridge_records_skipped", "{record}", "Records kvdb skipped as duplicates (a nonce not above the list's last): replays.");
+        deadLettered = meter.CreateCounter<long>("bridge_records_dead_lettered", "{record}", "Records written to a dead-letter list: the parsers could not read them, or kvdb refused them.");
+        batches = meter.CreateCounter<long>("bridge_batches", "{batch}", "Appends sent to kvdb and acknowledged.");
+        writeLatency = meter.CreateHistogram<double>("bridge_write_latency", "s", "Time from sending an append to kvdb's acknowledgement, retries included.");
+        meter.CreateObservableGauge("bridge_commit_lag", commitLag, "{record}", "Per partition: records consumed whose offsets are not committed yet.");
     }
 
     /// <summary>Records consumed so far.</summary>

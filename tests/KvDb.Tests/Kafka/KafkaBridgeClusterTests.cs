@@ -14,6 +14,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using KvDb.Bench;
 using KvDb.Client;
 using KvDb.Kafka;
 using Xunit.Abstractions;
@@ -35,7 +36,7 @@ public sealed class KafkaBridgeClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_record_lands_once_in_partition_order_with_its_parsed_keyspace_key_nonce_and_timestamp()
     {
-        using var kafka = MockKafka.Start();
+        using var kafka = MockKafkaCluster.Start();
         kafka.CreateTopic(Topic, Partitions);
         await using var cluster = await KvdbCluster.StartAsync(3);
         await using var client = Client(cluster);
@@ -73,7 +74,7 @@ public sealed class KafkaBridgeClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task A_bridge_killed_mid_stream_and_restarted_loses_nothing_and_doubles_nothing()
     {
-        using var kafka = MockKafka.Start();
+        using var kafka = MockKafkaCluster.Start();
         kafka.CreateTopic(Topic, Partitions);
         await using var cluster = await KvdbCluster.StartAsync(3);
         await using var client = Client(cluster);
@@ -114,7 +115,7 @@ public sealed class KafkaBridgeClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Killing_the_kvdb_leader_mid_stream_loses_nothing_and_doubles_nothing()
     {
-        using var kafka = MockKafka.Start();
+        using var kafka = MockKafkaCluster.Start();
         kafka.CreateTopic(Topic, Partitions);
         await using var cluster = await KvdbCluster.StartAsync(3, "--election-timeout", "500ms", "--request-timeout", "3s");
         await using var client = Client(cluster);
@@ -148,7 +149,7 @@ public sealed class KafkaBridgeClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Two_bridges_in_one_group_share_the_partitions_and_hand_them_over_without_loss_or_doubles()
     {
-        using var kafka = MockKafka.Start();
+        using var kafka = MockKafkaCluster.Start();
         kafka.CreateTopic(Topic, Partitions);
         await using var cluster = await KvdbCluster.StartAsync(3);
         await using var client = Client(cluster);
@@ -207,7 +208,7 @@ public sealed class KafkaBridgeClusterTests(ITestOutputHelper output)
     }
 
     // Small batches and short intervals, so a run has many appends and commits.
-    private static string Config(MockKafka kafka, KvdbCluster cluster, string group, int commitSeconds)
+    private static string Config(MockKafkaCluster kafka, KvdbCluster cluster, string group, int commitSeconds)
     {
         var endpoints = string.Join(", ", Enumerable.Range(1, cluster.Members.Count).Select(id => $"\"{cluster.Url(id)}\""));
         return $"""

@@ -1,5 +1,6 @@
-// librdkafka's built-in mock cluster, for the Kafka bridge tests: real Kafka protocol brokers
-// (produce, fetch, consumer groups, offset commits) on loopback ports, inside this process.
+// librdkafka's built-in mock cluster, for `kvdb bench kafka` and the Kafka bridge tests: real
+// Kafka protocol brokers (produce, fetch, consumer groups, offset commits) on loopback ports,
+// inside this process.
 // Confluent.Kafka does not wrap the mock API, so this calls librdkafka (the native library
 // Confluent.Kafka ships) directly: a handle of its own owns the cluster, which lives, and stays
 // reachable from other processes on its ports, until Dispose.
@@ -7,16 +8,16 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
 
-namespace KvDb.Tests.Kafka;
+namespace KvDb.Bench;
 
 /// <summary>An in-process mock Kafka cluster.</summary>
-public sealed partial class MockKafka : IDisposable
+public sealed partial class MockKafkaCluster : IDisposable
 {
     private const int ProducerType = 0;
     private IntPtr handle;
     private IntPtr cluster;
 
-    private MockKafka(IntPtr handle, IntPtr cluster)
+    private MockKafkaCluster(IntPtr handle, IntPtr cluster)
     {
         this.handle = handle;
         this.cluster = cluster;
@@ -27,7 +28,7 @@ public sealed partial class MockKafka : IDisposable
     public string BootstrapServers { get; }
 
     /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers.</summary>
-    public static MockKafka Start(int brokers = 1)
+    public static MockKafkaCluster Start(int brokers = 1)
     {
         Library.Load();
         NativeBinding.Ensure();
@@ -43,7 +44,7 @@ public sealed partial class MockKafka : IDisposable
             throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
         }
 
-        return new MockKafka(rk, mcluster);
+        return new MockKafkaCluster(rk, mcluster);
     }
 
     /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions.</summary>
@@ -112,7 +113,7 @@ public sealed partial class MockKafka : IDisposable
     {
         private static readonly Lazy<bool> Registered = new(static () =>
         {
-            NativeLibrary.SetDllImportResolver(typeof(MockKafka).Assembly, static (name, _, _) => name == "librdkafka" ? Load() : IntPtr.Zero);
+            NativeLibrary.SetDllImportResolver(typeof(MockKafkaCluster).Assembly, static (name, _, _) => name == "librdkafka" ? Load() : IntPtr.Zero);
             return true;
         });
 
