@@ -23,16 +23,8 @@ if [ -z "$kvdb" ]; then
   kvdb="$root/out/kvdb/kvdb"
 fi
 
-cluster="http://127.0.0.1:$((base+1)),http://127.0.0.1:$((base+2)),http://127.0.0.1:$((base+3))"
-endpoints=""
-for i in 1 2 3; do
-  "$kvdb" --id $i --cluster "$cluster" --port $((base+10+i)) --data-dir "$work/node-$i" --log-level Warning > "$work/node-$i.log" 2>&1 &
-  pids+=($!)
-  endpoints="$endpoints${endpoints:+,}http://127.0.0.1:$((base+10+i))"
-done
-for i in 1 2 3; do
-  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$((base+10+i))/readyz" > /dev/null && break; sleep 0.5; done
-done
+. "$root/bench/cluster.sh"
+start_cluster "$base"
 
 # A fresh cluster is slow for its first seconds (members' code not yet optimised by the JIT, which
 # waits for a free core on a busy machine): without this pass, the first workload measured 4-6x

@@ -261,6 +261,13 @@ internal sealed record BridgeSettings
         };
         if (settings.DeadLetterKeyspace.Length == 0)
             throw new ConfigException("[parser] dead_letter_keyspace", "must not be empty");
+
+        // kvdb skips an item whose nonce is not above its list's last: these would lose records
+        // silently, as replays of records they are not.
+        if (settings.Nonce.IsPartition)
+            throw new ConfigException("[parser] nonce_parser", "RecordPartition gives every record of a partition the same nonce, so kvdb would keep only the first of each list: use RecordOffset or a header that grows");
+        if (settings.Nonce.IsOffset && !settings.Key.SeparatesPartitions)
+            throw new ConfigException("[parser] nonce_parser", $"RecordOffset orders a list's items only when one partition feeds the list, and key_parser {settings.Key} can put records of several partitions in one list, where kvdb would skip one partition's records as replays of another's: use key_parser RecordPartition or RecordKey, or a nonce that grows across partitions (e.g. RecordHeaderBigEndian(seq))");
         return settings;
     }
 

@@ -35,6 +35,9 @@ internal abstract class TextParser
     /// <summary>As written in bridge.toml.</summary>
     public abstract override string ToString();
 
+    /// <summary>Whether, as the key parser, it keeps the records of different partitions (of one topic) in different lists, with Kafka's default partitioner.</summary>
+    public virtual bool SeparatesPartitions => false;
+
     /// <summary>Reads <c>Static(x)</c>, <c>RecordHeader(name)</c>, <c>RecordKey</c> or <c>RecordPartition</c>; throws <see cref="ConfigException"/> otherwise.</summary>
     public static TextParser From(string text, string setting)
     {
@@ -92,12 +95,16 @@ internal abstract class TextParser
     {
         public override string? Parse(in RecordView record) => Utf8(record.Key);
 
+        public override bool SeparatesPartitions => true;
+
         public override string ToString() => "RecordKey";
     }
 
     private sealed class FromPartition : TextParser
     {
         public override string? Parse(in RecordView record) => record.Partition.ToString(CultureInfo.InvariantCulture);
+
+        public override bool SeparatesPartitions => true;
 
         public override string ToString() => "RecordPartition";
     }
@@ -111,6 +118,9 @@ internal abstract class NumberParser
 
     /// <summary>Whether the number is the record's offset (so it grows with each record of a partition).</summary>
     public virtual bool IsOffset => false;
+
+    /// <summary>Whether the number is the record's partition (the same for every record of a partition).</summary>
+    public virtual bool IsPartition => false;
 
     /// <summary>The number; false when the record does not hold one. <paramref name="value"/> is null for <c>None</c>.</summary>
     public abstract bool TryParse(in RecordView record, out UInt128? value);
@@ -172,6 +182,8 @@ internal abstract class NumberParser
 
     private sealed class PartitionNumber : NumberParser
     {
+        public override bool IsPartition => true;
+
         public override bool TryParse(in RecordView record, out UInt128? value)
         {
             value = (UInt128)record.Partition;
