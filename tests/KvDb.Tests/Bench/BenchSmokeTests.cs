@@ -126,6 +126,37 @@ public sealed class BenchSmokeTests
         stderr.Should().Contain("deleting basin").And.NotContain("warning", "the basin is deleted at the end");
     }
 
+    [Fact]
+    public async Task A_kafka_run_lands_every_record_once_through_a_bridge_process_per_run()
+    {
+        await using var cluster = await KvdbCluster.StartAsync(3, "--in-memory");
+        var endpoints = string.Join(',', Enumerable.Range(1, 3).Select(i => cluster.Url(i).ToString().TrimEnd('/')));
+        var (exitCode, stdout, stderr) = await RunKvdbAsync(
+            [
+                "bench", "kafka", "--endpoints", endpoints, "--records", "600", "--record-sizes", "100,300", "--writers", "1,2",
+                "--partitions", "3", "--keys", "6", "--flush-interval", "20ms", "--lag-rate", "200", "--lag-duration", "1s", "--lag-keys", "3", "--json",
+            ],
+            TimeSpan.FromMinutes(4));
+
+        exitCode.Should().Be(0, $"stderr:\n{stderr}\nstdout:\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        root.GetProperty("failures").EnumerateArray().Should().BeEmpty(stdout);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        runs.Select(r => (r.GetProperty("recordSize").GetInt32(), r.GetProperty("writers").GetInt32())).Should().Equal((100, 1), (100, 2), (300, 1), (300, 2));
+        foreach (var run in runs)
+        {
+            run.GetProperty("records").GetInt64().Should().Be(600);
+            run.GetProperty("recordsPerSecond").GetDouble().Should().BePositive();
+            run.GetProperty("skipped").GetInt64().Should().Be(0, "nothing is replayed in a run without failures");
+            var lag = run.GetProperty("lag");
+            lag.GetProperty("records").GetInt64().Should().Be(200);
+            Ordered(lag.GetProperty("latencyMs"));
+        }
+
+        stderr.Should().NotContain("warning", "the keyspace is deleted at the end");
+    }
+
     private static void Ordered(JsonElement latency)
     {
         var p50 = latency.GetProperty("p50").GetDouble();
