@@ -5,7 +5,6 @@
 // newer than the cluster has is a KvException (400); a key absent at the revision is null, as
 // GetAsync answers a missing key. Pages of a range at one revision are one consistent state.
 using System.Globalization;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using KvDb.Contracts;
@@ -32,15 +31,7 @@ public sealed partial class KvClient
         return pipeline.SendAsync(
             pipeline.Begin("get"),
             baseUri => new HttpRequestMessage(HttpMethod.Get, KeyPaths.KeyUri(baseUri, key, query)),
-            async (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NotFound)
-                    return null;
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(key);
-                var value = await response.Content.ReadAsByteArrayAsync(attemptToken).ConfigureAwait(false);
-                return new KvEntry(key, value, RevisionOf(response) ?? 0) { IsTyped = response.Content.Headers.ContentType?.MediaType == "application/json" };
-            },
+            (response, attemptToken) => ReadEntryAsync(response, key, attemptToken),
             token);
     }
 
