@@ -91,7 +91,7 @@ public static class PastReads
             var applied = view.Index;
             view.Dispose();
             if (consistency is ReadConsistency.Local)
-                return (null, Future(revision, applied, "this member has applied up to it (consistency=local does not wait)"));
+                return (null, Future(revision, applied, "consistency=local does not wait for it"));
 
             // Linearizable: the revision may be committed but not applied here yet, or not
             // written at all; wait a bounded time for it, as any read waits for its barrier.
