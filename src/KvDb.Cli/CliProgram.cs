@@ -142,7 +142,7 @@ public static class CliProgram
 
     private static CliVerb[] NewVerbs() =>
     [
-        new GetVerb(), new PutVerb(), new DelVerb(), new RangeVerb(), new WatchVerb(), new TxnVerb(),
+        new GetVerb(), new PutVerb(), new DelVerb(), new RangeVerb(), new HistoryVerb(), new RestorePrefixVerb(), new WatchVerb(), new TxnVerb(),
         new LeaseGrantVerb(), new LeaseRevokeVerb(), new LeaseKeepAliveVerb(), new LeaseGetVerb(), new LeaseListVerb(),
         new LockVerb(), new ElectVerb(), new MembersVerb(), new StatusVerb(),
         new ListAppendVerb(), new ListReadVerb(), new ListKeyspaceVerb("create"), new ListKeyspaceVerb("delete"), new ListKeyspaceVerb("get"),

@@ -177,16 +177,19 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         return pipeline.SendAsync(
             pipeline.Begin("get"),
             baseUri => new HttpRequestMessage(HttpMethod.Get, KeyPaths.KeyUri(baseUri, key, query)),
-            async (response, attemptToken) =>
-            {
-                if (response.StatusCode is HttpStatusCode.NotFound)
-                    return null;
-                if (response.StatusCode is not HttpStatusCode.OK)
-                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(key);
-                var value = await response.Content.ReadAsByteArrayAsync(attemptToken).ConfigureAwait(false);
-                return new KvEntry(key, value, RevisionOf(response) ?? 0);
-            },
+            (response, attemptToken) => ReadEntryAsync(response, key, attemptToken),
             token);
+    }
+
+    // A read of one key: its entry, null for 404, any other answer its problem as an exception.
+    private static async ValueTask<KvEntry?> ReadEntryAsync(HttpResponseMessage response, string key, CancellationToken token)
+    {
+        if (response.StatusCode is HttpStatusCode.NotFound)
+            return null;
+        if (response.StatusCode is not HttpStatusCode.OK)
+            throw (await ProblemAnswer.ReadAsync(response, token).ConfigureAwait(false)).ToException(key);
+        var value = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
+        return new KvEntry(key, value, RevisionOf(response) ?? 0) { IsTyped = response.Content.Headers.ContentType?.MediaType == "application/json" };
     }
 
     /// <summary>Every key starting with <paramref name="prefix"/>, in unsigned byte order, read a page at a time as the enumeration goes on.</summary>

@@ -29,6 +29,9 @@ public sealed class KvEntry
     /// <summary>The revision of the key's last write: use it with <see cref="WriteCondition.RevisionIs"/> for a compare-and-swap.</summary>
     public long Revision { get; }
 
+    /// <summary>True when <see cref="Value"/> is a typed value's JSON (reads and range pages say; other answers leave it false).</summary>
+    public bool IsTyped { get; init; }
+
     /// <summary>The value decoded as UTF-8.</summary>
     public string ValueAsString() => Encoding.UTF8.GetString(Value);
 

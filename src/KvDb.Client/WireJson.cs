@@ -58,7 +58,17 @@ internal static class WireJson
 
     /// <summary>One range page as the client gives it.</summary>
     public static KvRangePage ToRangePage(RangePageJson page)
-        => new([.. page.Items.Select(static item => new KvEntry(item.Key, ValueBytes(item.Value, item.ValueBase64), item.Revision))], page.Continuation, page.Revision);
+        => new([.. page.Items.Select(static item => new KvEntry(item.Key, ValueBytes(item.Value, item.ValueBase64), item.Revision) { IsTyped = item.Typed == true })], page.Continuation, page.Revision);
+
+    /// <summary>One history page as the client gives it.</summary>
+    public static KvHistoryPage ToHistoryPage(KeyHistoryJson page)
+        => new(page.Key, [.. page.Items.Select(static change => new KvChange(
+            change.Revision,
+            change.Operation == WatchEventTypes.Delete ? WatchEventType.Delete : WatchEventType.Put,
+            change.Operation == WatchEventTypes.Delete ? null : ValueBytes(change.Value, change.ValueBase64),
+            change.Typed == true,
+            change.Lease,
+            DateTimeOffset.FromUnixTimeMilliseconds(change.Timestamp)))], page.Before, page.Revision, page.CompactRevision);
 
     /// <summary>One line of a watch stream.</summary>
     public readonly record struct WatchLine(string Type, string Key, byte[]? Value, long Revision, byte[]? PreviousValue, long? PreviousRevision, long CompactRevision);

@@ -1,5 +1,9 @@
 // GET /v1/kv (a range page) and GET /v1/watch (one event per NDJSON line or SSE data field):
 //   {"items": [{"key", "value" | "valueBase64", "typed", "revision"}], "continuation": "..." | null, "revision": 57}
+//   (with ?revision=R the page is the keys as they were right after R, and "revision" is R)
+// GET /v1/history/{key} (a key's changes, newest first):
+//   {"key", "items": [{"revision", "operation": "put" | "delete", "value" | "valueBase64", "typed", "lease", "timestamp"}],
+//    "before": 41 | null, "revision": 57, "compactRevision": 12}
 //   {"type": "put", "key", "value" | "valueBase64", "typed", "revision", "prevValue" | "prevValueBase64", "prevTyped", "prevRevision"}
 //   {"type": "delete", "key", "revision", ...prev}   {"type": "progress", "revision"}   {"type": "compacted", "compactRevision"}
 //   {"type": "error", "title", "status", "detail"}   (the last event when the caller lost access; see ProblemJson)
@@ -43,6 +47,54 @@ public sealed record RangePageJson
 
     /// <summary>The revision the page was read at (watch after it to miss nothing).</summary>
     public long Revision { get; init; }
+}
+
+/// <summary>One change of <c>GET /v1/history/{key}</c>.</summary>
+public sealed record KeyChangeJson
+{
+    /// <summary>The revision of the entry that made the change.</summary>
+    public long Revision { get; init; }
+
+    /// <summary><c>put</c> or <c>delete</c> (<see cref="WatchEventTypes"/>).</summary>
+    public string Operation { get; init; } = "";
+
+    /// <summary>The value put, when it is UTF-8 text (a typed value: its JSON text).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Value { get; init; }
+
+    /// <summary>The value put, when it is not UTF-8 (base64 on the wire).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public byte[]? ValueBase64 { get; init; }
+
+    /// <summary>True when <see cref="Value"/> is a typed value's JSON; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Typed { get; init; }
+
+    /// <summary>The lease a put attached the key to; left out for none, for deletes, and where the member did not record it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Lease { get; init; }
+
+    /// <summary>When the entry was proposed (Unix ms, the leader's clock).</summary>
+    public long Timestamp { get; init; }
+}
+
+/// <summary>A page of <c>GET /v1/history/{key}</c>: the key's changes, newest first.</summary>
+public sealed record KeyHistoryJson
+{
+    /// <summary>The key.</summary>
+    public string Key { get; init; } = "";
+
+    /// <summary>The changes, newest first.</summary>
+    public List<KeyChangeJson> Items { get; init; } = [];
+
+    /// <summary>Pass as <c>before=</c> for the next (older) page; null when the history holds no older change (written as null).</summary>
+    public long? Before { get; init; }
+
+    /// <summary>The revision the page was read at (a watch after it continues where the page starts).</summary>
+    public long Revision { get; init; }
+
+    /// <summary>The newest revision the history has forgotten: changes at or before it are not listed.</summary>
+    public long CompactRevision { get; init; }
 }
 
 /// <summary>The words of a watch event's <c>"type"</c>.</summary>

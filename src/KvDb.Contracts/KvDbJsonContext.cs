@@ -20,6 +20,8 @@ namespace KvDb.Contracts;
 [JsonSerializable(typeof(RangeItemJson))]
 [JsonSerializable(typeof(RangePageJson))]
 [JsonSerializable(typeof(WatchEventJson))]
+[JsonSerializable(typeof(KeyChangeJson))]
+[JsonSerializable(typeof(KeyHistoryJson))]
 [JsonSerializable(typeof(TxnRequestJson))]
 [JsonSerializable(typeof(TxnCompareJson))]
 [JsonSerializable(typeof(TxnOpJson))]

@@ -15,6 +15,15 @@ internal static class Values
             ? value
             : throw new FormatException($"{name} '{text}' must be a positive whole number");
 
+    /// <summary>A revision, 0 or more.</summary>
+    public static Func<string, long?> Revision(string name) => text =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new FormatException($"{name} '{text}' must be a revision (a whole number, 0 or more)");
+
+    /// <summary>The --rev flag of reads at a past revision.</summary>
+    public static Flag<long?> RevisionFlag(string summary) => new("rev", "REVISION", "now", summary, Revision("--rev"), defaultValue: static () => null);
+
     /// <summary>A duration from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static Func<string, TimeSpan?> Span(string name, TimeSpan min, TimeSpan max) => text =>
         Duration.TryParse(text, out var value) && value >= min && value <= max

@@ -23,7 +23,7 @@ public sealed partial class CommandExecutor
 
         Attach(put.Key, previous, put.Lease);
         batch.Put(key, UserRecord.EncodeOver(previous, put.Kind, index, put.Value, put.Lease));
-        changes.Put(put.Key, put.Kind, put.Value, previous);
+        changes.Put(put.Key, put.Kind, put.Value, previous, put.Lease);
         return new(CommandOutcome.Applied, index);
     }
 

@@ -58,7 +58,7 @@ public sealed partial class CommandExecutor
         var previous = Read(key);
         Attach(put.Key, previous, put.Lease);
         batch.Put(key, UserRecord.EncodeOver(previous, put.ValueKind, index, put.Value, put.Lease));
-        changes.Put(put.Key, put.ValueKind, put.Value!, previous);
+        changes.Put(put.Key, put.ValueKind, put.Value!, previous, put.Lease);
         return new() { Kind = TxnOperationKind.Put, Revision = index };
     }
 

@@ -48,6 +48,10 @@ public sealed class ChangeEvent
     /// <summary>The revision of <see cref="Previous"/> (0 when the key did not exist).</summary>
     [Key(6)]
     public long PreviousRevision { get; init; }
+
+    /// <summary>The lease a put attached the key to (0: none); null in records written before it was kept, and for deletes.</summary>
+    [Key(7)]
+    public long? Lease { get; init; }
 }
 
 /// <summary>The changes of one revision.</summary>

@@ -27,11 +27,11 @@ public sealed class ChangeRecorder(TimeSpan window, long floor)
     /// <summary>Records the outcome of a transaction of the entry (true: its comparisons held).</summary>
     public void Transaction(bool succeeded) => outcomes.Add(succeeded);
 
-    /// <summary>Records a put of <paramref name="value"/> over the stored record <paramref name="previous"/> (null: a new key).</summary>
-    public void Put(byte[] key, ValueKind kind, byte[] value, byte[]? previous)
+    /// <summary>Records a put of <paramref name="value"/>, attached to <paramref name="lease"/> (0: none), over the stored record <paramref name="previous"/> (null: a new key).</summary>
+    public void Put(byte[] key, ValueKind kind, byte[] value, byte[]? previous, long lease)
         => events.Add(previous is null
-            ? new ChangeEvent { Key = key, Value = value, Kind = kind }
-            : new ChangeEvent { Key = key, Value = value, Kind = kind, Previous = UserRecord.Payload(previous).ToArray(), PreviousKind = UserRecord.Kind(previous), PreviousRevision = UserRecord.Revision(previous) });
+            ? new ChangeEvent { Key = key, Value = value, Kind = kind, Lease = lease }
+            : new ChangeEvent { Key = key, Value = value, Kind = kind, Lease = lease, Previous = UserRecord.Payload(previous).ToArray(), PreviousKind = UserRecord.Kind(previous), PreviousRevision = UserRecord.Revision(previous) });
 
     /// <summary>Records the deletion of a key whose stored record was <paramref name="previous"/>.</summary>
     public void Delete(byte[] key, byte[] previous)

@@ -23,6 +23,8 @@ public static class KeyHandlers
             return denied;
         if (!KvService.TryParseConsistency(QueryLookup.Get(context.Request, "consistency"), out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+        if (QueryLookup.Get(context.Request, PastReads.RevisionQuery) is { } revision)
+            return await PastReads.GetAsync(context, kv, key, text, revision, consistency);
         if (QueryLookup.Contains(context.Request, "index") && await BlockAsync(context, kv, key) is { } invalid)
             return invalid;
 
@@ -113,6 +115,7 @@ public static class KeyHandlers
     public static RouteHandlerBuilder DescribeKeyHandlers(this RouteHandlerBuilder builder)
         => builder
             .WithQuery("consistency", KvService.ConsistencyDescription, "GET", "HEAD")
+            .WithQuery(PastReads.RevisionQuery, PastReads.RevisionDescription, "GET", "HEAD")
             .WithQuery("index", "A blocking read: wait until the key changes after this revision (X-Kvdb-Index of an earlier answer).", "GET", "HEAD")
             .WithQuery("wait", "How long a blocking read waits, up to 5m (default 5m).", "GET", "HEAD")
             .WithQuery("lease", "Attach the key to this lease (it is deleted when the lease ends).", "PUT")
@@ -125,7 +128,7 @@ public static class KeyHandlers
             .DescribeResponse("PUT", StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status405MethodNotAllowed).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 }

@@ -46,8 +46,9 @@ public static class KeysEndpoints
             .WithQuery("limit", $"Items per page, 1 to {MaxLimit} (default {DefaultLimit}).")
             .WithQuery("continuation", "The continuation token of the previous page of the same range.")
             .WithQuery("consistency", KvService.ConsistencyDescription)
+            .WithQuery(PastReads.RevisionQuery, PastReads.RevisionDescription + " Pass the same revision with each continuation: the pages are then one consistent state.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         // One endpoint for every method: the handler answers 405 with Allow for the others.
         app.Map("/v1/kv/{**key}", HandleKeyAsync).Allow(AccessRule.Keys)
@@ -94,6 +95,8 @@ public static class KeysEndpoints
 
         if (KeyAccess.DeniedRange(context, range.Start, range.End) is { } denied)
             return denied;
+        if (query[PastReads.RevisionQuery].ToString() is { Length: > 0 } revisionText)
+            return await RangeAtAsync(context, kv, consistency, revisionText, start, range.End, query["prefix"], limit);
 
         // The view lives until the page is written, after this handler returns. Its revision
         // is where a watch continues from without missing a change (after=revision).
@@ -102,13 +105,42 @@ public static class KeysEndpoints
         return Results.Stream(async stream =>
         {
             using (view)
-                await WritePageAsync(stream, view, start, range.End, limit);
+                await WritePageAsync(stream, Current(view, start, range.End), view.Index, limit);
         }, "application/json");
+    }
+
+    // A range as it was right after a past revision (PastReads): the same page, from the history.
+    private static async Task<IResult> RangeAtAsync(HttpContext context, KvService kv, ReadConsistency consistency, string revisionText, byte[] start, byte[]? end, string? prefix, int limit)
+    {
+        if (!PastReads.TryParseRevision(revisionText, out var revision))
+            return PastReads.BadRevision(PastReads.RevisionQuery);
+        var (view, problem) = await PastReads.OpenAtAsync(context, kv, revision, consistency);
+        if (view is null)
+            return problem!;
+
+        context.Response.Headers[KvdbHeaders.Index] = view.Index.ToString(CultureInfo.InvariantCulture);
+        return Results.Stream(async stream =>
+        {
+            using (view)
+            {
+                var decoded = new System.Runtime.CompilerServices.StrongBox<int>();
+                var items = Core.Watch.PastState.Range(view, revision, start, end, string.IsNullOrEmpty(prefix) ? null : Encoding.UTF8.GetBytes(prefix), decoded)
+                    .Select(static item => (item.Key, new StoredValue(item.Value.Kind, item.Value.Revision, item.Value.Payload, 0, 0)));
+                await WritePageAsync(stream, items, revision, limit);
+                KeyInstruments.Record("range", decoded.Value);
+            }
+        }, "application/json");
+    }
+
+    private static IEnumerable<(byte[] Key, StoredValue Value)> Current(IKeyValueView view, byte[] start, byte[]? end)
+    {
+        foreach (var (storedKey, record) in view.Scan(StoreKeys.ForUser(start), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end)))
+            yield return (storedKey[1..], StoredValue.Decode(record));
     }
 
     // Hand-written on purpose, in KvDb.Contracts' RangePageJson shape: a page of up to 1000 stored
     // values is written straight from their UTF-8 bytes, where the record would take each through a string.
-    private static async Task WritePageAsync(Stream stream, IKeyValueView view, byte[] start, byte[]? end, int limit)
+    private static async Task WritePageAsync(Stream stream, IEnumerable<(byte[] Key, StoredValue Value)> items, long revision, int limit)
     {
         await using var json = new Utf8JsonWriter(stream, TypedValueJson.WriterOptions);
         json.WriteStartObject();
@@ -116,7 +148,7 @@ public static class KeysEndpoints
         byte[]? last = null;
         var more = false;
         var count = 0;
-        foreach (var (storedKey, record) in view.Scan(StoreKeys.ForUser(start), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end)))
+        foreach (var (key, value) in items)
         {
             if (count == limit)
             {
@@ -124,8 +156,8 @@ public static class KeysEndpoints
                 break;
             }
 
-            last = storedKey[1..];
-            WriteItem(json, last, StoredValue.Decode(record));
+            last = key;
+            WriteItem(json, key, value);
             count++;
         }
 
@@ -134,7 +166,7 @@ public static class KeysEndpoints
             json.WriteString("continuation", EncodeContinuation(last!));
         else
             json.WriteNull("continuation");
-        json.WriteNumber("revision", view.Index);
+        json.WriteNumber("revision", revision);
         json.WriteEndObject();
     }
 

@@ -14,14 +14,13 @@ public sealed class KeysFeature : INodeFeature
     public IReadOnlyList<string> DependsOn { get; } = ["Auth", "Leases", "Watch"];
 
     /// <inheritdoc/>
-    public void AddServices(IServiceCollection services)
-    {
-    }
+    public void AddServices(IServiceCollection services) => KeyInstruments.Publish();
 
     /// <inheritdoc/>
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapKeysEndpoints();
+        endpoints.MapHistoryEndpoint();
         endpoints.MapKvEndpoints();
     }
 }

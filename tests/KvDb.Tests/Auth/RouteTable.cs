@@ -39,6 +39,7 @@ public static class RouteTable
         new("DELETE", "/v1/members/{nodeId}", AccessRule.Root, "/v1/members/9"),
         new("GET", "/v1/kv", AccessRule.Keys, "/v1/kv?prefix=pub/"),
         new("*", "/v1/kv/{**key}", AccessRule.Keys, "/v1/kv/pub/a"),
+        new("GET", "/v1/history/{**key}", AccessRule.Keys, "/v1/history/pub/a"),
         new("PUT", "/api", AccessRule.Keys, "/api", """{"key": "pub/s2", "value": {"Str": "x"}}"""),
         new("DELETE", "/api", AccessRule.Keys, "/api?key=pub/s2"),
         new("GET", "/api/{consistency}", AccessRule.Keys, "/api/Strong?key=pub/a"),

@@ -70,7 +70,9 @@ public sealed partial class OpenApiDocumentTests
         operations.Single(static o => o.Signature == "/v1/kv/{}" && o.Method == "GET").Operation.RequestBody.Should().BeNull();
         operations.Single(static o => o.Signature == "/v1/txn").Operation.RequestBody!.Content!.Keys.Should().Contain("application/json");
         operations.Single(static o => o.Signature == "/v1/lists/{}/{}" && o.Method == "POST").Operation.RequestBody!.Content!.Keys.Should().Contain(["application/json", "application/x-ndjson"]);
-        operations.Single(static o => o.Signature == "/v1/kv" && o.Method == "GET").Operation.Parameters!.Select(static p => p.Name).Should().Contain(["prefix", "start", "end", "limit", "continuation", "consistency"]);
+        operations.Single(static o => o.Signature == "/v1/kv" && o.Method == "GET").Operation.Parameters!.Select(static p => p.Name).Should().Contain(["prefix", "start", "end", "limit", "continuation", "consistency", "revision"]);
+        operations.Single(static o => o.Signature == "/v1/kv/{}" && o.Method == "GET").Operation.Parameters!.Select(static p => p.Name).Should().Contain("revision");
+        operations.Single(static o => o.Signature == "/v1/history/{}" && o.Method == "GET").Operation.Parameters!.Select(static p => p.Name).Should().Contain(["before", "limit", "consistency"]);
         document.Components!.SecuritySchemes!.Keys.Should().Contain(["basic", "bearer"]);
     }
 

@@ -1,0 +1,149 @@
+// kvdb restore-prefix PREFIX --rev R: writes back the values the keys of PREFIX had right after
+// revision R, in one transaction.
+// Invariants:
+//  - The plan compares two consistent states: the prefix at R and the prefix now (read at one
+//    revision N, every page at N). A key that differs is put back (its value at R) or deleted
+//    (absent at R); keys that are equal are left alone.
+//  - The transaction is guarded by what the plan saw of every key it touches: its revision at N
+//    (or its absence), so a write to one of them between the read and the commit refuses the
+//    whole restore (exit 1) and nothing is written. Keys the plan does not touch are not guarded.
+//  - --dry-run prints the plan and writes nothing. Typed values are not restored (the client
+//    writes raw values): a plan that would need one exits 2 before writing.
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using KvDb.Client;
+
+namespace KvDb.Cli.Verbs;
+
+/// <summary><c>kvdb restore-prefix</c>.</summary>
+internal sealed class RestorePrefixVerb : CliVerb
+{
+    private readonly Argument<string> prefix = Required("PREFIX", "Restore the keys starting with it (an empty string: every key).");
+    private readonly KvDb.Flags.Flag<long?> revision = Values.RevisionFlag("The revision whose values to write back (within the cluster's --watch-history). Required.");
+    private readonly Option<bool> dryRun = Switch("dry-run", "Print what would change and write nothing.");
+
+    public override string Path => "restore-prefix";
+
+    public override string Summary => "Write back the values a prefix had at a past revision, in one guarded transaction.";
+
+    public override IReadOnlyList<string> Usage => ["restore-prefix PREFIX --rev REVISION [flags]", "restore-prefix config/ --rev 1042 --dry-run", "restore-prefix config/ --rev 1042"];
+
+    public override IReadOnlyList<string> Notes =>
+    [
+        "Reads PREFIX at --rev and as it is now, then puts back every key whose value differs and deletes every key that did not exist then, in one transaction that holds only if none of those keys was written since it was read; otherwise nothing is written and it exits 1. Text prints a line per change (\"put KEY\" or \"delete KEY\"), then \"restored N keys at revision REVISION\" (--dry-run: \"would restore N keys\"). The transaction is limited by the cluster's --max-txn-ops: restore a narrower prefix when it is too big.",
+    ];
+
+    public override void Define(Command command)
+    {
+        command.Add(prefix);
+        command.Add(revision);
+        command.Add(dryRun);
+    }
+
+    public override async Task<int> RunAsync(ParseResult result, CliContext context, CancellationToken token)
+    {
+        var from = result.GetRequiredValue(prefix);
+        if (result.GetValue(revision) is not { } at)
+            return context.Fail(ExitCodes.Usage, "restore-prefix needs --rev REVISION: the revision whose values to write back");
+
+        var client = context.Client;
+        var past = new Dictionary<string, KvEntry>(StringComparer.Ordinal);
+        await foreach (var entry in client.RangeAtRevisionAsync(from, at, ReadConsistency.Linearizable, KvClient.MaxPageSize, token))
+            past[entry.Key] = entry;
+        var (now, current) = await ReadNowAsync(client, from, token);
+
+        var plan = new List<(string Key, KvEntry? Then, KvEntry? Now)>();
+        foreach (var (key, then) in past)
+        {
+            now.TryGetValue(key, out var present);
+            if (present is null || present.IsTyped != then.IsTyped || !present.Value.AsSpan().SequenceEqual(then.Value))
+                plan.Add((key, then, present));
+        }
+
+        foreach (var (key, present) in now)
+        {
+            if (!past.ContainsKey(key))
+                plan.Add((key, null, present));
+        }
+
+        plan.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        if (plan.Find(static change => change.Then is { IsTyped: true }) is { Then: not null } typed)
+            return context.Fail(ExitCodes.Usage, $"'{typed.Key}' held a typed value at revision {at}; restore-prefix writes raw values only, so nothing was written");
+
+        var dry = result.GetValue(dryRun);
+        long? applied = null;
+        if (!dry && plan.Count > 0)
+        {
+            var outcome = await client.Transaction()
+                .If([.. plan.Select(static change => change.Now is { } present ? Compare.Revision(change.Key) == present.Revision : Compare.Absent(change.Key))])
+                .Then([.. plan.Select(static change => change.Then is { } then ? Op.Put(change.Key, then.Value) : Op.Delete(change.Key))])
+                .CommitAsync(token);
+            if (!outcome.Succeeded)
+                return context.Fail(ExitCodes.NotFoundOrFailed, $"refused: a key of '{from}' was written after revision {current}, when the restore read it; nothing was written (run it again to plan from the new state)");
+            applied = outcome.Revision;
+        }
+
+        if (context.Json)
+            context.WriteJson(json => WriteJson(json, from, at, current, plan, dry, applied));
+        else
+            WriteText(context, plan, dry, applied);
+        return ExitCodes.Ok;
+    }
+
+    // The prefix now, every page at the revision of the first, so the plan compares two consistent states.
+    private static async Task<(Dictionary<string, KvEntry> Keys, long Revision)> ReadNowAsync(KvClient client, string prefix, CancellationToken token)
+    {
+        var keys = new Dictionary<string, KvEntry>(StringComparer.Ordinal);
+        var page = await client.ReadRangePageAsync(prefix, null, KvClient.MaxPageSize, ReadConsistency.Linearizable, token);
+        var revision = page.Revision;
+        while (true)
+        {
+            foreach (var entry in page.Items)
+                keys[entry.Key] = entry;
+            if (page.Continuation is not { } next)
+                return (keys, revision);
+            page = await client.ReadRangePageAtRevisionAsync(prefix, revision, next, KvClient.MaxPageSize, ReadConsistency.Linearizable, token);
+        }
+    }
+
+    private static void WriteText(CliContext context, List<(string Key, KvEntry? Then, KvEntry? Now)> plan, bool dry, long? applied)
+    {
+        foreach (var change in plan)
+            context.Out.WriteLine((change.Then is null ? "delete " : "put ") + change.Key);
+        var count = plan.Count.ToString(CultureInfo.InvariantCulture);
+        context.Out.WriteLine(dry ? $"would restore {count} keys"
+            : applied is { } revision ? $"restored {count} keys at revision {revision.ToString(CultureInfo.InvariantCulture)}"
+            : "nothing to restore");
+        context.Out.Flush();
+    }
+
+    // {"prefix", "revision", "readRevision", "changes": [{"key", "operation", "value" | "valueBase64", "currentRevision"}], "dryRun", "appliedRevision"}
+    private static void WriteJson(Utf8JsonWriter json, string prefix, long at, long current, List<(string Key, KvEntry? Then, KvEntry? Now)> plan, bool dry, long? applied)
+    {
+        json.WriteStartObject();
+        json.WriteString("prefix", prefix);
+        json.WriteNumber("revision", at);
+        json.WriteNumber("readRevision", current);
+        json.WriteStartArray("changes");
+        foreach (var (key, then, now) in plan)
+        {
+            json.WriteStartObject();
+            json.WriteString("key", key);
+            json.WriteString("operation", then is null ? "delete" : "put");
+            if (then is not null)
+                CliContext.WriteValue(json, "value", then.Value);
+            if (now is not null)
+                json.WriteNumber("currentRevision", now.Revision);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteBoolean("dryRun", dry);
+        if (applied is { } revision)
+            json.WriteNumber("appliedRevision", revision);
+        else
+            json.WriteNull("appliedRevision");
+        json.WriteEndObject();
+    }
+}
