@@ -39,10 +39,11 @@ export class Watch {
     while (!this.stopped) {
       showLive('connecting', 'connecting…');
       try {
-        const params = { after: this.revision, prev: 'true', progress: '5s' };
-        if (this.options.key !== undefined) params.key = this.options.key;
-        else params.prefix = this.options.prefix;
-        const response = await fetch(`/v1/watch?${query(params)}`, {
+        // Built by hand: "prefix=" with nothing after it (every key) must stay in the query.
+        const params = new URLSearchParams(query({ after: this.revision, prev: 'true', progress: '5s' }));
+        if (this.options.key !== undefined) params.set('key', this.options.key);
+        else params.set('prefix', this.options.prefix);
+        const response = await fetch(`/v1/watch?${params}`, {
           headers: authHeaders({ Accept: 'text/event-stream' }), signal: this.controller.signal, cache: 'no-store',
         });
         if (response.status === 410) { this.end('history compacted, reloaded'); this.options.onReset(); return; }
