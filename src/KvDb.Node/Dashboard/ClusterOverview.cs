@@ -45,7 +45,7 @@ public sealed class ClusterOverview(IHttpClientFactory clients, IOptions<MemberO
     private async Task<(JsonElement? Status, string? Error)> StatusAsync(string httpUrl, string authorization, CancellationToken token)
     {
         if (!Uri.TryCreate(httpUrl, UriKind.Absolute, out var baseUri))
-            return (null, "no client URL known");
+            return (null, "not reachable (its client URL is not known here)");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(MemberTimeout);
         try

@@ -33,15 +33,18 @@ public static class DashboardEndpoints
         // One route for /ui and /ui/...: routing ignores a trailing slash, so a separate /ui
         // route would also catch /ui/ and redirect it to itself.
         app.MapMethods("/ui/{**path}", ["GET", "HEAD"], (HttpContext context, string? path) => Asset(context, assets, path))
-            .Allow(AccessRule.Open).ExcludeFromDescription();
+            .Allow(AccessRule.Open).WithTags("operations").WithName("dashboard")
+            .WithSummary("The dashboard (a browser UI): /ui/ is its page, the rest its script, style and icon files, embedded in the executable.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/html").Produces(StatusCodes.Status302Found)
+            .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/ui/api/session", Session).Allow(AccessRule.AnyUser)
-            .WithTags("dashboard").WithName("dashboardSession")
+            .WithTags("operations").WithName("dashboardSession")
             .WithSummary("Who the caller is, as the dashboard shows it: the user, whether it is root, and its roles' prefixes and access.")
             .Produces<JsonElement>(StatusCodes.Status200OK);
 
         app.MapGet("/ui/api/cluster", (Func<HttpContext, Task<IResult>>)(context => ClusterAsync(context, overview))).Allow(AccessRule.AnyUser)
-            .WithTags("dashboard").WithName("dashboardCluster")
+            .WithTags("operations").WithName("dashboardCluster")
             .WithSummary("Every member's /v1/status, as this member reads them (with the caller's credentials), for the dashboard's cluster view.")
             .Produces<JsonElement>(StatusCodes.Status200OK);
     }
@@ -70,8 +73,8 @@ public static class DashboardEndpoints
         headers.ETag = asset.ETag;
         headers.CacheControl = "no-cache";
         if (context.Request.Headers.IfNoneMatch.ToString().Contains(asset.ETag, StringComparison.Ordinal))
-            return StatusOnlyResult.NotModified;
-        return new ValueBytesResult(asset.Bytes, asset.ContentType);
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        return Results.Bytes(asset.Bytes, asset.ContentType);
     }
 
     private static IResult Session(HttpContext context)

@@ -46,7 +46,7 @@ export function renderCluster(main, params, cleanup) {
       tbody.replaceChildren(...cluster.members.sort((a, b) => a.id - b.id).map((m) => h('tr', {
         class: [m.status && m.status.role === 'leader' ? 'leader' : null, m.status ? null : 'down'].filter(Boolean).join(' ') || null,
         dataset: { member: String(m.id) },
-      }, h('td', {}, String(m.id)), h('td', { class: 'key' }, m.httpUrl), ...cells(m, leaderCommit))));
+      }, h('td', {}, String(m.id)), h('td', { class: 'key' }, m.httpUrl || `${m.peerUrl} (peer)`), ...cells(m, leaderCommit))));
       note.textContent = `Read through member ${cluster.answeredBy} at ${new Date().toLocaleTimeString()}. Lag: entries the leader has committed that the member has not applied.`
         + (leader ? '' : ' No member reports itself leader right now.');
     } catch (error) {

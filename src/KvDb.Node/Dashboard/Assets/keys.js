@@ -85,7 +85,7 @@ export function renderKeys(main, params, cleanup) {
       const name = entry.prefix.slice(prefix.length);
       return h('tr', { dataset: { prefix: entry.prefix } },
         h('td', { class: 'key' }, h('a', { href: keysHref(entry.prefix) }, name)),
-        h('td', { class: 'num count' }, `${entry.count}${entry.partial ? '+' : ''} keys`),
+        h('td', { class: 'num count' }, `${entry.count}${entry.partial ? '+' : ''} ${entry.count === 1 && !entry.partial ? 'key' : 'keys'}`),
         h('td', { class: 'num' }), h('td', { class: 'num hide-narrow' }));
     }
     const name = grouped ? entry.key.slice(prefix.length) : entry.key;
@@ -347,7 +347,7 @@ export async function renderKey(main, params, cleanup) {
       if (error.status !== 412) { outcome.replaceChildren(problemBox(error)); return; }
       const current = await readKey(key).catch(() => null);
       const now = error.body.currentRevision || current?.revision;
-      outcome.replaceChildren(h('div', { class: 'conflict', id: 'conflict', role: 'alert' },
+      outcome.replaceChildren(h('div', { class: 'conflict', id: 'conflict', role: 'alert', tabindex: '-1' },
         h('p', {}, h('strong', {}, 'Not saved: '), current
           ? `someone else changed this key since you opened it (it is now at revision ${now}). Their value is below; your edit is still in the editor.`
           : 'someone else deleted this key since you opened it. Your edit is still in the editor.'),
@@ -355,6 +355,7 @@ export async function renderKey(main, params, cleanup) {
         h('div', { class: 'actions' },
           h('a', { href: keyHref(key), id: 'discard' }, 'Discard my edit'),
           current ? h('button', { type: 'button', class: 'danger', id: 'overwrite', onclick: () => { base = current.revision; form.requestSubmit(); } }, `Replace revision ${current.revision} with my edit`) : null)));
+      outcome.firstChild.focus();
     } finally {
       save.disabled = false;
     }
