@@ -32,11 +32,15 @@ public static class DashboardEndpoints
 
         // One route for /ui and /ui/...: routing ignores a trailing slash, so a separate /ui
         // route would also catch /ui/ and redirect it to itself.
-        app.MapMethods("/ui/{**path}", ["GET", "HEAD"], (HttpContext context, string? path) => Asset(context, assets, path))
+        app.MapGet("/ui/{**path}", (HttpContext context, string? path) => Asset(context, assets, path))
             .Allow(AccessRule.Open).WithTags("operations").WithName("dashboard")
             .WithSummary("The dashboard (a browser UI): /ui/ is its page, the rest its script, style and icon files, embedded in the executable.")
             .Produces(StatusCodes.Status200OK, contentType: "text/html").Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapMethods("/ui/{**path}", ["HEAD"], (HttpContext context, string? path) => Asset(context, assets, path))
+            .Allow(AccessRule.Open).WithTags("operations").WithName("dashboardHead")
+            .WithSummary("As GET /ui/{path}, without the body.")
+            .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/ui/api/session", Session).Allow(AccessRule.AnyUser)
             .WithTags("operations").WithName("dashboardSession")
