@@ -4,6 +4,7 @@
 // filter parameters.
 using System.Net;
 using System.Text.Json;
+using KvDb.Client;
 
 namespace KvDb.Tests.Api;
 
@@ -56,6 +57,19 @@ public sealed class RangeFilterTests : IAsyncLifetime
             page.GetProperty("scanned").GetInt32().Should().BeLessThanOrEqualTo(10);
         var found = pages.SelectMany(static p => p.GetProperty("items").EnumerateArray()).Select(static i => i.GetProperty("key").GetString()).ToList();
         found.Should().Equal(Enumerable.Range(0, 60).Where(static i => i % 7 == 0).Select(static i => $"s/{i:D2}/needle"));
+
+        // The same search through the client, a page at a time.
+        using var kv = new KvClient(new KvClientOptions { Endpoints = [cluster.Url(1)] });
+        var viaClient = new List<string>();
+        string? continuation = null;
+        do
+        {
+            var page = await kv.SearchKeysPageAsync("s/", "needle", continuation, limit: 100, scanLimit: 10);
+            viaClient.AddRange(page.Items.Select(static e => e.Key));
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+        viaClient.Should().Equal(found);
     }
 
     [Fact]
