@@ -275,6 +275,8 @@ public static class KeysEndpoints
         json.WriteString("key", Encoding.UTF8.GetString(key));
         ValueJson.Write(json, "value", "typed", value.Payload, value.Kind);
         json.WriteNumber("revision", value.Revision);
+        if (value.Lease != 0)
+            json.WriteNumber("lease", value.Lease);
         json.WriteEndObject();
     }
 

@@ -8,12 +8,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using OpenQA.Selenium;
+using Xunit.Abstractions;
 
 namespace KvDb.Tests.Dashboard;
 
 [Collection(ClusterCollection.Name)]
 [Trait("Category", "Cluster")]
-public sealed class DashboardBrowserTests : IAsyncLifetime
+public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private KvdbCluster cluster = null!;
     private DashboardBrowser? browser;
@@ -61,6 +62,14 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         web.Visible(Group("bulk/"), "the bulk/ prefix").Text.Should().Contain("105 keys");
         web.Visible(Row("top"), "the key 'top'");
         web.Screenshot("keys-root");
+
+        // The first load, reported (not asserted): bytes of the page and its files, and the time
+        // from navigation to the first list of keys shown.
+        var measured = (IReadOnlyList<object>)((IJavaScriptExecutor)web.Driver).ExecuteScript(
+            "const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByType('resource');"
+            + "return [n.transferSize + r.reduce((s, e) => s + e.transferSize, 0), n.encodedBodySize + r.filter(e => e.name.includes('/ui/')).reduce((s, e) => s + e.encodedBodySize, 0),"
+            + " performance.getEntriesByName('kvdb:keys-shown')[0].startTime, n.domInteractive];")!;
+        output.WriteLine($"first load: transferred {measured[0]} bytes (dashboard files {measured[1]} bytes), keys shown at {measured[2]} ms, DOM interactive at {measured[3]} ms");
 
         web.Driver.FindElement(Group("app/")).FindElement(By.TagName("a")).Click();
         web.Visible(Group("app/c/"), "app/c/ under app/").Text.Should().Contain("3 keys");
