@@ -236,15 +236,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
     public ValueTask<KvRangePage> ReadRangePageAsync(string prefix, string? continuation = null, int limit = 100, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
     {
         var path = RangePath(prefix, continuation, limit, consistency);
-        ThrowIfDisposed();
-        return pipeline.SendAsync(
-            pipeline.Begin("range"),
-            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
-            async (response, attemptToken) =>
-            {
-                return WireJson.ToRangePage(await ReadOkContractAsync(response, KvDbJsonContext.Default.RangePageJson, attemptToken).ConfigureAwait(false));
-            },
-            token);
+        return SendRangePageAsync(path, token);
     }
 
     /// <summary>
@@ -296,6 +288,11 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(scanLimit, 100_000);
         var path = RangePath(prefix, continuation, limit, consistency)
             + "&contains=" + KeyPaths.Query(contains) + "&scanLimit=" + scanLimit.ToString(CultureInfo.InvariantCulture);
+        return SendRangePageAsync(path, token);
+    }
+
+    private ValueTask<KvRangePage> SendRangePageAsync(string path, CancellationToken token)
+    {
         ThrowIfDisposed();
         return pipeline.SendAsync(
             pipeline.Begin("range"),

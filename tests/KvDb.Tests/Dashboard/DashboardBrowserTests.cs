@@ -179,11 +179,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         var web = Browser();
         await cluster.WaitUntilServingAsync();
         await PutAllAsync("team/x", "secret/y");
-        var url = cluster.Url(1);
-        await PostAsync(url, "v1/auth/roles", """{"name": "team-reader", "permissions": [{"prefix": "team/", "access": "read"}]}""");
-        await PostAsync(url, "v1/auth/users", """{"name": "root", "password": "rootpw"}""");
-        await PostAsync(url, "v1/auth/users", """{"name": "ann", "password": "annpw", "roles": ["team-reader"]}""");
-        await PostAsync(url, "v1/auth/enable", "");
+        await AsRoot.EnableAuthWithReaderAsync(cluster.Client, cluster.Url(1), "team-reader", "team/", "ann", "annpw");
 
         web.Open(new Uri(cluster.Url(2), "ui/"));
         web.Visible(By.Id("login-name"), "the login form").SendKeys("ann");
@@ -210,13 +206,5 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         web.Visible(By.Id("forbidden"), "a clear 403 for secret/y").Text.Should().Contain("Not allowed");
         web.PageText().Should().NotContain("v-secret/y");
         web.ShouldHaveNoConsoleErrors(403);
-    }
-
-    private async Task PostAsync(Uri url, string path, string body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(url, path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("root:rootpw")));
-        using var response = await cluster.Client.SendAsync(request);
-        response.IsSuccessStatusCode.Should().BeTrue($"POST {path}: {await response.Content.ReadAsStringAsync()}");
     }
 }

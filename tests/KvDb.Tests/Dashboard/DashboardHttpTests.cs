@@ -79,10 +79,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         var overview = JsonDocument.Parse(await cluster.Client.GetStringAsync(Url("ui/api/cluster"))).RootElement;
         overview.GetProperty("members")[0].GetProperty("status").GetProperty("role").GetString().Should().Be("leader");
 
-        await PostAsync("v1/auth/roles", """{"name": "r", "permissions": [{"prefix": "team/", "access": "read"}]}""");
-        await PostAsync("v1/auth/users", """{"name": "root", "password": "rootpw"}""");
-        await PostAsync("v1/auth/users", """{"name": "ann", "password": "annpw", "roles": ["r"]}""");
-        await PostAsync("v1/auth/enable", "");
+        await AsRoot.EnableAuthWithReaderAsync(cluster.Client, cluster.Url(1), "team-reader", "team/", "ann", "annpw");
 
         using (var anonymous = await cluster.Client.GetAsync(Url("ui/api/session")))
             anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -97,13 +94,5 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         ann.GetProperty("root").GetBoolean().Should().BeFalse();
         ann.GetProperty("grants").EnumerateArray().Select(static g => (g.GetProperty("prefix").GetString(), g.GetProperty("access").GetString()))
             .Should().Equal(("team/", "read"));
-    }
-
-    private async Task PostAsync(string path, string body)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("root:rootpw")));
-        using var response = await cluster.Client.SendAsync(request);
-        response.IsSuccessStatusCode.Should().BeTrue($"POST {path}: {await response.Content.ReadAsStringAsync()}");
     }
 }
