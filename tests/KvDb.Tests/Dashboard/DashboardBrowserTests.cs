@@ -181,6 +181,11 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         await PutAllAsync("team/x", "secret/y");
         await AsRoot.EnableAuthWithReaderAsync(cluster.Client, cluster.Url(1), "team-reader", "team/", "ann", "annpw");
 
+        // The browser goes to member 2, which may apply the enable a moment after member 1 did.
+        await Eventually.WaitUntilAsync(
+            async () => (await cluster.Client.GetStringAsync(new Uri(cluster.Url(2), "v1/auth/status"))).Contains("\"enabled\":true", StringComparison.Ordinal),
+            "member 2 to have applied auth enable", KvdbCluster.Patience);
+
         web.Open(new Uri(cluster.Url(2), "ui/"));
         web.Visible(By.Id("login-name"), "the login form").SendKeys("ann");
         web.Driver.FindElement(By.Id("login-password")).SendKeys("annpw");
