@@ -239,15 +239,7 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
     public ValueTask<KvRangePage> ReadRangePageAsync(string prefix, string? continuation = null, int limit = 100, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
     {
         var path = RangePath(prefix, continuation, limit, consistency);
-        ThrowIfDisposed();
-        return pipeline.SendAsync(
-            pipeline.Begin("range"),
-            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
-            async (response, attemptToken) =>
-            {
-                return WireJson.ToRangePage(await ReadOkContractAsync(response, KvDbJsonContext.Default.RangePageJson, attemptToken).ConfigureAwait(false));
-            },
-            token);
+        return SendRangePageAsync(path, token);
     }
 
     /// <summary>
@@ -271,6 +263,46 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
                 using var body = new MemoryStream();
                 stream.CopyTo(body);
                 return WireJson.ToRangePage(ReadContract(response, body.GetBuffer().AsSpan(0, (int)body.Length), KvDbJsonContext.Default.RangePageJson));
+            },
+            token);
+    }
+
+    /// <summary>
+    /// Reads one page of the keys under <paramref name="prefix"/> that contain
+    /// <paramref name="contains"/> (case-sensitive), searched on the server: the page examines at
+    /// most <paramref name="scanLimit"/> keys, so it may hold fewer than <paramref name="limit"/>
+    /// matches (even none) and still have a <see cref="KvRangePage.Continuation"/>; follow it to
+    /// search further. Every match is found exactly once across the pages.
+    /// </summary>
+    /// <param name="prefix">The prefix; empty for every key.</param>
+    /// <param name="contains">The text the keys must contain; not empty.</param>
+    /// <param name="continuation">The previous page's continuation; null for the first page.</param>
+    /// <param name="limit">The most matches to return, 1 to <see cref="MaxPageSize"/>.</param>
+    /// <param name="scanLimit">The most keys the page examines, 1 to 100,000.</param>
+    /// <param name="consistency">How fresh the page must be.</param>
+    /// <param name="token">Cancels the read.</param>
+    /// <returns>The matching entries, with the revision the page was read at.</returns>
+    /// <exception cref="KvUnavailableException">No member could serve the page in time.</exception>
+    /// <exception cref="KvException">kvdb refused the search (e.g. 403 outside the user's prefixes).</exception>
+    public ValueTask<KvRangePage> SearchKeysPageAsync(string prefix, string contains, string? continuation = null, int limit = 100, int scanLimit = 10_000, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(contains);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scanLimit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(scanLimit, 100_000);
+        var path = RangePath(prefix, continuation, limit, consistency)
+            + "&contains=" + KeyPaths.Query(contains) + "&scanLimit=" + scanLimit.ToString(CultureInfo.InvariantCulture);
+        return SendRangePageAsync(path, token);
+    }
+
+    private ValueTask<KvRangePage> SendRangePageAsync(string path, CancellationToken token)
+    {
+        ThrowIfDisposed();
+        return pipeline.SendAsync(
+            pipeline.Begin("range"),
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, path)),
+            async (response, attemptToken) =>
+            {
+                return WireJson.ToRangePage(await ReadOkContractAsync(response, KvDbJsonContext.Default.RangePageJson, attemptToken).ConfigureAwait(false));
             },
             token);
     }

@@ -1,5 +1,5 @@
 // GET /v1/kv (a range page) and GET /v1/watch (one event per NDJSON line or SSE data field):
-//   {"items": [{"key", "value" | "valueBase64", "typed", "revision"}], "continuation": "..." | null, "revision": 57}
+//   {"items": [{"key", "value" | "valueBase64" (or "size" with keysOnly), "typed", "revision", "lease"}], "continuation": "..." | null, "revision": 57}
 //   (with ?revision=R the page is the keys as they were right after R, and "revision" is R)
 // GET /v1/history/{key} (a key's changes, newest first):
 //   {"key", "items": [{"revision", "operation": "put" | "delete", "value" | "valueBase64", "typed", "lease", "timestamp"}],
@@ -34,6 +34,14 @@ public sealed record RangeItemJson
 
     /// <summary>The revision of its last write.</summary>
     public long Revision { get; init; }
+
+    /// <summary>The lease the key is attached to; left out when it has none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Lease { get; init; }
+
+    /// <summary>The stored value's size in bytes, with <c>keysOnly=true</c> (which leaves the value out).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Size { get; init; }
 }
 
 /// <summary>A page of <c>GET /v1/kv</c>.</summary>
@@ -47,6 +55,24 @@ public sealed record RangePageJson
 
     /// <summary>The revision the page was read at (watch after it to miss nothing).</summary>
     public long Revision { get; init; }
+
+    /// <summary>With <c>delimiter=</c>: the prefixes its keys were grouped under, with counts.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<RangePrefixJson>? Prefixes { get; init; }
+
+    /// <summary>With <c>contains=</c>, <c>delimiter=</c> or <c>keysOnly=</c>: how many keys the page examined (at most <c>scanLimit</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Scanned { get; init; }
+}
+
+/// <summary>A group of keys of a <c>delimiter=</c> page: their common prefix and how many there are on this page.</summary>
+public sealed record RangePrefixJson
+{
+    /// <summary>The prefix, through the delimiter.</summary>
+    public string Prefix { get; init; } = "";
+
+    /// <summary>How many of the range's keys this page found under it.</summary>
+    public long Count { get; init; }
 }
 
 /// <summary>One change of <c>GET /v1/history/{key}</c>.</summary>

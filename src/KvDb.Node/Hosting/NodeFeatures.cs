@@ -6,6 +6,7 @@
 using KvDb.Node.Audit;
 using KvDb.Node.Auth;
 using KvDb.Node.Backups;
+using KvDb.Node.Dashboard;
 using KvDb.Node.Elections;
 using KvDb.Node.HttpKit;
 using KvDb.Node.Keys;
@@ -49,5 +50,6 @@ public static class NodeFeatures
         new LogFeature(),
         new TransactionsFeature(),
         new ElectionsFeature(),
+        new DashboardFeature(),
     ];
 }

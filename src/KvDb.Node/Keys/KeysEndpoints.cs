@@ -6,6 +6,10 @@
 //    repeats or skips a key that exists throughout.
 //  - Values in a page are JSON strings when their bytes are valid UTF-8 (typed values: their
 //    JSON text), else base64 under "valueBase64".
+//  - A filtered page (contains=, delimiter=, keysOnly=) examines at most scanLimit keys, so a
+//    substring search over a huge range answers in bounded time; its continuation is the last
+//    key examined, matched or not, and a group of keys under one delimited prefix that the bound
+//    cuts continues, with the rest of its count, on the next page.
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -31,6 +35,12 @@ public static class KeysEndpoints
     /// <summary>The largest accepted limit.</summary>
     public const int MaxLimit = 1000;
 
+    /// <summary>Keys a filtered page examines when no scanLimit is given.</summary>
+    public const int DefaultScanLimit = 10_000;
+
+    /// <summary>The largest accepted scanLimit.</summary>
+    public const int MaxScanLimit = 100_000;
+
     private const string Prefix = "/v1/kv/";
     private const string Allow = "GET, HEAD, PUT, DELETE";
 
@@ -46,7 +56,11 @@ public static class KeysEndpoints
             .WithQuery("limit", $"Items per page, 1 to {MaxLimit} (default {DefaultLimit}).")
             .WithQuery("continuation", "The continuation token of the previous page of the same range.")
             .WithQuery("consistency", KvService.ConsistencyDescription)
-            .WithQuery(PastReads.RevisionQuery, PastReads.RevisionDescription + " Pass the same revision with each continuation: the pages are then one consistent state.")
+            .WithQuery("contains", "Only keys that contain this text (case-sensitive), searched on the server over at most scanLimit keys per page.")
+            .WithQuery("delimiter", "Group the keys that have this text after the prefix into \"prefixes\" (each prefix up to and including it, with a count of its keys).")
+            .WithQuery("keysOnly", "true: leave values out (each item has \"size\" in bytes instead).")
+            .WithQuery("scanLimit", $"With contains, delimiter or keysOnly: the most keys a page examines, 1 to {MaxScanLimit} (default {DefaultScanLimit}); the page may then hold fewer than limit items and still have a continuation.")
+            .WithQuery(PastReads.RevisionQuery, PastReads.RevisionDescription + " Pass the same revision with each continuation: the pages are then one consistent state. Not with contains, delimiter or keysOnly.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -85,6 +99,10 @@ public static class KeysEndpoints
         if (range is null)
             return Problems.BadRequest(rangeError!);
 
+        var (filter, filterError) = PageFilter.FromQuery(query["contains"], query["delimiter"], query["keysOnly"], query["scanLimit"], query["prefix"]);
+        if (filterError is not null)
+            return Problems.BadRequest(filterError);
+
         var start = range.Start;
         if (query["continuation"].ToString() is { Length: > 0 } token)
         {
@@ -96,7 +114,11 @@ public static class KeysEndpoints
         if (KeyAccess.DeniedRange(context, range.Start, range.End) is { } denied)
             return denied;
         if (query[PastReads.RevisionQuery].ToString() is { Length: > 0 } revisionText)
-            return await RangeAtAsync(context, kv, consistency, revisionText, start, range.End, query["prefix"], limit);
+        {
+            return filter is null
+                ? await RangeAtAsync(context, kv, consistency, revisionText, start, range.End, query["prefix"], limit)
+                : Problems.BadRequest($"{PastReads.RevisionQuery} cannot be combined with contains, delimiter or keysOnly.");
+        }
 
         // The view lives until the page is written, after this handler returns. Its revision
         // is where a watch continues from without missing a change (after=revision).
@@ -105,7 +127,12 @@ public static class KeysEndpoints
         return Results.Stream(async stream =>
         {
             using (view)
-                await WritePageAsync(stream, Current(view, start, range.End), view.Index, limit);
+            {
+                if (filter is null)
+                    await WritePageAsync(stream, Current(view, start, range.End), view.Index, limit);
+                else
+                    await WriteFilteredPageAsync(stream, view, start, range.End, limit, filter);
+            }
         }, "application/json");
     }
 
@@ -170,14 +197,115 @@ public static class KeysEndpoints
         json.WriteEndObject();
     }
 
-    private static void WriteItem(Utf8JsonWriter json, byte[] key, StoredValue value)
+    // A page that filters or groups: examines at most filter.ScanLimit keys; items and groups
+    // together count against limit. Groups are runs of adjacent keys (keys sharing a prefix are
+    // contiguous in byte order), so counting one needs no memory beyond the run in progress.
+    private static async Task WriteFilteredPageAsync(Stream stream, IKeyValueView view, byte[] start, byte[]? end, int limit, PageFilter filter)
+    {
+        await using var json = new Utf8JsonWriter(stream, TypedValueJson.WriterOptions);
+        json.WriteStartObject();
+        json.WriteStartArray("items");
+        var groups = new List<(byte[] Prefix, long Count)>();
+        byte[]? last = null;
+        var more = false;
+        var entries = 0;
+        var scanned = 0;
+        foreach (var (storedKey, record) in view.Scan(StoreKeys.ForUser(start), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end)))
+        {
+            if (scanned == filter.ScanLimit)
+            {
+                more = true;
+                break;
+            }
+
+            var key = storedKey.AsSpan(1);
+            if (filter.Contains is { } contains && key.IndexOf(contains) < 0)
+            {
+                scanned++;
+                last = storedKey;
+                continue;
+            }
+
+            if (filter.GroupOf(key) is var group && group > 0)
+            {
+                if (groups.Count > 0 && key[..group].SequenceEqual(groups[^1].Prefix))
+                {
+                    groups[^1] = (groups[^1].Prefix, groups[^1].Count + 1);
+                }
+                else
+                {
+                    if (entries == limit)
+                    {
+                        more = true;
+                        break;
+                    }
+
+                    groups.Add((key[..group].ToArray(), 1));
+                    entries++;
+                }
+            }
+            else
+            {
+                if (entries == limit)
+                {
+                    more = true;
+                    break;
+                }
+
+                WriteItem(json, key, StoredValue.Decode(record), filter.KeysOnly);
+                entries++;
+            }
+
+            scanned++;
+            last = storedKey;
+        }
+
+        json.WriteEndArray();
+        if (filter.Delimiter is not null)
+        {
+            json.WriteStartArray("prefixes");
+            foreach (var (prefix, count) in groups)
+            {
+                json.WriteStartObject();
+                json.WriteString("prefix", Encoding.UTF8.GetString(prefix));
+                json.WriteNumber("count", count);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        if (more)
+            json.WriteString("continuation", EncodeContinuation(last is null ? start : last[1..]));
+        else
+            json.WriteNull("continuation");
+        json.WriteNumber("revision", view.Index);
+        json.WriteNumber("scanned", scanned);
+        json.WriteEndObject();
+    }
+
+    private static void WriteItem(Utf8JsonWriter json, ReadOnlySpan<byte> key, StoredValue value, bool keysOnly)
     {
         json.WriteStartObject();
         json.WriteString("key", Encoding.UTF8.GetString(key));
-        ValueJson.Write(json, "value", "typed", value.Payload, value.Kind);
+        if (keysOnly)
+        {
+            json.WriteNumber("size", value.Payload.Length);
+            if (value.Kind is ValueKind.Typed)
+                json.WriteBoolean("typed", true);
+        }
+        else
+        {
+            ValueJson.Write(json, "value", "typed", value.Payload, value.Kind);
+        }
+
         json.WriteNumber("revision", value.Revision);
+        if (value.Lease != 0)
+            json.WriteNumber("lease", value.Lease);
         json.WriteEndObject();
     }
+
+    private static void WriteItem(Utf8JsonWriter json, byte[] key, StoredValue value) => WriteItem(json, key, value, keysOnly: false);
 
     private static int? ParseLimit(string? text)
     {
@@ -199,6 +327,40 @@ public static class KeysEndpoints
         catch (FormatException)
         {
             return null;
+        }
+    }
+
+    /// <summary>What a filtered page keeps, groups and leaves out.</summary>
+    private sealed record PageFilter(byte[]? Contains, byte[]? Delimiter, int PrefixLength, bool KeysOnly, int ScanLimit)
+    {
+        // The length of key's group (its prefix through the first delimiter after the range's
+        // prefix), or 0 when the key is not in a group.
+        public int GroupOf(ReadOnlySpan<byte> key)
+        {
+            if (Delimiter is null || key.Length <= PrefixLength)
+                return 0;
+            var at = key[PrefixLength..].IndexOf(Delimiter);
+            return at < 0 ? 0 : PrefixLength + at + Delimiter.Length;
+        }
+
+        public static (PageFilter? Filter, string? Error) FromQuery(string? contains, string? delimiter, string? keysOnly, string? scanLimit, string? prefix)
+        {
+            var only = false;
+            if (!string.IsNullOrEmpty(keysOnly) && !bool.TryParse(keysOnly, out only))
+                return (null, "keysOnly must be true or false.");
+            var scan = DefaultScanLimit;
+            if (!string.IsNullOrEmpty(scanLimit)
+                && (!int.TryParse(scanLimit, NumberStyles.None, CultureInfo.InvariantCulture, out scan) || scan is < 1 or > MaxScanLimit))
+                return (null, $"scanLimit must be a whole number from 1 to {MaxScanLimit} (default {DefaultScanLimit}).");
+            var containsBytes = string.IsNullOrEmpty(contains) ? null : Encoding.UTF8.GetBytes(contains);
+            if (containsBytes is { Length: > KeyPath.MaxKeyBytes })
+                return (null, $"contains must be at most {KeyPath.MaxKeyBytes} bytes.");
+            var delimiterBytes = string.IsNullOrEmpty(delimiter) ? null : Encoding.UTF8.GetBytes(delimiter);
+            if (delimiterBytes is { Length: > 16 })
+                return (null, "delimiter must be at most 16 bytes (usually \"/\").");
+            if (containsBytes is null && delimiterBytes is null && !only)
+                return (null, null);
+            return (new PageFilter(containsBytes, delimiterBytes, Encoding.UTF8.GetByteCount(prefix ?? ""), only, scan), null);
         }
     }
 

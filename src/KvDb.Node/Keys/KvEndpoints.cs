@@ -25,9 +25,10 @@ public static class KvEndpoints
         ["v1/log"] = "GET",
         ["v1/members"] = "GET, POST",
         ["v1/kv"] = "GET",
+        ["ui"] = "GET",
     };
 
-    private static readonly string[] OwnPrefixes = ["v1/", "internal/", "api/"];
+    private static readonly string[] OwnPrefixes = ["v1/", "internal/", "api/", "ui/"];
 
     /// <summary>Maps <c>/{key}</c>.</summary>
     public static void MapKvEndpoints(this IEndpointRouteBuilder app)

@@ -133,6 +133,10 @@ public static class RouteTable
         new("GET", "/scalar/scalar.js", AccessRule.Open, "/scalar/scalar.js"),
         new("GET", "/scalar/scalar.aspnetcore.js", AccessRule.Open, "/scalar/scalar.aspnetcore.js"),
         new("GET", "/scalar/favicon.svg", AccessRule.Open, "/scalar/favicon.svg"),
+        new("GET", "/ui/{**path}", AccessRule.Open, "/ui/app.js"),
+        new("HEAD", "/ui/{**path}", AccessRule.Open, "/ui/"),
+        new("GET", "/ui/api/session", AccessRule.AnyUser, "/ui/api/session"),
+        new("GET", "/ui/api/cluster", AccessRule.AnyUser, "/ui/api/cluster"),
         new("*", "/{**key}", AccessRule.Keys, "/pub/a"),
     ];
 }
