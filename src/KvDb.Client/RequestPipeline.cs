@@ -17,6 +17,8 @@
 //  - A try that got past making its connection (an answer, or a failure after sending) marks
 //    the operation connected, which lifts KvClientOptions.UnreachableTimeout for it; a refused
 //    connection or a connect timeout does not.
+//  - SendAsync and Send run under the operation's client span when the application listens to
+//    KvDb.Client (KvClientTracing); each request carries that span as its traceparent.
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
 //    callers that cannot await (configuration providers); it never blocks on a task.
 using System.Diagnostics;
@@ -70,11 +72,30 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     /// <param name="read">Reads the answer.</param>
     /// <param name="token">Cancels the operation.</param>
     /// <param name="requestTimeout">How long one try may take; null for <see cref="KvClientOptions.RequestTimeout"/> (a lock request that waits on the member takes longer).</param>
-    public async ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token, TimeSpan? requestTimeout = null)
+    public ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token, TimeSpan? requestTimeout = null)
+        => KvClientTracing.IsOn ? SendTracedAsync(attempts, build, read, requestTimeout, token) : SendUntracedAsync(attempts, build, read, requestTimeout, token);
+
+    private async ValueTask<T> SendTracedAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, TimeSpan? requestTimeout, CancellationToken token)
+    {
+        using var activity = KvClientTracing.Start(attempts.Operation);
+        try
+        {
+            return await SendUntracedAsync(attempts, build, read, requestTimeout, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            KvClientTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private async ValueTask<T> SendUntracedAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, TimeSpan? requestTimeout, CancellationToken token)
     {
         while (true)
         {
             var (response, endpoint, timeout) = await OpenAsync(attempts, build, token, requestTimeout).ConfigureAwait(false);
+            if (KvClientTracing.IsOn && Activity.Current is { } traced && KvClientTracing.Owns(traced))
+                KvClientTracing.Tried(traced, attempts, endpoint);
             try
             {
                 using (response)
@@ -114,6 +135,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             try
             {
                 using var request = build(endpoint.BaseUri);
+                KvClientTracing.Inject(request);
                 response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (IsTransportFailure(e, token))
@@ -173,6 +195,22 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     /// <summary>As <see cref="SendAsync"/>, blocking: for callers that cannot await. Uses HTTP/1.1.</summary>
     public T Send<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, T> read, CancellationToken token)
     {
+        if (!KvClientTracing.IsOn)
+            return SendUntraced(attempts, build, read, token);
+        using var activity = KvClientTracing.Start(attempts.Operation);
+        try
+        {
+            return SendUntraced(attempts, build, read, token);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            KvClientTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private T SendUntraced<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, T> read, CancellationToken token)
+    {
         while (true)
         {
             var endpoint = Choose(attempts, token);
@@ -185,6 +223,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
                 using var request = build(endpoint.BaseUri);
                 request.Version = HttpVersion.Version11;
                 request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                KvClientTracing.Inject(request);
                 using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 metrics.Request(attempts.Operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started));
                 attempts.Connected();

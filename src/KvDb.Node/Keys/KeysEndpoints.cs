@@ -83,6 +83,7 @@ public static class KeysEndpoints
         var (range, rangeError) = KeyRange.FromQuery(query["prefix"], query["start"], query["end"]);
         if (range is null)
             return Problems.BadRequest(rangeError!);
+        KvdbTracing.TagRead(range.Start, consistency);
 
         var start = range.Start;
         if (query["continuation"].ToString() is { Length: > 0 } token)

@@ -1,4 +1,4 @@
-// The operations feature: metrics, readiness, status and the admin endpoints.
+// The operations feature: metrics, readiness, status, the admin endpoints, and tracing (when --otlp-endpoint is given).
 using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Observability;
@@ -16,6 +16,7 @@ public sealed class ObservabilityFeature : INodeFeature
     public void AddServices(IServiceCollection services)
     {
         services.AddOperations();
+        services.AddTracing();
     }
 
     /// <inheritdoc/>
