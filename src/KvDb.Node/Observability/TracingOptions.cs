@@ -35,3 +35,6 @@ public sealed record TracingOptions
         ? OtlpEndpoint
         : new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/v1/traces");
 }
+
+/// <summary>The member whose spans these are: its id, its peer URL (the spans' service.instance.id) and its peer port (where only /internal is traced).</summary>
+public sealed record TracedMember(int Id, string PeerUrl, int PeerPort);

@@ -23,26 +23,23 @@ namespace KvDb.Node.Observability;
 /// <summary>Registration of tracing.</summary>
 public static class TracingRegistration
 {
-    /// <summary>Adds the OpenTelemetry tracer of the member the collection's <see cref="NodeOptions"/> describe; nothing when tracing is off.</summary>
-    public static IServiceCollection AddTracing(this IServiceCollection services)
+    /// <summary>Adds the OpenTelemetry tracer of <paramref name="member"/>; nothing when <paramref name="tracing"/> is off.</summary>
+    public static IServiceCollection AddTracing(this IServiceCollection services, TracingOptions tracing, TracedMember member)
     {
-        // Whether to register anything at all is decided here, before the container exists:
-        // the composition root registers the member's NodeOptions as an instance first.
-        var node = services.Select(static d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<NodeOptions>().FirstOrDefault();
-        if (node?.Tracing is not { Enabled: true } tracing)
+        if (!tracing.Enabled)
             return services;
 
         KvdbTracing.KeyPrefixDepth = tracing.KeyDepth;
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
-                .AddService("kvdb", serviceVersion: CommandLine.Version, serviceInstanceId: node.PeerUrl, autoGenerateServiceInstanceId: false)
-                .AddAttributes([new("kvdb.member.id", node.Id)]))
+                .AddService("kvdb", serviceVersion: CommandLine.Version, serviceInstanceId: member.PeerUrl, autoGenerateServiceInstanceId: false)
+                .AddAttributes([new("kvdb.member.id", member.Id)]))
             .WithTracing(builder => builder
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(tracing.SamplingRatio)))
                 .AddSource(KvdbTracing.SourceName, ApplyTracing.SourceName)
                 .AddAspNetCoreInstrumentation(aspNet =>
                 {
-                    aspNet.Filter = context => IsTraced(context, node);
+                    aspNet.Filter = context => IsTraced(context, member.PeerPort);
                     aspNet.RecordException = false;
                     aspNet.EnrichWithHttpRequest = static (activity, _) => Scrub(activity);
                     aspNet.EnrichWithHttpResponse = static (activity, response) => activity.SetTag("kvdb.outcome", Outcome(response.StatusCode));
@@ -56,10 +53,10 @@ public static class TracingRegistration
         return services;
     }
 
-    private static bool IsTraced(HttpContext context, NodeOptions node)
+    private static bool IsTraced(HttpContext context, int peerPort)
     {
         var path = context.Request.Path;
-        return PeerPort.IsPeer(context, node)
+        return context.Connection.LocalPort == peerPort
             ? path.StartsWithSegments("/internal", StringComparison.Ordinal)
             : !(path.StartsWithSegments("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/ping", StringComparison.Ordinal) || path.StartsWithSegments("/readyz", StringComparison.Ordinal));
     }

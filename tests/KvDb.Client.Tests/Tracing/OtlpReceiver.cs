@@ -92,11 +92,21 @@ public sealed class OtlpReceiver : IAsyncDisposable
         {
             switch (field)
             {
-                case 1: traceId = Convert.ToHexStringLower(value); break;
-                case 2: spanId = Convert.ToHexStringLower(value); break;
-                case 4: parent = Convert.ToHexStringLower(value); break;
-                case 5: name = Encoding.UTF8.GetString(value); break;
-                case 6: kind = (int)Varint(value); break;
+                case 1:
+                    traceId = Convert.ToHexStringLower(value);
+                    break;
+                case 2:
+                    spanId = Convert.ToHexStringLower(value);
+                    break;
+                case 4:
+                    parent = Convert.ToHexStringLower(value);
+                    break;
+                case 5:
+                    name = Encoding.UTF8.GetString(value);
+                    break;
+                case 6:
+                    kind = (int)Varint(value);
+                    break;
             }
         }
 
