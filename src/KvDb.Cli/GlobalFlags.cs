@@ -31,7 +31,7 @@ internal sealed class GlobalFlags
         Output = new Flag<OutputFormat>("output", "text|json", "text", "-o: text for people and simple scripts, json for one JSON document (a JSON object per line for watch, observe and keepalive).", ParseOutput)
             .FromEnvironment("KVDB_OUTPUT", environment);
         Output.Aliases.Add("-o");
-        Timeout = new Flag<TimeSpan>("timeout", "DURATION", "30s", "How long a request keeps trying the members before the command gives up (exit code 3).", ParseTimeout)
+        Timeout = new Flag<TimeSpan>("timeout", "DURATION", "30s", "How long a request keeps trying the members before the command gives up (exit code 3); while no member accepts a connection it gives up after 3 s.", ParseTimeout)
             .FromEnvironment("KVDB_TIMEOUT", environment);
     }
 

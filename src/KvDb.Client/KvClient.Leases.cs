@@ -66,7 +66,7 @@ public sealed partial class KvClient
         ThrowIfDisposed();
         var path = "v1/leases/" + leaseId.ToString(CultureInfo.InvariantCulture) + "/keepalive";
         return pipeline.SendAsync(
-            within is { } limit ? pipeline.Begin("lease-keepalive", null, limit) : pipeline.Begin("lease-keepalive"),
+            within is { } limit ? pipeline.Begin("lease-keepalive", null, limit, failFast: false) : pipeline.Begin("lease-keepalive"),
             baseUri => new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, path)),
             async (response, attemptToken) =>
             {

@@ -261,7 +261,7 @@ public sealed partial class KvClient
         {
             var resumeFrom = lastEventId;
             var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(
-                pipeline.Begin("s2-follow"),
+                connection == 0 ? pipeline.Begin("s2-follow") : pipeline.BeginResume("s2-follow"),
                 baseUri =>
                 {
                     var request = S2Request(HttpMethod.Get, baseUri, basin, StreamPath(stream, "/records" + query), null);

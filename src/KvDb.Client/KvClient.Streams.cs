@@ -13,6 +13,8 @@
 //    roles changed, its token was revoked), and the client's own credentials may still do, so
 //    the stream is reopened at once and the answer decides. Two 401 events in a row with
 //    nothing between them end the stream with the second.
+//  - Only the first opening fails fast when no member accepts (UnreachableTimeout); a reopening
+//    keeps trying for the whole OperationTimeout, since the cluster was there a moment ago.
 using System.Net;
 using System.Runtime.CompilerServices;
 using KvDb.Contracts;
@@ -37,7 +39,7 @@ public sealed partial class KvClient
         var unauthorizedEvents = 0;
         for (var connection = 0; ; connection++)
         {
-            var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(pipeline.Begin(operation), request, token).ConfigureAwait(false);
+            var (response, endpoint, headersTimeout) = await pipeline.OpenAsync(connection == 0 ? pipeline.Begin(operation) : pipeline.BeginResume(operation), request, token).ConfigureAwait(false);
             headersTimeout.Dispose();
             using (response)
             {

@@ -500,6 +500,10 @@ public sealed partial class KvClient : IAsyncDisposable, IDisposable
             throw new ArgumentException("KvClientOptions.RequestTimeout must be positive.", nameof(options));
         if (options.OperationTimeout <= TimeSpan.Zero)
             throw new ArgumentException("KvClientOptions.OperationTimeout must be positive.", nameof(options));
+        if (options.ConnectTimeout is { } connect && connect <= TimeSpan.Zero && connect != Timeout.InfiniteTimeSpan)
+            throw new ArgumentException("KvClientOptions.ConnectTimeout must be positive.", nameof(options));
+        if (options.UnreachableTimeout is { } unreachable && unreachable <= TimeSpan.Zero)
+            throw new ArgumentException("KvClientOptions.UnreachableTimeout must be positive.", nameof(options));
         if (options.RetryDelay < TimeSpan.Zero)
             throw new ArgumentException("KvClientOptions.RetryDelay must not be negative.", nameof(options));
         if (options.Token is not null && options.UserName is not null)

@@ -29,6 +29,25 @@ public class KvClientOptions
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long making one connection to a member may take before the try fails and the next member is tried; null (default) for <see cref="RequestTimeout"/>.</summary>
+    /// <remarks>A member whose host is down may never refuse a connection: this bounds the wait for one that cannot be reached, apart from the wait for an answer.</remarks>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>
+    /// How long an operation keeps trying while no member accepts a connection (every try refused,
+    /// or its connection not made within <see cref="ConnectTimeout"/>) before it fails with
+    /// <see cref="KvUnavailableException"/>; null (default) for <see cref="OperationTimeout"/>.
+    /// </summary>
+    /// <remarks>
+    /// Once any member accepts a connection during the operation, it gets the whole
+    /// <see cref="OperationTimeout"/>: a member that answers slowly or <c>503</c> is there, a
+    /// refused connection is not. A try that starts just before this passes may still take up
+    /// to <see cref="ConnectTimeout"/> to fail. Streams that reconnect after losing their member
+    /// (watches, follows) and lease keep-alives bounded by the lease's TTL keep their whole time.
+    /// The CLI sets it to 3 s with a 2 s <see cref="ConnectTimeout"/>, so it exits within about 5 s.
+    /// </remarks>
+    public TimeSpan? UnreachableTimeout { get; set; }
+
     /// <summary>How long a member that refused a connection or timed out is left alone before it is tried again; doubles for each further failure, up to 5 s. Default 200 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -25,7 +25,7 @@ internal static class KvHttpTransport
             UseProxy = false,
             AllowAutoRedirect = false,
             UseCookies = false,
-            ConnectTimeout = options.RequestTimeout,
+            ConnectTimeout = options.ConnectTimeout ?? options.RequestTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             EnableMultipleHttp2Connections = true,
         };

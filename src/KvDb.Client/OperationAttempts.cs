@@ -5,6 +5,9 @@
 // An at-most-once operation (a write kvdb cannot deduplicate, such as an S2 append without
 // match_seq_num) is tried again only when the failed try surely applied nothing; otherwise it
 // ends with InDoubt, whose exception says the outcome is unknown.
+// Until a member accepts a connection, the deadline is the earlier of the timeout and the
+// unreachable timeout (when there is one): refused connections fail fast, while a member that
+// accepted (and answers slowly, or 503) keeps the operation going for its whole timeout.
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -12,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace KvDb.Client;
 
 /// <summary>Bookkeeping of one operation's tries.</summary>
-internal sealed class OperationAttempts(string operation, string? idempotencyKey, TimeSpan timeout, KvClientMetrics metrics, ILogger logger, bool atMostOnce = false)
+internal sealed class OperationAttempts(string operation, string? idempotencyKey, TimeSpan timeout, TimeSpan? unreachableTimeout, KvClientMetrics metrics, ILogger logger, bool atMostOnce = false)
 {
     private static readonly TimeSpan MinimumRest = TimeSpan.FromMilliseconds(50);
 
@@ -21,6 +24,7 @@ internal sealed class OperationAttempts(string operation, string? idempotencyKey
     private Exception? lastFailure;
     private HttpStatusCode lastStatus;
     private int tries;
+    private bool connected;
 
     /// <summary>The operation's name, for metrics and logs.</summary>
     public string Operation => operation;
@@ -32,7 +36,13 @@ internal sealed class OperationAttempts(string operation, string? idempotencyKey
     public int Tries => tries;
 
     /// <summary>Time left before the operation gives up.</summary>
-    public TimeSpan Remaining => timeout - clock.Elapsed;
+    public TimeSpan Remaining => Limit - clock.Elapsed;
+
+    // The unreachable timeout only shortens the operation, and only until a member accepted.
+    private TimeSpan Limit => !connected && unreachableTimeout is { } unreachable && unreachable < timeout ? unreachable : timeout;
+
+    /// <summary>A member accepted a connection (it answered, or failed after the request was on its way): the operation may take its whole timeout.</summary>
+    public void Connected() => connected = true;
 
     /// <summary>Starts a try on <paramref name="endpoint"/>.</summary>
     public void Starting(MemberEndpoint endpoint)
@@ -69,9 +79,10 @@ internal sealed class OperationAttempts(string operation, string? idempotencyKey
     {
         var reason = lastFailure is null ? "no member was tried" : Reason(lastFailure);
         KvClientLog.GaveUp(logger, operation, tries, clock.Elapsed.TotalSeconds, reason);
+        var within = Limit < timeout ? $"within {Limit.TotalSeconds:0.#} s, as none accepted a connection" : $"within {timeout.TotalSeconds:0.#} s";
         var outcome = idempotencyKey is null ? "" : $" The write's outcome is unknown: retry it with Idempotency-Key '{idempotencyKey}' to apply it at most once.";
         return new KvUnavailableException(
-            $"No kvdb member could serve {operation} within {timeout.TotalSeconds:0.#} s ({tries} tries); last: {reason}.{outcome}",
+            $"No kvdb member could serve {operation} {within} ({tries} tries); last: {reason}.{outcome}",
             idempotencyKey,
             lastStatus,
             lastFailure);

@@ -14,6 +14,11 @@
 //    failure that applied nothing: no connection could be made, or a 503/429 that does not say
 //    outcomeUnknown. A timeout, a connection lost after sending, or an answer lost while being
 //    read ends it with OperationAttempts.InDoubt.
+//  - A try that got past making its connection (an answer, or a failure after sending) marks
+//    the operation connected, which lifts KvClientOptions.UnreachableTimeout for it; a refused
+//    connection or a connect timeout does not.
+//  - SendAsync and Send run under the operation's client span when the application listens to
+//    KvDb.Client (KvClientTracing); each request carries that span as its traceparent.
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
 //    callers that cannot await (configuration providers); it never blocks on a task.
 using System.Diagnostics;
@@ -36,15 +41,23 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
 
     /// <summary>Starts the bookkeeping of one operation.</summary>
     public OperationAttempts Begin(string operation, string? idempotencyKey = null)
-        => new(operation, idempotencyKey, options.OperationTimeout, metrics, logger);
+        => new(operation, idempotencyKey, options.OperationTimeout, options.UnreachableTimeout, metrics, logger);
 
     /// <summary>Starts the bookkeeping of one operation that may keep trying for <paramref name="operationTimeout"/> instead of <see cref="KvClientOptions.OperationTimeout"/>.</summary>
-    public OperationAttempts Begin(string operation, string? idempotencyKey, TimeSpan operationTimeout)
-        => new(operation, idempotencyKey, operationTimeout, metrics, logger);
+    /// <param name="operation">The operation's name.</param>
+    /// <param name="idempotencyKey">The write's idempotency key; null for none.</param>
+    /// <param name="operationTimeout">How long it may keep trying.</param>
+    /// <param name="failFast">False to keep trying for all of <paramref name="operationTimeout"/> even while no member accepts a connection (a lease keep-alive bounded by the TTL left, a stream resuming).</param>
+    public OperationAttempts Begin(string operation, string? idempotencyKey, TimeSpan operationTimeout, bool failFast = true)
+        => new(operation, idempotencyKey, operationTimeout, failFast ? options.UnreachableTimeout : null, metrics, logger);
+
+    /// <summary>Starts the bookkeeping of reopening a stream that lost its member: it keeps trying for the whole <see cref="KvClientOptions.OperationTimeout"/>, as the cluster was there a moment ago.</summary>
+    public OperationAttempts BeginResume(string operation)
+        => Begin(operation, null, options.OperationTimeout, failFast: false);
 
     /// <summary>Starts the bookkeeping of a write that must not be sent again once it may have been applied.</summary>
     public OperationAttempts BeginAtMostOnce(string operation)
-        => new(operation, null, options.OperationTimeout, metrics, logger, atMostOnce: true);
+        => new(operation, null, options.OperationTimeout, options.UnreachableTimeout, metrics, logger, atMostOnce: true);
 
     /// <summary>How long an operation keeps trying unless it asks for longer (<see cref="KvClientOptions.OperationTimeout"/>).</summary>
     public TimeSpan OperationTimeout => options.OperationTimeout;
@@ -59,11 +72,30 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     /// <param name="read">Reads the answer.</param>
     /// <param name="token">Cancels the operation.</param>
     /// <param name="requestTimeout">How long one try may take; null for <see cref="KvClientOptions.RequestTimeout"/> (a lock request that waits on the member takes longer).</param>
-    public async ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token, TimeSpan? requestTimeout = null)
+    public ValueTask<T> SendAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, CancellationToken token, TimeSpan? requestTimeout = null)
+        => KvClientTracing.IsOn ? SendTracedAsync(attempts, build, read, requestTimeout, token) : SendUntracedAsync(attempts, build, read, requestTimeout, token);
+
+    private async ValueTask<T> SendTracedAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, TimeSpan? requestTimeout, CancellationToken token)
+    {
+        using var activity = KvClientTracing.Start(attempts.Operation);
+        try
+        {
+            return await SendUntracedAsync(attempts, build, read, requestTimeout, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            KvClientTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private async ValueTask<T> SendUntracedAsync<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, ValueTask<T>> read, TimeSpan? requestTimeout, CancellationToken token)
     {
         while (true)
         {
             var (response, endpoint, timeout) = await OpenAsync(attempts, build, token, requestTimeout).ConfigureAwait(false);
+            if (KvClientTracing.IsOn && Activity.Current is { } traced && KvClientTracing.Owns(traced))
+                KvClientTracing.Tried(traced, attempts, endpoint);
             try
             {
                 using (response)
@@ -103,13 +135,17 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             try
             {
                 using var request = build(endpoint.BaseUri);
+                KvClientTracing.Inject(request);
                 response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (IsTransportFailure(e, token))
             {
+                var notConnected = NotConnected(e, timeout.Token);
                 timeout.Dispose();
                 metrics.Request(attempts.Operation, 0, Stopwatch.GetElapsedTime(started));
-                if (attempts.AtMostOnce && !NothingSent(e))
+                if (!notConnected)
+                    attempts.Connected();
+                if (attempts.AtMostOnce && !notConnected)
                 {
                     endpoint.Failed(options.RetryDelay, retryAfter: null);
                     throw attempts.InDoubt(endpoint, AsFailure(e, endpoint), 0);
@@ -125,6 +161,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             }
 
             metrics.Request(attempts.Operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started));
+            attempts.Connected();
             if (!IsBusy(response.StatusCode))
             {
                 endpoint.Succeeded();
@@ -158,6 +195,22 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     /// <summary>As <see cref="SendAsync"/>, blocking: for callers that cannot await. Uses HTTP/1.1.</summary>
     public T Send<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, T> read, CancellationToken token)
     {
+        if (!KvClientTracing.IsOn)
+            return SendUntraced(attempts, build, read, token);
+        using var activity = KvClientTracing.Start(attempts.Operation);
+        try
+        {
+            return SendUntraced(attempts, build, read, token);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            KvClientTracing.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private T SendUntraced<T>(OperationAttempts attempts, RequestBuilder build, Func<HttpResponseMessage, CancellationToken, T> read, CancellationToken token)
+    {
         while (true)
         {
             var endpoint = Choose(attempts, token);
@@ -170,8 +223,10 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
                 using var request = build(endpoint.BaseUri);
                 request.Version = HttpVersion.Version11;
                 request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                KvClientTracing.Inject(request);
                 using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 metrics.Request(attempts.Operation, (int)response.StatusCode, Stopwatch.GetElapsedTime(started));
+                attempts.Connected();
                 if (IsBusy(response.StatusCode))
                 {
                     attempts.Busy(endpoint, ProblemAnswer.Read(response, timeout.Token), RetryAfter(response));
@@ -184,6 +239,8 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             catch (Exception e) when (IsTransportFailure(e, token))
             {
                 metrics.Request(attempts.Operation, 0, Stopwatch.GetElapsedTime(started));
+                if (!NotConnected(e, timeout.Token))
+                    attempts.Connected();
                 attempts.Unreachable(endpoint, AsFailure(e, endpoint), options.RetryDelay);
             }
         }
@@ -231,6 +288,14 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
     /// <summary>Whether <paramref name="e"/> happened before any of the request left: the connection could not be made.</summary>
     public static bool NothingSent(Exception e)
         => e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError };
+
+    /// <summary>
+    /// Whether <paramref name="e"/> says no connection was made: refused, unresolvable, or not made
+    /// within the connect timeout (which SocketsHttpHandler reports as a cancellation with a
+    /// TimeoutException inside, while <paramref name="tryToken"/>, the try's own timeout, has not fired).
+    /// </summary>
+    public static bool NotConnected(Exception e, CancellationToken tryToken)
+        => NothingSent(e) || (e is OperationCanceledException { InnerException: TimeoutException } && !tryToken.IsCancellationRequested);
 
     /// <summary>What a transport failure was, with a timeout named as such.</summary>
     public static Exception AsFailure(Exception e, MemberEndpoint endpoint)

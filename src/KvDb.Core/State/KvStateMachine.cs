@@ -213,6 +213,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             if (context is null && scratchResults.Length < commands.Length)
                 scratchResults = new CommandResult[commands.Length];
             var results = context is null ? scratchResults.AsSpan(0, commands.Length) : context.Results;
+            using var traced = context is not null && context.Trace != default ? ApplyTracing.StartApply(context.Trace, entry.Index, commands.Length) : null;
             executor.Execute(entry.Index, entry.Term, proposedAt, commands, results);
             Recent.Add(entry.Index, executor.Recorded, executor.Forgotten);
             if (context is not null)

@@ -6,6 +6,9 @@
 // index with a different entry. Raft's log matching property makes (index, term) name one
 // entry, so the applier trusts a context only when the entry's term is the term the proposal
 // was made in (and the command counts agree); anything else is a stale context to ignore.
+// It also carries the trace the proposal belongs to (default when untraced), so applying the
+// entry on the proposing member shows in that trace; other members apply it untraced.
+using System.Diagnostics;
 using KvDb.Core.Commands;
 
 namespace KvDb.Core.State;
@@ -30,6 +33,9 @@ public sealed class ProposalContext
 
     /// <summary>The Raft index the entry was applied at; 0 until then (and forever if another entry took its place).</summary>
     public long Index { get; internal set; }
+
+    /// <summary>The span the entry was replicated under, as the parent of its apply span; default when the proposal is not traced.</summary>
+    public ActivityContext Trace { get; init; }
 
     /// <summary>Whether this context belongs to the entry of <paramref name="term"/> holding <paramref name="commandCount"/> commands.</summary>
     public bool Describes(long term, int commandCount) => Term == term && Results.Length == commandCount;

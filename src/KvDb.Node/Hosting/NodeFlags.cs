@@ -51,6 +51,7 @@ internal sealed class NodeFlags
         Security = new SecurityFlags(environment);
         Backup = new Backups.BackupFlags(environment);
         Audit = new AuditFlags(environment);
+        Tracing = new Observability.TracingFlags(environment);
 
         Command = new RootCommand("kvdb: a Raft-replicated key-value store with a REST API.");
         foreach (var flag in Flags)
@@ -70,6 +71,7 @@ internal sealed class NodeFlags
         .. Security.Flags,
         .. Backup.Flags,
         .. Audit.Flags,
+        .. Tracing.Flags,
     ];
 
     public Flag<int> Id { get; }
@@ -103,6 +105,7 @@ internal sealed class NodeFlags
     public SecurityFlags Security { get; }
     public Backups.BackupFlags Backup { get; }
     public AuditFlags Audit { get; }
+    public Observability.TracingFlags Tracing { get; }
 
     /// <summary>The options of a parse that has no errors.</summary>
     /// <exception cref="FormatException">Flags that are each valid do not fit together; the message is one line.</exception>
@@ -153,6 +156,7 @@ internal sealed class NodeFlags
             Security = Security.Build(result, cluster.Urls[id - 1]),
             Backup = Backup.Build(result),
             Audit = Audit.Build(result),
+            Tracing = Tracing.Build(result),
             Streams = new Streams.StreamsOptions { RetentionInterval = result.GetValue(S2RetentionInterval) },
         };
     }

@@ -114,6 +114,9 @@ public sealed record NodeOptions
     /// <summary>The audit log (--audit-log, --audit-log-max-size, --audit-log-max-files).</summary>
     public AuditOptions Audit { get; init; } = AuditOptions.None;
 
+    /// <summary>Tracing (--otlp-endpoint, --otlp-protocol, --trace-sampling, --trace-key-depth).</summary>
+    public Observability.TracingOptions Tracing { get; init; } = Observability.TracingOptions.Off;
+
     /// <summary>The S2 streams API (--s2-retention-interval).</summary>
     public Streams.StreamsOptions Streams { get; init; } = KvDb.Node.Streams.StreamsOptions.Default;
 

@@ -23,6 +23,7 @@ public static class KeyHandlers
             return denied;
         if (!KvService.TryParseConsistency(QueryLookup.Get(context.Request, "consistency"), out var consistency))
             return Problems.BadRequest($"consistency must be {KvService.ConsistencyNames}.");
+        KvdbTracing.TagRead(key, consistency);
         if (QueryLookup.Get(context.Request, PastReads.RevisionQuery) is { } revision)
             return await PastReads.GetAsync(context, kv, key, text, revision, consistency);
         if (QueryLookup.Contains(context.Request, "index") && await BlockAsync(context, kv, key) is { } invalid)
@@ -38,6 +39,7 @@ public static class KeyHandlers
     /// <summary>Stores the request body under <paramref name="key"/>, honouring If-Match, If-None-Match and Idempotency-Key.</summary>
     public static async Task<IResult> PutAsync(HttpContext context, KvService kv, IOptions<ValueLimits> limits, byte[] key, string text)
     {
+        KvdbTracing.TagKey(key);
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
         var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));
@@ -74,6 +76,7 @@ public static class KeyHandlers
     /// <summary>Removes <paramref name="key"/>, honouring If-Match and Idempotency-Key.</summary>
     public static async Task<IResult> DeleteAsync(HttpContext context, KvService kv, byte[] key, string text)
     {
+        KvdbTracing.TagKey(key);
         if (KeyAccess.Denied(context, Access.Write, key) is { } denied)
             return denied;
         var (conditions, error) = WriteConditions.FromRequest(context.Request, CallerAccess.NameOf(context));

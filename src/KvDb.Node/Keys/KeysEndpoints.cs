@@ -98,6 +98,7 @@ public static class KeysEndpoints
         var (range, rangeError) = KeyRange.FromQuery(query["prefix"], query["start"], query["end"]);
         if (range is null)
             return Problems.BadRequest(rangeError!);
+        KvdbTracing.TagRead(range.Start, consistency);
 
         var (filter, filterError) = PageFilter.FromQuery(query["contains"], query["delimiter"], query["keysOnly"], query["scanLimit"], query["prefix"]);
         if (filterError is not null)

@@ -1,4 +1,5 @@
-// The operations feature: metrics, readiness, status and the admin endpoints.
+// The operations feature: metrics, readiness, status, the admin endpoints, and tracing (when --otlp-endpoint is given).
+using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Observability;
@@ -16,6 +17,11 @@ public sealed class ObservabilityFeature : INodeFeature
     public void AddServices(IServiceCollection services)
     {
         services.AddOperations();
+        // Whether to register tracing at all is decided here, before the container exists: the
+        // composition root registers the member's NodeOptions as an instance first.
+        var node = services.Select(static d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<NodeOptions>().FirstOrDefault();
+        if (node is not null)
+            services.AddTracing(node.Tracing, new TracedMember(node.Id, node.PeerUrl, node.PeerEndPoint.Port));
     }
 
     /// <inheritdoc/>

@@ -15,9 +15,12 @@
 //    T + lease (ReadLease): every member that acknowledged it refuses votes for a whole election
 //    timeout after hearing it, so no other leader can exist before then. The check reads the
 //    monotonic clock at the read, never a timer, so a leader paused past its lease sees it expired.
+//  - Traced reads get a kvdb.read_barrier span (leased or not); a shared round runs in the
+//    trace of the read that started it, so only that trace shows the call to the leader.
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 using KvDb.Node.Raft;
 
 namespace KvDb.Node.Reads;
@@ -41,6 +44,24 @@ public sealed class LinearizableReader(IConsensus node, IReadIndexSource leaderR
 
     /// <inheritdoc/>
     public Task WaitAsync(CancellationToken token)
+        => KvdbTracing.IsOn && Activity.Current is not null ? WaitTracedAsync(token) : WaitUntracedAsync(token);
+
+    private async Task WaitTracedAsync(CancellationToken token)
+    {
+        using var span = KvdbTracing.Source.StartActivity("kvdb.read_barrier");
+        span?.SetTag("kvdb.read.leased", TryLeasedReadIndex() is not null);
+        try
+        {
+            await WaitUntracedAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private Task WaitUntracedAsync(CancellationToken token)
     {
         // The common case on a leader holding its lease: no round, no hop to another thread.
         if (TryLeasedReadIndex() is { } readIndex)

@@ -16,13 +16,19 @@
 //  - The queue is bounded (--max-pending-writes): a write that finds it full is refused at
 //    once with 503 and Retry-After, nothing proposed, instead of waiting behind a backlog
 //    it would time out in anyway.
+//  - Tracing (KvdbTracing): a traced proposal gets a kvdb.propose span, from queueing to its
+//    answer; a batch is traced under its first traced proposal (kvdb.batch, linked to the
+//    others), with kvdb.forward or kvdb.replicate (and the apply, through ProposalContext) under
+//    it. Untraced, ProposeAsync and the batch pay one HasListeners check each.
 //  - Stopping takes no new writes and waits for the batches in flight to finish (each within
 //    its request timeout); writes still queued are refused as not applied.
+using System.Diagnostics;
 using System.Threading.Channels;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Node.Hosting;
+using KvDb.Node.HttpKit;
 using KvDb.Node.Observability;
 using KvDb.Node.Raft;
 
@@ -86,7 +92,13 @@ public sealed partial class ProposalBatcher(
         if (registry.TryHandlerOf(command) is not { } handler)
             return Task.FromException<ProposalResult>(new InvalidOperationException($"No feature of this build registered {command.GetType().Name}; it cannot be proposed."));
 
-        var proposal = new Proposal(command, handler, mayForward);
+        if (KvdbTracing.IsOn && Activity.Current is not null)
+            return ProposeTracedAsync(command, handler, mayForward, token);
+        return Enqueue(new Proposal(command, handler, mayForward), token);
+    }
+
+    private Task<ProposalResult> Enqueue(Proposal proposal, CancellationToken token)
+    {
         if (!queue.Writer.TryWrite(proposal))
         {
             return Task.FromException<ProposalResult>(stopping
@@ -95,6 +107,25 @@ public sealed partial class ProposalBatcher(
         }
 
         return proposal.Completion.Task.WaitAsync(token);
+    }
+
+    // A proposal made under a span: kvdb.propose covers its wait in the queue and its batch.
+    private async Task<ProposalResult> ProposeTracedAsync(KvCommand command, CommandHandler handler, bool mayForward, CancellationToken token)
+    {
+        using var span = KvdbTracing.Source.StartActivity("kvdb.propose");
+        span?.SetTag("kvdb.command", command.GetType().Name);
+        try
+        {
+            var result = await Enqueue(new TracedProposal(command, handler, mayForward, span?.Context ?? default), token).ConfigureAwait(false);
+            span?.SetTag("kvdb.raft.index", result.Index);
+            span?.SetTag("kvdb.outcome", result.Outcome.ToString());
+            return result;
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -164,12 +195,14 @@ public sealed partial class ProposalBatcher(
 
     private async Task CommitAndReleaseAsync(List<Proposal> batch)
     {
+        using var span = KvdbTracing.IsOn ? StartBatchSpan(batch) : null;
         try
         {
             await CommitAsync(batch).ConfigureAwait(false);
         }
         catch (Exception e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             var error = Translate(e);
             foreach (var proposal in batch)
                 proposal.Completion.TrySetException(error);
@@ -223,6 +256,29 @@ public sealed partial class ProposalBatcher(
         }
     }
 
+    // The batch's span, in the trace of its first traced proposal and linked to the others';
+    // null when none of its proposals is traced.
+    private static Activity? StartBatchSpan(List<Proposal> batch)
+    {
+        ActivityContext parent = default;
+        List<ActivityLink>? links = null;
+        foreach (var proposal in batch)
+        {
+            if (proposal.Trace == default)
+                continue;
+            if (parent == default)
+                parent = proposal.Trace;
+            else
+                (links ??= []).Add(new ActivityLink(proposal.Trace));
+        }
+
+        if (parent == default)
+            return null;
+        var span = KvdbTracing.Source.StartActivity("kvdb.batch", ActivityKind.Internal, parent, links: links);
+        span?.SetTag("kvdb.batch.size", batch.Count);
+        return span;
+    }
+
     private async Task<LeaderAddress> WaitForLeaderAsync(CancellationToken token)
     {
         try
@@ -252,9 +308,12 @@ public sealed partial class ProposalBatcher(
         var (term, _) = node.LeadershipStart;
         if (term != node.Term)
             throw new UnavailableException("This member is ceasing to be the leader; nothing was proposed, retry.");
-        var context = new ProposalContext(term, commands.Length);
+        using var span = KvdbTracing.StartChild("kvdb.replicate");
+        span?.SetTag("kvdb.raft.term", term);
+        var context = new ProposalContext(term, commands.Length) { Trace = span?.Context ?? default };
         var payload = LogEntryCodec.Encode(commands, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await node.ReplicateAsync(new BinaryLogEntry { Term = term, Content = payload, Context = context }, token).ConfigureAwait(false);
+        span?.SetTag("kvdb.raft.index", context.Index);
 
         // Applied, yet not through this context: another entry took its index, so whether these
         // commands took effect is unknown. Never answer with results that are not theirs.
@@ -293,12 +352,23 @@ public sealed partial class ProposalBatcher(
         for (var i = 0; i < commands.Length; i++)
             commands[i] = batch[i].Command;
 
-        var results = await forwarder.ForwardAsync(leader, commands, token).ConfigureAwait(false);
+        ProposalResult[] results;
+        using (var span = KvdbTracing.StartChild("kvdb.forward", ActivityKind.Client))
+        {
+            span?.SetTag("server.address", leader.Host);
+            span?.SetTag("server.port", leader.Port);
+            results = await forwarder.ForwardAsync(leader, commands, token).ConfigureAwait(false);
+        }
+
         var highest = 0L;
         foreach (var result in results)
             highest = long.Max(highest, result.Index);
 
-        await node.WaitForApplyAsync(highest, token).ConfigureAwait(false);
+        using (var span = KvdbTracing.StartChild("kvdb.wait_apply"))
+        {
+            span?.SetTag("kvdb.raft.index", highest);
+            await node.WaitForApplyAsync(highest, token).ConfigureAwait(false);
+        }
         for (var i = 0; i < batch.Count; i++)
             batch[i].Completion.TrySetResult(results[i]);
         LogBatchForwarded(batch.Count, highest);
@@ -314,8 +384,11 @@ public sealed partial class ProposalBatcher(
         _ => e,
     };
 
-    private sealed class Proposal(KvCommand command, CommandHandler handler, bool mayForward)
+    private class Proposal(KvCommand command, CommandHandler handler, bool mayForward)
     {
+        /// <summary>The proposal's kvdb.propose span; default when it is not traced.</summary>
+        public virtual ActivityContext Trace => default;
+
         public KvCommand Command { get; } = command;
 
         public CommandHandler Handler { get; } = handler;
@@ -323,6 +396,12 @@ public sealed partial class ProposalBatcher(
         public bool MayForward { get; } = mayForward;
 
         public TaskCompletionSource<ProposalResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // A subclass, so untraced proposals stay as small as before.
+    private sealed class TracedProposal(KvCommand command, CommandHandler handler, bool mayForward, ActivityContext trace) : Proposal(command, handler, mayForward)
+    {
+        public override ActivityContext Trace { get; } = trace;
     }
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Committed {Count} write(s) as log entry {Index}")]
