@@ -8,7 +8,8 @@
 //    two topics: the bridge's nonce is the record's offset, which restarts at 0 in every topic.
 //  - Throughput counts from the first record the bridge reports consumed to the scrape where
 //    appended + skipped + dead-lettered reach the records produced (its metrics count a record
-//    only once kvdb acknowledged it); the scrape interval bounds the error.
+//    only once kvdb acknowledged it); the scrape interval bounds the error. The backlog is kept
+//    within what the mock cluster retains (see Window), topped up as the bridge consumes.
 //  - Lag is measured in this process on one monotonic clock: a record carries the time it was
 //    produced in its first 8 bytes and a reader following its list takes the difference.
 //  - A run passes only when the keyspace holds exactly the records produced so far (none lost,
@@ -128,11 +129,11 @@ public static class KafkaBenchCommand
         {
             kafka.CreateTopic(topic, options.Partitions);
             using var producer = kafka.Producer();
-            Produce(producer, options.Records, i => $"r{run}-k{i % options.Keys}");
+            ProduceUpTo(producer, Math.Min(options.Records, Window));
             var metricsPort = FreePort();
             using var bridge = BridgeProcess.Start(Config(metricsPort), log);
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
-            var (seconds, counts) = await DrainAsync(http, bridge, Produced, stop);
+            var (seconds, counts) = await DrainAsync(http, bridge, producer, stop);
             var lag = options.LagRate > 0 ? await LagAsync(producer, http, bridge, stop) : null;
             var items = (await client.GetKeyspaceAsync(keyspace, stop))?.Items ?? 0;
             var after = await ScrapeAsync(http, stop);
@@ -143,12 +144,18 @@ public static class KafkaBenchCommand
             return new KafkaRunResult(size, writers, options.Records, seconds, options.Records / seconds, options.Records * (double)size / (1 << 20) / seconds, counts.Batches, counts.Skipped, lag);
         }
 
-        private void Produce(IProducer<byte[]?, byte[]?> producer, long count, Func<long, string> key)
+        // librdkafka's mock keeps only about the last 5 MB (and 100,000 records) of a partition:
+        // records produced further ahead of the bridge would be gone before it read them. So the
+        // throughput phase keeps at most this many records ahead of the bridge, topping up as it
+        // consumes (from this process, which shares the cores like a producer on the same host).
+        private long Window => Math.Max(options.Partitions, options.Partitions * Math.Min(50_000L, (4L << 20) / size));
+
+        private void ProduceUpTo(IProducer<byte[]?, byte[]?> producer, long target)
         {
             var value = new byte[size];
             RandomNumberGenerator.Fill(value);
-            for (var i = 0L; i < count; i++)
-                Send(producer, key(i), value);
+            while (Produced < target)
+                Send(producer, $"r{run}-k{Produced % options.Keys}", value);
             FlushOrThrow(producer);
         }
 
@@ -183,8 +190,9 @@ public static class KafkaBenchCommand
                 throw new InvalidOperationException($"{Interlocked.Read(ref undelivered)} records were not delivered to the mock Kafka cluster (or some still queued after {options.Timeout})");
         }
 
-        private async Task<(double Seconds, BridgeCounts Counts)> DrainAsync(HttpClient http, BridgeProcess bridge, long expected, CancellationToken stop)
+        private async Task<(double Seconds, BridgeCounts Counts)> DrainAsync(HttpClient http, BridgeProcess bridge, IProducer<byte[]?, byte[]?> producer, CancellationToken stop)
         {
+            var expected = (long)options.Records;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
             deadline.CancelAfter(options.Timeout);
             long? started = null;
@@ -194,6 +202,8 @@ public static class KafkaBenchCommand
                 var counts = await ScrapeAsync(http, deadline.Token);
                 if (started is null && counts.Consumed > 0)
                     started = Stopwatch.GetTimestamp();
+                if (Produced < expected && Produced - counts.Consumed < Window / 2)
+                    ProduceUpTo(producer, Math.Min(expected, counts.Consumed + Window));
                 if (counts.Landed >= expected)
                     return (Stopwatch.GetElapsedTime(started ?? Stopwatch.GetTimestamp()).TotalSeconds is var s && s > 0 ? s : ScrapeInterval.TotalSeconds, counts);
                 if (deadline.IsCancellationRequested)
@@ -276,6 +286,9 @@ public static class KafkaBenchCommand
             }
         }
 
+        // fetch.wait.max.ms: librdkafka's mock holds a fetch for its whole wait even when records
+        // arrive meanwhile (a real broker answers once fetch.min.bytes is there), which put the
+        // default 500 ms into every record's lag.
         private string Config(int metricsPort)
         {
             var endpoints = string.Join(", ", options.Endpoints.Select(static e => $"\"{e.ToString().TrimEnd('/')}\""));
@@ -294,6 +307,7 @@ public static class KafkaBenchCommand
                 group.id = "{topic}"
                 bootstrap.servers = "{kafka.BootstrapServers}"
                 auto.offset.reset = earliest
+                fetch.wait.max.ms = 10
 
                 [parser]
                 keyspace_parser = "Static({keyspace})"
