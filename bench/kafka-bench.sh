@@ -15,13 +15,8 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-kvdb=${BENCH_KVDB:-}
-if [ -z "$kvdb" ]; then
-  dotnet build "$root/src/KvDb.Node" -c Release -o "$root/out/kvdb" > "$work/build.log"
-  kvdb="$root/out/kvdb/kvdb"
-fi
-
 . "$root/bench/cluster.sh"
+find_kvdb
 start_cluster "$base"
 
 # Not reported: the members' and the bridge's code is not optimised by the JIT yet on a fresh start.

@@ -17,13 +17,8 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-kvdb=${BENCH_KVDB:-}
-if [ -z "$kvdb" ]; then
-  dotnet build "$root/src/KvDb.Node" -c Release -o "$root/out/kvdb" > "$work/build.log"
-  kvdb="$root/out/kvdb/kvdb"
-fi
-
 . "$root/bench/cluster.sh"
+find_kvdb
 start_cluster "$base"
 
 # A fresh cluster is slow for its first seconds (members' code not yet optimised by the JIT, which

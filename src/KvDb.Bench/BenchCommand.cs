@@ -45,29 +45,14 @@ public static class BenchCommand
         }
     }
 
-    private static async Task<int> RunAsync(BenchOptions options)
+    private static Task<int> RunAsync(BenchOptions options) => BenchConsole.RunAsync(async stop =>
     {
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // The first Ctrl+C ends the run early with a report; a second one is not cancelled.
-            e.Cancel = !stop.IsCancellationRequested;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var result = await RunAsync(options, Console.Error, !Console.IsErrorRedirected, stop.Token);
-            if (result is null)
-                return 1;
-            Console.Out.Write(options.Json ? ResultPrinter.Json(result) : ResultPrinter.Table(result));
-            return result.Total.Ops > 0 ? 0 : 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+        var result = await RunAsync(options, Console.Error, !Console.IsErrorRedirected, stop);
+        if (result is null)
+            return 1;
+        Console.Out.Write(options.Json ? ResultPrinter.Json(result) : ResultPrinter.Table(result));
+        return result.Total.Ops > 0 ? 0 : 1;
+    });
 
     /// <summary>How long the watchers get, after the load stops, to see the last measured put (progress lines come every <see cref="WatchFleet.ProgressInterval"/>).</summary>
     public static readonly TimeSpan CatchUpDeadline = TimeSpan.FromSeconds(10);

@@ -27,23 +27,7 @@ public static class BenchCommandLine
     public static BenchParseResult Parse(IReadOnlyList<string> args)
     {
         var flags = new BenchFlags();
-        var result = FlagParser.Parse(flags.Command, args);
-
-        // Same order as kvdb's: syntax problems, then --help, then bad values.
-        if (ParseErrors.Syntax(result, "kvdb bench") is { } syntax)
-            return new BenchParseResult.Error(syntax);
-        if (flags.Command.Options.OfType<HelpOption>().Any(help => result.GetResult(help) is { Implicit: false }))
-            return new BenchParseResult.Print(Help(flags));
-        if (ParseErrors.First(result) is { } error)
-            return new BenchParseResult.Error(error);
-        try
-        {
-            return new BenchParseResult.Run(flags.Build(result));
-        }
-        catch (FormatException e)
-        {
-            return new BenchParseResult.Error(e.Message);
-        }
+        return BenchConsole.Parse(flags.Command, args, "kvdb bench", () => Help(flags), result => new BenchParseResult.Run(flags.Build(result)));
     }
 
     /// <summary>Parses a comma-separated list of http(s) base URLs; each comes back ending in "/".</summary>

@@ -33,26 +33,15 @@ public static class KafkaBenchCommand
     private static readonly TimeSpan ScrapeInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Runs with <paramref name="options"/>, printing to the console; returns the exit code.</summary>
-    public static async Task<int> RunAsync(KafkaBenchOptions options)
+    public static Task<int> RunAsync(KafkaBenchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        return BenchConsole.RunAsync(async stop =>
         {
-            e.Cancel = !stop.IsCancellationRequested;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var result = await RunAsync(options, Console.Error, stop.Token);
+            var result = await RunAsync(options, Console.Error, stop);
             Console.Out.Write(options.Json ? result.Json() : result.Table());
             return result.Failures.Count == 0 ? 0 : 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        });
     }
 
     /// <summary>Runs every size and writer count, logging progress to <paramref name="log"/>.</summary>

@@ -61,14 +61,7 @@ public static class KafkaBenchCommandLine
     public static BenchParseResult Parse(IReadOnlyList<string> args)
     {
         var flags = new KafkaBenchFlags();
-        var result = FlagParser.Parse(flags.Command, args);
-        if (ParseErrors.Syntax(result, "kvdb bench kafka") is { } syntax)
-            return new BenchParseResult.Error(syntax);
-        if (flags.Command.Options.OfType<HelpOption>().Any(help => result.GetResult(help) is { Implicit: false }))
-            return new BenchParseResult.Print(Help(flags));
-        if (ParseErrors.First(result) is { } error)
-            return new BenchParseResult.Error(error);
-        return new KafkaBenchParseResult(flags.Build(result));
+        return BenchConsole.Parse(flags.Command, args, "kvdb bench kafka", () => Help(flags), result => new KafkaBenchParseResult(flags.Build(result)));
     }
 
     /// <summary>The <c>kvdb bench kafka --help</c> text.</summary>

@@ -48,10 +48,7 @@ public sealed class KafkaBenchResult
         if (o.LagRate > 0)
             text.AppendLine(Invariant, $"lag: {o.LagRate} records/s for {o.LagDuration.TotalSeconds:0.###}s onto {o.LagKeys} lists, after the backlog drained; produce to a reader following the list");
         text.AppendLine();
-        if (Failures.Count == 0)
-            text.AppendLine("failures: none (every record landed once)");
-        foreach (var failure in Failures)
-            text.AppendLine("failure: " + failure);
+        ResultPrinter.AppendFailures(text, Failures, "failures: none (every record landed once)");
         return text.ToString();
     }
 
@@ -63,10 +60,7 @@ public sealed class KafkaBenchResult
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteStartArray("endpoints");
-            foreach (var endpoint in o.Endpoints)
-                json.WriteStringValue(endpoint.ToString());
-            json.WriteEndArray();
+            ResultPrinter.WriteStrings(json, "endpoints", o.Endpoints);
             json.WriteString("keyspace", Keyspace);
             json.WriteNumber("partitions", o.Partitions);
             json.WriteNumber("keys", o.Keys);
@@ -100,10 +94,7 @@ public sealed class KafkaBenchResult
             }
 
             json.WriteEndArray();
-            json.WriteStartArray("failures");
-            foreach (var failure in Failures)
-                json.WriteStringValue(failure);
-            json.WriteEndArray();
+            ResultPrinter.WriteStrings(json, "failures", Failures);
             json.WriteEndObject();
         }
 

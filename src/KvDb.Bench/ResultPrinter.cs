@@ -163,6 +163,24 @@ public static class ResultPrinter
     }
 
     /// <summary>Writes <paramref name="latency"/> as the object <paramref name="name"/> (ms), or null when nothing was measured.</summary>
+    /// <summary>Writes <paramref name="values"/> as the array <paramref name="name"/>.</summary>
+    internal static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<object> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+            json.WriteStringValue(value.ToString());
+        json.WriteEndArray();
+    }
+
+    /// <summary>The report's last lines: one per failure, or <paramref name="none"/>.</summary>
+    internal static void AppendFailures(StringBuilder text, IReadOnlyList<string> failures, string none)
+    {
+        if (failures.Count == 0)
+            text.AppendLine(none);
+        foreach (var failure in failures)
+            text.AppendLine("failure: " + failure);
+    }
+
     internal static void WriteLatency(Utf8JsonWriter json, LatencySummary? latency, string name = "latencyMs")
     {
         if (latency is { } l)

@@ -27,26 +27,15 @@ public static class S2BenchCommand
     private static readonly TimeSpan DeleteTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>Runs with <paramref name="options"/>, printing to the console; returns the exit code.</summary>
-    public static async Task<int> RunAsync(S2BenchOptions options)
+    public static Task<int> RunAsync(S2BenchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        return BenchConsole.RunAsync(async stop =>
         {
-            e.Cancel = !stop.IsCancellationRequested;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var result = await RunAsync(options, Console.Error, stop.Token);
+            var result = await RunAsync(options, Console.Error, stop);
             Console.Out.Write(options.Json ? result.Json() : result.Table());
             return result.Failures.Count == 0 ? 0 : 1;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        });
     }
 
     /// <summary>Runs the workloads, logging progress to <paramref name="log"/>.</summary>

@@ -21,21 +21,7 @@ public static class S2BenchCommandLine
     public static BenchParseResult Parse(IReadOnlyList<string> args)
     {
         var flags = new S2BenchFlags();
-        var result = FlagParser.Parse(flags.Command, args);
-        if (ParseErrors.Syntax(result, "kvdb bench s2") is { } syntax)
-            return new BenchParseResult.Error(syntax);
-        if (flags.Command.Options.OfType<HelpOption>().Any(help => result.GetResult(help) is { Implicit: false }))
-            return new BenchParseResult.Print(Help(flags));
-        if (ParseErrors.First(result) is { } error)
-            return new BenchParseResult.Error(error);
-        try
-        {
-            return new S2BenchParseResult(flags.Build(result));
-        }
-        catch (FormatException e)
-        {
-            return new BenchParseResult.Error(e.Message);
-        }
+        return BenchConsole.Parse(flags.Command, args, "kvdb bench s2", () => Help(flags), result => new S2BenchParseResult(flags.Build(result)));
     }
 
     /// <summary>Parses a size: whole bytes, or a number with KiB, MiB or GiB.</summary>

@@ -83,15 +83,7 @@ public sealed class S2BenchResult
         }
 
         text.AppendLine();
-        if (Failures.Count == 0)
-        {
-            text.AppendLine("failures: none");
-        }
-        else
-        {
-            foreach (var failure in Failures)
-                text.AppendLine("failure: " + failure);
-        }
+        ResultPrinter.AppendFailures(text, Failures, "failures: none");
 
         return text.ToString();
     }
@@ -104,10 +96,7 @@ public sealed class S2BenchResult
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteStartArray("endpoints");
-            foreach (var endpoint in o.Endpoints)
-                json.WriteStringValue(endpoint.ToString());
-            json.WriteEndArray();
+            ResultPrinter.WriteStrings(json, "endpoints", o.Endpoints);
             json.WriteString("basin", Basin);
             json.WriteNumber("recordSize", o.RecordSize);
             json.WriteNumber("batch", o.Batch);
@@ -162,10 +151,7 @@ public sealed class S2BenchResult
                 json.WriteNull("catchUp");
             }
 
-            json.WriteStartArray("failures");
-            foreach (var failure in Failures)
-                json.WriteStringValue(failure);
-            json.WriteEndArray();
+            ResultPrinter.WriteStrings(json, "failures", Failures);
             json.WriteEndObject();
         }
 
