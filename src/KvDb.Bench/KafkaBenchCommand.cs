@@ -245,6 +245,7 @@ public static class KafkaBenchCommand
                 throw new TimeoutException($"after {options.Timeout} the readers had not seen every lag record ({landed - before} of {total} landed by the bridge's count)");
             }
 
+            await all; // a reader that failed fails the run
             readers.Cancel();
             await Task.WhenAll(follows).ContinueWith(static _ => { }, TaskScheduler.Default);
             var merged = LatencyRecorder.NewHistogram(TimeSpan.FromHours(1).Ticks / 10);
