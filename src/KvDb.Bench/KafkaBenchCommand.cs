@@ -59,7 +59,6 @@ public static class KafkaBenchCommand
         try
         {
             await client.CreateKeyspaceAsync(keyspace, stop);
-            var landed = 0L;
             var run = 0;
             foreach (var size in options.RecordSizes)
             {
@@ -70,14 +69,12 @@ public static class KafkaBenchCommand
                     var one = new Run(options, kafka, client, keyspace, run, size, writers, log);
                     try
                     {
-                        result.Runs.Add(await one.ExecuteAsync(landed, stop));
+                        result.Runs.Add(await one.ExecuteAsync(stop));
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
                     {
                         result.Failures.Add($"run {run} ({size} B, {writers} writers): {e.Message}");
                     }
-
-                    landed += one.Produced;
                 }
             }
         }
@@ -114,8 +111,11 @@ public static class KafkaBenchCommand
         /// <summary>Records this run produced (all of them, when it got that far).</summary>
         public long Produced { get; private set; }
 
-        public async Task<KafkaRunResult> ExecuteAsync(long landedBefore, CancellationToken stop)
+        public async Task<KafkaRunResult> ExecuteAsync(CancellationToken stop)
         {
+            // Counted here rather than summed over the runs: a run that failed (its bridge gone
+            // before it landed everything) must not make every later run look lossy.
+            var landedBefore = (await client.GetKeyspaceAsync(keyspace, stop))?.Items ?? 0;
             kafka.CreateTopic(topic, options.Partitions);
             using var producer = kafka.Producer();
             ProduceUpTo(producer, Math.Min(options.Records, Window));

@@ -128,7 +128,18 @@ public static class KafkaBridgeCommand
         await using var client = new KvClient(options);
         var bridge = new KafkaBridge(settings, new KvClientSink(client), log);
         using var metrics = bridge.Metrics;
-        using var server = settings.MetricsListen is { } listen ? BridgeMetricsServer.Start(listen, log) : null;
+        BridgeMetricsServer? server;
+        try
+        {
+            server = settings.MetricsListen is { } listen ? BridgeMetricsServer.Start(listen, log) : null;
+        }
+        catch (ConfigException e)
+        {
+            await log.WriteLineAsync($"kvdb kafka-bridge: {e.Message}");
+            return 2;
+        }
+
+        using var metricsServer = server;
         try
         {
             await bridge.RunAsync(stop.Token, abort.Token);

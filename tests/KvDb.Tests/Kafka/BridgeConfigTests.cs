@@ -243,4 +243,54 @@ public sealed class BridgeMetricsTests
         foreach (var name in new[] { "kvdb_kafka_bridge_records_consumed", "kvdb_kafka_bridge_records_appended", "kvdb_kafka_bridge_records_skipped", "kvdb_kafka_bridge_records_dead_lettered", "kvdb_kafka_bridge_batches", "kvdb_kafka_bridge_commit_lag", "kvdb_kafka_bridge_write_latency_count" })
             series.Should().Contain(name, "the series are named as documented; got {0}", string.Join(", ", series));
     }
+
+    [Fact]
+    public void A_metrics_port_in_use_fails_the_start_naming_the_setting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var start = () => BridgeMetricsServer.Start($"127.0.0.1:{port}", TextWriter.Null);
+
+        start.Should().Throw<ConfigException>().Which.Message.Should().Contain("[metrics] listen").And.Contain($"127.0.0.1:{port}");
+    }
+
+    // A scraper that connects while the endpoint starts must not take the bridge down: .NET's
+    // managed HttpListener threw from Start in that case (dotnet/corefx#35191), which killed the
+    // bridge when Prometheus (or kvdb bench) polled it at start.
+    [Fact]
+    public async Task Connections_arriving_while_the_endpoint_starts_do_not_stop_it()
+    {
+        for (var round = 0; round < 20; round++)
+        {
+            var port = FreePorts.Take(1)[0];
+            using var knocking = new CancellationTokenSource();
+            var knockers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (!knocking.IsCancellationRequested)
+                {
+                    using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                    try
+                    {
+                        await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, knocking.Token);
+                    }
+                    catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+                    {
+                    }
+                }
+            })).ToArray();
+            try
+            {
+                using var server = BridgeMetricsServer.Start($"127.0.0.1:{port}", TextWriter.Null);
+                using var http = new HttpClient();
+                (await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"))).Should().NotBeNull();
+            }
+            finally
+            {
+                await knocking.CancelAsync();
+                await Task.WhenAll(knockers);
+            }
+        }
+    }
 }
