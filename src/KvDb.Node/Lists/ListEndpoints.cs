@@ -255,7 +255,10 @@ public static class ListEndpoints
         var token = context.RequestAborted;
         context.Response.ContentType = "application/x-ndjson";
         context.Response.Headers.CacheControl = "no-cache";
+        // Kestrel's StartAsync only buffers the headers: without the flush, a follower at the tail
+        // of a quiet list saw no answer at all and its client gave the member up as unresponsive.
         await context.Response.StartAsync(token);
+        await context.Response.Body.FlushAsync(token);
         var next = page.Items.Count > 0 ? page.Items[^1].Offset + 1 : request.Seek is ListSeek.Offset ? request.At : page.Meta?.NextOffset ?? 0;
         var items = page.Items;
         try

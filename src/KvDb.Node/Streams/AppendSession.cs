@@ -37,6 +37,7 @@ internal sealed class AppendSession(KvService kv, StreamAccess streams, string b
         response.ContentType = S2sFrames.MediaType;
         response.Headers.CacheControl = "no-cache, no-transform";
         await response.StartAsync(cancel);
+        await response.Body.FlushAsync(cancel); // StartAsync only buffers the headers
         using var access = streams.Watch(httpContext, Access.Write, S2Names.AccessKey(basin, stream), null, singleKey: true);
         try
         {

@@ -1,6 +1,7 @@
 // Lists against real members: keyspaces (create, 409, describe, delete), appends from a
 // follower that a producer replays exactly once, pages both ways with continuations, seeks by
-// timestamp and nonce, NDJSON appends, a follower of the tail that sees every later item once,
+// timestamp and nonce, NDJSON appends, a follower of the tail that sees every later item once
+// (and gets its answer's headers at once when there is nothing to send yet),
 // and 400/404/413 problem details.
 using System.Net;
 using System.Net.Http.Json;
@@ -119,6 +120,20 @@ public sealed class ListTests(ListFixture fixture) : IClassFixture<ListFixture>
             offsets.Add(JsonDocument.Parse((await lines.ReadLineAsync(timeout.Token))!).RootElement.GetProperty("offset").GetInt64());
         await Task.WhenAll(writers);
         offsets.Should().Equal(Enumerable.Range(0, 41).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task A_follower_at_the_tail_of_a_quiet_list_gets_the_headers_at_once()
+    {
+        var member = await FollowerAsync();
+        await AppendAsync(member, "quiet", """{"items": [{"value": "0"}]}""");
+
+        // Nothing to send: the answer's headers must still come, or a client takes the member for dead.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var follow = await Cluster.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Url(member), "v1/lists/events/quiet?follow=true&startOffset=1")), HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+
+        follow.StatusCode.Should().Be(HttpStatusCode.OK);
+        follow.Content.Headers.ContentType!.MediaType.Should().Be("application/x-ndjson");
     }
 
     [Fact]
