@@ -205,6 +205,7 @@ public static class KafkaBenchCommand
         {
             var keys = options.LagKeys;
             var expected = new long[keys];
+            var seen = new long[keys];
             var histograms = new HistogramBase[keys];
             using var readers = CancellationTokenSource.CreateLinkedTokenSource(stop);
             var follows = new Task[keys];
@@ -214,7 +215,7 @@ public static class KafkaBenchCommand
                 histograms[j] = LatencyRecorder.NewHistogram(TimeSpan.FromHours(1).Ticks / 10);
                 done[j] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 expected[j] = long.MaxValue;
-                follows[j] = FollowAsync(j, histograms[j], expected, done[j], readers.Token);
+                follows[j] = FollowAsync(j, histograms[j], expected, seen, done[j], readers.Token);
             }
 
             var before = Produced;
@@ -235,8 +236,14 @@ public static class KafkaBenchCommand
             }
 
             FlushOrThrow(producer);
+            // A reader that already saw all of its records before knowing how many to expect
+            // is told here: each side publishes its count, then reads the other's.
             for (var j = 0; j < keys; j++)
-                Volatile.Write(ref expected[j], counts[j]);
+            {
+                Interlocked.Exchange(ref expected[j], counts[j]);
+                if (Interlocked.Read(ref seen[j]) >= counts[j])
+                    done[j].TrySetResult();
+            }
             var all = Task.WhenAll(done.Select(static d => d.Task));
             if (await Task.WhenAny(all, Task.Delay(options.Timeout, stop)) != all)
             {
@@ -254,16 +261,15 @@ public static class KafkaBenchCommand
             return new KafkaLagResult(options.LagRate, total, LatencySummary.Of(merged));
         }
 
-        private async Task FollowAsync(int j, HistogramBase histogram, long[] expected, TaskCompletionSource done, CancellationToken token)
+        private async Task FollowAsync(int j, HistogramBase histogram, long[] expected, long[] seen, TaskCompletionSource done, CancellationToken token)
         {
-            var seen = 0L;
             try
             {
                 await foreach (var item in client.FollowListAsync(keyspace, $"r{run}-lag{j}", 0, token))
                 {
                     var lag = NowMicroseconds() - BinaryPrimitives.ReadInt64BigEndian(item.Value);
                     histogram.RecordValue(Math.Max(1, lag));
-                    if (++seen >= Volatile.Read(ref expected[j]))
+                    if (Interlocked.Increment(ref seen[j]) >= Interlocked.Read(ref expected[j]))
                         done.TrySetResult();
                 }
             }
