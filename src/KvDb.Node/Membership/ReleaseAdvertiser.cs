@@ -8,7 +8,8 @@
 //  - Advertises through BootstrapMembersCommand's release fields, which releases before cluster
 //    versions apply as a no-op (members are recorded), so it is safe while they still run. A
 //    leader of such a release drops the fields when it re-encodes a forwarded command; the
-//    record stays missing, and this member tries again later, backing off up to MaxBackoff.
+//    record stays missing, and this member tries again later, backing off up to MaxBackoff,
+//    and at once when leadership moves.
 using KvDb.Core.Commands;
 using KvDb.Core.Membership;
 using KvDb.Core.State;
@@ -33,14 +34,21 @@ public sealed partial class ReleaseAdvertiser(
 
     private readonly SemaphoreSlim wake = new(0, 1);
     private TimeSpan backoff = FirstBackoff;
-    private DateTimeOffset notBefore = DateTimeOffset.MinValue;
+
+    // UTC ticks before which no advertisement is tried again; reset when leadership moves.
+    private long notBeforeTicks;
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await node.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
         state.Subscribe(machine => machine.MembersChanged += Wake).Ensure();
-        node.Cluster.LeaderChanged += (_, _) => Wake();
+        node.Cluster.LeaderChanged += (_, _) =>
+        {
+            // A new leader may be of this release and keep the record: try at once.
+            Interlocked.Exchange(ref notBeforeTicks, 0);
+            Wake();
+        };
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -52,7 +60,7 @@ public sealed partial class ReleaseAdvertiser(
             {
                 // No leader, leadership moved, or the member is stopping: the next round retries.
                 LogRoundFailed(e.Message);
-                notBefore = DateTimeOffset.UtcNow + Period;
+                Interlocked.Exchange(ref notBeforeTicks, (DateTimeOffset.UtcNow + Period).UtcTicks);
             }
 
             await wake.WaitAsync(Period, stoppingToken).ConfigureAwait(false);
@@ -77,7 +85,7 @@ public sealed partial class ReleaseAdvertiser(
         var id = member.Value.Id;
         var members = node.Members();
         if (node.Cluster.Leader is null || !members.TryGetValue(id, out var url) || !string.Equals(url, member.Value.PeerUrl, StringComparison.Ordinal)
-            || own.SameAs(Recorded(id)) || DateTimeOffset.UtcNow < notBefore)
+            || own.SameAs(Recorded(id)) || DateTimeOffset.UtcNow.UtcTicks < Interlocked.Read(ref notBeforeTicks))
             return;
 
         var command = new BootstrapMembersCommand { PeerUrls = [.. members.Values], ReleaseOf = id, Release = own.Release, Commands = [.. own.Commands] };
@@ -86,12 +94,11 @@ public sealed partial class ReleaseAdvertiser(
         {
             LogAdvertised(id, own.Release, own.Commands.Count);
             backoff = FirstBackoff;
-            notBefore = DateTimeOffset.MinValue;
             return;
         }
 
         LogNotRecorded(id, backoff);
-        notBefore = DateTimeOffset.UtcNow + backoff;
+        Interlocked.Exchange(ref notBeforeTicks, (DateTimeOffset.UtcNow + backoff).UtcTicks);
         backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
     }
 
