@@ -20,6 +20,9 @@ public sealed class KvMember
     /// <summary>Whether the answering member's Raft transport reaches it.</summary>
     public bool Reachable { get; init; }
 
+    /// <summary>The release it advertised; null when it advertised none (a release before cluster versions, counted as the oldest).</summary>
+    public string? Version { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Id} {Role} {HttpUrl}";
 }

@@ -71,4 +71,10 @@ public sealed class KvMemberStatus
 
     /// <summary>Seconds since it started.</summary>
     public double UptimeSeconds { get; init; }
+
+    /// <summary>The cluster version: the lowest release among the members; null from a member before cluster versions.</summary>
+    public string? ClusterVersion { get; init; }
+
+    /// <summary>Command kinds of its release that some members cannot apply yet, with those members' ids; writes that need them answer 409.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> UnavailableCommands { get; init; } = new Dictionary<string, IReadOnlyList<int>>();
 }

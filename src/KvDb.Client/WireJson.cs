@@ -20,6 +20,7 @@ internal static class WireJson
         HttpUrl = Url(member.HttpUrl),
         Role = member.Role,
         Reachable = member.Reachable,
+        Version = member.Version,
     };
 
     /// <summary>A member's GET /v1/status.</summary>
@@ -47,6 +48,8 @@ internal static class WireJson
         Version = status.Version,
         StartedAt = status.StartedAt,
         UptimeSeconds = status.UptimeSeconds,
+        ClusterVersion = status.ClusterVersion,
+        UnavailableCommands = status.UnavailableCommands.ToDictionary(static c => c.Command, static c => (IReadOnlyList<int>)c.Members),
     };
 
     // A URL as the serializer's Uri converter read it before these records: relative or absolute, null for null.

@@ -1,5 +1,5 @@
 // Members and status:
-//   GET  /v1/members  -> [{"id", "peerUrl", "httpUrl", "role", "reachable"}]
+//   GET  /v1/members  -> [{"id", "peerUrl", "httpUrl", "role", "reachable", "version"}], header X-Kvdb-Cluster-Version
 //   POST /v1/members {"id", "peerUrl"} -> 204, or 202 {"id", "peerUrl", "status": "joining", "detail"}
 //   GET  /v1/status   -> StatusJson (one member's view of itself and the cluster)
 // Invariant: every field is written, nulls included (httpUrl, leader, clusterId, backup...), as
@@ -26,6 +26,19 @@ public sealed record MemberJson
 
     /// <summary>Whether the answering member's Raft transport reaches it.</summary>
     public bool Reachable { get; init; }
+
+    /// <summary>The release it advertised; null when it advertised none (a release before cluster versions, counted as the oldest).</summary>
+    public string? Version { get; init; }
+}
+
+/// <summary>A command kind this member has that some members cannot apply yet (<c>/v1/status</c>'s <c>unavailableCommands</c>).</summary>
+public sealed record UnavailableCommandJson
+{
+    /// <summary>The command's name (its <c>/v1/log</c> name, <c>StreamAppend</c>).</summary>
+    public string Command { get; init; } = "";
+
+    /// <summary>The ids of the members that cannot apply it.</summary>
+    public List<int> Members { get; init; } = [];
 }
 
 /// <summary>The body of <c>POST /v1/members</c>.</summary>
@@ -224,4 +237,10 @@ public sealed record StatusJson
 
     /// <summary>Scheduled backups; null when off.</summary>
     public BackupStatusJson? Backup { get; init; }
+
+    /// <summary>The cluster version: the lowest release among the members (a member that advertised none counts as 0.1.0); null before the member started.</summary>
+    public string? ClusterVersion { get; init; }
+
+    /// <summary>The command kinds of this member's release that some member cannot apply yet; writes that need them answer 409.</summary>
+    public List<UnavailableCommandJson> UnavailableCommands { get; init; } = [];
 }

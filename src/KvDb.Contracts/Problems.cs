@@ -50,6 +50,9 @@ public static class ProblemTitles
     /// <summary>503: no leader or quorum, or this member cannot serve now.</summary>
     public const string Unavailable = "Cluster unavailable";
 
+    /// <summary>409: a command not every member can apply yet (see docs/operations/upgrades.md).</summary>
+    public const string FeatureUnavailable = "Feature not available in this cluster yet";
+
     /// <summary>507: below the free-space reserve.</summary>
     public const string InsufficientStorage = "Insufficient storage";
 

@@ -63,6 +63,7 @@ public sealed class KvdbCluster : IAsyncDisposable
             foreach (var member in cluster.Members)
                 member.Start();
             await cluster.WaitUntilServingAsync();
+            await cluster.WaitForClusterVersionAsync(1, static unavailable => unavailable.Count == 0, "every member to advertise its release (no unavailable commands)");
             return cluster;
         }
         catch
@@ -111,15 +112,47 @@ public sealed class KvdbCluster : IAsyncDisposable
     }
 
     /// <summary>Restarts member <paramref name="id"/> with the same arguments and data directory, and <paramref name="more"/> after them.</summary>
-    public void Restart(int id, params string[] more)
+    public void Restart(int id, params string[] more) => Restart(id, null, more);
+
+    /// <summary>As <see cref="Restart(int, string[])"/>, with <paramref name="environment"/> set for the new process.</summary>
+    public void Restart(int id, IReadOnlyDictionary<string, string>? environment, params string[] more)
     {
         var old = Members[id - 1];
         if (old.IsRunning)
             throw new InvalidOperationException($"Member {id} is still running.");
         retired.Add(old);
-        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more]);
+        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more], environment);
         Members[id - 1].Start();
     }
+
+    /// <summary>
+    /// Polls member <paramref name="id"/>'s <c>/v1/status</c> until its <c>unavailableCommands</c>
+    /// (command name → ids of the members that cannot apply it) satisfy <paramref name="condition"/>;
+    /// returns them. A member that answers without the field (auth on, an older release) counts as none.
+    /// </summary>
+    public async Task<Dictionary<string, int[]>> WaitForClusterVersionAsync(int id, Func<Dictionary<string, int[]>, bool> condition, string what, TimeSpan? timeout = null)
+        => await Eventually.ValueAsync(
+            async () =>
+            {
+                using var response = await Client.GetAsync(new Uri(Url(id), "v1/status"));
+                var unavailable = new Dictionary<string, int[]>();
+                if (!response.IsSuccessStatusCode)
+                    return unavailable;
+                using var status = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                if (status.RootElement.TryGetProperty("unavailableCommands", out var list))
+                {
+                    foreach (var command in list.EnumerateArray())
+                        unavailable[command.GetProperty("command").GetString()!] = [.. command.GetProperty("members").EnumerateArray().Select(static m => m.GetInt32())];
+                }
+
+                return unavailable;
+            },
+            condition,
+            $"member {id}'s status to show {what}",
+            timeout ?? Patience,
+            Describe,
+            retryOn: Unreachable,
+            interval: PollInterval);
 
     public async Task<HttpResponseMessage> PutAsync(int id, string key, string value)
         => await Client.PutAsync(KeyUrl(id, key), new StringContent(value, Encoding.UTF8));

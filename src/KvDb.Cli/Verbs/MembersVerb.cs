@@ -1,5 +1,6 @@
 // kvdb members: the cluster's members as a member lists them (GET /v1/members).
-// Text: "ID ROLE HTTP-URL PEER-URL reachable|unreachable" per member; json the list.
+// Text: "ID ROLE HTTP-URL PEER-URL reachable|unreachable VERSION" per member ("-": advertised no
+// release); json the list.
 using System.CommandLine;
 using System.Globalization;
 
@@ -14,7 +15,7 @@ internal sealed class MembersVerb : CliVerb
 
     public override IReadOnlyList<string> Usage => ["members [flags]"];
 
-    public override IReadOnlyList<string> Notes => ["Text prints \"ID ROLE HTTP-URL PEER-URL reachable|unreachable\" per member (reachability as the answering member sees it); -o json a list of {\"id\",\"role\",\"httpUrl\",\"peerUrl\",\"reachable\"}."];
+    public override IReadOnlyList<string> Notes => ["Text prints \"ID ROLE HTTP-URL PEER-URL reachable|unreachable VERSION\" per member (reachability as the answering member sees it; VERSION - for a member of a release before cluster versions); -o json a list of {\"id\",\"role\",\"httpUrl\",\"peerUrl\",\"reachable\",\"version\"}."];
 
     public override void Define(Command command)
     {
@@ -38,6 +39,7 @@ internal sealed class MembersVerb : CliVerb
                     json.WriteString("httpUrl", member.HttpUrl?.ToString());
                     json.WriteString("peerUrl", member.PeerUrl);
                     json.WriteBoolean("reachable", member.Reachable);
+                    json.WriteString("version", member.Version);
                     json.WriteEndObject();
                 }
 
@@ -47,7 +49,7 @@ internal sealed class MembersVerb : CliVerb
         }
 
         foreach (var member in members)
-            context.Out.WriteLine(string.Join(' ', member.Id.ToString(CultureInfo.InvariantCulture), member.Role, member.HttpUrl?.ToString() ?? "-", member.PeerUrl, member.Reachable ? "reachable" : "unreachable"));
+            context.Out.WriteLine(string.Join(' ', member.Id.ToString(CultureInfo.InvariantCulture), member.Role, member.HttpUrl?.ToString() ?? "-", member.PeerUrl, member.Reachable ? "reachable" : "unreachable", member.Version ?? "-"));
         await context.Out.FlushAsync(token);
         return ExitCodes.Ok;
     }

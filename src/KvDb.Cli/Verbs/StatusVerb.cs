@@ -1,7 +1,7 @@
 // kvdb status: asks every endpoint for its /v1/status, one member at a time (not failing over:
 // the point is to see each). Text: "ENDPOINT ID ROLE term T leader L applied A ready|not ready
-// (why)" per endpoint, or "ENDPOINT unreachable: ..."; json a list of the status documents'
-// main fields. Exit 3 when any endpoint did not answer.
+// (why) version V cluster C" per endpoint, or "ENDPOINT unreachable: ..."; json a list of the
+// status documents' main fields. Exit 3 when any endpoint did not answer.
 using System.CommandLine;
 using System.Globalization;
 using KvDb.Client;
@@ -17,7 +17,7 @@ internal sealed class StatusVerb : CliVerb
 
     public override IReadOnlyList<string> Usage => ["status [flags]", "status --endpoints http://127.0.0.1:12380,http://127.0.0.1:22380,http://127.0.0.1:32380"];
 
-    public override IReadOnlyList<string> Notes => ["Asks each of --endpoints itself. Text prints \"ENDPOINT ID ROLE term T leader L applied A ready\" (or \"not ready (why)\", or \"unreachable: why\") per endpoint; -o json a list of {\"endpoint\",\"id\",\"role\",\"term\",\"leader\",\"commitIndex\",\"appliedIndex\",\"ready\",\"readiness\",\"version\"} ({\"endpoint\",\"error\"} for one that did not answer). Exit 3 when any endpoint did not answer."];
+    public override IReadOnlyList<string> Notes => ["Asks each of --endpoints itself. Text prints \"ENDPOINT ID ROLE term T leader L applied A ready version V cluster C\" (or \"not ready (why)\" before version, or \"unreachable: why\") per endpoint, V its release and C the cluster version; -o json a list of {\"endpoint\",\"id\",\"role\",\"term\",\"leader\",\"commitIndex\",\"appliedIndex\",\"ready\",\"readiness\",\"version\",\"clusterVersion\"} ({\"endpoint\",\"error\"} for one that did not answer). Exit 3 when any endpoint did not answer."];
 
     public override void Define(Command command)
     {
@@ -67,6 +67,7 @@ internal sealed class StatusVerb : CliVerb
                         json.WriteBoolean("ready", status.Ready);
                         json.WriteString("readiness", status.Readiness);
                         json.WriteString("version", status.Version);
+                        json.WriteString("clusterVersion", status.ClusterVersion);
                     }
 
                     json.WriteEndObject();
@@ -81,7 +82,7 @@ internal sealed class StatusVerb : CliVerb
             {
                 context.Out.WriteLine(status is null
                     ? $"{endpoint} unreachable: {error}"
-                    : string.Create(CultureInfo.InvariantCulture, $"{endpoint} {status.Id} {status.Role} term {status.Term} leader {status.Leader?.Id?.ToString(CultureInfo.InvariantCulture) ?? "-"} applied {status.AppliedIndex} {(status.Ready ? "ready" : $"not ready ({status.Readiness})")}"));
+                    : string.Create(CultureInfo.InvariantCulture, $"{endpoint} {status.Id} {status.Role} term {status.Term} leader {status.Leader?.Id?.ToString(CultureInfo.InvariantCulture) ?? "-"} applied {status.AppliedIndex} {(status.Ready ? "ready" : $"not ready ({status.Readiness})")} version {status.Version} cluster {status.ClusterVersion ?? "-"}"));
             }
 
             await context.Out.FlushAsync(token);

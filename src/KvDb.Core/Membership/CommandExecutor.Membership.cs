@@ -1,8 +1,10 @@
 // How membership commands apply.
 // Invariants: the map stays one-to-one (an id maps to one URL and a URL to one id), and is
-// never emptied: a cluster without members could never elect a leader to undo it.
+// never emptied: a cluster without members could never elect a leader to undo it. A member's
+// advertised release (MemberRelease) exists only while the member is in the map.
 using System.Text;
 using KvDb.Core.Commands;
+using KvDb.Core.Membership;
 
 namespace KvDb.Core.State;
 
@@ -12,11 +14,27 @@ public sealed partial class CommandExecutor
     {
         var named = NameCluster(bootstrap.ClusterId);
         if (ReadMembers().Count > 0)
-            return new(named ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
+            return new(named | RecordRelease(bootstrap) ? CommandOutcome.Applied : CommandOutcome.Conflict, 0);
 
         for (var i = 0; i < bootstrap.PeerUrls.Length; i++)
             WriteMember(i + 1, bootstrap.PeerUrls[i]);
+        RecordRelease(bootstrap);
         return new(CommandOutcome.Applied, 0);
+    }
+
+    /// <summary>Whether the last <see cref="Execute"/> changed a member's advertised release (or removed a member's).</summary>
+    public bool ReleasesChanged { get; private set; }
+
+    // A member's advertisement (MemberRelease), recorded only while the member is in the map:
+    // one that was removed meanwhile must not leave a record behind for its id.
+    private bool RecordRelease(BootstrapMembersCommand bootstrap)
+    {
+        if (bootstrap.Release is not { Length: > 0 } release || !ReadMembers().ContainsKey(bootstrap.ReleaseOf))
+            return false;
+
+        batch.Put(StoreKeys.ForRelease(bootstrap.ReleaseOf), MemberRelease.Of(release, bootstrap.Commands ?? []).Encode());
+        ReleasesChanged = true;
+        return true;
     }
 
     // The cluster id is written once and never replaced (see ClusterId).
@@ -51,6 +69,8 @@ public sealed partial class CommandExecutor
             return new(CommandOutcome.Conflict, 0);
 
         batch.Delete(StoreKeys.ForMember(remove.Id));
+        batch.Delete(StoreKeys.ForRelease(remove.Id));
+        ReleasesChanged = true;
         membershipChanges.Add(new(remove.Id, peerUrl, Removed: true));
         return new(CommandOutcome.Applied, 0);
     }

@@ -26,6 +26,15 @@ internal sealed class BootstrapMembersHandler() : CommandHandler<BootstrapMember
         json.WriteEndObject();
         if (command.ClusterId is { } clusterId)
             json.WriteString("clusterId", clusterId);
+        if (command.Release is { } release)
+        {
+            json.WriteNumber("releaseOf", command.ReleaseOf);
+            json.WriteString("release", release);
+            json.WriteStartArray("commands");
+            foreach (var tag in command.Commands ?? [])
+                json.WriteNumberValue(tag);
+            json.WriteEndArray();
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 // Raft configuration itself is DotNext's). Fields are addressed by integer keys; new optional
 // fields are only ever appended (see KvCommand).
 using MessagePack;
+using MessagePack.Formatters;
 
 namespace KvDb.Core.Commands;
 
@@ -10,8 +11,11 @@ namespace KvDb.Core.Commands;
 /// still empty; a no-op once any member is recorded. The first leader proposes it. With a
 /// <see cref="ClusterId"/> it also names the cluster, once: a cluster bootstrapped by an older
 /// release (members recorded, no id) gets its id from the same command, members untouched.
+/// With <see cref="Release"/> it records what member <see cref="ReleaseOf"/> can apply (its
+/// advertisement; see ClusterVersion), members untouched.
 /// </summary>
 [MessagePackObject]
+[MessagePackFormatter(typeof(BootstrapMembersFormatter))]
 public sealed class BootstrapMembersCommand : KvCommand
 {
     /// <summary>The peer URLs of members 1..N.</summary>
@@ -22,13 +26,31 @@ public sealed class BootstrapMembersCommand : KvCommand
     [Key(1)]
     public string? ClusterId { get; init; }
 
+    /// <summary>
+    /// With <see cref="Release"/>: the member whose release and command kinds this records (see
+    /// MemberRelease). Carried by this command because releases before cluster versions apply it as
+    /// a no-op once members are recorded, so a member can advertise itself while they still run.
+    /// </summary>
+    [Key(2)]
+    public int ReleaseOf { get; init; }
+
+    /// <summary>The release member <see cref="ReleaseOf"/> runs (<c>0.2.0</c>); null when this command records none.</summary>
+    [Key(3)]
+    public string? Release { get; init; }
+
+    /// <summary>The command tags member <see cref="ReleaseOf"/> can apply.</summary>
+    [Key(4)]
+    public int[]? Commands { get; init; }
+
     /// <inheritdoc/>
     [IgnoreMember]
-    public override int ApproximateSize => 16 + PeerUrls.Sum(static u => u.Length + 4);
+    public override int ApproximateSize => 16 + PeerUrls.Sum(static u => u.Length + 4) + (Release?.Length ?? 0) + (5 * (Commands?.Length ?? 0));
 
     /// <inheritdoc/>
     public override string? Validate()
-        => PeerUrls is null or { Length: 0 } || Array.IndexOf(PeerUrls, null) >= 0 ? "a bootstrap without member URLs" : null;
+        => PeerUrls is null or { Length: 0 } || Array.IndexOf(PeerUrls, null) >= 0 ? "a bootstrap without member URLs"
+            : Release is { Length: > 64 } || Commands is { Length: > 1024 } ? "a member's release or command list is too long"
+            : null;
 }
 
 /// <summary>Maps member <see cref="Id"/> to <see cref="PeerUrl"/>; refused when either is taken by another member.</summary>
@@ -65,4 +87,76 @@ public sealed class RemoveMemberCommand : KvCommand
 
     /// <inheritdoc/>
     public override string? Validate() => Id <= 0 ? "a member removal without a positive id" : null;
+}
+
+/// <summary>
+/// Writes a bootstrap without a release as the two fields earlier releases wrote (byte for byte,
+/// so entries cross releases unchanged) and one with a release as five; reads any number of
+/// fields, skipping those it does not know, as the generated formatters do.
+/// </summary>
+internal sealed class BootstrapMembersFormatter : IMessagePackFormatter<BootstrapMembersCommand>
+{
+    public void Serialize(ref MessagePackWriter writer, BootstrapMembersCommand value, MessagePackSerializerOptions options)
+    {
+        var strings = options.Resolver.GetFormatterWithVerify<string[]>();
+        writer.WriteArrayHeader(value.Release is null ? 2 : 5);
+        strings.Serialize(ref writer, value.PeerUrls, options);
+        WriteString(ref writer, value.ClusterId);
+        if (value.Release is null)
+            return;
+        writer.Write(value.ReleaseOf);
+        writer.Write(value.Release);
+        options.Resolver.GetFormatterWithVerify<int[]?>().Serialize(ref writer, value.Commands, options);
+    }
+
+    public BootstrapMembersCommand Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        options.Security.DepthStep(ref reader);
+        try
+        {
+            var count = reader.ReadArrayHeader();
+            string[]? peerUrls = null;
+            string? clusterId = null, release = null;
+            var releaseOf = 0;
+            int[]? commands = null;
+            for (var i = 0; i < count; i++)
+            {
+                switch (i)
+                {
+                    case 0:
+                        peerUrls = options.Resolver.GetFormatterWithVerify<string[]>().Deserialize(ref reader, options);
+                        break;
+                    case 1:
+                        clusterId = reader.ReadString();
+                        break;
+                    case 2:
+                        releaseOf = reader.ReadInt32();
+                        break;
+                    case 3:
+                        release = reader.ReadString();
+                        break;
+                    case 4:
+                        commands = options.Resolver.GetFormatterWithVerify<int[]?>().Deserialize(ref reader, options);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            return new() { PeerUrls = peerUrls!, ClusterId = clusterId, ReleaseOf = releaseOf, Release = release, Commands = commands };
+        }
+        finally
+        {
+            reader.Depth--;
+        }
+    }
+
+    private static void WriteString(ref MessagePackWriter writer, string? value)
+    {
+        if (value is null)
+            writer.WriteNil();
+        else
+            writer.Write(value);
+    }
 }

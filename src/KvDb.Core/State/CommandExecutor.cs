@@ -56,6 +56,7 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         batch.Clear();
         membershipChanges.Clear();
         AuthChanged = false;
+        ReleasesChanged = false;
         changes.Clear();
         leaseChanges.Clear();
         listAppends.Clear();

@@ -138,6 +138,12 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     public event Action<MembershipChange>? MembershipChanged;
 
     /// <summary>
+    /// Raised on the applier's thread after an entry changed the membership map or a member's
+    /// advertised release, and after a snapshot was installed; readers recompute the cluster version.
+    /// </summary>
+    public event Action? MembersChanged;
+
+    /// <summary>
     /// Raised on the applier's thread after an entry changed users, roles or auth settings, and
     /// after a snapshot was installed (which may change anything); readers reload the auth state.
     /// </summary>
@@ -220,6 +226,8 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
                 context.Index = entry.Index;
             foreach (var change in executor.MembershipChanges)
                 MembershipChanged?.Invoke(change);
+            if (executor.MembershipChanges.Count > 0 || executor.ReleasesChanged)
+                MembersChanged?.Invoke();
             if (executor.AuthChanged)
                 AuthChanged?.Invoke();
             foreach (var (keyspace, key, next) in executor.ListAppends)
@@ -280,6 +288,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         executor.Leases.Invalidate(store);
         Volatile.Write(ref appliedIndex, index);
         AuthChanged?.Invoke();
+        MembersChanged?.Invoke();
         Applied?.Invoke(index);
         if (options.InstallAnswerDelay > TimeSpan.Zero)
         {

@@ -17,6 +17,9 @@ public static class StoreKeys
     /// <summary>Namespace of the membership map: <c>'m' + id (int32, big-endian)</c> → peer URL (UTF-8).</summary>
     public const byte Member = (byte)'m';
 
+    /// <summary>Namespace of members' advertised releases: <c>'v' + id (int32, big-endian)</c> → <see cref="KvDb.Core.Membership.MemberRelease"/>.</summary>
+    public const byte Release = (byte)'v';
+
     /// <summary>Namespace of remembered idempotency keys: <c>'i' + key (UTF-8)</c> → <see cref="IdempotencyRecord"/>.</summary>
     public const byte Idempotency = (byte)'i';
 
@@ -78,6 +81,14 @@ public static class StoreKeys
         var stored = new byte[1 + sizeof(int)];
         stored[0] = Member;
         BinaryPrimitives.WriteInt32BigEndian(stored.AsSpan(1), id);
+        return stored;
+    }
+
+    /// <summary>The store key of member <paramref name="id"/>'s advertised release.</summary>
+    public static byte[] ForRelease(int id)
+    {
+        var stored = ForMember(id);
+        stored[0] = Release;
         return stored;
     }
 

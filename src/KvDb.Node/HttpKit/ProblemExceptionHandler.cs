@@ -2,7 +2,9 @@
 // "the cluster cannot do this now" travel up; this handler answers them.
 // Invariants:
 //  - UnavailableException and NotLeaderException answer 503 with Retry-After and
-//    "outcomeUnknown" (true only when a write may have been applied); InsufficientStorageException
+//    "outcomeUnknown" (true only when a write may have been applied), except
+//    FeatureUnavailableException (a command not every member can apply): 409 naming the feature
+//    and the members; InsufficientStorageException
 //    answers 507; BadHttpRequestException (a body that ends before its Content-Length, one over
 //    Kestrel's limit) answers its own 4xx, without the error log of an unhandled exception: it is
 //    the client's mistake, and any client could fill the log with them. Nothing else is caught
@@ -25,6 +27,7 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
     {
         var result = exception switch
         {
+            FeatureUnavailableException feature => Problems.FeatureUnavailable(feature),
             UnavailableException unavailable => Problems.Unavailable(httpContext, unavailable),
             NotLeaderException => Problems.Unavailable(httpContext, new UnavailableException("This member is not the leader.")),
             InsufficientStorageException storage => Problems.InsufficientStorage(storage),

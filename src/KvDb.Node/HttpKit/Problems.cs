@@ -39,6 +39,14 @@ public static class Problems
             extensions: new Dictionary<string, object?> { ["outcomeUnknown"] = e.OutcomeUnknown });
     }
 
+    /// <summary>409: a command not every member can apply yet (a rolling upgrade is under way); names the feature, the members lacking it and the cluster version.</summary>
+    public static IResult FeatureUnavailable(FeatureUnavailableException e)
+        => Results.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: ProblemTitles.FeatureUnavailable,
+            detail: e.Message,
+            extensions: new Dictionary<string, object?> { ["feature"] = e.Feature, ["members"] = e.Members.ToArray(), ["clusterVersion"] = e.ClusterVersion });
+
     /// <summary>507: a member's disk is below its free-space reserve; the write was not applied. Reads still work.</summary>
     public static IResult InsufficientStorage(InsufficientStorageException e)
         => Of(StatusCodes.Status507InsufficientStorage, ProblemTitles.InsufficientStorage, e.Message);

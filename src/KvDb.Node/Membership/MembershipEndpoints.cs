@@ -37,7 +37,7 @@ public static class MembershipEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/members", ListAsync).Allow(AccessRule.AnyUser)
-            .WithTags("members").WithName("listMembers").WithSummary("The members with their peer and HTTP URLs, roles and reachability.");
+            .WithTags("members").WithName("listMembers").WithSummary("The members with their peer and HTTP URLs, roles, reachability and releases; the X-Kvdb-Cluster-Version header names the cluster version.");
         app.MapPost("/v1/members", AddFromJsonAsync).Allow(AccessRule.Root)
             .WithTags("members").WithName("addMember").WithSummary("Add a member: {\"id\": 4, \"peerUrl\": \"http://host:port\"}; 204 done, 202 joining.")
             .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
@@ -115,9 +115,13 @@ public static class MembershipEndpoints
         };
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, MembershipService members)
+    /// <summary>The header of <c>GET /v1/members</c> that names the cluster version (its lowest member release).</summary>
+    public const string ClusterVersionHeader = "X-Kvdb-Cluster-Version";
+
+    private static async Task<IResult> ListAsync(HttpContext context, MembershipService members, Writes.ClusterVersionGate clusterVersion)
     {
         var list = await members.ListAsync(context.RequestAborted);
+        context.Response.Headers[ClusterVersionHeader] = clusterVersion.Current.Version;
         return Results.Json(list.Select(static m => m.ToContract()).ToList(), KvDbJsonContext.Default.ListMemberJson);
     }
 

@@ -18,6 +18,7 @@ public sealed class MembershipFeature : INodeFeature
     {
         services.AddSingleton<MembershipService>();
         services.AddHostedService<MembershipReconciler>();
+        services.AddHostedService<ReleaseAdvertiser>();
         services.AddMembershipRouting();
     }
 

@@ -41,12 +41,15 @@ public enum MembershipOutcome
 /// <summary>One member as shown by <c>GET /v1/members</c>.</summary>
 public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string Role, bool Reachable)
 {
+    /// <summary>The release it advertised (see ClusterVersion), or null when it advertised none (it counts as the oldest).</summary>
+    public string? Version { get; init; }
+
     /// <summary>The member as GET /v1/members (and /v1/status) answers it.</summary>
-    public KvDb.Contracts.MemberJson ToContract() => new() { Id = Id, PeerUrl = PeerUrl, HttpUrl = HttpUrl, Role = Role, Reachable = Reachable };
+    public KvDb.Contracts.MemberJson ToContract() => new() { Id = Id, PeerUrl = PeerUrl, HttpUrl = HttpUrl, Role = Role, Reachable = Reachable, Version = Version };
 }
 
 /// <summary>Adds, removes and lists members.</summary>
-public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, IOptions<MemberOptions> memberOptions, ILogger<MembershipService> logger)
+public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, ClusterVersionGate clusterVersion, IOptions<MemberOptions> memberOptions, ILogger<MembershipService> logger)
 {
     /// <summary>
     /// Records the initial members (ids 1..N from --cluster) if no member is recorded yet. The
@@ -167,8 +170,9 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
         }
 
         var cluster = node.Cluster;
+        var releases = clusterVersion.Current.Members;
         var views = map.Select(pair => DescribeAsync(cluster, pair.Key, pair.Value, token));
-        return await Task.WhenAll(views).ConfigureAwait(false);
+        return [.. (await Task.WhenAll(views).ConfigureAwait(false)).Select(v => v with { Version = releases.GetValueOrDefault(v.Id)?.Release })];
     }
 
     private async Task<MemberView> DescribeAsync(IRaftCluster cluster, int id, string peerUrl, CancellationToken token)

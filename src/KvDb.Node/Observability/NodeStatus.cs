@@ -5,7 +5,8 @@
 //    behind what was committed before the request arrived.
 //  - members is exactly what GET /v1/members answers on this member (MembershipService).
 //  - Answers even without a leader or quorum: nothing in it needs the cluster's agreement.
-//  - writesRefused is exactly what the write path sees: DiskSpaceGuard decides both.
+//  - writesRefused is exactly what the write path sees: DiskSpaceGuard decides both; so are
+//    clusterVersion and unavailableCommands: ClusterVersionGate decides both.
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Contracts;
@@ -68,6 +69,12 @@ public sealed record NodeStatus(
     /// <summary>Scheduled backups (--backup-to): the last one's time, revision, size and outcome; null when off.</summary>
     public Backups.BackupStatus? Backup { get; init; }
 
+    /// <summary>The cluster version (its lowest member release); null before the member started.</summary>
+    public string? ClusterVersion { get; init; }
+
+    /// <summary>This release's command kinds that some member cannot apply yet: name and member ids.</summary>
+    public IReadOnlyList<(string Command, IReadOnlyList<int> Members)> UnavailableCommands { get; init; } = [];
+
     /// <summary>The document as GET /v1/status answers it (KvDb.Contracts' StatusJson, field for field).</summary>
     public StatusJson ToContract() => new()
     {
@@ -105,6 +112,8 @@ public sealed record NodeStatus(
         Leases = new LeaseStatusJson { Alive = Leases.Alive, KeepingClock = Leases.KeepingClock },
         ClusterId = ClusterId,
         Backup = Backup is { } backup ? backup.ToContract() : null,
+        ClusterVersion = ClusterVersion,
+        UnavailableCommands = [.. UnavailableCommands.Select(static c => new UnavailableCommandJson { Command = c.Command, Members = [.. c.Members] })],
     };
 }
 
@@ -114,7 +123,7 @@ public sealed record NodeStatus(
 public sealed record LeaseStatus(int Alive, bool KeepingClock);
 
 /// <summary>Builds <see cref="NodeStatus"/> documents.</summary>
-public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, IOptions<MemberOptions> member, ClusterIdentity clusterIdentity, Backups.BackupHistory backups)
+public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, MembershipService membership, ReadinessCheck readiness, DiskSpaceGuard disk, WatchHub watches, LeaseKeeper leases, IOptions<MemberOptions> member, ClusterIdentity clusterIdentity, Backups.BackupHistory backups, ClusterVersionGate clusterVersion, KvDb.Core.Commands.CommandRegistry registry)
 {
     /// <summary>When this process started (UTC).</summary>
     public static DateTimeOffset ProcessStartedAt { get; } = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
@@ -163,8 +172,13 @@ public sealed class NodeStatusReporter(IRaftMembership node, LocalState state, M
         {
             ClusterId = clusterIdentity.Current,
             Backup = backups.Status,
+            ClusterVersion = started ? clusterVersion.Current.Version : null,
+            UnavailableCommands = started ? UnavailableCommands(clusterVersion.Current) : [],
         };
     }
+
+    private List<(string Command, IReadOnlyList<int> Members)> UnavailableCommands(Core.Membership.ClusterVersion version)
+        => [.. version.Unusable.Select(tag => (registry.HandlerOf(tag)?.LogName ?? tag.ToString(System.Globalization.CultureInfo.InvariantCulture), version.Lacking(tag)))];
 
     private long HistoryCompactedRevision()
     {

@@ -3,7 +3,8 @@
 // command.
 // Invariants: forwarded commands are held to the same limits as a client's (a member never
 // stores what its own clients could not have sent), and the leader's own disk reserve is
-// checked too (a follower checked only its own).
+// checked too (a follower checked only its own), and so is the cluster version: a batch with a
+// command some member cannot apply is refused whole (409) before any of it is proposed.
 using KvDb.Core.Commands;
 using KvDb.Node.Hosting;
 using KvDb.Node.HttpKit;
@@ -20,7 +21,7 @@ public static class ForwardedWriteEndpoints
     public static void MapForwardedWriteEndpoints(this IEndpointRouteBuilder app)
         => app.MapPost(WriteForwarder.Path, ProposeAsync).PeerOnly().Allow(AccessRule.Peer);
 
-    private static async Task<IResult> ProposeAsync(HttpContext context, IProposer proposer, DiskSpaceGuard diskSpace, NodeOptions options, CommandRegistry registry)
+    private static async Task<IResult> ProposeAsync(HttpContext context, IProposer proposer, DiskSpaceGuard diskSpace, NodeOptions options, CommandRegistry registry, ICommandGate gate)
     {
         var body = await RequestBody.ReadAsync(context, MaxBatchBytes);
         if (body is null)
@@ -41,6 +42,14 @@ public static class ForwardedWriteEndpoints
             return Problems.BadRequest("A forwarded command has an empty or oversized key or value.");
         if (Array.Exists(commands, c => registry.HandlerOf(c).WritesUserData))
             diskSpace.ThrowIfLow();
+
+        // All or nothing: a command refused after others were proposed would leave the follower
+        // unable to tell which of them were applied.
+        foreach (var command in commands)
+        {
+            if (gate.RefusalOf(registry.HandlerOf(command)) is { } refusal)
+                throw refusal;
+        }
 
         var pending = new Task<ProposalResult>[commands.Length];
         for (var i = 0; i < commands.Length; i++)

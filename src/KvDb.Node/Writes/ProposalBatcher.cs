@@ -13,6 +13,8 @@
 //    names exactly one value.
 //  - On a follower the batch is forwarded to the leader in one HTTP request; the answer
 //    waits until this member has applied it too, so a client reads its own write here.
+//  - A command some member cannot apply (ClusterVersionGate) is refused before it is queued,
+//    here on every member that proposes, so no feature has to check for itself.
 //  - The queue is bounded (--max-pending-writes): a write that finds it full is refused at
 //    once with 503 and Retry-After, nothing proposed, instead of waiting behind a backlog
 //    it would time out in anyway.
@@ -61,6 +63,7 @@ public sealed partial class ProposalBatcher(
     IWriteForwarder forwarder,
     NodeOptions options,
     CommandRegistry registry,
+    ICommandGate clusterVersion,
     ILogger<ProposalBatcher> logger) : BackgroundService, IProposer
 {
     private const int MaxInFlight = 4;
@@ -91,6 +94,11 @@ public sealed partial class ProposalBatcher(
         // loop, it would end the loop and with it every write of this member.
         if (registry.TryHandlerOf(command) is not { } handler)
             return Task.FromException<ProposalResult>(new InvalidOperationException($"No feature of this build registered {command.GetType().Name}; it cannot be proposed."));
+
+        // A kind of command some member cannot apply never reaches the log: that member would
+        // stop at the entry for good (see ClusterVersionGate).
+        if (clusterVersion.RefusalOf(handler) is { } refusal)
+            return Task.FromException<ProposalResult>(refusal);
 
         if (KvdbTracing.IsOn && Activity.Current is not null)
             return ProposeTracedAsync(command, handler, mayForward, token);

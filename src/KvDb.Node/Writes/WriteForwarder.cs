@@ -58,6 +58,13 @@ public sealed class WriteForwarder(PeerClient peers) : IWriteForwarder
             throw new UnavailableException("The leader could not commit the write (it may be stepping down); retry.", outcomeUnknown: true);
         if (response.StatusCode is HttpStatusCode.InsufficientStorage)
             throw new InsufficientStorageException(await ProblemDetailAsync(response, token).ConfigureAwait(false) ?? "The leader's disk is below its --min-free-disk reserve; the write was not applied.");
+        if (response.StatusCode is HttpStatusCode.Conflict)
+        {
+            // The leader's view of the cluster version refused a command this member let through
+            // (its applied state lags); nothing of the batch was proposed, so a retry is safe.
+            throw new UnavailableException($"The leader refused the batch: {await ProblemDetailAsync(response, token).ConfigureAwait(false) ?? "a command not every member can apply"}; nothing was applied.");
+        }
+
         response.EnsureSuccessStatusCode();
 
         var body = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 // The write path every feature proposes through: group commit, forwarding to the leader (and the
-// peer endpoint that takes forwarded batches), disk-space admission.
+// peer endpoint that takes forwarded batches), disk-space admission, and the cluster-version gate.
 using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Writes;
@@ -17,6 +17,8 @@ public sealed class WritesFeature : INodeFeature
     public void AddServices(IServiceCollection services)
     {
         WriteInstruments.Publish();
+        services.AddSingleton<ClusterVersionGate>();
+        services.AddSingleton<ICommandGate>(static sp => sp.GetRequiredService<ClusterVersionGate>());
         services.AddSingleton<IWriteForwarder, WriteForwarder>();
         services.AddSingleton<ProposalBatcher>();
         services.AddSingleton<IProposer>(static sp => sp.GetRequiredService<ProposalBatcher>());

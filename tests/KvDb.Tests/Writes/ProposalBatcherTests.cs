@@ -23,9 +23,9 @@ public sealed class ProposalBatcherTests
 
     private static PutCommand Put(string key, string value = "v") => new() { Key = Encoding.UTF8.GetBytes(key), Value = Encoding.UTF8.GetBytes(value) };
 
-    private static async Task<ProposalBatcher> StartAsync(IConsensus consensus, IWriteForwarder? forwarder = null, NodeOptions? options = null)
+    private static async Task<ProposalBatcher> StartAsync(IConsensus consensus, IWriteForwarder? forwarder = null, NodeOptions? options = null, ICommandGate? gate = null)
     {
-        var batcher = new ProposalBatcher(consensus, forwarder ?? new FakeLeader(), options ?? Options(), CommandRegistry.Default, NullLogger<ProposalBatcher>.Instance);
+        var batcher = new ProposalBatcher(consensus, forwarder ?? new FakeLeader(), options ?? Options(), CommandRegistry.Default, gate ?? AllowAll.Instance, NullLogger<ProposalBatcher>.Instance);
         await batcher.StartAsync(CancellationToken.None);
         return batcher;
     }
@@ -179,6 +179,38 @@ public sealed class ProposalBatcherTests
         consensus.HoldCommits.SetResult();
         await stopping;
         (await inFlight).Outcome.Should().Be(CommandOutcome.Applied, "the batch in flight committed and its client heard so");
+    }
+
+    [Fact]
+    public async Task A_command_the_gate_refuses_is_never_proposed_nor_forwarded_and_others_go_on()
+    {
+        var consensus = new FakeConsensus();
+        var forwarder = new FakeLeader();
+        var gate = new RefuseTag(CommandRegistry.Default.HandlerOf(new DeleteCommand { Key = [1] }).Tag);
+        var batcher = await StartAsync(consensus, forwarder, gate: gate);
+
+        var refused = () => batcher.ProposeAsync(new DeleteCommand { Key = Encoding.UTF8.GetBytes("k") }, mayForward: true, CancellationToken.None);
+        (await refused.Should().ThrowAsync<FeatureUnavailableException>()).Which.Members.Should().Equal(3);
+        (await batcher.ProposeAsync(Put("k"), mayForward: true, CancellationToken.None)).Outcome.Should().Be(CommandOutcome.Applied);
+
+        consensus.Entries.SelectMany(e => e.Commands).Should().ContainSingle().Which.Should().BeOfType<PutCommand>();
+        forwarder.Batches.Should().BeEmpty();
+        await batcher.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A gate that lets everything through, as a cluster whose members all run this build.</summary>
+    private sealed class AllowAll : ICommandGate
+    {
+        public static readonly AllowAll Instance = new();
+
+        public UnavailableException? RefusalOf(CommandHandler handler) => null;
+    }
+
+    /// <summary>A gate under which member 3 cannot apply one command kind.</summary>
+    private sealed class RefuseTag(int tag) : ICommandGate
+    {
+        public UnavailableException? RefusalOf(CommandHandler handler)
+            => handler.Tag == tag ? new FeatureUnavailableException(handler.LogName, [3], "0.1.0", $"{handler.LogName} is not available") : null;
     }
 
     /// <summary>A leader that applies forwarded batches as one entry each.</summary>
