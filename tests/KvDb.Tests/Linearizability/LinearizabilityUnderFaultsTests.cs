@@ -15,6 +15,7 @@
 //  - Reads are linearizable (the default); consistency=local reads are never recorded.
 //  - No 500 is ever acceptable; 503 is, while a leader is being replaced.
 // The run is bounded: the nemesis schedule is fixed and every wait has a deadline.
+// The same workload and checks run under network faults (LinearizabilityUnderFaultsTests.Network.cs).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -38,6 +39,51 @@ public sealed partial class LinearizabilityUnderFaultsTests(ITestOutputHelper ou
     public async Task Histories_stay_linearizable_and_acknowledged_writes_survive_kills_restarts_and_a_paused_leader()
     {
         await using var cluster = await KvdbCluster.StartAsync(3, Flags);
+        await RunUnderNemesisAsync(cluster, note => KillRestartAndPauseAsync(cluster, note), () => { });
+    }
+
+    // The process nemesis: kill -9 and restart the leader, then a follower; SIGSTOP and SIGCONT the leader.
+    private static async Task KillRestartAndPauseAsync(KvdbCluster cluster, Action<string> note)
+    {
+        // 1. kill -9 the leader; the others elect a new one; restart it.
+        var leader = await cluster.WaitForLeaderAsync();
+        note($"kill -9 leader {leader}");
+        await cluster.Member(leader).KillAsync();
+        note($"new leader {await cluster.WaitForLeaderAsync()}");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        cluster.Restart(leader);
+        await cluster.WaitUntilMemberServesAsync(leader);
+        note($"member {leader} restarted and serving");
+
+        // 2. kill -9 a follower; restart it.
+        leader = await cluster.WaitForLeaderAsync();
+        var follower = new[] { 1, 2, 3 }.First(id => id != leader);
+        note($"kill -9 follower {follower}");
+        await cluster.Member(follower).KillAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        cluster.Restart(follower);
+        await cluster.WaitUntilMemberServesAsync(follower);
+        note($"member {follower} restarted and serving");
+
+        // 3. SIGSTOP the leader past the election timeout: another member is elected while
+        //    the frozen one still believes it leads; SIGCONT it and let clients use it.
+        leader = await cluster.WaitForLeaderAsync();
+        note($"SIGSTOP leader {leader}");
+        cluster.Member(leader).Pause();
+        note($"new leader {await cluster.WaitForLeaderAsync(except: leader)} while {leader} is paused");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        cluster.Member(leader).Resume();
+        note($"SIGCONT member {leader}");
+        await cluster.WaitUntilMemberServesAsync(leader);
+    }
+
+    /// <summary>
+    /// Runs the clients' workload on <paramref name="cluster"/> while <paramref name="nemesis"/>
+    /// injects its faults, then undoes them (<paramref name="undo"/>, also when the nemesis
+    /// fails), stops the clients and checks the history and every acknowledged write.
+    /// </summary>
+    private async Task RunUnderNemesisAsync(KvdbCluster cluster, Func<Action<string>, Task> nemesis, Action undo)
+    {
         var recorder = new HistoryRecorder();
         using var workload = new Workload(cluster, recorder);
         await workload.CreateStreamsAsync();
@@ -49,43 +95,14 @@ public sealed partial class LinearizabilityUnderFaultsTests(ITestOutputHelper ou
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1.5));
-
-            // 1. kill -9 the leader; the others elect a new one; restart it.
-            var leader = await cluster.WaitForLeaderAsync();
-            Note($"kill -9 leader {leader}");
-            await cluster.Member(leader).KillAsync();
-            Note($"new leader {await cluster.WaitForLeaderAsync()}");
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            cluster.Restart(leader);
-            await cluster.WaitUntilMemberServesAsync(leader);
-            Note($"member {leader} restarted and serving");
-
-            // 2. kill -9 a follower; restart it.
-            leader = await cluster.WaitForLeaderAsync();
-            var follower = new[] { 1, 2, 3 }.First(id => id != leader);
-            Note($"kill -9 follower {follower}");
-            await cluster.Member(follower).KillAsync();
-            await Task.Delay(TimeSpan.FromSeconds(1.5));
-            cluster.Restart(follower);
-            await cluster.WaitUntilMemberServesAsync(follower);
-            Note($"member {follower} restarted and serving");
-
-            // 3. SIGSTOP the leader past the election timeout: another member is elected while
-            //    the frozen one still believes it leads; SIGCONT it and let clients use it.
-            leader = await cluster.WaitForLeaderAsync();
-            Note($"SIGSTOP leader {leader}");
-            cluster.Member(leader).Pause();
-            Note($"new leader {await cluster.WaitForLeaderAsync(except: leader)} while {leader} is paused");
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            cluster.Member(leader).Resume();
-            Note($"SIGCONT member {leader}");
-            await cluster.WaitUntilMemberServesAsync(leader);
+            await nemesis(Note);
             await Task.Delay(TimeSpan.FromSeconds(1.5));
         }
         finally
         {
             foreach (var member in cluster.Members)
                 member.Resume();
+            undo();
             await stop.CancelAsync();
             await Task.WhenAll(clients);
         }
