@@ -154,8 +154,31 @@ public sealed class PeerNetwork : IAsyncDisposable
         connections[connection] = 0;
         try
         {
-            // The member behind the proxy is down (killed): the caller sees its connection closed.
             await backend.ConnectAsync(IPAddress.Loopback, proxy.RealPort, connection.Stop.Token);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The member behind the proxy is down (killed, not started yet): the caller's
+            // connection is closed, not reset. A reset that lands before SocketsHttpHandler has
+            // read the connection's remote address surfaces as a bare SocketException (ENOTCONN)
+            // that DotNext does not expect ("Transition to candidate state has failed"), and a
+            // real member that is down refuses the connection rather than resetting it.
+            connections.TryRemove(connection, out _);
+            try
+            {
+                accepted.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // The caller has gone already.
+            }
+
+            connection.Dispose();
+            return;
+        }
+
+        try
+        {
             var forward = from == 0 ? null : Get(from, proxy.Id);
             var back = from == 0 ? null : Get(proxy.Id, from);
             await Task.WhenAll(PumpAsync(accepted, backend, forward, connection), PumpAsync(backend, accepted, back, connection));

@@ -104,9 +104,5 @@ public sealed partial class LinearizabilityUnderFaultsTests
         foreach (var id in Everyone)
             await cluster.WaitUntilMemberServesAsync(id);
         note("healed; every member serves");
-
-        // Writes get through slowly or not at all while a fault lasts; give the healed cluster as
-        // long again as the process nemesis's does, so every case has plenty of history to check.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
     }
 }
