@@ -4,7 +4,9 @@
 // thaws it (SIGCONT) with its stale belief that it still leads. The recorded history must be
 // linearizable (Wing-Gong/Lowe search per key, LinearizabilityChecker), and every write that
 // was acknowledged must still be readable at the end. The same clients also append to S2
-// streams with match_seq_num and read their tails (LinearizabilityUnderFaultsTests.Streams.cs).
+// streams with match_seq_num and read their tails (LinearizabilityUnderFaultsTests.Streams.cs),
+// compare-and-set registers with transactions and take locks whose fencing tokens must grow
+// (LinearizabilityUnderFaultsTests.TxnAndLocks.cs).
 // Invariants of the recording (see HistoryRecorder):
 //  - Every write carries a value no other write uses, so a read names the write it saw.
 //  - A write is Ok only on 204; refused before any effect (connection refused, 503 without
