@@ -1,5 +1,7 @@
 // A cluster of real kvdb processes on loopback ports chosen at run time, each with its own
 // temporary data directory. Disposing it kills every member and deletes the directories.
+// A cluster started with StartWithNetworkAsync has a PeerNetwork: each member's URL in
+// --cluster is a proxy the test controls, its peer port listens behind it (see PeerNetwork).
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -30,7 +32,10 @@ public sealed class KvdbCluster : IAsyncDisposable
     private readonly List<KvdbProcess> retired = [];
     private readonly ClusterTransport transport;
 
-    private KvdbCluster(int size, IReadOnlyList<string> extraArgs, ClusterTransport? transport = null)
+    // With a network: the ports members' peer ports really listen on, behind the proxies on raftPorts.
+    private readonly List<int> realPeerPorts = [];
+
+    private KvdbCluster(int size, IReadOnlyList<string> extraArgs, ClusterTransport? transport = null, bool withNetwork = false)
     {
         this.transport = transport ?? ClusterTransport.Plain;
         var ports = FreePorts.Take(size * 2);
@@ -38,9 +43,19 @@ public sealed class KvdbCluster : IAsyncDisposable
         httpPorts = [.. ports[size..]];
         this.extraArgs = extraArgs;
         root = Directory.CreateTempSubdirectory("kvdb-test-").FullName;
+        if (withNetwork)
+        {
+            Network = new PeerNetwork();
+            for (var id = 1; id <= size; id++)
+                AddProxy(id);
+        }
+
         Members = [.. Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id)))];
         Client = NewClient(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>The proxies on every member-to-member link; null unless started with <see cref="StartWithNetworkAsync"/>.</summary>
+    public PeerNetwork? Network { get; }
 
     /// <summary>The members, index i holding member id i+1.</summary>
     public List<KvdbProcess> Members { get; }
@@ -54,10 +69,16 @@ public sealed class KvdbCluster : IAsyncDisposable
     /// <summary>Starts <paramref name="size"/> members and waits until they serve a linearizable write and read.</summary>
     public static Task<KvdbCluster> StartAsync(int size = 3, params string[] extraArgs) => StartAsync(ClusterTransport.Plain, size, extraArgs);
 
+    /// <summary>As <see cref="StartAsync(int, string[])"/>, with every member-to-member link through a <see cref="PeerNetwork"/> proxy (plain HTTP).</summary>
+    public static Task<KvdbCluster> StartWithNetworkAsync(int size = 3, params string[] extraArgs)
+        => StartAsync(new KvdbCluster(size, extraArgs, withNetwork: true));
+
     /// <summary>As <see cref="StartAsync(int, string[])"/>, with the ports protected as <paramref name="transport"/> says.</summary>
-    public static async Task<KvdbCluster> StartAsync(ClusterTransport transport, int size = 3, params string[] extraArgs)
+    public static Task<KvdbCluster> StartAsync(ClusterTransport transport, int size = 3, params string[] extraArgs)
+        => StartAsync(new KvdbCluster(size, extraArgs, transport));
+
+    private static async Task<KvdbCluster> StartAsync(KvdbCluster cluster)
     {
-        var cluster = new KvdbCluster(size, extraArgs, transport);
         try
         {
             foreach (var member in cluster.Members)
@@ -97,8 +118,19 @@ public sealed class KvdbCluster : IAsyncDisposable
     private string[] ArgsFor(int id, params string[] more) =>
     [
         "--id", id.ToString(CultureInfo.InvariantCulture), "--cluster", ClusterList, "--port", httpPorts[id - 1].ToString(CultureInfo.InvariantCulture),
-        "--data-dir", DataDir(id), .. transport.MemberArgs(id), .. extraArgs, .. more,
+        "--data-dir", DataDir(id), .. NetworkArgs(id), .. transport.MemberArgs(id), .. extraArgs, .. more,
     ];
+
+    // Behind a proxy: listen on the real peer port, connect to peers from the member's own address.
+    private string[] NetworkArgs(int id) => Network is null
+        ? []
+        : ["--peer-listen", $"127.0.0.1:{realPeerPorts[id - 1]}", "--peer-source-address", PeerNetwork.SourceAddress(id).ToString()];
+
+    private void AddProxy(int id)
+    {
+        realPeerPorts.Add(FreePorts.Take(1)[0]);
+        Network!.Add(id, raftPorts[id - 1], realPeerPorts[id - 1]);
+    }
 
     /// <summary>Reserves ports for member <paramref name="Members.Count"/>+1 and returns its id; it is not started.</summary>
     public int ReserveMember()
@@ -107,6 +139,8 @@ public sealed class KvdbCluster : IAsyncDisposable
         raftPorts.Add(ports[0]);
         httpPorts.Add(ports[1]);
         var id = raftPorts.Count;
+        if (Network is not null)
+            AddProxy(id);
         Members.Add(new KvdbProcess(id, ArgsFor(id, "--join")));
         return id;
     }
@@ -309,6 +343,8 @@ public sealed class KvdbCluster : IAsyncDisposable
         foreach (var member in retired)
             await member.DisposeAsync();
         Client.Dispose();
+        if (Network is not null)
+            await Network.DisposeAsync();
         try
         {
             Directory.Delete(root, recursive: true);

@@ -6,6 +6,7 @@
 //  - Each flag validates its own value (ranges, syntax); Build checks what spans flags (--id
 //    within --cluster), so it returns valid NodeOptions or throws one FormatException.
 using System.CommandLine;
+using System.Net;
 using KvDb.Flags;
 using KvDb.Node.Audit;
 using KvDb.Node.Security;
@@ -23,6 +24,8 @@ internal sealed class NodeFlags
         Id = Env(new Flag<int>("id", "N", "1", "This member's 1-based position in --cluster.", WholeNumber.Between("id", 1, int.MaxValue)));
         Cluster = Env(new Flag<PeerList>("cluster", "URLS", DefaultCluster, "Comma-separated Raft peer URLs (http://host:port, or https://host:port with --peer-cert-file) of all members, in id order; seeds the membership on a first start. Each URL is that member's peer port: Raft and member-to-member calls over HTTP (DotNext.AspNetCore.Cluster).", PeerList.Parse));
         Port = Env(new Flag<int>("port", "PORT", "12380", "Port of the HTTP API (it listens on the host of this member's peer URL).", WholeNumber.Between("port", 1, 65535)));
+        PeerListen = Env(new Flag<IPEndPoint?>("peer-listen", "ADDRESS:PORT", "its URL in --cluster", "Where this member's peer port listens when other members reach it at another address (its URL in --cluster names a proxy or a NAT in front of it), as etcd's --listen-peer-urls beside its advertised URLs.", PeerListenValue, defaultValue: () => null));
+        PeerSourceAddress = Env(new Flag<IPAddress?>("peer-source-address", "ADDRESS", "chosen by the OS", "Local address this member's connections to other members' peer ports are made from (a host with several addresses; the fault suite gives each member its own loopback address so its proxies can tell members apart).", PeerSourceAddressValue, defaultValue: () => null));
         Join = Env(Switch("join", "Join an existing cluster instead of bootstrapping one: wait until a member adds this one."));
         DataDir = Env(new Flag<string?>("data-dir", "DIR", "data/node-<id>", "Directory of the Raft log and snapshots; created when missing.", text => text, defaultValue: () => null));
         InMemory = Env(Switch("in-memory", "Keep nothing on disk (the log lives in a temporary memory-backed directory, removed on exit). For demos and tests."));
@@ -65,7 +68,7 @@ internal sealed class NodeFlags
     /// <summary>Every flag that takes a value or is a switch, in --help order (--help and --version are the command's own).</summary>
     public IReadOnlyList<IFlag> Flags =>
     [
-        Id, Cluster, Port, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
+        Id, Cluster, Port, PeerListen, PeerSourceAddress, Join, DataDir, InMemory, MaxValueBytes, RequestTimeout, MaxPendingWrites, MaxTxnOps, MaxLeases,
         SnapshotInterval, MemoryBudget, MinFreeDisk, ElectionTimeout, ReadLease, ThrottleApply, ThrottleAppendAcks, ThrottleSnapshotInstall,
         WatchHistory, WatchHistoryFloor, WatchSlowReaderTimeout, OpenProbes, OpenApiAccess, AuthTokenTtl, RehashPasswords, S2RetentionInterval, LogLevel,
         .. Security.Flags,
@@ -77,6 +80,8 @@ internal sealed class NodeFlags
     public Flag<int> Id { get; }
     public Flag<PeerList> Cluster { get; }
     public Flag<int> Port { get; }
+    public Flag<IPEndPoint?> PeerListen { get; }
+    public Flag<IPAddress?> PeerSourceAddress { get; }
     public Flag<OnOff> Join { get; }
     public Flag<string?> DataDir { get; }
     public Flag<OnOff> InMemory { get; }
@@ -118,7 +123,7 @@ internal sealed class NodeFlags
         if (id > cluster.Urls.Count)
             throw new FormatException($"--id {id} is outside --cluster, which lists {cluster.Urls.Count} member(s); ids are 1..{cluster.Urls.Count}");
 
-        var peerEndPoint = PeerList.ResolveOwn(cluster.Urls[id - 1]);
+        var peerEndPoint = result.GetValue(PeerListen) ?? PeerList.ResolveOwn(cluster.Urls[id - 1]);
         var port = result.GetValue(Port);
         if (port == peerEndPoint.Port)
             throw new FormatException($"--port {port} is this member's peer port (its URL in --cluster); the client API needs a port of its own");
@@ -129,6 +134,7 @@ internal sealed class NodeFlags
             PeerEndPoint = peerEndPoint,
             ClusterUrls = cluster.Urls,
             Port = port,
+            PeerSourceAddress = result.GetValue(PeerSourceAddress),
             Join = result.GetValue(Join).IsOn,
             InMemory = result.GetValue(InMemory).IsOn,
             DataDir = result.GetValue(DataDir) ?? Path.Combine("data", $"node-{id}"),
@@ -163,6 +169,16 @@ internal sealed class NodeFlags
 
     private static Flag<OnOff> Switch(string name, string summary)
         => new(name, null, "off", summary, text => OnOff.Parse(name, text));
+
+    private static IPEndPoint? PeerListenValue(string text)
+        => IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0
+            ? endPoint
+            : throw new FormatException($"--peer-listen '{text}' is not an address and port like 127.0.0.1:12379");
+
+    private static IPAddress? PeerSourceAddressValue(string text)
+        => IPAddress.TryParse(text, out var address)
+            ? address
+            : throw new FormatException($"--peer-source-address '{text}' is not an IP address like 127.0.0.2");
 
     private static Func<string, TimeSpan> AnyDuration(string flag) => text =>
         Duration.TryParse(text, out var value) ? value : throw new FormatException($"--{flag} '{text}' is not a duration like 200ms, 2s or 1m");

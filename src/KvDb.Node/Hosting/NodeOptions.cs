@@ -15,8 +15,8 @@ public sealed record NodeOptions
     public int Id { get; init; } = 1;
 
     /// <summary>
-    /// The address this member's peer port listens on: its own URL in --cluster, resolved once at
-    /// start. Other members' host names are never resolved here (a peer whose name does not
+    /// The address this member's peer port listens on: --peer-listen, or else its own URL in
+    /// --cluster, resolved once at start. Other members' host names are never resolved here (a peer whose name does not
     /// resolve yet must not stop this member from starting); HTTP resolves them at each connection.
     /// </summary>
     public required IPEndPoint PeerEndPoint { get; init; }
@@ -26,6 +26,9 @@ public sealed record NodeOptions
 
     /// <summary>The HTTP API port.</summary>
     public int Port { get; init; } = 12380;
+
+    /// <summary>The local address connections to other members' peer ports are made from (--peer-source-address); null lets the OS choose.</summary>
+    public IPAddress? PeerSourceAddress { get; init; }
 
     /// <summary>Start without bootstrapping a cluster; wait to be added by an existing one.</summary>
     public bool Join { get; init; }

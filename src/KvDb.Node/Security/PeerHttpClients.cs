@@ -7,8 +7,12 @@
 //  - "kvdb-peer": kvdb's own /internal/ calls (PeerClient: forwarded writes, read indices,
 //    snapshot archives).
 // Both also carry this member's cluster id (ClusterIdentity), checked by the peer port.
+// With --peer-source-address both make their connections from that local address, so whatever
+// sits in front of a peer port (the fault suite's per-member proxies) knows who is calling.
 // Invariants: each name has one handler for the life of the process (one connection pool, as
 // before the factory); the factory's per-request log lines are removed (kvdb logs what matters).
+using System.Net;
+using System.Net.Sockets;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -26,10 +30,34 @@ public static class PeerHttpClients
     {
         services.AddSingleton<ClusterIdentity>();
         var connectTimeout = TimeSpan.FromMilliseconds(options.ElectionTimeoutMs);
-        Add(services, RaftClientName, () => new SocketsHttpHandler { ConnectTimeout = connectTimeout }, security);
-        Add(services, PeerClient.HandlerName, PeerClient.CreateHandler, security);
+        var source = options.PeerSourceAddress;
+        Add(services, RaftClientName, () => BindTo(new SocketsHttpHandler { ConnectTimeout = connectTimeout }, source), security);
+        Add(services, PeerClient.HandlerName, () => BindTo(PeerClient.CreateHandler(), source), security);
         services.Configure<HttpClusterMemberConfiguration>(static configuration => configuration.ClientHandlerName = RaftClientName);
         return services;
+    }
+
+    // Binds each connection's local end to source before it connects; null leaves the handler as it is.
+    private static SocketsHttpHandler BindTo(SocketsHttpHandler handler, IPAddress? source)
+    {
+        if (source is null)
+            return handler;
+        handler.ConnectCallback = async (context, token) =>
+        {
+            var socket = new Socket(source.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        };
+        return handler;
     }
 
     private static void Add(IServiceCollection services, string name, Func<SocketsHttpHandler> create, NodeSecurity security)

@@ -36,6 +36,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Peer_listen_and_source_address_put_the_peer_port_behind_its_advertised_url()
+    {
+        var options = Options(["--id", "2", "--cluster", "http://127.0.0.1:12379,http://127.0.0.1:22379", "--port", "22380", "--peer-listen", "127.0.0.1:22999", "--peer-source-address", "127.0.0.12"]);
+        options.PeerEndPoint.ToString().Should().Be("127.0.0.1:22999", "the peer port listens where --peer-listen says");
+        options.PeerUrl.Should().Be("http://127.0.0.1:22379", "other members still reach it at its URL in --cluster");
+        options.PeerSourceAddress!.ToString().Should().Be("127.0.0.12");
+        Options([]).PeerSourceAddress.Should().BeNull("by default the OS chooses where peer connections come from");
+        Parse(["--peer-listen", "127.0.0.1"]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("--peer-listen");
+        Parse(["--peer-source-address", "nowhere"]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("--peer-source-address");
+        Parse(["--peer-listen", "127.0.0.1:12380"]).Should().BeOfType<CommandLineOutcome.Error>().Which.Message.Should().Contain("--port 12380");
+    }
+
+    [Fact]
     public void Environment_variables_fill_in_and_flags_win()
     {
         var env = new Dictionary<string, string> { ["KVDB_PORT"] = "9000", ["KVDB_IN_MEMORY"] = "true", ["KVDB_REQUEST_TIMEOUT"] = "250ms" };
