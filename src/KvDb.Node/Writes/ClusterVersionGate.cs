@@ -45,7 +45,14 @@ public sealed class ClusterVersionGate : ICommandGate
         this.state = state;
         this.registry = registry;
         Own = OwnRelease(registry, Environment.GetEnvironmentVariable(HideCommandsVariable));
-        subscription = state.Subscribe(machine => machine.MembersChanged += Invalidate);
+        subscription = state.Subscribe(machine =>
+        {
+            machine.MembersChanged += Invalidate;
+
+            // A state machine opened after the first answer (a restore) starts from its own store.
+            if (current is not null)
+                Invalidate();
+        });
     }
 
     /// <summary>What this member advertises: its release and the command tags it can apply.</summary>
