@@ -2,6 +2,13 @@
 // Invariants: the map stays one-to-one (an id maps to one URL and a URL to one id), and is
 // never emptied: a cluster without members could never elect a leader to undo it. A member's
 // advertised release (MemberRelease) exists only while the member is in the map.
+// One removal at a time, decided here: a removed member stops at once but votes until the
+// leader takes it out of the Raft configuration, so a second removal in that window could
+// stop a second voter (2 of 4: no majority, for good). A removal carries the map and the
+// voters its proposer saw; it is refused (PreconditionFailed, the reason in Reply) when the
+// applied map differs (another change applied first) or one of those voters is no longer in
+// the map (a removal not finished). Only what the log holds decides, so every member agrees.
+// Removals of older releases carry neither and are not checked.
 using System.Text;
 using KvDb.Core.Commands;
 using KvDb.Core.Membership;
@@ -68,11 +75,41 @@ public sealed partial class CommandExecutor
         if (members.Count == 1)
             return new(CommandOutcome.Conflict, 0);
 
+        if (ChangeInProgress(members, remove) is { } reason)
+            return new(CommandOutcome.PreconditionFailed, 0, Reply: Encoding.UTF8.GetBytes(reason));
+
         batch.Delete(StoreKeys.ForMember(remove.Id));
         batch.Delete(StoreKeys.ForRelease(remove.Id));
         ReleasesChanged = true;
         membershipChanges.Add(new(remove.Id, peerUrl, Removed: true));
         return new(CommandOutcome.Applied, 0);
+    }
+
+    /// <summary>Why <paramref name="remove"/> must wait for another membership change, or null when it need not.</summary>
+    private static string? ChangeInProgress(SortedDictionary<int, string> members, RemoveMemberCommand remove)
+    {
+        if (remove.ExpectedMembers is { } expected)
+        {
+            var current = MembershipMap.Describe(members);
+            if (!current.AsSpan().SequenceEqual(expected))
+            {
+                var gone = expected.Except(current, StringComparer.Ordinal).Select(static m => Member(m) + " was removed");
+                var added = current.Except(expected, StringComparer.Ordinal).Select(static m => Member(m) + " was added");
+                return $"another membership change was applied first ({string.Join("; ", gone.Concat(added))})";
+            }
+        }
+
+        foreach (var voter in remove.Voters ?? [])
+        {
+            if (!members.ContainsValue(voter))
+                return $"the member at {voter} was removed and still votes until the leader takes it out of the Raft configuration";
+        }
+
+        return null;
+
+        // "3=http://host:port" as "member 3 (http://host:port)".
+        static string Member(string described)
+            => described.IndexOf('=', StringComparison.Ordinal) is var at and > 0 ? $"member {described[..at]} ({described[(at + 1)..]})" : "member " + described;
     }
 
     private void WriteMember(int id, string peerUrl)

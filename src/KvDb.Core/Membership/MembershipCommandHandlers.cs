@@ -53,5 +53,20 @@ internal sealed class RemoveMemberHandler() : CommandHandler<RemoveMemberCommand
 {
     public override CommandResult Apply(CommandExecutor executor, long index, RemoveMemberCommand command) => executor.RemoveMember(command);
 
-    public override void WriteLog(Utf8JsonWriter json, RemoveMemberCommand command, LogLineContext context) => json.WriteNumber("id", command.Id);
+    public override void WriteLog(Utf8JsonWriter json, RemoveMemberCommand command, LogLineContext context)
+    {
+        json.WriteNumber("id", command.Id);
+        WriteStrings(json, "voters", command.Voters);
+        WriteStrings(json, "expectedMembers", command.ExpectedMembers);
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, string[]? texts)
+    {
+        if (texts is null)
+            return;
+        json.WriteStartArray(name);
+        foreach (var text in texts)
+            json.WriteStringValue(text);
+        json.WriteEndArray();
+    }
 }

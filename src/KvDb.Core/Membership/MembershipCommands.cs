@@ -1,6 +1,7 @@
 // The membership feature's commands: the replicated map from member ids to peer URLs (the
 // Raft configuration itself is DotNext's). Fields are addressed by integer keys; new optional
 // fields are only ever appended (see KvCommand).
+using KvDb.Core.State;
 using MessagePack;
 using MessagePack.Formatters;
 
@@ -73,20 +74,131 @@ public sealed class SetMemberCommand : KvCommand
     public override string? Validate() => Id <= 0 || PeerUrl is null ? "a member without a positive id and a URL" : null;
 }
 
-/// <summary>Removes member <see cref="Id"/> from the membership map.</summary>
+/// <summary>
+/// Removes member <see cref="Id"/> from the membership map. With <see cref="Voters"/> and
+/// <see cref="ExpectedMembers"/> (set by releases that check it), the removal is refused when it
+/// applies after another membership change, or while a removed member still votes: one change
+/// at a time, decided in the log rather than by each proposer.
+/// </summary>
 [MessagePackObject]
+[MessagePackFormatter(typeof(RemoveMemberCommandFormatter))]
 public sealed class RemoveMemberCommand : KvCommand
 {
     /// <summary>The member's id.</summary>
     [Key(0)]
     public required int Id { get; init; }
 
-    /// <inheritdoc/>
-    [IgnoreMember]
-    public override int ApproximateSize => 16;
+    /// <summary>
+    /// The peer URLs of the Raft configuration's voters as the proposer saw them; the removal is
+    /// refused if one is no longer in the map (a previous removal not finished). Null from older releases.
+    /// </summary>
+    [Key(1)]
+    public string[]? Voters { get; init; }
+
+    /// <summary>
+    /// The membership map the proposer saw (<see cref="MembershipMap.Describe"/>); the removal is
+    /// refused if the applied map differs (another change applied first). Null from older releases.
+    /// </summary>
+    [Key(2)]
+    public string[]? ExpectedMembers { get; init; }
 
     /// <inheritdoc/>
-    public override string? Validate() => Id <= 0 ? "a member removal without a positive id" : null;
+    [IgnoreMember]
+    public override int ApproximateSize => 16 + Size(Voters) + Size(ExpectedMembers);
+
+    private static int Size(string[]? texts) => texts?.Sum(static t => (t?.Length ?? 0) + 4) ?? 0;
+
+    /// <inheritdoc/>
+    public override string? Validate()
+        => Id <= 0 ? "a member removal without a positive id"
+            : (Voters is not null && Array.IndexOf(Voters, null) >= 0) || (ExpectedMembers is not null && Array.IndexOf(ExpectedMembers, null) >= 0) ? "a member removal with a null voter or member"
+            : null;
+}
+
+/// <summary>
+/// Writes a <see cref="RemoveMemberCommand"/> as MessagePack's generated formatter does, except that
+/// <see cref="RemoveMemberCommand.Voters"/> and <see cref="RemoveMemberCommand.ExpectedMembers"/>,
+/// added after removals were first written to logs, are left out while both are null: an unchecked
+/// removal is byte for byte what earlier releases wrote, and they read a checked one by skipping
+/// the elements they do not know.
+/// </summary>
+public sealed class RemoveMemberCommandFormatter : IMessagePackFormatter<RemoveMemberCommand?>
+{
+    private const int EarlierFields = 1;
+    private const int Fields = 3;
+
+    /// <inheritdoc/>
+    public void Serialize(ref MessagePackWriter writer, RemoveMemberCommand? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        var checkedRemoval = value.Voters is not null || value.ExpectedMembers is not null;
+        writer.WriteArrayHeader(checkedRemoval ? Fields : EarlierFields);
+        writer.Write(value.Id);
+        if (!checkedRemoval)
+            return;
+        WriteStrings(ref writer, value.Voters);
+        WriteStrings(ref writer, value.ExpectedMembers);
+    }
+
+    /// <inheritdoc/>
+    public RemoveMemberCommand? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+            return null;
+        options.Security.DepthStep(ref reader);
+        var id = 0;
+        string[]? voters = null, expected = null;
+        var count = reader.ReadArrayHeader();
+        for (var i = 0; i < count; i++)
+        {
+            switch (i)
+            {
+                case 0:
+                    id = reader.ReadInt32();
+                    break;
+                case 1:
+                    voters = ReadStrings(ref reader);
+                    break;
+                case 2:
+                    expected = ReadStrings(ref reader);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        reader.Depth--;
+        return new RemoveMemberCommand { Id = id, Voters = voters, ExpectedMembers = expected };
+    }
+
+    private static void WriteStrings(ref MessagePackWriter writer, string[]? texts)
+    {
+        if (texts is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(texts.Length);
+        foreach (var text in texts)
+            writer.Write(text);
+    }
+
+    private static string[]? ReadStrings(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+            return null;
+        var texts = new string[reader.ReadArrayHeader()];
+        for (var i = 0; i < texts.Length; i++)
+            texts[i] = reader.ReadString()!;
+        return texts;
+    }
 }
 
 /// <summary>

@@ -1,4 +1,6 @@
-// Reads the replicated membership map (member id → Raft peer URL) out of the store.
+// Reads the replicated membership map (member id → Raft peer URL) out of the store, and
+// describes it as removals carry it ("id=url" in id order, compared ordinally).
+using System.Globalization;
 using System.Text;
 
 namespace KvDb.Core.State;
@@ -14,4 +16,8 @@ public static class MembershipMap
             members[StoreKeys.MemberId(key)] = Encoding.UTF8.GetString(value);
         return members;
     }
+
+    /// <summary>The map as a removal carries it in <c>ExpectedMembers</c>: "id=url" in id order.</summary>
+    public static string[] Describe(IEnumerable<KeyValuePair<int, string>> members)
+        => [.. members.OrderBy(static m => m.Key).Select(static m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value}"))];
 }

@@ -111,6 +111,7 @@ public static class MembershipEndpoints
         {
             MembershipOutcome.Done => Results.NoContent(),
             MembershipOutcome.NotFound => Problems.Of(StatusCodes.Status404NotFound, "No such member", detail),
+            MembershipOutcome.ChangeInProgress => Problems.Of(StatusCodes.Status409Conflict, "Membership change in progress", detail),
             _ => Problems.Of(StatusCodes.Status409Conflict, "Member conflict", detail),
         };
     }

@@ -8,15 +8,20 @@
 //  - One removal at a time: a member taken out of the map still votes until the leader takes
 //    it out of the Raft configuration (a removed leader stops first and its successor does it).
 //    Removing another member in that window could stop a second voter while the configuration
-//    still counts both (2 of 4 voters: no majority, for good), so a removal waits for the
-//    previous one to finish, and answers 503 if it does not in time. Two removals sent to
-//    different members at the same instant can still both pass; operators remove one at a time.
+//    still counts both (2 of 4 voters: no majority, for good). The log decides: a removal
+//    carries the map and the voters this member saw (after a read barrier), and applying it
+//    refuses it when another change applied in between or a removed member still votes, so
+//    two removals sent to two members at once cannot both pass, and one that arrives while a
+//    removed member still votes is refused (409, naming it): retry once it has left.
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
+using KvDb.Core.State;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
+using KvDb.Node.Reads;
 using KvDb.Node.Writes;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +41,9 @@ public enum MembershipOutcome
 
     /// <summary>The id or URL belongs to another member, or the last member would be removed.</summary>
     Conflict,
+
+    /// <summary>Another membership change is under way or was applied first; nothing changed.</summary>
+    ChangeInProgress,
 }
 
 /// <summary>One member as shown by <c>GET /v1/members</c>.</summary>
@@ -49,7 +57,7 @@ public sealed record MemberView(int Id, string PeerUrl, string? HttpUrl, string 
 }
 
 /// <summary>Adds, removes and lists members.</summary>
-public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, ClusterVersionGate clusterVersion, IOptions<MemberOptions> memberOptions, ILogger<MembershipService> logger)
+public sealed partial class MembershipService(IRaftMembership node, LocalState state, IProposer proposer, IReadBarrier barrier, ClusterVersionGate clusterVersion, IOptions<MemberOptions> memberOptions, ILogger<MembershipService> logger)
 {
     /// <summary>
     /// Records the initial members (ids 1..N from --cluster) if no member is recorded yet. The
@@ -112,51 +120,28 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
     }
 
     /// <summary>Removes member <paramref name="id"/>; the member stops itself when it applies the removal.</summary>
-    /// <exception cref="UnavailableException">No leader or quorum, or a previous removal is still under way.</exception>
+    /// <exception cref="UnavailableException">No leader or quorum.</exception>
     public async Task<(MembershipOutcome Outcome, string Detail)> RemoveAsync(int id, CancellationToken token)
     {
         await EnsureBootstrappedAsync(mayForward: true, token).ConfigureAwait(false);
-        if (await WaitForPendingRemovalAsync(token).ConfigureAwait(false) is { } leaving)
-            throw new UnavailableException($"The member at {leaving} was removed but still votes until the leader takes it out of the Raft configuration; removing another member first could leave no majority. Retry shortly.");
 
-        var result = await proposer.ProposeAsync(new RemoveMemberCommand { Id = id }, mayForward: true, token).ConfigureAwait(false);
+        // The map read below then holds every change acknowledged before this request arrived.
+        // Whether the removal may go ahead is decided when it applies, not here (see the header).
+        await barrier.WaitAsync(token).ConfigureAwait(false);
+        var voters = node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>().ToArray();
+        var command = new RemoveMemberCommand { Id = id, Voters = voters, ExpectedMembers = MembershipMap.Describe(node.Members()) };
+        var result = await proposer.ProposeAsync(command, mayForward: true, token).ConfigureAwait(false);
         return result.Outcome switch
         {
             CommandOutcome.NotFound => (MembershipOutcome.NotFound, $"There is no member {id}."),
             CommandOutcome.Conflict => (MembershipOutcome.Conflict, $"Member {id} is the last member; a cluster cannot be left empty."),
+            CommandOutcome.PreconditionFailed => (MembershipOutcome.ChangeInProgress, InProgress(id, result.Reply is { } reason ? Encoding.UTF8.GetString(reason) : "another membership change is under way")),
             _ => (MembershipOutcome.Done, $"Member {id} is removed; it shuts itself down."),
         };
     }
 
-    /// <summary>
-    /// Waits a while for every voter of the Raft configuration to be in the map; answers the
-    /// peer URL of a voter that is still leaving, or null when none is.
-    /// </summary>
-    private async Task<string?> WaitForPendingRemovalAsync(CancellationToken token)
-    {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        wait.CancelAfter(memberOptions.Value.RequestTimeout * 2);
-        try
-        {
-            if (PendingRemoval() is { } leaving)
-                LogWaitingForRemoval(leaving);
-            while (PendingRemoval() is not null)
-                await Task.Delay(100, wait.Token).ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            return PendingRemoval();
-        }
-    }
-
-    private string? PendingRemoval()
-    {
-        var wanted = node.Members().Values.ToHashSet(StringComparer.Ordinal);
-        if (wanted.Count == 0)
-            return null;
-        return node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>().FirstOrDefault(url => !wanted.Contains(url));
-    }
+    private static string InProgress(int id, string reason)
+        => $"Member {id} was not removed: a membership change is in progress ({reason}); removing another member now could leave no majority. Members are removed one at a time: retry once it has finished (GET /v1/members).";
 
     /// <summary>The members of the map with their role and reachability, as seen from this member.</summary>
     public async Task<IReadOnlyList<MemberView>> ListAsync(CancellationToken token)
@@ -220,9 +205,6 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
         var owner = map.FirstOrDefault(p => string.Equals(p.Value, peerUrl, StringComparison.OrdinalIgnoreCase));
         return $"{peerUrl} is already the address of member {owner.Key}.";
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "A removal waits for the member at {PeerUrl} to leave the Raft configuration first")]
-    private partial void LogWaitingForRemoval(string peerUrl);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recorded the initial members: {Members}")]
     private partial void LogBootstrapped(string members);

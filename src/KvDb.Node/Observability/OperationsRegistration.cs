@@ -11,6 +11,7 @@
 //    member has started (MemberStorageMetrics).
 using KvDb.Core.Operations;
 using KvDb.Node.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 using Prometheus;
 
@@ -34,6 +35,8 @@ public static class OperationsRegistration
         services.AddSingleton<IMetricFactory>(static sp => Metrics.WithCustomRegistry(sp.GetRequiredService<CollectorRegistry>()));
         services.AddSingleton<IStorageMetricsSource, MemberStorageMetrics>();
         services.AddSingleton<ReadinessCheck>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LivenessCheck>();
         services.AddSingleton<NodeStatusReporter>();
         services.AddHostedService<MeterBridge>();
         services.AddHostedService<RaftMetrics>();

@@ -25,6 +25,7 @@ public static class RouteTable
     public static readonly RouteCase[] Cases =
     [
         new("GET", "/ping", AccessRule.Probe, "/ping"),
+        new("GET", "/livez", AccessRule.Probe, "/livez"),
         new("GET", "/readyz", AccessRule.Probe, "/readyz"),
         new("GET", "/health", AccessRule.Probe, "/health"),
         new("*", "/metrics", AccessRule.Probe, "/metrics"),

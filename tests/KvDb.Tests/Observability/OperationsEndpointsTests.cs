@@ -1,6 +1,6 @@
 // The operability endpoints against real members: /metrics series move with writes, follower
 // lag and reachability follow a stopped follower, /readyz turns 503 without a quorum while
-// /ping stays 200, and /v1/status holds what an operator relies on.
+// /ping and /livez stay 200, and /v1/status holds what an operator relies on.
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -77,7 +77,7 @@ public sealed class OperationsEndpointsTests
     }
 
     [Fact]
-    public async Task Readyz_turns_503_with_the_reason_when_the_quorum_is_gone_while_ping_stays_200()
+    public async Task Readyz_turns_503_with_the_reason_when_the_quorum_is_gone_while_ping_and_livez_stay_200()
     {
         await using var cluster = await KvdbCluster.StartAsync(3, "--request-timeout", "1s");
         foreach (var id in new[] { 1, 2, 3 })
@@ -97,6 +97,7 @@ public sealed class OperationsEndpointsTests
         problem.RootElement.GetProperty("reason").GetString().Should().Be("no-leader");
 
         (await cluster.Client.GetStringAsync(new Uri(cluster.Url(survivor), "ping"))).Should().Be("pong");
+        (await cluster.Client.GetStringAsync(new Uri(cluster.Url(survivor), "livez"))).Should().Be("live", "a member without a leader is not ready, but live: a restart would not bring the majority back");
         using var status = await StatusAsync(cluster, survivor);
         status.RootElement.GetProperty("ready").GetBoolean().Should().BeFalse();
         status.RootElement.GetProperty("role").GetString().Should().Be("follower");
