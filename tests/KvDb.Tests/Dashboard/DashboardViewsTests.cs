@@ -1,11 +1,14 @@
 // The dashboard's second round of views in a real browser (headless chromium), one three-member
 // cluster and one browser shared by the class: a key's history and past revisions (with a 410
-// shown as a message). Each test fails on any console error it did not provoke.
+// shown as a message), lists (keyspaces, paging both ways, following the tail), and leases,
+// locks and elections. Each test fails on any console error it did not provoke.
 // Invariants: tests use keys, keyspaces and names of their own, so they pass in any order on the
 // shared cluster; the history window is short (--watch-history 1s, floor 60 revisions) so a
 // revision can be pushed out of it by writing 60 more.
 using System.Globalization;
 using System.Net;
+using System.Text;
+using System.Text.Json;
 using OpenQA.Selenium;
 
 namespace KvDb.Tests.Dashboard;
@@ -110,5 +113,109 @@ public sealed class DashboardViewsTests(DashboardViewsFixture fixture) : IClassF
         web.Visible(By.Id("at-unavailable"), "the 410 message").Text.Should().Contain("older than the change history");
         web.Screenshot("key-at-revision-compacted");
         web.ShouldHaveNoConsoleErrors(410);
+    }
+
+    private async Task<string> SendAsync(HttpMethod method, string path, string? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Cluster.Url(1), path));
+        if (body is not null)
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await Cluster.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue($"{method} {path}: {text}");
+        return text;
+    }
+
+    private static string Items(int from, int count)
+        => "{\"items\": [" + string.Join(',', Enumerable.Range(from, count).Select(static i => $"{{\"value\": \"item {i}\"}}")) + "]}";
+
+    private static IReadOnlyList<string> Offsets(IWebDriver driver)
+        => [.. driver.FindElements(By.CssSelector("#items tbody tr")).Select(static e => e.GetDomAttribute("data-offset") ?? "")];
+
+    private static Func<IWebDriver, string?> OffsetsAre(int first, int last)
+        => d =>
+        {
+            var offsets = Offsets(d);
+            return offsets.Count == last - first + 1 && offsets[0] == first.ToString(CultureInfo.InvariantCulture)
+                && offsets[^1] == last.ToString(CultureInfo.InvariantCulture) ? "" : null;
+        };
+
+    [SkippableFact]
+    public async Task Keyspaces_and_lists_are_listed_a_list_pages_both_ways_and_follows_its_tail()
+    {
+        var web = Browser();
+        await SendAsync(HttpMethod.Put, "v1/keyspaces/dq");
+        await SendAsync(HttpMethod.Post, "v1/lists/dq/orders", Items(0, 120));
+        await SendAsync(HttpMethod.Post, "v1/lists/dq/other", Items(0, 1));
+
+        web.Open(new Uri(Cluster.Url(3), "ui/#/lists"));
+        var keyspace = web.Visible(By.CssSelector("#keyspaces tr[data-keyspace='dq']"), "keyspace dq");
+        keyspace.Text.Should().Contain("2").And.Contain("121");
+        keyspace.FindElement(By.TagName("a")).Click();
+        web.Until(d => d.FindElements(By.CssSelector("#lists tbody tr")).Count == 2 ? "" : null, "dq's two lists");
+        web.Driver.FindElement(By.CssSelector("#lists tr[data-list='orders']")).Text.Should().Contain("120");
+        web.Screenshot("keyspace");
+
+        // The newest page first, then back and forth by pages of 50.
+        web.Driver.FindElement(By.CssSelector("#lists tr[data-list='orders'] a")).Click();
+        web.Until(OffsetsAre(70, 119), "offsets 70 to 119, the newest page");
+        web.Driver.FindElement(By.Id("items-earlier")).Click();
+        web.Until(OffsetsAre(20, 69), "offsets 20 to 69");
+        web.Driver.FindElement(By.Id("items-earlier")).Click();
+        web.Until(OffsetsAre(0, 19), "offsets 0 to 19, the oldest");
+        web.Driver.FindElement(By.Id("items-earlier")).Enabled.Should().BeFalse("nothing is older than offset 0");
+        web.Driver.FindElement(By.Id("items-later")).Click();
+        web.Until(OffsetsAre(20, 69), "offsets 20 to 69 again, paging forward");
+        web.Driver.FindElement(By.Id("items-later")).Click();
+        web.Until(OffsetsAre(70, 119), "offsets 70 to 119, paging forward");
+        web.Driver.FindElement(By.Id("items-later")).Enabled.Should().BeFalse("offset 119 is the newest");
+
+        // Followed at the tail: appended items appear without a reload.
+        web.Driver.FindElement(By.Id("follow")).Click();
+        web.Until(d => d.FindElement(By.Id("live")).Text == "following" ? "" : null, "the follow to be under way");
+        await SendAsync(HttpMethod.Post, "v1/lists/dq/orders", Items(120, 2));
+        web.Until(OffsetsAre(70, 121), "offsets 120 and 121, appended while following");
+        web.Driver.FindElement(By.CssSelector("#items tr[data-offset='121'] td.item-value")).Text.Should().Be("item 121");
+        web.Screenshot("list-follow");
+
+        // Leaving the view ends the follow.
+        web.Open(new Uri(Cluster.Url(3), "ui/#/cluster"));
+        web.Until(d => d.FindElement(By.Id("live")).Text == "not live" ? "" : null, "the follow to have stopped");
+        web.ShouldHaveNoConsoleErrors();
+    }
+
+    [SkippableFact]
+    public async Task Leases_locks_and_elections_are_listed_with_their_details()
+    {
+        var web = Browser();
+        var lease = JsonDocument.Parse(await SendAsync(HttpMethod.Post, "v1/leases", """{"ttl": "120s"}""")).RootElement.GetProperty("id").GetInt64();
+        (await Cluster.Client.PutAsync(Cluster.KeyUrl(1, "coord/k", $"lease={lease}"), new StringContent("x"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var held = JsonDocument.Parse(await SendAsync(HttpMethod.Post, "v1/locks/deploy?ttl=120s")).RootElement;
+        using var stopWaiting = new CancellationTokenSource();
+        using var waitClient = Cluster.NewClient(TimeSpan.FromMinutes(5));
+        var waiter = waitClient.PostAsync(new Uri(Cluster.Url(2), "v1/locks/deploy?ttl=120s&timeout=120s"), null, stopWaiting.Token);
+        await SendAsync(HttpMethod.Post, "v1/elections/pick/campaign", """{"value": "node-a", "ttl": "120s"}""");
+        try
+        {
+            web.Open(new Uri(Cluster.Url(2), "ui/#/leases"));
+            var row = web.Visible(By.CssSelector($"#leases tr[data-lease='{lease}']"), $"lease {lease}");
+            row.FindElement(By.TagName("button")).Click();
+            web.Until(d => d.FindElement(By.CssSelector($"#leases tr[data-lease='{lease}'] + tr .lease-keys")).Text == "coord/k" ? "" : null, "the lease's attached key");
+            web.Screenshot("leases");
+
+            web.Open(new Uri(Cluster.Url(2), "ui/#/locks"));
+            web.Until(d => d.FindElement(By.CssSelector("#locks tr[data-name='deploy'] td.waiting")).Text == "1" ? "" : null, "deploy held, one waiting");
+            web.Driver.FindElement(By.CssSelector("#locks tr[data-name='deploy'] td.holder")).Text.Should().Be(held.GetProperty("key").GetString());
+            web.Screenshot("locks");
+
+            web.Open(new Uri(Cluster.Url(2), "ui/#/elections"));
+            web.Visible(By.CssSelector("#elections tr[data-name='pick'] td.leader-value"), "election pick's leader").Text.Should().Be("node-a");
+            web.ShouldHaveNoConsoleErrors();
+        }
+        finally
+        {
+            await stopWaiting.CancelAsync();
+            await waiter.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+        }
     }
 }
