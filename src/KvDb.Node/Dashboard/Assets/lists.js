@@ -4,7 +4,7 @@
 // (?follow=true streams NDJSON through fetch; the stream is aborted when the user leaves).
 // Invariants: the items shown are one run of consecutive offsets, in offset order; following
 // starts right after the newest offset shown, so nothing is missed or shown twice.
-import { authHeaders, json, Problem } from './api.js';
+import { authHeaders, json, readBlocks, Problem } from './api.js';
 import { h, formatBytes } from './dom.js';
 import { showLive } from './live.js';
 
@@ -187,31 +187,22 @@ function renderList(main, keyspace, key, cleanup) {
     });
     if (!response.ok) throw new Problem(response.status, await response.json().catch(() => null), response.headers);
     showLive('live', 'following');
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, end).trim();
-        buffer = buffer.slice(end + 1);
-        if (!line) continue;
-        const item = JSON.parse(line);
-        if (item.type === 'error') throw new Problem(item.status, item, null);
-        if (cursor.high !== null && item.offset <= cursor.high) continue;
-        const tr = row(item);
-        tr.classList.add('changed');
-        tbody.append(tr);
-        if (cursor.low === null) cursor.low = item.offset;
-        cursor.high = item.offset;
-        cursor.count += 1;
-        cursor.nextOffset = item.offset + 1;
-        tr.scrollIntoView({ block: 'nearest' });
-        show();
-      }
-    }
+    await readBlocks(response.body, '\n', (block) => {
+      const line = block.trim();
+      if (!line) return;
+      const item = JSON.parse(line);
+      if (item.type === 'error') throw new Problem(item.status, item, null);
+      if (cursor.high !== null && item.offset <= cursor.high) return;
+      const tr = row(item);
+      tr.classList.add('changed');
+      tbody.append(tr);
+      if (cursor.low === null) cursor.low = item.offset;
+      cursor.high = item.offset;
+      cursor.count += 1;
+      cursor.nextOffset = item.offset + 1;
+      tr.scrollIntoView({ block: 'nearest' });
+      show();
+    });
   }
 
   function stopFollowing() {
