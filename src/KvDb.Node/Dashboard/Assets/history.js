@@ -14,7 +14,7 @@ const historyPath = (key) => `/v1/history/${key.split('/').map(encodeURIComponen
 function compactedText(error, revision) {
   const compact = error.body.compactRevision;
   return `Revision ${revision} is older than the change history this member keeps (--watch-history): `
-    + `changes up to revision ${compact} are forgotten; revision ${compact} and later can be read.`;
+    + `the oldest revision it can read is ${compact}.`;
 }
 
 /** A short text of a change's value for the history table. */
@@ -74,7 +74,7 @@ export function historySection(key, atHref) {
       before = page.before;
       older.hidden = before === null;
       status.textContent = `${shown} changes shown. `
-        + (before === null ? `The history reaches back to revision ${page.compactRevision + 1}; no older change of this key is kept.` : 'Older changes are kept.');
+        + (before === null ? `The history keeps the changes after revision ${page.compactRevision}; no older change of this key is kept.` : 'Older changes are kept.');
     } catch (error) {
       older.hidden = true;
       status.textContent = error instanceof Problem && error.status === 410 ? compactedText(error, before) : `The history could not be read: ${error.message}`;
