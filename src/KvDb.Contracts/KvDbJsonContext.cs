@@ -61,6 +61,7 @@ namespace KvDb.Contracts;
 [JsonSerializable(typeof(KeyspaceListJson))]
 [JsonSerializable(typeof(KeyspaceCreatedJson))]
 [JsonSerializable(typeof(ListInfoJson))]
+[JsonSerializable(typeof(ListListJson))]
 [JsonSerializable(typeof(MemberJson))]
 [JsonSerializable(typeof(List<MemberJson>))]
 [JsonSerializable(typeof(AddMemberRequestJson))]

@@ -159,6 +159,19 @@ public sealed record KeyspaceCreatedJson
     public string Name { get; init; } = "";
 }
 
+/// <summary><c>GET /v1/keyspaces/{name}/lists</c>: a page of a keyspace's lists.</summary>
+public sealed record ListListJson
+{
+    /// <summary>The keyspace.</summary>
+    public string Keyspace { get; init; } = "";
+
+    /// <summary>The lists the caller may read, in key order.</summary>
+    public List<ListInfoJson> Lists { get; init; } = [];
+
+    /// <summary>The next page's token; null (written) on the last page.</summary>
+    public string? Continuation { get; init; }
+}
+
 /// <summary><c>GET /v1/keyspaces/{name}/lists/{key}</c>.</summary>
 public sealed record ListInfoJson
 {

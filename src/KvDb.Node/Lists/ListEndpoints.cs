@@ -3,6 +3,7 @@
 //   GET    /v1/keyspaces                      every keyspace the caller may read   any user
 //   GET    /v1/keyspaces/{name}               metadata: created at, keys, items, bytes   read
 //   DELETE /v1/keyspaces/{name}               remove it and all its lists          Root
+//   GET    /v1/keyspaces/{name}/lists         its lists the caller may read, paged  read (each list)
 //   GET    /v1/keyspaces/{name}/lists/{key}   one list's metadata                  read
 //   POST   /v1/lists/{keyspace}/{key}         append {"items": [...]} or NDJSON    write
 //   GET    /v1/lists/{keyspace}/{key}         a page (order, limit, startOffset | startTimestamp
@@ -23,6 +24,7 @@
 //    no gap and no duplicate; it waits on the list's own signal (ListFeed).
 //  - A follower's access is re-checked before each write and when an auth change takes it
 //    (StreamAccess): it then ends with an error line ({"type": "error", ...} problem details).
+using System.Buffers.Text;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -69,6 +71,13 @@ public static class ListEndpoints
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        app.MapGet("/v1/keyspaces/{name}/lists", ListListsAsync).Allow(AccessRule.Keys)
+            .WithTags("lists").WithName("listLists").WithSummary("A keyspace's lists the caller may read, in key order, with their metadata, paged.")
+            .WithQuery("limit", $"Lists per page, 1 to {MaxLimit} (default 100).")
+            .WithQuery("continuation", "The continuation token of the previous page.")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/keyspaces/{name}/lists/{**key}", DescribeListAsync).Allow(AccessRule.Keys)
             .WithTags("lists").WithName("getList").WithSummary("One list's metadata: offsets, timestamps, item count and size.")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
@@ -146,6 +155,61 @@ public static class ListEndpoints
     private static KeyspaceJson Describe(string name, KeyspaceInfo info)
         => new() { Name = name, CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(info.CreatedAtMs), Keys = info.Keys, Items = info.Items, Bytes = info.Bytes };
 
+    // Lists the caller may not read are skipped, as GET /v1/keyspaces skips keyspaces: a page
+    // may hold fewer than limit lists and still have a continuation. Only a caller who may read
+    // the whole keyspace learns that it does not exist (404); to others it is an empty page, as a
+    // list that does not exist is, so the answer tells nothing of keyspaces outside their grant.
+    private static async Task<IResult> ListListsAsync(string name, HttpContext context, KvService kv)
+    {
+        var limit = 100;
+        if (context.Request.Query["limit"].ToString() is { Length: > 0 } limitText
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+            return Problems.BadRequest($"limit must be a whole number from 1 to {MaxLimit} (default 100).");
+        var prefix = ListStore.KeyspacePrefix(ListStore.Metas, name);
+        var start = prefix;
+        if (context.Request.Query["continuation"].ToString() is { Length: > 0 } token)
+        {
+            byte[] after;
+            try
+            {
+                after = Base64Url.DecodeFromChars(token);
+            }
+            catch (FormatException)
+            {
+                return Problems.BadRequest("continuation is not a token of an earlier page.");
+            }
+
+            start = [.. prefix, .. after, 0];
+        }
+
+        using var view = await kv.OpenViewAsync(ReadConsistency.Linearizable, context.RequestAborted);
+        if (ListReader.Keyspace(view, name) is null && MayReadKeyspace(context, name))
+            return KeyspaceNotFound(name);
+        var lists = new List<ListInfoJson>();
+        byte[]? last = null;
+        var scanned = 0;
+        foreach (var item in view.Scan(start, KeyOrder.PrefixEnd(prefix)))
+        {
+            if (scanned++ == limit)
+                break;
+            last = item.Key[prefix.Length..];
+            var key = Encoding.UTF8.GetString(last);
+            if (CallerAccess.MayRead(context, AccessKey(name, key)))
+                lists.Add(Info(name, key, ListStore.DecodeMeta(item.Value)));
+        }
+
+        return Results.Json(
+            new ListListJson { Keyspace = name, Lists = lists, Continuation = scanned > limit && last is not null ? Base64Url.EncodeToString(last) : null },
+            KvDbJsonContext.Default.ListListJson);
+    }
+
+    private static ListInfoJson Info(string keyspace, string key, ListMeta meta) => new()
+    {
+        Keyspace = keyspace, Key = key, FirstOffset = meta.FirstOffset, LastOffset = meta.NextOffset - 1, Count = meta.Count, Bytes = meta.Bytes,
+        LastNonce = meta.LastNonce is { } n ? ListNonce.Format(n) : null,
+        FirstTimestamp = meta.FirstTimestampMs, LastTimestamp = meta.LastTimestampMs,
+    };
+
     private static async Task<IResult> DescribeListAsync(string name, string? key, HttpContext context, KvService kv)
     {
         key ??= "";
@@ -156,14 +220,7 @@ public static class ListEndpoints
             return KeyspaceNotFound(name);
         if (ListReader.Meta(view, name, Encoding.UTF8.GetBytes(key)) is not { } meta)
             return Problems.Of(StatusCodes.Status404NotFound, "List not found", $"Keyspace '{ValueResults.Shorten(name)}' has no list '{ValueResults.Shorten(key)}'.");
-        return Results.Json(
-            new ListInfoJson
-            {
-                Keyspace = name, Key = key, FirstOffset = meta.FirstOffset, LastOffset = meta.NextOffset - 1, Count = meta.Count, Bytes = meta.Bytes,
-                LastNonce = meta.LastNonce is { } n ? ListNonce.Format(n) : null,
-                FirstTimestamp = meta.FirstTimestampMs, LastTimestamp = meta.LastTimestampMs,
-            },
-            KvDbJsonContext.Default.ListInfoJson);
+        return Results.Json(Info(name, key, meta), KvDbJsonContext.Default.ListInfoJson);
     }
 
     private static async Task<IResult> AppendAsync(string keyspace, string? key, HttpContext context, KvService kv, IOptions<ValueLimits> limits)

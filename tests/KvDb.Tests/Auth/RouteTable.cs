@@ -82,6 +82,7 @@ public static class RouteTable
         new("GET", "/v1/keyspaces", AccessRule.AnyUser, "/v1/keyspaces"),
         new("GET", "/v1/keyspaces/{name}", AccessRule.Keys, "/v1/keyspaces/pub"),
         new("DELETE", "/v1/keyspaces/{name}", AccessRule.Root, "/v1/keyspaces/ghost"),
+        new("GET", "/v1/keyspaces/{name}/lists", AccessRule.Keys, "/v1/keyspaces/pub/lists"),
         new("GET", "/v1/keyspaces/{name}/lists/{**key}", AccessRule.Keys, "/v1/keyspaces/pub/lists/a"),
         new("POST", "/v1/lists/{keyspace}/{**key}", AccessRule.Keys, "/v1/lists/pub/a", """{"items": [{"value": "x"}]}"""),
         new("GET", "/v1/lists/{keyspace}/{**key}", AccessRule.Keys, "/v1/lists/pub/a"),

@@ -1,4 +1,4 @@
-// Lists against real members: keyspaces (create, 409, describe, delete), appends from a
+// Lists against real members: keyspaces (create, 409, describe, list their lists, delete), appends from a
 // follower that a producer replays exactly once, pages both ways with continuations, seeks by
 // timestamp and nonce, NDJSON appends, a follower of the tail that sees every later item once
 // (and gets its answer's headers at once when there is nothing to send yet),
@@ -42,6 +42,32 @@ public sealed class ListTests(ListFixture fixture) : IClassFixture<ListFixture>
 
     private async Task<JsonElement> PageAsync(int member, string key, string query)
         => await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(member), $"v1/lists/events/{key}?{query}"));
+
+    [Fact]
+    public async Task A_keyspaces_lists_are_listed_in_key_order_page_by_page()
+    {
+        var leader = await Cluster.WaitForLeaderAsync();
+        (await Cluster.Client.PutAsync(new Uri(Cluster.Url(leader), "v1/keyspaces/catalog"), null)).StatusCode.Should().Be(HttpStatusCode.Created);
+        foreach (var key in new[] { "d", "b/c", "a" })
+        {
+            using var appended = await Cluster.Client.PostAsync(new Uri(Cluster.Url(leader), $"v1/lists/catalog/{key}"), new StringContent("""{"items": [{"value": "x"}, {"value": "yz"}]}""", Encoding.UTF8, "application/json"));
+            appended.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        var member = await FollowerAsync();
+        var first = await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(member), "v1/keyspaces/catalog/lists?limit=2"));
+        first.GetProperty("lists").EnumerateArray().Select(static l => l.GetProperty("key").GetString()).Should().Equal("a", "b/c");
+        first.GetProperty("lists")[1].GetProperty("count").GetInt64().Should().Be(2);
+        first.GetProperty("lists")[1].GetProperty("bytes").GetInt64().Should().Be(3);
+        var rest = await Cluster.Client.GetFromJsonAsync<JsonElement>(new Uri(Cluster.Url(member), $"v1/keyspaces/catalog/lists?limit=2&continuation={first.GetProperty("continuation").GetString()}"));
+        rest.GetProperty("lists").EnumerateArray().Select(static l => l.GetProperty("key").GetString()).Should().Equal("d");
+        rest.GetProperty("continuation").ValueKind.Should().Be(JsonValueKind.Null);
+
+        using var missing = await Cluster.Client.GetAsync(new Uri(Cluster.Url(member), "v1/keyspaces/no-such-keyspace/lists"));
+        missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        using var badLimit = await Cluster.Client.GetAsync(new Uri(Cluster.Url(member), "v1/keyspaces/catalog/lists?limit=0"));
+        badLimit.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
 
     [Fact]
     public async Task A_producer_that_replays_stores_each_item_once_and_pages_go_both_ways()

@@ -69,6 +69,26 @@ export async function authEnabled() {
   return !!status.enabled;
 }
 
+/**
+ * Reads a streamed answer's body as text blocks ended by separator ("\n" for NDJSON, "\n\n" for
+ * Server-Sent Events), calling onBlock for each one as it arrives, until the stream ends.
+ */
+export async function readBlocks(body, separator, onBlock) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf(separator)) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + separator.length);
+      onBlock(block);
+    }
+  }
+}
+
 /** Bytes of a base64 string. */
 export function fromBase64(text) {
   const raw = atob(text);

@@ -1,11 +1,14 @@
 // The dashboard's entry: signs in when auth is on, learns what the user may do, and routes
-// #/keys, #/key, #/new, #/cluster and #/login to their views. Each view registers what to stop
+// #/keys, #/key, #/new, #/lists, #/leases, #/locks, #/elections, #/cluster and #/login to
+// their views. Each view registers what to stop
 // (watches, timers) when the user leaves it.
 import { authEnabled, json, login, session, onUnauthorized } from './api.js';
 import { h, alertText } from './dom.js';
 import { setSession, who } from './access.js';
 import { renderKeys, renderKey, renderNew } from './keys.js';
 import { renderCluster } from './cluster.js';
+import { renderLists } from './lists.js';
+import { renderLeases, renderLocks, renderElections } from './coordination.js';
 import { showLive } from './live.js';
 
 const main = document.getElementById('main');
@@ -53,6 +56,10 @@ function route() {
   }
   switch (path) {
     case '/cluster': renderCluster(main, params, cleanup); break;
+    case '/lists': renderLists(main, params, cleanup); break;
+    case '/leases': renderLeases(main); break;
+    case '/locks': renderLocks(main); break;
+    case '/elections': renderElections(main); break;
     case '/key': renderKey(main, params, cleanup); break;
     case '/new': renderNew(main, params, cleanup); break;
     default: renderKeys(main, params, cleanup); break;

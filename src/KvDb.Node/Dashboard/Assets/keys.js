@@ -6,6 +6,7 @@ import { call, json, keyPath, query, fromBase64, Problem } from './api.js';
 import { h, alertText, formatBytes } from './dom.js';
 import { Watch } from './live.js';
 import { mayReadPrefix, mayRead, mayWrite, grantList, isRoot } from './access.js';
+import { historySection, readAt } from './history.js';
 
 const PAGE = 100;
 const SHOWN_BYTES = 64 * 1024;
@@ -248,7 +249,7 @@ function valueView(entry, id = 'value') {
   return [
     shown.cut ? h('p', { class: 'notice', id: `${id}-truncated` }, `Showing the first ${formatBytes(shown.shown)} of ${formatBytes(entry.bytes.length)}; download the value for all of it.`) : null,
     h('pre', { class: 'value', id, tabindex: '0', 'aria-label': 'Value' }, shown.text),
-  ];
+  ].filter(Boolean); // replaceChildren(...) would show a null as the text "null"
 }
 
 async function write(key, text, typed, headers) {
@@ -260,12 +261,50 @@ async function write(key, text, typed, headers) {
   return call(keyPath(key), { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', ...headers }, body: text });
 }
 
-/** #/key: one key, read-only unless ?edit=1. */
+const atHref = (key) => (revision) => keyHref(key, { rev: revision });
+
+/** #/key?k=K&rev=R: the key as it was right after revision R, read-only. */
+async function renderKeyAt(main, key, revision, parent) {
+  const heading = h('h1', {}, key);
+  const back = h('p', {}, h('a', { href: keyHref(key), id: 'current-link' }, 'Back to the current value'));
+  const note = h('p', { class: 'notice', id: 'at-note' }, `As it was right after revision ${revision} (read-only).`);
+  main.replaceChildren(crumbs(parent), heading, note, h('p', { class: 'muted' }, 'Loading…'));
+  let answer;
+  try {
+    answer = await readAt(key, revision);
+  } catch (error) {
+    main.replaceChildren(crumbs(parent), heading, note, problemBox(error), back);
+    return;
+  }
+  if (answer.message) {
+    main.replaceChildren(crumbs(parent), heading, h('div', { class: 'forbidden', id: 'at-unavailable', role: 'alert' }, answer.message), back,
+      historySection(key, atHref(key)));
+    return;
+  }
+  if (!answer.entry) {
+    main.replaceChildren(crumbs(parent), heading, note, h('p', { class: 'notice', id: 'not-found' }, `The key did not exist right after revision ${revision}.`), back,
+      historySection(key, atHref(key)));
+    return;
+  }
+  const entry = answer.entry;
+  const meta = h('dl', { class: 'meta', id: 'meta' },
+    h('dt', {}, 'Type'), h('dd', { id: 'meta-type' }, typeOf(entry)),
+    h('dt', {}, 'Size'), h('dd', { id: 'meta-size' }, formatBytes(entry.bytes.length)),
+    h('dt', {}, 'Written at revision'), h('dd', { id: 'meta-revision' }, String(entry.revision)));
+  main.replaceChildren(crumbs(parent), heading, note, meta, ...valueView(entry), h('div', { class: 'actions' }, downloadButton(entry)), back,
+    historySection(key, atHref(key)));
+}
+
+/** #/key: one key, read-only unless ?edit=1; ?rev=R shows it at a past revision. */
 export async function renderKey(main, params, cleanup) {
   const key = params.get('k') || '';
   const editing = params.get('edit') === '1';
   const parent = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
   const heading = h('h1', {}, key);
+  if (params.has('rev')) {
+    await renderKeyAt(main, key, params.get('rev'), parent);
+    return;
+  }
   main.replaceChildren(crumbs(parent), heading, h('p', { class: 'muted' }, 'Loading…'));
 
   let entry;
@@ -277,7 +316,7 @@ export async function renderKey(main, params, cleanup) {
   }
   if (!entry) {
     main.replaceChildren(crumbs(parent), heading, h('p', { class: 'notice', id: 'not-found' }, 'No value is stored under this key (it was deleted, or never written).'),
-      mayWrite(key) ? h('a', { href: `#/new?${query({ p: key })}` }, 'Create it') : null);
+      mayWrite(key) ? h('a', { href: `#/new?${query({ p: key })}` }, 'Create it') : null, historySection(key, atHref(key)));
     return;
   }
 
@@ -321,7 +360,7 @@ export async function renderKey(main, params, cleanup) {
       actions.append(h('p', { class: 'muted', id: 'read-only' }, 'Read-only: your roles do not let you change this key.'));
     }
     actions.append(downloadButton(entry));
-    main.replaceChildren(crumbs(parent), heading, meta, changed, ...valueView(entry), actions);
+    main.replaceChildren(crumbs(parent), heading, meta, changed, ...valueView(entry), actions, historySection(key, atHref(key)));
     return;
   }
 

@@ -2,7 +2,7 @@
 // EventSource cannot send the Authorization header). On a dropped connection it reconnects
 // after the last revision it saw (an event's or a progress mark's), so nothing is missed or
 // repeated; when the history no longer reaches back that far (410, "compacted") the view reloads.
-import { authHeaders, query } from './api.js';
+import { authHeaders, query, readBlocks } from './api.js';
 
 const badge = () => document.getElementById('live');
 
@@ -65,20 +65,10 @@ export class Watch {
   }
 
   async read(body) {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
-        if (data) this.dispatch(JSON.parse(data));
-      }
-    }
+    await readBlocks(body, '\n\n', (block) => {
+      const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
+      if (data) this.dispatch(JSON.parse(data));
+    });
   }
 
   dispatch(event) {
