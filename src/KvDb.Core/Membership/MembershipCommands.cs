@@ -84,6 +84,13 @@ public sealed class SetMemberCommand : KvCommand
 [MessagePackFormatter(typeof(RemoveMemberCommandFormatter))]
 public sealed class RemoveMemberCommand : KvCommand
 {
+    /// <summary>
+    /// The first release that checks removals when they apply. Earlier members skip the checked
+    /// fields and apply every removal, so a removal is only sent checked once every member runs
+    /// this release or a later one (the cluster version): otherwise members would disagree on it.
+    /// </summary>
+    public const string CheckedSince = "0.2.0";
+
     /// <summary>The member's id.</summary>
     [Key(0)]
     public required int Id { get; init; }

@@ -18,6 +18,7 @@ using System.Text;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using KvDb.Core.Commands;
+using KvDb.Core.Membership;
 using KvDb.Core.State;
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -128,8 +129,9 @@ public sealed partial class MembershipService(IRaftMembership node, LocalState s
         // The map read below then holds every change acknowledged before this request arrived.
         // Whether the removal may go ahead is decided when it applies, not here (see the header).
         await barrier.WaitAsync(token).ConfigureAwait(false);
-        var voters = node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>().ToArray();
-        var command = new RemoveMemberCommand { Id = id, Voters = voters, ExpectedMembers = MembershipMap.Describe(node.Members()) };
+        var command = ClusterVersion.ReleaseOrder(clusterVersion.Current.Version) >= ClusterVersion.ReleaseOrder(RemoveMemberCommand.CheckedSince)
+            ? new RemoveMemberCommand { Id = id, Voters = [.. node.Cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint)).OfType<string>()], ExpectedMembers = MembershipMap.Describe(node.Members()) }
+            : new RemoveMemberCommand { Id = id }; // members of an earlier release would apply it unchecked anyway
         var result = await proposer.ProposeAsync(command, mayForward: true, token).ConfigureAwait(false);
         return result.Outcome switch
         {

@@ -109,6 +109,10 @@ public sealed class ConcurrentRemovalTests(ITestOutputHelper output)
             }
 
             await cluster.WaitForMembersAsync(leader, ms => ms.Count == 4 && ms.All(m => m.Role is "leader" or "follower" && m.Reachable));
+
+            // Removals are checked only once every member advertised a release that checks them
+            // (until then a member of an earlier release could be among them).
+            await cluster.WaitForClusterVersionAsync(leader, static unavailable => unavailable.Count == 0, "the new member to advertise its release");
         }
 
         output.WriteLine($"{Rounds} rounds; members removed per round: {string.Join(" ", passed.Select(p => p.Length == 0 ? "none" : p))}; "
