@@ -50,6 +50,20 @@ public sealed class Permission
         return KeyOrder.PrefixEnd(Prefix) is not { } prefixEnd
             || (end is not null && end.AsSpan().SequenceCompareTo(prefixEnd) <= 0);
     }
+
+    /// <summary>
+    /// Whether this permission allows <paramref name="access"/> on at least one key of
+    /// [<paramref name="start"/>, <paramref name="end"/>), <paramref name="end"/> null meaning "to the last key":
+    /// whether its keys, [Prefix, PrefixEnd(Prefix)), and the range overlap.
+    /// </summary>
+    public bool OverlapsRange(Access access, ReadOnlySpan<byte> start, byte[]? end)
+    {
+        if ((Access & access) != access)
+            return false;
+        var beginsBeforeEnd = end is null || Prefix.AsSpan().SequenceCompareTo(end) < 0;
+        var endsAfterStart = KeyOrder.PrefixEnd(Prefix) is not { } prefixEnd || prefixEnd.AsSpan().SequenceCompareTo(start) > 0;
+        return beginsBeforeEnd && endsAfterStart;
+    }
 }
 
 /// <summary>A user as stored.</summary>

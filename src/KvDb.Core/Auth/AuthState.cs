@@ -96,6 +96,31 @@ public sealed class AuthState
         return false;
     }
 
+    /// <summary>
+    /// Whether <paramref name="user"/>'s roles allow <paramref name="access"/> on at least one key
+    /// of [<paramref name="start"/>, <paramref name="end"/>) (<paramref name="end"/> null: to the last
+    /// key): a listing filtered key by key answers such a user and refuses one allowed none.
+    /// </summary>
+    public bool AllowsAny(AuthUser user, Access access, byte[] start, byte[]? end)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(start);
+        foreach (var name in user.Roles)
+        {
+            if (name == RootRole)
+                return true;
+            if (!Roles.TryGetValue(name, out var role))
+                continue;
+            foreach (var permission in role.Permissions)
+            {
+                if (permission.OverlapsRange(access, start, end))
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether <paramref name="user"/> has the root role.</summary>
     public static bool IsRoot(AuthUser user) => Array.IndexOf(user.Roles, RootRole) >= 0;
 

@@ -87,6 +87,12 @@ public static class KeyAccess
             ? null
             : Forbidden(caller, Access.Read, "every key of the requested range (ask for a prefix your roles grant)");
 
+    /// <summary>403 when the caller may read no key at all of [<paramref name="start"/>, <paramref name="end"/>) (a listing that shows only what the caller may read).</summary>
+    public static IResult? DeniedAllOfRange(HttpContext context, byte[] start, byte[]? end)
+        => context.Features.Get<AuthenticatedCaller>() is not { } caller || caller.State.AllowsAny(caller.User, Access.Read, start, end)
+            ? null
+            : Forbidden(caller, Access.Read, "any key of the requested range");
+
     /// <summary>403 when the caller may not write every key of [<paramref name="start"/>, <paramref name="end"/>) (a delete of a range).</summary>
     public static IResult? DeniedRangeWrite(HttpContext context, byte[] start, byte[]? end)
         => context.Features.Get<AuthenticatedCaller>() is not { } caller || caller.State.Allows(caller.User, Access.Write, start, end, singleKey: false)

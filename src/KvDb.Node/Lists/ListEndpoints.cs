@@ -156,11 +156,15 @@ public static class ListEndpoints
         => new() { Name = name, CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(info.CreatedAtMs), Keys = info.Keys, Items = info.Items, Bytes = info.Bytes };
 
     // Lists the caller may not read are skipped, as GET /v1/keyspaces skips keyspaces: a page
-    // may hold fewer than limit lists and still have a continuation. Only a caller who may read
+    // may hold fewer than limit lists and still have a continuation. A caller who may read no
+    // list of the keyspace is refused (403), whether it exists or not. Only a caller who may read
     // the whole keyspace learns that it does not exist (404); to others it is an empty page, as a
     // list that does not exist is, so the answer tells nothing of keyspaces outside their grant.
     private static async Task<IResult> ListListsAsync(string name, HttpContext context, KvService kv)
     {
+        var accessPrefix = AccessKey(name, "");
+        if (KeyAccess.DeniedAllOfRange(context, accessPrefix, KeyOrder.PrefixEnd(accessPrefix)) is { } denied)
+            return denied;
         var limit = 100;
         if (context.Request.Query["limit"].ToString() is { Length: > 0 } limitText
             && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))

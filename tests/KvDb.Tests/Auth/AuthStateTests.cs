@@ -129,6 +129,18 @@ public sealed class AuthStateTests : IDisposable
     public void A_permission_covers_a_range_only_when_every_key_of_it_is_under_its_prefix(string prefix, string start, string? end, bool allowed)
         => Grant(prefix, Access.Read).CoversRange(Access.Read, Encoding.UTF8.GetBytes(start), end is null ? null : Encoding.UTF8.GetBytes(end)).Should().Be(allowed);
 
+    [Theory]
+    [InlineData("ks/team/", Access.Read, "ks/", "ks0", true)] // a grant inside the range
+    [InlineData("ks/", Access.Read, "ks/team/", "ks/team0", true)] // a grant around the range
+    [InlineData("ks/team/", Access.Read, "ks/", null, true)]
+    [InlineData("other/", Access.Read, "ks/", "ks0", false)]
+    [InlineData("ks0", Access.Read, "ks/", "ks0", false)] // starts exactly where the range ends
+    [InlineData("kr/", Access.Read, "ks/", "ks0", false)] // ends before the range starts
+    [InlineData("ks/team/", Access.Write, "ks/", "ks0", false)]
+    [InlineData("", Access.Read, "ks/", "ks0", true)]
+    public void A_permission_overlaps_a_range_when_one_key_of_it_is_under_its_prefix(string prefix, Access granted, string start, string? end, bool overlaps)
+        => Grant(prefix, granted).OverlapsRange(Access.Read, Encoding.UTF8.GetBytes(start), end is null ? null : Encoding.UTF8.GetBytes(end)).Should().Be(overlaps);
+
     [Fact]
     public void Auth_commands_survive_the_log_encoding()
     {
