@@ -3,9 +3,11 @@
 // counts the keys, and "revision < N+1" with "count == C" refuse any put, create or delete in
 // the range since N (restore-prefix's guard) while writes outside the range do not matter.
 using System.Text;
+using System.Text.Json;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Core.Transactions;
+using KvDb.Core.Watch;
 
 namespace KvDb.Tests.Transactions;
 
@@ -143,6 +145,39 @@ public sealed class RangeTxnExecutorTests : IDisposable
         new RangeTxnCommand { Comparisons = [new TxnRangeComparison { Key = Bytes("k"), End = Bytes("z") }], Then = none, Else = none }.Validate().Should().NotBeNull("an end needs IsRange");
         new RangeTxnCommand { Comparisons = [new TxnRangeComparison { Key = Bytes("z"), IsRange = true, End = Bytes("a") }], Then = none, Else = none }.Validate().Should().NotBeNull("start after end");
         new RangeTxnCommand { Comparisons = [new TxnRangeComparison { Key = [], IsRange = true, Target = TxnTarget.Count }], Then = none, Else = none }.Validate().Should().BeNull("every key");
+    }
+
+    [Fact]
+    public void The_log_shows_a_range_transaction_with_its_ranges_and_its_outcome()
+    {
+        var command = new RangeTxnCommand
+        {
+            Comparisons =
+            [
+                Prefix("cfg/", TxnTarget.Count, TxnOperator.Equal, 0),
+                new TxnRangeComparison { Key = Bytes("a"), IsRange = true, Target = TxnTarget.Revision, Operator = TxnOperator.Less, Number = 5 },
+                new TxnRangeComparison { Key = Bytes("k"), Target = TxnTarget.Exists, Operator = TxnOperator.Equal, Number = 0 },
+            ],
+            Then = [new TxnOperation { Kind = TxnOperationKind.Put, Key = Bytes("cfg/a"), Value = Bytes("1") }],
+            Else = [],
+        };
+        Run(1, command);
+
+        using var view = store.OpenView();
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            CommandRegistry.Default.HandlerOf(command).WriteLogFields(json, command, new LogLineContext(1, revision => ChangeHistory.At(view, revision)));
+            json.WriteEndObject();
+        }
+
+        using var line = JsonDocument.Parse(stream.ToArray());
+        var comparisons = line.RootElement.GetProperty("if");
+        comparisons[0].GetRawText().Should().Be("""{"start":"cfg/","end":"cfg0","target":"count","op":"==","value":0}""");
+        comparisons[1].GetRawText().Should().Be("""{"start":"a","target":"revision","op":"\u003C","value":5}""");
+        comparisons[2].GetRawText().Should().Be("""{"key":"k","target":"exists","op":"==","value":false}""");
+        line.RootElement.GetProperty("succeeded").GetBoolean().Should().BeTrue();
     }
 
     [Fact]
