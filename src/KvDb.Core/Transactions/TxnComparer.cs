@@ -1,6 +1,7 @@
 // Decides whether one comparison holds against a key's stored record (null: absent).
 // An absent key has revision, create revision and version 0 and no value: a value comparison
-// with an absent key holds only for "!=".
+// with an absent key holds only for "!=". A range comparison (RangeTxnCommand) is decided by the
+// executor, which compares each key of the range here and counts them for "count".
 using KvDb.Core.State;
 
 namespace KvDb.Core.Transactions;

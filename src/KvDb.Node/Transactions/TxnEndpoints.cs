@@ -6,8 +6,8 @@
 //    Idempotency-Key makes a retry exactly-once and answers the first reply (Idempotent-Replayed).
 //  - With auth on, every key and range it touches is checked before anything is proposed: read
 //    for comparisons (of every key of a compared range: a count or revision over keys the caller
-//    may not read would tell what they hold), gets and ranges; write for puts; write and read for deletes, whose answer
-//    counts the keys they removed (all or nothing, 403). A put naming a lease needs the lease to
+//    may not read would tell what they hold), gets and ranges; write for puts; write and read
+//    for deletes, whose answer counts the keys they removed (all or nothing, 403). A put naming a lease needs the lease to
 //    be the caller's (or the caller root): another user's lease is 404, as one that does not exist.
 //  - Bad input is 400 and an oversized transaction 413, as problem details naming the limit.
 using KvDb.Contracts;
