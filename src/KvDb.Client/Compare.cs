@@ -1,5 +1,6 @@
 // Where a transaction's conditions start: Compare.Revision("acct/a") == 41,
-// Compare.Version("k") > 0, Compare.Value("k") != "x", Compare.Exists("k"), Compare.Absent("k").
+// Compare.Version("k") > 0, Compare.Value("k") != "x", Compare.Exists("k"), Compare.Absent("k"),
+// and over a range: Compare.Prefix("config/").Revision < 58, Compare.Prefix("config/").Count == 12.
 
 namespace KvDb.Client;
 
@@ -26,4 +27,14 @@ public static class Compare
 
     /// <summary><paramref name="key"/> does not exist.</summary>
     public static TxnComparison Absent(string key) => new(key, TxnTarget.Exists, TxnOperator.Equal, 0, null);
+
+    /// <summary>
+    /// Every key starting with <paramref name="prefix"/> (empty: every key), to compare as a whole:
+    /// <c>Compare.Prefix("config/").Revision &lt; 58</c> holds when no key of it was written after 57.
+    /// Needs a cluster whose every member knows range comparisons (409 otherwise).
+    /// </summary>
+    public static CompareRange Prefix(string prefix) => new(prefix, null, isPrefix: true);
+
+    /// <summary>Every key from <paramref name="start"/> up to <paramref name="end"/> (exclusive; null: to the last key), to compare as a whole; see <see cref="Prefix"/>.</summary>
+    public static CompareRange Range(string start, string? end) => new(start, end, isPrefix: false);
 }

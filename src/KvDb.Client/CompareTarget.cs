@@ -15,8 +15,18 @@ public sealed class CompareTarget
         Target = target;
     }
 
-    /// <summary>The key.</summary>
+    internal CompareTarget(CompareRange range, TxnTarget target)
+    {
+        Key = range.Start;
+        Range = range;
+        Target = target;
+    }
+
+    /// <summary>The key, or the first key of <see cref="Range"/>.</summary>
     public string Key { get; }
+
+    /// <summary>The range compared (every key of it must satisfy the comparison); null for one key.</summary>
+    public CompareRange? Range { get; }
 
     /// <summary>What is compared.</summary>
     public TxnTarget Target { get; }
@@ -41,7 +51,7 @@ public sealed class CompareTarget
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfNegative(number);
-        return new TxnComparison(target.Key, target.Target, op, number, null);
+        return new TxnComparison(target.Key, target.Target, op, number, null, target.Range);
     }
 
     /// <summary>Reference equality: compare a target with a number to make a comparison.</summary>

@@ -11,9 +11,13 @@ namespace KvDb.Client;
 /// <summary>A condition of a <see cref="KvTransaction"/>: all must hold for its <c>Then</c> branch to run.</summary>
 public sealed class TxnComparison
 {
-    internal TxnComparison(string key, TxnTarget target, TxnOperator op, long number, string? text)
+    internal TxnComparison(string key, TxnTarget target, TxnOperator op, long number, string? text, CompareRange? range = null)
     {
-        KeyPaths.Validate(key);
+        if (range is null)
+            KeyPaths.Validate(key);
+        else
+            ArgumentNullException.ThrowIfNull(key);
+        Range = range;
         Key = key;
         Target = target;
         Operator = op;
@@ -21,8 +25,11 @@ public sealed class TxnComparison
         Text = text;
     }
 
-    /// <summary>The key compared.</summary>
+    /// <summary>The key compared, or the first key of <see cref="Range"/>.</summary>
     public string Key { get; }
+
+    /// <summary>The range compared, every key of which must satisfy the comparison; null for one key.</summary>
+    public CompareRange? Range { get; }
 
     /// <summary>What is compared.</summary>
     public TxnTarget Target { get; }
@@ -36,15 +43,25 @@ public sealed class TxnComparison
     /// <summary>The text compared with, for <see cref="TxnTarget.Value"/>; null otherwise.</summary>
     public string? Text { get; }
 
-    /// <summary>The comparison as the contract's record: the value is a string, true/false or a number by target.</summary>
-    internal TxnCompareJson ToContract() => Target switch
+    /// <summary>The comparison as the contract's record: the value is a string, true/false or a number by target; a range as "prefix" or "start"/"end".</summary>
+    internal TxnCompareJson ToContract()
     {
-        TxnTarget.Value => TxnCompareJson.Text(Key, TxnTargetNames.Value, OperatorText(Operator), Text ?? ""),
-        TxnTarget.Exists => TxnCompareJson.Flag(Key, TxnTargetNames.Exists, OperatorText(Operator), Number != 0),
-        TxnTarget.Revision => TxnCompareJson.Number(Key, TxnTargetNames.Revision, OperatorText(Operator), Number),
-        TxnTarget.CreateRevision => TxnCompareJson.Number(Key, TxnTargetNames.CreateRevision, OperatorText(Operator), Number),
-        _ => TxnCompareJson.Number(Key, TxnTargetNames.Version, OperatorText(Operator), Number),
-    };
+        var single = Target switch
+        {
+            TxnTarget.Value => TxnCompareJson.Text(Key, TxnTargetNames.Value, OperatorText(Operator), Text ?? ""),
+            TxnTarget.Exists => TxnCompareJson.Flag(Key, TxnTargetNames.Exists, OperatorText(Operator), Number != 0),
+            TxnTarget.Revision => TxnCompareJson.Number(Key, TxnTargetNames.Revision, OperatorText(Operator), Number),
+            TxnTarget.CreateRevision => TxnCompareJson.Number(Key, TxnTargetNames.CreateRevision, OperatorText(Operator), Number),
+            TxnTarget.Count => TxnCompareJson.Number(Key, TxnTargetNames.Count, OperatorText(Operator), Number),
+            _ => TxnCompareJson.Number(Key, TxnTargetNames.Version, OperatorText(Operator), Number),
+        };
+        return Range switch
+        {
+            null => single,
+            { IsPrefix: true } range => single with { Key = null, Prefix = range.Start },
+            var range => single with { Key = null, Start = range.Start, End = range.End },
+        };
+    }
 
     internal static string OperatorText(TxnOperator op) => op switch
     {
@@ -63,6 +80,6 @@ public sealed class TxnComparison
             TxnTarget.Exists => Number != 0 ? "true" : "false",
             _ => Number.ToString(CultureInfo.InvariantCulture),
         };
-        return $"{Target.ToString().ToLowerInvariant()}({Key}) {OperatorText(Operator)} {value}";
+        return $"{Target.ToString().ToLowerInvariant()}({Range?.ToString() ?? Key}) {OperatorText(Operator)} {value}";
     }
 }

@@ -19,4 +19,7 @@ public enum TxnTarget
 
     /// <summary>Whether the key exists (with <c>==</c> or <c>!=</c> only).</summary>
     Exists,
+
+    /// <summary>How many keys a range holds (range comparisons only: <c>Compare.Prefix("p/").Count == 3</c>).</summary>
+    Count,
 }

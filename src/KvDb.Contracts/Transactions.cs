@@ -1,5 +1,6 @@
 // POST /v1/txn, request and answer:
-//   {"if":   [{"key": K, "target": "revision|createRevision|version|value|exists", "op": "==|!=|<|>", "value": V}],
+//   {"if":   [{"key": K | "prefix": P | "start": S, "end": E,
+//              "target": "revision|createRevision|version|value|exists|count", "op": "==|!=|<|>", "value": V}],
 //    "then": [{"put": {"key", "value" | "valueBase64" | "typed", "lease"}}, {"delete": {"key" | "prefix" | "start", "end"}},
 //             {"get": {"key"}}, {"range": {"prefix" | "start", "end", "limit"}}],
 //    "else": [...]}
@@ -61,6 +62,9 @@ public static class TxnTargetNames
 
     /// <summary>Whether the key exists (true or false).</summary>
     public const string Exists = "exists";
+
+    /// <summary>How many keys a range holds (range comparisons only).</summary>
+    public const string Count = "count";
 }
 
 /// <summary>The words of a comparison's <c>"op"</c>.</summary>
@@ -82,12 +86,28 @@ public static class TxnOperatorNames
     public const string Greater = ">";
 }
 
-/// <summary>One comparison of <c>"if"</c>: <c>{"key", "target", "op", "value"}</c>.</summary>
+/// <summary>
+/// One comparison of <c>"if"</c>: <c>{"key", "target", "op", "value"}</c> on one key, or on every
+/// key of a range: <c>{"prefix", ...}</c> or <c>{"start", "end", ...}</c> (never with "key", so a
+/// server that does not know ranges refuses the comparison instead of comparing one key).
+/// </summary>
 public sealed record TxnCompareJson
 {
     /// <summary>The key compared.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Key { get; init; }
+
+    /// <summary>Compare every key starting with it (instead of <see cref="Key"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Prefix { get; init; }
+
+    /// <summary>Compare every key from it (instead of <see cref="Key"/>) up to <see cref="End"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Start { get; init; }
+
+    /// <summary>The exclusive end of the range from <see cref="Start"/>; null for the last key.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? End { get; init; }
 
     /// <summary>What is compared; see <see cref="TxnTargetNames"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -112,6 +132,10 @@ public sealed record TxnCompareJson
     /// <summary>A comparison with true or false (exists).</summary>
     public static TxnCompareJson Flag(string key, string target, string op, bool value)
         => new() { Key = key, Target = target, Op = op, Value = JsonSerializer.SerializeToElement(value, KvDbJsonContext.Default.Boolean) };
+
+    /// <summary>Members this contract does not know, e.g. etcd's "rangeEnd" (a reader refuses them rather than compare one key).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
 }
 
 /// <summary>One operation of <c>"then"</c> or <c>"else"</c>: an object with exactly one of put, delete, get and range.</summary>

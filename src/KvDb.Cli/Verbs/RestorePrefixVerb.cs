@@ -4,9 +4,12 @@
 //  - The plan compares two consistent states: the prefix at R and the prefix now (read at one
 //    revision N, every page at N). A key that differs is put back (its value at R) or deleted
 //    (absent at R); keys that are equal are left alone.
-//  - The transaction is guarded by what the plan saw of every key it touches: its revision at N
-//    (or its absence), so a write to one of them between the read and the commit refuses the
-//    whole restore (exit 1) and nothing is written. Keys the plan does not touch are not guarded.
+//  - The transaction is guarded by the whole prefix as the plan saw it at N: "every key of PREFIX
+//    was last written at or before N" and "PREFIX holds as many keys as at N", which together
+//    hold exactly when the prefix is as it was at N (a put since leaves a later revision, a
+//    delete one key fewer). So any write to the prefix between the read and the commit, to a
+//    key the plan touches or not, refuses the whole restore (exit 1, naming a key written) and
+//    nothing is written. These range comparisons need every member to know them (409 before).
 //  - --dry-run prints the plan and writes nothing. Typed values are not restored (the client
 //    writes raw values): a plan that would need one exits 2 before writing.
 using System.CommandLine;
@@ -31,7 +34,7 @@ internal sealed class RestorePrefixVerb : CliVerb
 
     public override IReadOnlyList<string> Notes =>
     [
-        "Reads PREFIX at --rev and as it is now, then puts back every key whose value differs and deletes every key that did not exist then, in one transaction that holds only if none of those keys was written since it was read; otherwise nothing is written and it exits 1. Text prints a line per change (\"put KEY\" or \"delete KEY\"), then \"restored N keys at revision REVISION\" (--dry-run: \"would restore N keys\"). The transaction is limited by the cluster's --max-txn-ops: restore a narrower prefix when it is too big.",
+        "Reads PREFIX at --rev and as it is now, then puts back every key whose value differs and deletes every key that did not exist then, in one transaction that holds only if no key of PREFIX was written or deleted since it was read; otherwise nothing is written and it exits 1 saying \"refused: someone wrote KEY in between\". Text prints a line per change (\"put KEY\" or \"delete KEY\"), then \"restored N keys at revision REVISION\" (--dry-run: \"would restore N keys\"). The transaction is limited by the cluster's --max-txn-ops: restore a narrower prefix when it is too big.",
     ];
 
     public override void Define(Command command)
@@ -75,12 +78,17 @@ internal sealed class RestorePrefixVerb : CliVerb
         long? applied = null;
         if (!dry && plan.Count > 0)
         {
+            var guard = Compare.Prefix(from);
             var outcome = await client.Transaction()
-                .If([.. plan.Select(static change => change.Now is { } present ? Compare.Revision(change.Key) == present.Revision : Compare.Absent(change.Key))])
+                .If(guard.Revision < current + 1, guard.Count == now.Count)
                 .Then([.. plan.Select(static change => change.Then is { } then ? Op.Put(change.Key, then.Value) : Op.Delete(change.Key))])
                 .CommitAsync(token);
             if (!outcome.Succeeded)
-                return context.Fail(ExitCodes.NotFoundOrFailed, $"refused: a key of '{from}' was written after revision {current}, when the restore read it; nothing was written (run it again to plan from the new state)");
+            {
+                var who = await WrittenSinceAsync(client, from, now, current, outcome.Revision, token) is { } key ? $"someone wrote '{key}'" : $"a key of '{from}' was written";
+                return context.Fail(ExitCodes.NotFoundOrFailed, $"refused: {who} in between (after revision {current}, when the restore read '{from}'); nothing was written (run it again to plan from the new state)");
+            }
+
             applied = outcome.Revision;
         }
 
@@ -104,6 +112,28 @@ internal sealed class RestorePrefixVerb : CliVerb
             if (page.Continuation is not { } next)
                 return (keys, revision);
             page = await client.ReadRangePageAtRevisionAsync(prefix, revision, next, KvClient.MaxPageSize, ReadConsistency.Linearizable, token);
+        }
+    }
+
+    // A key of the prefix written (put or deleted) after `current`, as the refused transaction at
+    // `refusedAt` saw the prefix; null when that can no longer be read (then the message is general).
+    private static async Task<string?> WrittenSinceAsync(KvClient client, string prefix, Dictionary<string, KvEntry> now, long current, long refusedAt, CancellationToken token)
+    {
+        try
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var entry in client.RangeAtRevisionAsync(prefix, refusedAt, ReadConsistency.Linearizable, KvClient.MaxPageSize, token))
+            {
+                if (entry.Revision > current || !now.ContainsKey(entry.Key))
+                    return entry.Key;
+                seen.Add(entry.Key);
+            }
+
+            return now.Keys.Where(key => !seen.Contains(key)).Order(StringComparer.Ordinal).FirstOrDefault();
+        }
+        catch (KvException)
+        {
+            return null;
         }
     }
 

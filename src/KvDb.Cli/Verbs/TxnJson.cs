@@ -1,6 +1,6 @@
 // Reads a transaction written as the JSON of POST /v1/txn (KvDb.Contracts' TxnRequestJson) into
 // a KvTransaction:
-//   {"if":   [{"key", "target": "revision|createRevision|version|value|exists", "op": "==|!=|<|>", "value"}],
+//   {"if":   [{"key" | "prefix" | "start", "end", "target": "revision|createRevision|version|value|exists|count", "op": "==|!=|<|>", "value"}],
 //    "then": [{"put": {"key", "value" | "valueBase64", "lease"}}, {"delete": {"key" | "prefix" | "start", "end"}},
 //             {"get": {"key"}}, {"range": {"prefix" | "start", "end", "limit"}}],
 //    "else": [...]}
@@ -52,15 +52,14 @@ internal static class TxnJson
 
     private static TxnComparison Comparison(TxnCompareJson? comparison, string place)
     {
+        if (comparison?.Unknown is { Count: > 0 } unknown)
+            throw new FormatException($"{place}: unknown field \"{unknown.Keys.First()}\" (a comparison has \"key\", or \"prefix\", or \"start\" and \"end\", then \"target\", \"op\" and \"value\")");
+        if (comparison is { Key: null } && (comparison.Prefix is not null || comparison.Start is not null))
+            return RangeComparison(comparison, place);
         var key = Text(comparison?.Key, "key", place);
-        var op = Text(comparison!.Op, "op", place) switch
-        {
-            TxnOperatorNames.Equal or TxnOperatorNames.EqualAlias => TxnOperator.Equal,
-            TxnOperatorNames.NotEqual => TxnOperator.NotEqual,
-            TxnOperatorNames.Less => TxnOperator.Less,
-            TxnOperatorNames.Greater => TxnOperator.Greater,
-            var other => throw new FormatException($"{place}: op '{other}' is not ==, !=, < or >"),
-        };
+        if (comparison!.Prefix is not null || comparison.Start is not null || comparison.End is not null)
+            throw new FormatException($"{place}: a comparison names one key (\"key\") or a range (\"prefix\", or \"start\" and \"end\"), not both");
+        var op = ParseOperator(Text(comparison.Op, "op", place), place);
         if (comparison.Value is not { } value)
             throw new FormatException($"{place}: a comparison needs \"value\"");
         try
@@ -75,6 +74,7 @@ internal static class TxnJson
                 TxnTargetNames.Exists when value.ValueKind is JsonValueKind.True or JsonValueKind.False && op is TxnOperator.Equal or TxnOperator.NotEqual
                     => value.GetBoolean() == (op is TxnOperator.Equal) ? Compare.Exists(key) : Compare.Absent(key),
                 TxnTargetNames.Exists => throw new FormatException($"{place}: an exists comparison needs == or != and true or false"),
+                TxnTargetNames.Count => throw new FormatException($"{place}: a count comparison needs a range (\"prefix\", or \"start\" and \"end\") instead of \"key\""),
                 var other => throw new FormatException($"{place}: target '{other}' is not revision, createRevision, version, value or exists"),
             };
         }
@@ -83,6 +83,41 @@ internal static class TxnJson
             throw new FormatException($"{place}: {e.Message}");
         }
     }
+
+    // A comparison over every key of a range: the numeric targets and count.
+    private static TxnComparison RangeComparison(TxnCompareJson comparison, string place)
+    {
+        if (comparison.Prefix is not null && (comparison.Start is not null || comparison.End is not null))
+            throw new FormatException($"{place}: a range comparison has \"prefix\", or \"start\" and \"end\", not both");
+        var op = ParseOperator(Text(comparison.Op, "op", place), place);
+        if (comparison.Value is not { } value)
+            throw new FormatException($"{place}: a comparison needs \"value\"");
+        try
+        {
+            var range = comparison.Prefix is { } prefix ? Compare.Prefix(prefix) : Compare.Range(comparison.Start!, comparison.End);
+            return Text(comparison.Target, "target", place) switch
+            {
+                TxnTargetNames.Revision or TxnTargetNames.ModRevision => range.Revision.Is(op, Number(value, place)),
+                TxnTargetNames.CreateRevision => range.CreateRevision.Is(op, Number(value, place)),
+                TxnTargetNames.Version => range.Version.Is(op, Number(value, place)),
+                TxnTargetNames.Count => range.Count.Is(op, Number(value, place)),
+                var other => throw new FormatException($"{place}: over a range, target '{other}' is not revision, createRevision, version or count"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"{place}: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    private static TxnOperator ParseOperator(string text, string place) => text switch
+    {
+        TxnOperatorNames.Equal or TxnOperatorNames.EqualAlias => TxnOperator.Equal,
+        TxnOperatorNames.NotEqual => TxnOperator.NotEqual,
+        TxnOperatorNames.Less => TxnOperator.Less,
+        TxnOperatorNames.Greater => TxnOperator.Greater,
+        var other => throw new FormatException($"{place}: op '{other}' is not ==, !=, < or >"),
+    };
 
     private static TxnOp Operation(TxnOpJson? operation, string place)
     {

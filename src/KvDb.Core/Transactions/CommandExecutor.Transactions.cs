@@ -27,7 +27,46 @@ public sealed partial class CommandExecutor
             }
         }
 
-        var branch = succeeded ? txn.Then : txn.Else;
+        return RunBranch(index, succeeded, succeeded ? txn.Then : txn.Else);
+    }
+
+    internal CommandResult Transaction(long index, RangeTxnCommand txn)
+    {
+        var succeeded = true;
+        foreach (var comparison in txn.Comparisons)
+        {
+            if (!Holds(comparison))
+            {
+                succeeded = false;
+                break;
+            }
+        }
+
+        return RunBranch(index, succeeded, succeeded ? txn.Then : txn.Else);
+    }
+
+    // A range comparison holds for every key of its range (the entry's pending writes laid over
+    // the store); a range without keys is compared as one absent key, as etcd does.
+    private bool Holds(TxnRangeComparison comparison)
+    {
+        if (!comparison.IsRange)
+            return TxnComparer.Holds(comparison, Read(StoreKeys.ForUser(comparison.Key)));
+        if (comparison.Target is TxnTarget.Count)
+            return TxnComparer.CountHolds(comparison, ScanMerged(comparison.Key, comparison.End).LongCount());
+
+        var any = false;
+        foreach (var (_, record) in ScanMerged(comparison.Key, comparison.End))
+        {
+            if (!TxnComparer.Holds(comparison, record))
+                return false;
+            any = true;
+        }
+
+        return any || TxnComparer.Holds(comparison, null);
+    }
+
+    private CommandResult RunBranch(long index, bool succeeded, TxnOperation[] branch)
+    {
 
         // A put naming a lease that no longer exists fails the whole transaction, before it writes.
         foreach (var operation in branch)

@@ -28,6 +28,9 @@ public enum TxnTarget : byte
 
     /// <summary>Whether the key exists.</summary>
     Exists = 4,
+
+    /// <summary>How many keys the range holds: only in a range comparison (RangeTxnCommand), never in a TxnCommand.</summary>
+    Count = 5,
 }
 
 /// <summary>How a comparison compares.</summary>
@@ -165,11 +168,18 @@ public sealed class TxnCommand : KvCommand
             return "a transaction without its comparisons or branches";
         foreach (var comparison in Comparisons)
         {
-            if (comparison?.Key is not { Length: > 0 } || !Enum.IsDefined(comparison.Target) || !Enum.IsDefined(comparison.Operator))
+            // Count belongs to range comparisons, which only RangeTxnCommand carries.
+            if (comparison?.Key is not { Length: > 0 } || !Enum.IsDefined(comparison.Target) || comparison.Target is TxnTarget.Count || !Enum.IsDefined(comparison.Operator))
                 return "a transaction comparison without a key, or with an unknown target or operator";
         }
 
-        foreach (var operation in Then.Concat(Else))
+        return ValidateBranches(Then, Else);
+    }
+
+    /// <summary>Why the operations of <paramref name="then"/> or <paramref name="otherwise"/> are malformed, or null.</summary>
+    internal static string? ValidateBranches(TxnOperation[] then, TxnOperation[] otherwise)
+    {
+        foreach (var operation in then.Concat(otherwise))
         {
             if (operation?.Key is null || !Enum.IsDefined(operation.Kind) || operation.Limit < 0)
                 return "a transaction operation without a key, or of an unknown kind";

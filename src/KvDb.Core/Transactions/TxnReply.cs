@@ -85,4 +85,8 @@ public sealed class TxnReply
     /// <summary>A hash of everything in <paramref name="txn"/> but its idempotency key, so a reused key with another transaction is told apart from a retry.</summary>
     public static ulong FingerprintOf(TxnCommand txn)
         => ReplyCodec.Fingerprint(new TxnCommand { Comparisons = txn.Comparisons, Then = txn.Then, Else = txn.Else });
+
+    /// <summary>As <see cref="FingerprintOf(TxnCommand)"/>, for a transaction with range comparisons.</summary>
+    public static ulong FingerprintOf(RangeTxnCommand txn)
+        => ReplyCodec.Fingerprint(new RangeTxnCommand { Comparisons = txn.Comparisons, Then = txn.Then, Else = txn.Else });
 }

@@ -12,7 +12,9 @@
 //  - Cost: a key whose current value was written at or before R costs one read. A key rewritten
 //    since costs one record read per rewrite back to R, while each replaced value existed;
 //    where the key was absent, a scan of the records from R to that point. A range at R scans
-//    every record after R. A key's history scans the records of the window up to `before`.
+//    every record after R once (PastRangeUndo); its later pages, through PastRangeCache, cost
+//    the keys they return plus the records written since the previous page. A key's history
+//    scans the records of the window up to `before`.
 //    Scans for one key or a prefix skip a record without decoding it when its bytes do not
 //    contain the key's (a record stores keys as raw bytes), which most records do not.
 using System.Runtime.CompilerServices;
@@ -93,47 +95,49 @@ public static class PastState
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(start);
-
-        // The first change after R of each key of the range: what it undoes.
-        var undo = new SortedDictionary<byte[], ChangeEvent>(KeyOrder);
-        var decoded = 0;
-        foreach (var (_, stored) in view.Scan(ChangeHistory.KeyOf(revision + 1), StoreKeys.End(StoreKeys.History)))
-        {
-            if (prefix is { Length: > 0 } && stored.AsSpan().IndexOf(prefix) < 0)
-                continue;
-            decoded++;
-            foreach (var change in ChangeHistory.Decode(stored).Events)
-            {
-                if (InRange(change.Key, start, end))
-                    undo.TryAdd(change.Key, change);
-            }
-        }
-
+        var undo = PastRangeUndo.Build(view, revision, start, end, prefix, out var decoded);
         if (recordsRead is not null)
             recordsRead.Value = decoded;
-        return Merge(view, start, end, undo);
+        return Page(view, undo, start);
     }
 
-    private static IEnumerable<(byte[] Key, PastValue Value)> Merge(IKeyValueView view, byte[] start, byte[]? end, SortedDictionary<byte[], ChangeEvent> undo)
+    /// <summary>
+    /// The keys of <paramref name="undo"/>'s range from <paramref name="from"/> on, as they were
+    /// right after its revision, in key order, read lazily: the view's keys from there with the
+    /// changes after the revision undone. Costs the keys returned (and the changed keys among
+    /// them), whatever <paramref name="from"/> is.
+    /// </summary>
+    /// <param name="view">The view <paramref name="undo"/> was built or extended to (<see cref="PastRangeUndo.Through"/> is its index).</param>
+    /// <param name="undo">The changes after the revision (PastRangeUndo.Build, or PastRangeCache.Get).</param>
+    /// <param name="from">The first key (the range's start, or past a page's last key).</param>
+    public static IEnumerable<(byte[] Key, PastValue Value)> Page(IKeyValueView view, PastRangeUndo undo, byte[] from)
     {
-        using var undone = undo.GetEnumerator();
-        var pending = undone.MoveNext();
-        foreach (var (storedKey, record) in view.Scan(StoreKeys.ForUser(start), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end)))
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(undo);
+        ArgumentNullException.ThrowIfNull(from);
+        if (undo.Through < view.Index)
+            throw new ArgumentException($"The undo reaches revision {undo.Through}, the view {view.Index}: extend it to the view first.", nameof(undo));
+        return Merge(view, from, undo);
+    }
+
+    private static IEnumerable<(byte[] Key, PastValue Value)> Merge(IKeyValueView view, byte[] from, PastRangeUndo undo)
+    {
+        var next = undo.LowerBound(from);
+        var end = undo.End;
+        foreach (var (storedKey, record) in view.Scan(StoreKeys.ForUser(from), end is null ? StoreKeys.End(StoreKeys.User) : StoreKeys.ForUser(end)))
         {
             var key = storedKey[1..];
 
             // Keys changed after R that are absent now, before this one.
-            for (; pending && KeyOrder.Compare(undone.Current.Key, key) < 0; pending = undone.MoveNext())
+            for (; next < undo.Count && KeyOrder.Compare(undo.KeyAt(next), key) < 0; next++)
             {
-                if (Before(undone.Current.Value) is { } gone)
-                    yield return (undone.Current.Key, gone);
+                if (Before(undo.ChangeAt(next)) is { } gone)
+                    yield return (undo.KeyAt(next), gone);
             }
 
-            if (pending && KeyOrder.Compare(undone.Current.Key, key) == 0)
+            if (next < undo.Count && KeyOrder.Compare(undo.KeyAt(next), key) == 0)
             {
-                var change = undone.Current.Value;
-                pending = undone.MoveNext();
-                if (Before(change) is { } then)
+                if (Before(undo.ChangeAt(next++)) is { } then)
                     yield return (key, then);
                 continue;
             }
@@ -142,10 +146,10 @@ public static class PastState
             yield return (key, new PastValue(UserRecord.Kind(record), UserRecord.Revision(record), UserRecord.Payload(record)));
         }
 
-        for (; pending; pending = undone.MoveNext())
+        for (; next < undo.Count; next++)
         {
-            if (Before(undone.Current.Value) is { } gone)
-                yield return (undone.Current.Key, gone);
+            if (Before(undo.ChangeAt(next)) is { } gone)
+                yield return (undo.KeyAt(next), gone);
         }
     }
 
@@ -226,9 +230,6 @@ public static class PastState
 
     private static PastValue? Before(ChangeEvent change)
         => change.Previous is null ? null : new PastValue(change.PreviousKind, change.PreviousRevision, change.Previous);
-
-    private static bool InRange(byte[] key, byte[] start, byte[]? end)
-        => key.AsSpan().SequenceCompareTo(start) >= 0 && (end is null || key.AsSpan().SequenceCompareTo(end) < 0);
 
     private static readonly Comparer<byte[]> KeyOrder = Comparer<byte[]>.Create(static (a, b) => a.AsSpan().SequenceCompareTo(b));
 }

@@ -117,7 +117,7 @@ public static class KeysEndpoints
         if (query[PastReads.RevisionQuery].ToString() is { Length: > 0 } revisionText)
         {
             return filter is null
-                ? await RangeAtAsync(context, kv, consistency, revisionText, start, range.End, query["prefix"], limit)
+                ? await RangeAtAsync(context, kv, consistency, revisionText, range.Start, start, range.End, query["prefix"], limit)
                 : Problems.BadRequest($"{PastReads.RevisionQuery} cannot be combined with contains, delimiter or keysOnly.");
         }
 
@@ -138,7 +138,9 @@ public static class KeysEndpoints
     }
 
     // A range as it was right after a past revision (PastReads): the same page, from the history.
-    private static async Task<IResult> RangeAtAsync(HttpContext context, KvService kv, ReadConsistency consistency, string revisionText, byte[] start, byte[]? end, string? prefix, int limit)
+    // What the range undoes is kept across its pages (PastRangeCache, keyed by the whole range),
+    // so a page after the first starts at its continuation and costs what it returns.
+    private static async Task<IResult> RangeAtAsync(HttpContext context, KvService kv, ReadConsistency consistency, string revisionText, byte[] rangeStart, byte[] start, byte[]? end, string? prefix, int limit)
     {
         if (!PastReads.TryParseRevision(revisionText, out var revision))
             return PastReads.BadRevision(PastReads.RevisionQuery);
@@ -146,16 +148,17 @@ public static class KeysEndpoints
         if (view is null)
             return problem!;
 
+        var cache = context.RequestServices.GetRequiredService<Core.Watch.PastRangeCache>();
         context.Response.Headers[KvdbHeaders.Index] = view.Index.ToString(CultureInfo.InvariantCulture);
         return Results.Stream(async stream =>
         {
             using (view)
             {
-                var decoded = new System.Runtime.CompilerServices.StrongBox<int>();
-                var items = Core.Watch.PastState.Range(view, revision, start, end, string.IsNullOrEmpty(prefix) ? null : Encoding.UTF8.GetBytes(prefix), decoded)
+                var undo = cache.Get(view, revision, rangeStart, end, string.IsNullOrEmpty(prefix) ? null : Encoding.UTF8.GetBytes(prefix), out var decoded);
+                var items = Core.Watch.PastState.Page(view, undo, start)
                     .Select(static item => (item.Key, new StoredValue(item.Value.Kind, item.Value.Revision, item.Value.Payload, 0, 0)));
                 await WritePageAsync(stream, items, revision, limit);
-                KeyInstruments.Record("range", decoded.Value);
+                KeyInstruments.Record("range", decoded);
             }
         }, "application/json");
     }

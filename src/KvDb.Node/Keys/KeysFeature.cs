@@ -14,7 +14,13 @@ public sealed class KeysFeature : INodeFeature
     public IReadOnlyList<string> DependsOn { get; } = ["Auth", "Leases", "Watch"];
 
     /// <inheritdoc/>
-    public void AddServices(IServiceCollection services) => KeyInstruments.Publish();
+    public void AddServices(IServiceCollection services)
+    {
+        KeyInstruments.Publish();
+
+        // Pages of a range read at a past revision share what the range undoes (PastRangeCache).
+        services.AddSingleton(new Core.Watch.PastRangeCache());
+    }
 
     /// <inheritdoc/>
     public void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -75,9 +75,12 @@ public static class LogEntryJson
     {
         var ordinal = 0;
         for (var j = 0; j < i; j++)
-            ordinal += commands[j].GetType() == commands[i].GetType() ? 1 : 0;
+            ordinal += commands[j].GetType() == commands[i].GetType() || (IsTransaction(commands[j]) && IsTransaction(commands[i])) ? 1 : 0;
         return ordinal;
     }
+
+    // Both kinds of transaction record their outcomes in one list, in the order they applied.
+    private static bool IsTransaction(KvCommand command) => command is Core.Transactions.TxnCommand or Core.Transactions.RangeTxnCommand;
 
     private static void WriteLine(Stream output, in LogEntry entry, int? position, Action<Utf8JsonWriter> body)
     {

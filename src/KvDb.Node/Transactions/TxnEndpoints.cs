@@ -5,8 +5,9 @@
 //  - Works from any member and answers only once the entry is applied here, like single writes;
 //    Idempotency-Key makes a retry exactly-once and answers the first reply (Idempotent-Replayed).
 //  - With auth on, every key and range it touches is checked before anything is proposed: read
-//    for comparisons, gets and ranges; write for puts; write and read for deletes, whose answer
-//    counts the keys they removed (all or nothing, 403). A put naming a lease needs the lease to
+//    for comparisons (of every key of a compared range: a count or revision over keys the caller
+//    may not read would tell what they hold), gets and ranges; write for puts; write and read
+//    for deletes, whose answer counts the keys they removed (all or nothing, 403). A put naming a lease needs the lease to
 //    be the caller's (or the caller root): another user's lease is 404, as one that does not exist.
 //  - Bad input is 400 and an oversized transaction 413, as problem details naming the limit.
 using KvDb.Contracts;
@@ -36,7 +37,7 @@ public static class TxnEndpoints
             .WithSummary("Compare, then write many keys at one revision: {\"if\": [comparisons], \"then\": [operations], \"else\": [operations]}.")
             .DescribeBody(typeof(System.Text.Json.JsonElement), "application/json")
             .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
@@ -57,14 +58,14 @@ public static class TxnEndpoints
         var (txn, error) = TxnRequest.Parse(body, transactions.Value.MaxOps, limits.Value.MaxValueBytes, conditions.IdempotencyKey);
         if (txn is null)
             return Problems.BadRequest(error!);
-        if (txn.ApproximateSize > limit)
+        if (txn.Command.ApproximateSize > limit)
             return TooLarge(limits);
         if (Denied(context, txn) is { } denied)
             return denied;
         if (!await MayUseLeasesAsync(context, txn))
             return ValueResults.LeaseNotFound();
 
-        var result = await kv.WriteAsync(txn, context.RequestAborted);
+        var result = await kv.WriteAsync(txn.Command, context.RequestAborted);
         if (result.Replayed)
             context.Response.Headers[ValueResults.ReplayedHeader] = "true";
         if (result.Outcome is CommandOutcome.IdempotencyKeyReused || result.Reply is null)
@@ -79,11 +80,14 @@ public static class TxnEndpoints
         => Problems.Of(StatusCodes.Status413PayloadTooLarge, ProblemTitles.TransactionTooLarge,
             $"A transaction's keys and values may take {limits.Value.MaxValueBytes} bytes (--max-value-bytes) plus {Overhead / 1024} KiB.");
 
-    private static IResult? Denied(HttpContext context, TxnCommand txn)
+    private static IResult? Denied(HttpContext context, ParsedTxn txn)
     {
         foreach (var comparison in txn.Comparisons)
         {
-            if (KeyAccess.Denied(context, Access.Read, comparison.Key) is { } denied)
+            var denied = comparison.IsRange
+                ? KeyAccess.DeniedRange(context, comparison.Key, comparison.End)
+                : KeyAccess.Denied(context, Access.Read, comparison.Key);
+            if (denied is not null)
                 return denied;
         }
 
@@ -104,7 +108,7 @@ public static class TxnEndpoints
         return null;
     }
 
-    private static async ValueTask<bool> MayUseLeasesAsync(HttpContext context, TxnCommand txn)
+    private static async ValueTask<bool> MayUseLeasesAsync(HttpContext context, ParsedTxn txn)
     {
         LeaseOwnership? ownership = null;
         foreach (var lease in txn.Then.Concat(txn.Else).Where(static o => o is { Kind: TxnOperationKind.Put, Lease: not 0 }).Select(static o => o.Lease).Distinct())

@@ -1,6 +1,7 @@
 // Reads the JSON body of POST /v1/txn (KvDb.Contracts' TxnRequestJson) into a TxnCommand, or
 // says what is wrong with it.
-//   {"if":   [{"key": K, "target": "revision|createRevision|version|value|exists", "op": "==|!=|<|>", "value": V}],
+//   {"if":   [{"key": K | "prefix": P | "start": S, "end": E,
+//              "target": "revision|createRevision|version|value|exists|count", "op": "==|!=|<|>", "value": V}],
 //    "then": [{"put": {"key", "value" | "valueBase64" | "typed"}}, {"delete": {"key" | "prefix" | "start","end"}},
 //             {"get": {"key"}}, {"range": {"prefix" | "start","end", "limit"}}],
 //    "else": [...]}
@@ -13,6 +14,9 @@
 //    than --max-txn-ops entries in a list, and a key written twice in one branch (a put or
 //    delete of a key a delete range of the same branch also covers counts as twice).
 //  - The command it builds validates (TxnCommand.Validate) and applies the same on every member.
+//    A transaction with a range comparison ("prefix" or "start"/"end") becomes a RangeTxnCommand,
+//    a command kind members of an earlier release cannot apply (refused with 409 while one is in
+//    the cluster); every other transaction stays a TxnCommand, which every release applies.
 using System.Text;
 using System.Text.Json;
 using KvDb.Contracts;
@@ -24,6 +28,13 @@ using KvDb.Node.HttpKit;
 
 namespace KvDb.Node.Transactions;
 
+/// <summary>A parsed transaction: the command to propose, and its parts as the auth check reads them.</summary>
+/// <param name="Command">A <see cref="TxnCommand"/>, or a <see cref="RangeTxnCommand"/> when a comparison covers a range.</param>
+/// <param name="Comparisons">The comparisons, on one key or a range.</param>
+/// <param name="Then">The operations when they hold.</param>
+/// <param name="Else">The operations when they do not.</param>
+public sealed record ParsedTxn(KvCommand Command, TxnRangeComparison[] Comparisons, TxnOperation[] Then, TxnOperation[] Else);
+
 /// <summary>Parses transaction requests.</summary>
 public static class TxnRequest
 {
@@ -34,7 +45,7 @@ public static class TxnRequest
     public const int DefaultRangeLimit = 100;
 
     /// <summary>Parses <paramref name="body"/>; the command, or a message for a 400.</summary>
-    public static (TxnCommand? Command, string? Error) Parse(ReadOnlySpan<byte> body, int maxOps, int maxValueBytes, string? idempotencyKey)
+    public static (ParsedTxn? Command, string? Error) Parse(ReadOnlySpan<byte> body, int maxOps, int maxValueBytes, string? idempotencyKey)
     {
         TxnRequestJson request;
         try
@@ -65,7 +76,7 @@ public static class TxnRequest
     }
 
     /// <summary>The command <paramref name="request"/> asks for.</summary>
-    private static TxnCommand ToCommand(TxnRequestJson request, int maxOps, int maxValueBytes, string? idempotencyKey)
+    private static ParsedTxn ToCommand(TxnRequestJson request, int maxOps, int maxValueBytes, string? idempotencyKey)
     {
         if (request.Unknown is { Count: > 0 } unknown)
             throw new TxnFormatException($"Unknown field \"{unknown.Keys.First()}\": a transaction has \"if\", \"then\" and \"else\".");
@@ -74,7 +85,10 @@ public static class TxnRequest
         var otherwise = Entries(request.Else, "else", maxOps).Select(e => ParseOperation(e, maxValueBytes)).ToArray();
         CheckWrittenOnce(then, "then");
         CheckWrittenOnce(otherwise, "else");
-        return new TxnCommand { Comparisons = comparisons, Then = then, Else = otherwise, IdempotencyKey = idempotencyKey };
+        KvCommand command = comparisons.Any(static c => c.IsRange)
+            ? new RangeTxnCommand { Comparisons = comparisons, Then = then, Else = otherwise, IdempotencyKey = idempotencyKey }
+            : new TxnCommand { Comparisons = [.. comparisons.Select(static c => c.ToSingleKey())], Then = then, Else = otherwise, IdempotencyKey = idempotencyKey };
+        return new ParsedTxn(command, comparisons, then, otherwise);
     }
 
     private static List<T?> Entries<T>(List<T?>? list, string name, int maxOps)
@@ -83,9 +97,9 @@ public static class TxnRequest
             : list.Count > maxOps ? throw new TxnFormatException($"\"{name}\" has {list.Count} entries; a transaction allows at most {maxOps} per list (--max-txn-ops).")
             : list;
 
-    private static TxnComparison ParseComparison(TxnCompareJson? comparison)
+    private static TxnRangeComparison ParseComparison(TxnCompareJson? comparison)
     {
-        var key = Key(comparison?.Key, "key", "a comparison");
+        var (key, isRange, end, named) = Compared(comparison);
         var targetName = Text(comparison!.Target, "target", "a comparison");
         var target = targetName switch
         {
@@ -94,7 +108,9 @@ public static class TxnRequest
             TxnTargetNames.Version => TxnTarget.Version,
             TxnTargetNames.Value => TxnTarget.Value,
             TxnTargetNames.Exists => TxnTarget.Exists,
-            var other => throw new TxnFormatException($"A comparison's target '{other}' is not revision, createRevision, version, value or exists."),
+            TxnTargetNames.Count when isRange => TxnTarget.Count,
+            TxnTargetNames.Count => throw new TxnFormatException($"The count comparison on '{named}' needs a range: \"prefix\", or \"start\" with an optional exclusive \"end\", instead of \"key\"."),
+            var other => throw new TxnFormatException($"A comparison's target '{other}' is not revision, createRevision, version, value, exists or count."),
         };
         var op = Text(comparison.Op, "op", "a comparison") switch
         {
@@ -105,19 +121,44 @@ public static class TxnRequest
             var other => throw new TxnFormatException($"A comparison's op '{other}' is not ==, !=, < or >."),
         };
         if (comparison.Value is not { } value)
-            throw new TxnFormatException($"The comparison on '{Shorten(key)}' has no \"value\".");
+            throw new TxnFormatException($"The comparison on '{named}' has no \"value\".");
 
         return target switch
         {
-            TxnTarget.Value when value.ValueKind is JsonValueKind.String => new() { Key = key, Target = target, Operator = op, Bytes = Encoding.UTF8.GetBytes(value.GetString()!) },
-            TxnTarget.Value => throw new TxnFormatException($"The value comparison on '{Shorten(key)}' needs a string \"value\"."),
+            TxnTarget.Value when value.ValueKind is JsonValueKind.String => new() { Key = key, IsRange = isRange, End = end, Target = target, Operator = op, Bytes = Encoding.UTF8.GetBytes(value.GetString()!) },
+            TxnTarget.Value => throw new TxnFormatException($"The value comparison on '{named}' needs a string \"value\"."),
             TxnTarget.Exists when value.ValueKind is JsonValueKind.True or JsonValueKind.False && op is TxnOperator.Equal or TxnOperator.NotEqual
-                => new() { Key = key, Target = target, Operator = op, Number = value.GetBoolean() ? 1 : 0 },
-            TxnTarget.Exists => throw new TxnFormatException($"The exists comparison on '{Shorten(key)}' needs == or != and true or false."),
+                => new() { Key = key, IsRange = isRange, End = end, Target = target, Operator = op, Number = value.GetBoolean() ? 1 : 0 },
+            TxnTarget.Exists => throw new TxnFormatException($"The exists comparison on '{named}' needs == or != and true or false."),
             _ when value.ValueKind is JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0
-                => new() { Key = key, Target = target, Operator = op, Number = number },
-            _ => throw new TxnFormatException($"The {targetName} comparison on '{Shorten(key)}' needs a whole number 0 or more as \"value\"."),
+                => new() { Key = key, IsRange = isRange, End = end, Target = target, Operator = op, Number = number },
+            _ => throw new TxnFormatException($"The {targetName} comparison on '{named}' needs a whole number 0 or more as \"value\"."),
         };
+    }
+
+    // What a comparison compares: one key ("key"), or a range ("prefix", or "start" with an
+    // optional exclusive "end"); and how to name it in a message. Never "key" with "end": a
+    // server of an earlier release would read that as one key and compare something else.
+    private static (byte[] Key, bool IsRange, byte[]? End, string Named) Compared(TxnCompareJson? comparison)
+    {
+        if (comparison?.Unknown is { Count: > 0 } unknown)
+            throw new TxnFormatException($"Unknown field \"{unknown.Keys.First()}\" in a comparison: it has \"key\", or \"prefix\", or \"start\" and \"end\", then \"target\", \"op\" and \"value\".");
+        if (comparison is null || (comparison.Key is null && comparison.Prefix is null && comparison.Start is null))
+            throw new TxnFormatException("A comparison needs a string \"key\" (or, over a range, \"prefix\", or \"start\" with an optional exclusive \"end\").");
+        if ((comparison.Key is null ? 0 : 1) + (comparison.Prefix is null ? 0 : 1) + (comparison.Start is null ? 0 : 1) > 1)
+            throw new TxnFormatException("A comparison names one of \"key\", \"prefix\" and \"start\".");
+        if (comparison.End is not null && comparison.Start is null)
+            throw new TxnFormatException("In a comparison, \"end\" goes with \"start\" (a range); compare one key with \"key\" alone.");
+        if (comparison.Key is { } text)
+        {
+            var key = Key(text, "key", "a comparison");
+            return (key, false, null, Shorten(key));
+        }
+
+        var (start, end) = Range(comparison.Prefix, comparison.Start, comparison.End, "a comparison");
+        if (start.Length > KeyPath.MaxKeyBytes || end?.Length > KeyPath.MaxKeyBytes)
+            throw new TxnFormatException($"In a comparison, a range's bounds must be at most {KeyPath.MaxKeyBytes} bytes.");
+        return (start, true, end, comparison.Prefix is { } prefix ? ValueResults.Shorten(prefix) + "*" : Shorten(start) + ".." + (end is null ? "" : Shorten(end)));
     }
 
     private static TxnOperation ParseOperation(TxnOpJson? operation, int maxValueBytes)

@@ -222,6 +222,16 @@ public sealed class CliClusterTests(OneMember member) : IClassFixture<OneMember>
         var bad = await RunAsync(["txn"], stdin: """{"then": [{"put": {"key": "x"}}]}""");
         bad.Code.Should().Be(2);
         bad.Error.Should().Contain("then[0].put");
+
+        // Range comparisons: every key of bank/ holds 30 or 70, none was written after the transfer, and there are two.
+        var after = long.Parse(lines[0]["SUCCEEDED ".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture) + 1;
+        var guarded = await RunAsync(["txn"], stdin: $$$"""
+            {"if": [{"prefix": "bank/", "target": "revision", "op": "<", "value": {{{after}}}},
+                    {"start": "bank/", "end": "bank0", "target": "count", "op": "==", "value": 2}],
+             "then": [{"get": {"key": "bank/a"}}]}
+            """);
+        guarded.Code.Should().Be(0, guarded.Error);
+        guarded.Out.Should().StartWith("SUCCEEDED ");
     }
 
     [Fact]

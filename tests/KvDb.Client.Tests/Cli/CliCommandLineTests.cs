@@ -27,6 +27,10 @@ public sealed class CliCommandLineTests
     [InlineData("""{"then": [{"put": {"key": "k", "typed": {"Int": 3}}}]}""", "then[0].put")]
     [InlineData("""{"else": [{"range": {"prefix": "p", "limit": 0}}]}""", "else[0].range")]
     [InlineData("""{"then": [{"frob": {}}]}""", "then[0].frob: unknown operation")]
+    [InlineData("""{"if": [{"prefix": "p/", "target": "value", "op": "==", "value": "x"}]}""", "if[0]: over a range, target 'value'")]
+    [InlineData("""{"if": [{"key": "k", "target": "count", "op": "==", "value": 1}]}""", "if[0]: a count comparison needs a range")]
+    [InlineData("""{"if": [{"key": "k", "rangeEnd": "z", "target": "revision", "op": "<", "value": 1}]}""", "if[0]: unknown field \"rangeEnd\"")]
+    [InlineData("""{"if": [{"key": "k", "end": "z", "target": "revision", "op": "<", "value": 1}]}""", "if[0]: a comparison names one key")]
     public async Task A_bad_transaction_is_a_usage_error_naming_the_place(string json, string message)
     {
         var (code, _, error) = await RunAsync(["txn"], json);

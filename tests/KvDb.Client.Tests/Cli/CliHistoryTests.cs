@@ -1,6 +1,7 @@
 // The client commands that read the past, run in-process against a real member: get and range
 // at a revision, a key's history, and restore-prefix (its dry run, a round trip that brings a
-// prefix back to a revision, and its refusal when a key it touches is written meanwhile).
+// prefix back to a revision, and its refusal when a key it touches is written meanwhile, or when
+// a key it does not touch is created in the prefix meanwhile).
 using System.Globalization;
 using System.Text.Json;
 using KvDb.Cli;
@@ -112,6 +113,47 @@ public sealed class CliHistoryTests(OneMember member) : IClassFixture<OneMember>
             }, "a restore to be refused by a concurrent write", TimeSpan.FromSeconds(60), () => $"{attempts} attempts, last: {last}");
 
             (await RunAsync("get", "race/extra")).Code.Should().Be(0, "the refused restore deleted nothing");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await writer.ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [Fact]
+    public async Task Restore_prefix_is_refused_and_writes_nothing_when_a_key_is_created_in_the_prefix_meanwhile()
+    {
+        var at = await PutAsync("guard/base", "then");
+
+        // A writer keeps creating keys of the prefix that no restore plan touches: one created
+        // between a restore's read and its commit must refuse the restore whole.
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            using var client = new KvClient(new KvClientOptions { Endpoints = [member.Cluster.Url(1)] });
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+                await client.PutAsync("guard/new-" + n.ToString(CultureInfo.InvariantCulture), "created meanwhile");
+        });
+
+        try
+        {
+            var attempts = 0;
+            (int Code, string Out, string Error) last = default;
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                attempts++;
+                await PutAsync("guard/extra", "created after the revision");
+                last = await RunAsync("restore-prefix", "guard/", "--rev", at.ToString(CultureInfo.InvariantCulture));
+                if (last.Code == 0)
+                    return false;
+                last.Code.Should().Be(ExitCodes.NotFoundOrFailed, last.Error);
+                last.Error.Should().Contain("refused: someone wrote 'guard/new-");
+                return true;
+            }, "a restore to be refused by a key created meanwhile", TimeSpan.FromSeconds(60), () => $"{attempts} attempts, last: {last}");
+
+            (await RunAsync("get", "guard/extra")).Code.Should().Be(0, "the refused restore deleted nothing");
+            (await RunAsync("get", "guard/base")).Out.Should().Be("then\n");
         }
         finally
         {

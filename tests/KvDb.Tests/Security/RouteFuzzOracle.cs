@@ -289,7 +289,7 @@ public sealed class RouteFuzzOracle
                 var (command, error) = TxnRequest.Parse(request.Body ?? [], int.MaxValue, int.MaxValue, null);
                 if (command is null)
                     throw new FormatException(error);
-                var needs = command.Comparisons.Select(static c => (Access.Read, c.Key, (byte[]?)null, true)).ToList();
+                var needs = command.Comparisons.Select(static c => c.IsRange ? (Access.Read, c.Key, c.End, false) : (Access.Read, c.Key, (byte[]?)null, true)).ToList();
                 foreach (var operation in command.Then.Concat(command.Else))
                 {
                     if (operation.Lease != 0)

@@ -2,6 +2,9 @@
 // sends, the answer for a key that exists must equal the answer for one that does not: no
 // current revision in a 412, no 404-or-204 on a delete, no deleted count in a transaction, no
 // list offsets or timestamps, no lock holder released or revealed. Writing itself still works.
+// A transaction's range comparison is an oracle on every key it covers (a count or a revision
+// over them): it needs read on the whole range, so neither wuser nor mal (readwrite on pub/
+// only) may compare past what they read.
 using System.Net;
 using System.Text.Json;
 
@@ -99,6 +102,29 @@ public sealed class WriteOnlyLeakTests(AttackerClusterFixture fixture) : IClassF
         // Puts in a transaction still work for a write-only user.
         var put = await AsWUserAsync("POST", "/v1/txn", """{"then": [{"put": {"key": "drop/t2", "value": "w"}}]}""");
         put.Status.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_range_comparison_needs_read_on_every_key_it_covers()
+    {
+        await RootPutsAsync("drop/secret-count");
+        static string Counting(string range) => """{"if": [{""" + range + """, "target": "count", "op": ">", "value": 0}], "then": [{"put": {"key": "pub/oracle", "value": "x"}}]}""";
+
+        foreach (var (who, range) in new[]
+        {
+            (AttackerClient.WUser, "\"prefix\": \"drop/\""),
+            (AttackerClient.Mal, "\"prefix\": \"drop/\""),
+            (AttackerClient.Mal, "\"prefix\": \"pu\""),
+            (AttackerClient.Mal, "\"prefix\": \"\""),
+            (AttackerClient.Mal, "\"start\": \"pub/\""),
+            (AttackerClient.Mal, "\"start\": \"pub/\", \"end\": \"pub0x\""),
+        })
+        {
+            await http.ExpectAsync(HttpStatusCode.Forbidden, 2, who, "POST", "/v1/txn", Counting(range));
+        }
+
+        (await http.ExpectAsync(HttpStatusCode.OK, 2, AttackerClient.Mal, "POST", "/v1/txn", Counting("\"prefix\": \"pub/\""))).Should().Contain("\"succeeded\"");
+        (await http.ExpectAsync(HttpStatusCode.OK, 2, AttackerClient.Mal, "POST", "/v1/txn", Counting("\"start\": \"pub/a\", \"end\": \"pub/z\""))).Should().Contain("\"succeeded\"");
     }
 
     [Fact]
