@@ -218,4 +218,35 @@ public sealed class DashboardViewsTests(DashboardViewsFixture fixture) : IClassF
             await waiter.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
         }
     }
+
+    private static long Count(IWebElement row, string what)
+        => long.Parse(row.GetDomAttribute("data-" + what) ?? "0", CultureInfo.InvariantCulture);
+
+    [SkippableFact]
+    public async Task Activity_charts_show_each_members_writes_and_reads()
+    {
+        var web = Browser();
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => PutAsync($"activity/{i}", "x")));
+        for (var i = 0; i < 10; i++)
+            (await Cluster.GetAsync(1, $"activity/{i}")).Should().Be("x");
+
+        web.Open(new Uri(Cluster.Url(2), "ui/#/activity"));
+        web.Until(d => d.FindElements(By.CssSelector("#activity section.activity-member")).Count == 3 ? "" : null, "a section per member");
+
+        // Member 1 served the 40 writes and 10 reads: once their interval is over (the refresh
+        // every 5 s brings it), its summary counts them and its charts draw them.
+        var row = By.CssSelector("#activity-summary tr[data-member='1']");
+        web.Until(d => Count(d.FindElement(row), "writes") >= 40 && Count(d.FindElement(row), "reads") >= 10 ? "" : null, "member 1's 40 writes and 10 reads counted", TimeSpan.FromSeconds(60));
+        web.Driver.FindElement(By.CssSelector("#activity-summary tr[data-member='1'] td.writes-rate")).Text.Should().NotBe("0.00");
+        var writes = By.CssSelector("#activity section[data-member='1'] svg.chart-ops .series.writes");
+        web.Driver.FindElements(writes).Should().NotBeEmpty("the writes are drawn");
+        web.Driver.FindElements(By.CssSelector("#activity section[data-member='1'] svg.chart-latency .series.write-p99")).Should().NotBeEmpty("the writes' p99 is drawn");
+        web.Driver.FindElements(By.CssSelector("#activity section[data-member='1'] svg.chart-latency .series.read-p50")).Should().NotBeEmpty("the reads' p50 is drawn");
+        web.Driver.FindElement(By.CssSelector("#activity section[data-member='1'] svg.chart-ops title")).GetAttribute("textContent").Should().Contain("operations per second");
+        web.Screenshot("activity");
+
+        new OpenQA.Selenium.Support.UI.SelectElement(web.Driver.FindElement(By.Id("activity-minutes"))).SelectByValue("1");
+        web.Until(d => d.Url.EndsWith("#/activity?minutes=1", StringComparison.Ordinal) && d.FindElements(writes).Count > 0 ? "" : null, "the one-minute window with the writes");
+        web.ShouldHaveNoConsoleErrors();
+    }
 }
