@@ -44,7 +44,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         csp.Should().Contain("script-src 'self'").And.Contain("frame-ancestors 'none'").And.NotContain("unsafe-inline");
         page.Headers.GetValues("X-Content-Type-Options").Single().Should().Be("nosniff");
 
-        foreach (var file in new[] { "app.js", "api.js", "keys.js", "history.js", "lists.js", "coordination.js", "live.js", "cluster.js", "activity.js", "access.js", "dom.js", "app.css", "icon.svg" })
+        foreach (var file in new[] { "app.js", "api.js", "keys.js", "history.js", "lists.js", "coordination.js", "live.js", "cluster.js", "activity.js", "transfer.js", "access.js", "dom.js", "app.css", "icon.svg" })
         {
             using var asset = await client.GetAsync(Url("ui/" + file));
             asset.StatusCode.Should().Be(HttpStatusCode.OK, file);
