@@ -67,6 +67,7 @@ namespace KvDb.Contracts;
 [JsonSerializable(typeof(AddMemberRequestJson))]
 [JsonSerializable(typeof(MemberJoiningJson))]
 [JsonSerializable(typeof(StatusJson))]
+[JsonSerializable(typeof(ActivityJson))]
 [JsonSerializable(typeof(BackupStatusJson))]
 [JsonSerializable(typeof(AuthStatusJson))]
 [JsonSerializable(typeof(UserRequestJson))]

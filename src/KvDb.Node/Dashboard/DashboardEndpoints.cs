@@ -51,7 +51,17 @@ public static class DashboardEndpoints
             .WithTags("operations").WithName("dashboardCluster")
             .WithSummary("Every member's /v1/status, as this member reads them (with the caller's credentials), for the dashboard's cluster view.")
             .Produces<JsonElement>(StatusCodes.Status200OK);
+
+        app.MapGet("/ui/api/activity", (Func<HttpContext, Task<IResult>>)(context => ActivityAsync(context, overview))).Allow(AccessRule.AnyUser)
+            .WithTags("operations").WithName("dashboardActivity")
+            .WithSummary("Every member's /v1/activity, as this member reads them (with the caller's credentials), for the dashboard's activity charts.")
+            .WithQuery("minutes", $"How far back, 1 to {MaxActivityMinutes} (default {DefaultActivityMinutes}).")
+            .Produces<JsonElement>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
     }
+
+    private const int DefaultActivityMinutes = 5;
+    private const int MaxActivityMinutes = 10;
 
     /// <summary>Adds the dashboard's security headers.</summary>
     public static void AddSecurityHeaders(HttpResponse response)
@@ -122,5 +132,17 @@ public static class DashboardEndpoints
         context.Response.Headers.CacheControl = "no-store";
         var members = await overview.ReadAsync(context.Request.Headers.Authorization.ToString(), context.RequestAborted);
         return Results.Json(members, DashboardJsonContext.Default.ClusterJson);
+    }
+
+    private static async Task<IResult> ActivityAsync(HttpContext context, ClusterOverview overview)
+    {
+        AddSecurityHeaders(context.Response);
+        context.Response.Headers.CacheControl = "no-store";
+        var minutes = DefaultActivityMinutes;
+        if (context.Request.Query["minutes"] is { Count: > 0 } given
+            && (!int.TryParse(given.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out minutes) || minutes < 1 || minutes > MaxActivityMinutes))
+            return Problems.BadRequest($"minutes must be a whole number from 1 to {MaxActivityMinutes} (default {DefaultActivityMinutes}).");
+        var members = await overview.ReadActivityAsync(minutes, context.Request.Headers.Authorization.ToString(), context.RequestAborted);
+        return Results.Json(members, DashboardJsonContext.Default.ActivityOverviewJson);
     }
 }

@@ -1,4 +1,4 @@
-// The dashboard's own JSON: /ui/api/session and /ui/api/cluster. Only the dashboard reads them,
+// The dashboard's own JSON: /ui/api/session, /ui/api/cluster and /ui/api/activity. Only the dashboard reads them,
 // so they live here rather than in KvDb.Contracts.
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -29,8 +29,21 @@ public sealed record MemberOverviewJson(long Id, string HttpUrl, string PeerUrl,
 /// <param name="Members">Every member of its configuration.</param>
 public sealed record ClusterJson(long AnsweredBy, IReadOnlyList<MemberOverviewJson> Members);
 
+/// <summary>One member's recent activity as another member read it.</summary>
+/// <param name="Id">The member's id.</param>
+/// <param name="HttpUrl">Its client URL.</param>
+/// <param name="Activity">Its <c>/v1/activity</c>, or null when it did not answer.</param>
+/// <param name="Error">Why there is no activity.</param>
+public sealed record MemberActivityJson(long Id, string HttpUrl, JsonElement? Activity, string? Error);
+
+/// <summary>The answer of <c>/ui/api/activity</c>.</summary>
+/// <param name="AnsweredBy">The id of the member that read the others.</param>
+/// <param name="Members">Every member of its configuration.</param>
+public sealed record ActivityOverviewJson(long AnsweredBy, IReadOnlyList<MemberActivityJson> Members);
+
 /// <summary>Source-generated serialization of the dashboard's JSON.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(SessionJson))]
 [JsonSerializable(typeof(ClusterJson))]
+[JsonSerializable(typeof(ActivityOverviewJson))]
 public sealed partial class DashboardJsonContext : JsonSerializerContext;

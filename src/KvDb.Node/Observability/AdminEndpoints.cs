@@ -9,9 +9,12 @@
 //  - /readyz answers 200 "ready" only when ReadinessCheck says so, else 503 problem details
 //    whose detail is the reason (and a "reason" code), with Retry-After. /health, the health
 //    check S2's tools probe beside /ping, answers the same.
-//  - /metrics and /v1/status answer 200 without a leader or quorum.
+//  - /metrics, /v1/status and /v1/activity answer 200 without a leader or quorum.
+using System.Globalization;
 using KvDb.Node.HttpKit;
 using KvDb.Node.OpenApi;
+using KvDb.Node.Raft;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace KvDb.Node.Observability;
@@ -19,7 +22,7 @@ namespace KvDb.Node.Observability;
 /// <summary>Maps the operator-facing endpoints.</summary>
 public static class AdminEndpoints
 {
-    /// <summary>Maps <c>/ping</c>, <c>/livez</c>, <c>/readyz</c>, <c>/health</c>, <c>/metrics</c> and <c>/v1/status</c>.</summary>
+    /// <summary>Maps <c>/ping</c>, <c>/livez</c>, <c>/readyz</c>, <c>/health</c>, <c>/metrics</c>, <c>/v1/status</c> and <c>/v1/activity</c>.</summary>
     public static void MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ping", static () => Results.Text("pong")).Allow(AccessRule.Probe)
@@ -36,11 +39,44 @@ public static class AdminEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/v1/status", StatusAsync).Allow(AccessRule.AnyUser)
             .WithTags("operations").WithName("status").WithSummary("This member's status: its role, the leader, Raft indices and storage.");
+        app.MapGet("/v1/activity", Activity).Allow(AccessRule.AnyUser)
+            .WithTags("operations").WithName("activity")
+            .WithSummary("This member's key-value reads and writes over the last minutes, per 5-second interval: counts and p50/p99 latency (the dashboard's activity charts).")
+            .WithQuery("minutes", $"How far back, 1 to {(int)RecentActivity.Window.TotalMinutes} (default {DefaultActivityMinutes}).")
+            .Produces<KvDb.Contracts.ActivityJson>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         // prometheus-net negotiates the text format (or OpenMetrics) and streams the registry.
         var registry = app.ServiceProvider.GetRequiredService<CollectorRegistry>();
         app.MapMetrics("/metrics", registry).Allow(AccessRule.Probe)
             .DescribeMethods("GET").DescribeResponse("GET", StatusCodes.Status200OK, typeof(string), "text/plain").WithTags("operations").WithName("metrics").WithSummary("Prometheus metrics (the text format, or OpenMetrics when asked for).");
+    }
+
+    private const int DefaultActivityMinutes = 5;
+
+    private static IResult Activity(HttpContext context, RecentActivity activity, IOptions<MemberOptions> member)
+    {
+        var minutes = DefaultActivityMinutes;
+        var most = (int)RecentActivity.Window.TotalMinutes;
+        if (context.Request.Query["minutes"] is { Count: > 0 } given
+            && (!int.TryParse(given.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out minutes) || minutes < 1 || minutes > most))
+            return Problems.BadRequest($"minutes must be a whole number from 1 to {most} (default {DefaultActivityMinutes}).");
+
+        static double? Ms(TimeSpan? t) => t is { } value ? Math.Round(value.TotalMilliseconds, 3) : null;
+        var intervals = activity.Snapshot(TimeSpan.FromMinutes(minutes)).Select(i => new KvDb.Contracts.ActivityIntervalJson
+        {
+            Start = i.Start.ToUnixTimeMilliseconds(),
+            Reads = i.Reads,
+            Writes = i.Writes,
+            ReadP50Ms = Ms(i.ReadP50),
+            ReadP99Ms = Ms(i.ReadP99),
+            WriteP50Ms = Ms(i.WriteP50),
+            WriteP99Ms = Ms(i.WriteP99),
+        }).ToList();
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Json(
+            new KvDb.Contracts.ActivityJson { Member = member.Value.Id, IntervalSeconds = (int)RecentActivity.Interval.TotalSeconds, Intervals = intervals },
+            KvDb.Contracts.KvDbJsonContext.Default.ActivityJson);
     }
 
     private static IResult Live(LivenessCheck liveness)

@@ -7,6 +7,7 @@
 //  - It runs outside the exception handler, so it sees the status the client got (a 500
 //    included); a request that fails past every handler is recorded as 500.
 //  - The histogram's _count is the request counter; there is no separate one.
+//  - Key-value operations are also counted in RecentActivity (the dashboard's activity charts).
 using System.Diagnostics;
 using System.Globalization;
 using Prometheus;
@@ -14,7 +15,7 @@ using Prometheus;
 namespace KvDb.Node.Observability;
 
 /// <summary>Times HTTP requests into <c>kvdb_http_request_duration_seconds{route,method,code}</c>.</summary>
-public sealed class HttpRequestMetrics(RequestDelegate next, IMetricFactory metrics)
+public sealed class HttpRequestMetrics(RequestDelegate next, IMetricFactory metrics, RecentActivity activity)
 {
     /// <summary>The route label of requests no endpoint matched.</summary>
     public const string UnmatchedRoute = "unmatched";
@@ -54,9 +55,13 @@ public sealed class HttpRequestMetrics(RequestDelegate next, IMetricFactory metr
         finally
         {
             var code = failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var pattern = route ?? RouteOf(context) ?? UnmatchedRoute;
+            var method = MethodLabel(context.Request.Method);
             duration
-                .WithLabels(route ?? RouteOf(context) ?? UnmatchedRoute, MethodLabel(context.Request.Method), code.ToString(CultureInfo.InvariantCulture))
-                .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                .WithLabels(pattern, method, code.ToString(CultureInfo.InvariantCulture))
+                .Observe(elapsed.TotalSeconds);
+            activity.Record(RecentActivity.Classify(pattern, method, context.Request), elapsed);
         }
     }
 

@@ -37,6 +37,7 @@ public static class OperationsRegistration
         services.AddSingleton<ReadinessCheck>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LivenessCheck>();
+        services.AddSingleton<RecentActivity>();
         services.AddSingleton<NodeStatusReporter>();
         services.AddHostedService<MeterBridge>();
         services.AddHostedService<RaftMetrics>();

@@ -30,6 +30,7 @@ public static class RouteTable
         new("GET", "/health", AccessRule.Probe, "/health"),
         new("*", "/metrics", AccessRule.Probe, "/metrics"),
         new("GET", "/v1/status", AccessRule.AnyUser, "/v1/status"),
+        new("GET", "/v1/activity", AccessRule.AnyUser, "/v1/activity"),
         new("POST", "/internal/v1/propose", AccessRule.Peer, "/internal/v1/propose", "x"),
         new("POST", "/internal/v1/read-index", AccessRule.Peer, "/internal/v1/read-index", ""),
         new("GET", "/internal/v1/snapshots/{index:long}", AccessRule.Peer, "/internal/v1/snapshots/1"),
@@ -139,6 +140,7 @@ public static class RouteTable
         new("HEAD", "/ui/{**path}", AccessRule.Open, "/ui/"),
         new("GET", "/ui/api/session", AccessRule.AnyUser, "/ui/api/session"),
         new("GET", "/ui/api/cluster", AccessRule.AnyUser, "/ui/api/cluster"),
+        new("GET", "/ui/api/activity", AccessRule.AnyUser, "/ui/api/activity"),
         new("*", "/{**key}", AccessRule.Keys, "/pub/a"),
     ];
 }

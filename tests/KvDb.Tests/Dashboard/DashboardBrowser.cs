@@ -36,6 +36,9 @@ public sealed class DashboardBrowser : IDisposable
     /// <summary>Where screenshots go: the test output directory.</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "dashboard-screenshots");
 
+    /// <summary>Where the browser saves downloads (the test output directory).</summary>
+    public static string DownloadDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "dashboard-downloads");
+
     /// <summary>Starts a browser.</summary>
     public static DashboardBrowser Start()
     {
@@ -43,6 +46,9 @@ public sealed class DashboardBrowser : IDisposable
         var options = new ChromeOptions { BinaryLocation = browser };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800", "--disable-extensions", "--no-first-run");
         options.SetLoggingPreference(LogType.Browser, LogLevel.All);
+        Directory.CreateDirectory(DownloadDirectory);
+        options.AddUserProfilePreference("download.default_directory", DownloadDirectory);
+        options.AddUserProfilePreference("download.prompt_for_download", false);
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(chromedriver)!, Path.GetFileName(chromedriver));
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;

@@ -1,5 +1,5 @@
 // The dashboard's history, lists, leases and locks views show a user granted one prefix nothing
-// of other prefixes: in a real browser, logged in as a user who may read team/ only, against a
+// of other prefixes, and import and export stay within the grant: in a real browser, logged in as a user who may read team/ only, against a
 // member (auth on) that also holds another prefix's keys, keyspace, lease and lock.
 // Its own one-member cluster: turning auth on cannot be undone, so it would change the views
 // tests' cluster under them.
@@ -95,6 +95,20 @@ public sealed class DashboardGrantViewsTests : IAsyncLifetime
         web.Visible(By.Id("locks-none"), "no locks ann may see");
         web.PageText().Should().NotContain("secret-lock");
         web.Screenshot("restricted-locks");
+
+        // Export: only a prefix ann may read; import: ann may write nothing, and the report says so.
+        web.Open(new Uri(cluster.Url(1), "ui/#/transfer?p=secret%2F"));
+        web.Visible(By.Id("export"), "the export button").Enabled.Should().BeFalse("ann may not read secret/");
+        web.Open(new Uri(cluster.Url(1), "ui/#/transfer?p=team%2F"));
+        web.Visible(By.Id("export"), "the export button").Click();
+        web.Until(d => d.FindElement(By.Id("export-download")).GetDomAttribute("data-keys") == "1" ? "" : null, "team/'s one key exported");
+        var file = Path.Combine(DashboardBrowser.DownloadDirectory, "grant-import.json");
+        await File.WriteAllTextAsync(file, """{"keys": [{"key": "team/new", "value": "x"}]}""");
+        web.Driver.FindElement(By.Id("import-file")).SendKeys(file);
+        web.Driver.FindElement(By.Id("import")).Click();
+        web.Until(d => d.FindElement(By.Id("import-counts")).GetDomAttribute("data-failed") == "1" ? "" : null, "ann's import refused");
+        web.Driver.FindElement(By.Id("import-counts")).Text.Should().Contain("outside what your roles let you write");
+        web.Driver.FindElement(By.Id("import-failures")).Text.Should().Contain("403");
         web.ShouldHaveNoConsoleErrors(403);
     }
 }

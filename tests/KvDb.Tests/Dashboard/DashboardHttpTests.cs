@@ -1,6 +1,7 @@
 // The dashboard's files and reads over plain HTTP: served from the executable with the security
 // headers and ETags, /ui redirected to /ui/, unknown files a 404 problem, keys under ui/ not
-// writable at the root path, the session and the cluster overview answering with auth off and on.
+// writable at the root path, the session and the cluster overview answering with auth off and on,
+// /v1/activity counting reads and writes, and its overview /ui/api/activity.
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -43,7 +44,7 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         csp.Should().Contain("script-src 'self'").And.Contain("frame-ancestors 'none'").And.NotContain("unsafe-inline");
         page.Headers.GetValues("X-Content-Type-Options").Single().Should().Be("nosniff");
 
-        foreach (var file in new[] { "app.js", "api.js", "keys.js", "history.js", "lists.js", "coordination.js", "live.js", "cluster.js", "access.js", "dom.js", "app.css", "icon.svg" })
+        foreach (var file in new[] { "app.js", "api.js", "keys.js", "history.js", "lists.js", "coordination.js", "live.js", "cluster.js", "activity.js", "transfer.js", "access.js", "dom.js", "app.css", "icon.svg" })
         {
             using var asset = await client.GetAsync(Url("ui/" + file));
             asset.StatusCode.Should().Be(HttpStatusCode.OK, file);
@@ -94,5 +95,57 @@ public sealed class DashboardHttpTests : IAsyncLifetime
         ann.GetProperty("root").GetBoolean().Should().BeFalse();
         ann.GetProperty("grants").EnumerateArray().Select(static g => (g.GetProperty("prefix").GetString(), g.GetProperty("access").GetString()))
             .Should().Equal(("team/", "read"));
+    }
+
+    [Fact]
+    public async Task Activity_counts_the_members_reads_and_writes_and_needs_a_user_once_auth_is_on()
+    {
+        // The cluster's start wrote and read a probe key: count from what is there now.
+        var before = await TotalsAsync();
+        for (var i = 0; i < 3; i++)
+            (await cluster.PutAsync(1, $"act/{i}", "v")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await cluster.Client.GetAsync(cluster.KeyUrl(1, "act/0"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        _ = await cluster.Client.GetStringAsync(Url("v1/status"));
+
+        var activity = JsonDocument.Parse(await cluster.Client.GetStringAsync(Url("v1/activity?minutes=10"))).RootElement;
+        activity.GetProperty("member").GetInt64().Should().Be(1);
+        activity.GetProperty("intervalSeconds").GetInt32().Should().Be(5);
+        var intervals = activity.GetProperty("intervals").EnumerateArray().ToList();
+        intervals.Should().HaveCount(120);
+        (await TotalsAsync()).Should().Be((before.Reads + 1, before.Writes + 3), "three puts and one GET of a key; /v1/status is no key-value read");
+        intervals.Where(static i => i.GetProperty("writes").GetInt64() > 0)
+            .Should().OnlyContain(static i => i.GetProperty("writeP99Ms").GetDouble() > 0);
+        intervals.Where(static i => i.GetProperty("reads").GetInt64() == 0)
+            .Should().OnlyContain(static i => i.GetProperty("readP50Ms").ValueKind == JsonValueKind.Null);
+
+        foreach (var bad in new[] { "v1/activity?minutes=0", "v1/activity?minutes=11", "v1/activity?minutes=x", "ui/api/activity?minutes=-1" })
+        {
+            using var refused = await cluster.Client.GetAsync(Url(bad));
+            refused.StatusCode.Should().Be(HttpStatusCode.BadRequest, bad);
+            refused.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        }
+
+        var overview = JsonDocument.Parse(await cluster.Client.GetStringAsync(Url("ui/api/activity"))).RootElement;
+        overview.GetProperty("answeredBy").GetInt64().Should().Be(1);
+        var member = overview.GetProperty("members")[0];
+        member.GetProperty("id").GetInt64().Should().Be(1);
+        member.GetProperty("activity").GetProperty("intervals").GetArrayLength().Should().Be(60, "five minutes by default");
+
+        await AsRoot.EnableAuthWithReaderAsync(cluster.Client, cluster.Url(1), "team-reader", "team/", "ann", "annpw");
+        foreach (var path in new[] { "v1/activity", "ui/api/activity" })
+        {
+            using (var anonymous = await cluster.Client.GetAsync(Url(path)))
+                anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized, path);
+            using var request = new HttpRequestMessage(HttpMethod.Get, Url(path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("ann:annpw")));
+            using var response = await cluster.Client.SendAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.OK, $"{path}: counts are no key's data, so any user may read them");
+        }
+    }
+
+    private async Task<(long Reads, long Writes)> TotalsAsync()
+    {
+        var intervals = JsonDocument.Parse(await cluster.Client.GetStringAsync(Url("v1/activity?minutes=10"))).RootElement.GetProperty("intervals").EnumerateArray().ToList();
+        return (intervals.Sum(static i => i.GetProperty("reads").GetInt64()), intervals.Sum(static i => i.GetProperty("writes").GetInt64()));
     }
 }

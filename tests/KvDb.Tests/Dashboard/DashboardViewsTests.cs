@@ -218,4 +218,116 @@ public sealed class DashboardViewsTests(DashboardViewsFixture fixture) : IClassF
             await waiter.ContinueWith(static t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
         }
     }
+
+    private static long Count(IWebElement row, string what)
+        => long.Parse(row.GetDomAttribute("data-" + what) ?? "0", CultureInfo.InvariantCulture);
+
+    [SkippableFact]
+    public async Task Activity_charts_show_each_members_writes_and_reads()
+    {
+        var web = Browser();
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => PutAsync($"activity/{i}", "x")));
+        for (var i = 0; i < 10; i++)
+            (await Cluster.GetAsync(1, $"activity/{i}")).Should().Be("x");
+
+        web.Open(new Uri(Cluster.Url(2), "ui/#/activity"));
+        web.Until(d => d.FindElements(By.CssSelector("#activity section.activity-member")).Count == 3 ? "" : null, "a section per member");
+
+        // Member 1 served the 40 writes and 10 reads: once their interval is over (the refresh
+        // every 5 s brings it), its summary counts them and its charts draw them.
+        var row = By.CssSelector("#activity-summary tr[data-member='1']");
+        web.Until(d => Count(d.FindElement(row), "writes") >= 40 && Count(d.FindElement(row), "reads") >= 10 ? "" : null, "member 1's 40 writes and 10 reads counted", TimeSpan.FromSeconds(60));
+        web.Driver.FindElement(By.CssSelector("#activity-summary tr[data-member='1'] td.writes-rate")).Text.Should().NotBe("0.00");
+        var writes = By.CssSelector("#activity section[data-member='1'] svg.chart-ops .series.writes");
+        web.Driver.FindElements(writes).Should().NotBeEmpty("the writes are drawn");
+        web.Driver.FindElements(By.CssSelector("#activity section[data-member='1'] svg.chart-latency .series.write-p99")).Should().NotBeEmpty("the writes' p99 is drawn");
+        web.Driver.FindElements(By.CssSelector("#activity section[data-member='1'] svg.chart-latency .series.read-p50")).Should().NotBeEmpty("the reads' p50 is drawn");
+        web.Driver.FindElement(By.CssSelector("#activity section[data-member='1'] svg.chart-ops title")).GetAttribute("textContent").Should().Contain("operations per second");
+        web.Screenshot("activity");
+
+        new OpenQA.Selenium.Support.UI.SelectElement(web.Driver.FindElement(By.Id("activity-minutes"))).SelectByValue("1");
+        web.Until(d => d.Url.EndsWith("#/activity?minutes=1", StringComparison.Ordinal) && d.FindElements(writes).Count > 0 ? "" : null, "the one-minute window with the writes");
+        web.ShouldHaveNoConsoleErrors();
+    }
+
+    private async Task<string> RangeAsync(string prefix)
+    {
+        var page = JsonDocument.Parse(await SendAsync(HttpMethod.Get, $"v1/kv?prefix={Uri.EscapeDataString(prefix)}&limit=1000")).RootElement;
+        return string.Join('\n', page.GetProperty("items").EnumerateArray().Select(static i =>
+            $"{i.GetProperty("key").GetString()}={(i.TryGetProperty("value", out var v) ? v.GetString() : "b64:" + i.GetProperty("valueBase64").GetString())}{(i.TryGetProperty("typed", out _) ? " (typed)" : "")}"));
+    }
+
+    [SkippableFact]
+    public async Task A_prefix_exported_deleted_and_imported_comes_back_and_a_failed_batch_is_reported()
+    {
+        var web = Browser();
+        await PutAsync("xfer/a", "alpha");
+        await PutAsync("xfer/b/c", "γ text");
+        using (var binary = await Cluster.Client.PutAsync(new Uri(Cluster.Url(1), "v1/kv/xfer%2Fbin"), new ByteArrayContent([0xff, 0x00, 0xfe, 0x80])))
+            binary.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await SendAsync(HttpMethod.Post, "v1/txn", """{"then": [{"put": {"key": "xfer/typed", "typed": {"Int": 3}}}]}""");
+        var original = await RangeAsync("xfer/");
+        original.Should().Contain("b64:").And.Contain("(typed)");
+
+        foreach (var old in Directory.EnumerateFiles(DashboardBrowser.DownloadDirectory, "kvdb-xfer*"))
+            File.Delete(old);
+        web.Open(new Uri(Cluster.Url(2), "ui/#/keys?p=xfer%2F"));
+        web.Visible(By.Id("transfer-link"), "the import / export link").Click();
+        web.Visible(By.Id("export"), "the export button").Click();
+        var download = web.Visible(By.Id("export-download"), "the exported file's link");
+        download.GetDomAttribute("data-keys").Should().Be("4");
+        download.Click();
+        var file = web.Until(_ => Directory.EnumerateFiles(DashboardBrowser.DownloadDirectory, "kvdb-xfer*.json").FirstOrDefault(), "the export to be saved");
+        var exported = JsonDocument.Parse(await ReadWhenCompleteAsync(file)).RootElement;
+        exported.GetProperty("prefix").GetString().Should().Be("xfer/");
+        exported.GetProperty("keys").GetArrayLength().Should().Be(4);
+        web.Screenshot("export");
+
+        await SendAsync(HttpMethod.Post, "v1/txn", """{"then": [{"delete": {"prefix": "xfer/"}}]}""");
+        (await RangeAsync("xfer/")).Should().BeEmpty();
+
+        new OpenQA.Selenium.Support.UI.SelectElement(web.Driver.FindElement(By.Id("import-mode"))).SelectByValue("one");
+        web.Driver.FindElement(By.Id("import-file")).SendKeys(file);
+        web.Driver.FindElement(By.Id("import")).Click();
+        web.Until(d => d.FindElement(By.Id("import-counts")).GetDomAttribute("data-imported") == "4" ? "" : null, "4 keys imported");
+        web.Driver.FindElement(By.Id("import-counts")).GetDomAttribute("data-failed").Should().Be("0");
+        (await RangeAsync("xfer/")).Should().Be(original, "every key, value and type is back");
+
+        // In batches of 100, a bad value in the second batch fails that batch only, and the report says which keys.
+        var entries = Enumerable.Range(0, 150).Select(i => i == 120
+            ? $$"""{"key": "xfer2/{{i:D3}}", "value": "{\"NoSuchType\": 1}", "typed": true}"""
+            : $$"""{"key": "xfer2/{{i:D3}}", "value": "v{{i}}"}""");
+        var batches = Path.Combine(DashboardBrowser.DownloadDirectory, "xfer2-import.json");
+        await File.WriteAllTextAsync(batches, "{\"keys\": [" + string.Join(',', entries) + "]}");
+        web.Driver.Navigate().Refresh();
+        web.Visible(By.Id("import-file"), "the import form").SendKeys(batches);
+        web.Driver.FindElement(By.Id("import")).Click();
+        web.Until(d => d.FindElement(By.Id("import-counts")).GetDomAttribute("data-failed") == "50" ? "" : null, "the second batch to fail");
+        web.Driver.FindElement(By.Id("import-counts")).GetDomAttribute("data-imported").Should().Be("100");
+        web.Driver.FindElement(By.Id("import-failures")).Text.Should().Contain("keys 101–150").And.Contain("400");
+        (await RangeAsync("xfer2/")).Split('\n').Should().HaveCount(100);
+        web.Screenshot("import-report");
+        web.ShouldHaveNoConsoleErrors(400);
+    }
+
+    private static async Task<string> ReadWhenCompleteAsync(string path)
+    {
+        string? text = null;
+        await Eventually.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    text = await File.ReadAllTextAsync(path);
+                    JsonDocument.Parse(text).Dispose();
+                    return true;
+                }
+                catch (Exception e) when (e is IOException or JsonException)
+                {
+                    return false;
+                }
+            },
+            $"{path} to be written whole", TimeSpan.FromSeconds(30));
+        return text!;
+    }
 }

@@ -1,5 +1,5 @@
 // The dashboard's entry: signs in when auth is on, learns what the user may do, and routes
-// #/keys, #/key, #/new, #/lists, #/leases, #/locks, #/elections, #/cluster and #/login to
+// #/keys, #/key, #/new, #/lists, #/leases, #/locks, #/elections, #/cluster, #/activity, #/transfer and #/login to
 // their views. Each view registers what to stop
 // (watches, timers) when the user leaves it.
 import { authEnabled, json, login, session, onUnauthorized } from './api.js';
@@ -7,6 +7,8 @@ import { h, alertText } from './dom.js';
 import { setSession, who } from './access.js';
 import { renderKeys, renderKey, renderNew } from './keys.js';
 import { renderCluster } from './cluster.js';
+import { renderActivity } from './activity.js';
+import { renderTransfer } from './transfer.js';
 import { renderLists } from './lists.js';
 import { renderLeases, renderLocks, renderElections } from './coordination.js';
 import { showLive } from './live.js';
@@ -51,11 +53,13 @@ function route() {
   const [path, search] = hash.slice(1).split('?');
   const params = new URLSearchParams(search || '');
   for (const link of document.querySelectorAll('.top nav a')) {
-    link.toggleAttribute('aria-current', link.getAttribute('href') === `#${path}` || (path.startsWith('/key') && link.id === 'nav-keys'));
+    link.toggleAttribute('aria-current', link.getAttribute('href') === `#${path}` || ((path.startsWith('/key') || path === '/transfer') && link.id === 'nav-keys'));
     if (link.hasAttribute('aria-current')) link.setAttribute('aria-current', 'page');
   }
   switch (path) {
     case '/cluster': renderCluster(main, params, cleanup); break;
+    case '/activity': renderActivity(main, params, cleanup); break;
+    case '/transfer': renderTransfer(main, params); break;
     case '/lists': renderLists(main, params, cleanup); break;
     case '/leases': renderLeases(main); break;
     case '/locks': renderLocks(main); break;

@@ -65,7 +65,8 @@ export function renderKeys(main, params, cleanup) {
   const status = h('p', { id: 'keys-status', class: 'muted', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', id: 'more', class: 'secondary', hidden: true }, 'Load more');
   const actions = h('div', { class: 'actions' },
-    mayWrite(prefix) ? h('a', { href: `#/new?${query({ p: prefix })}`, id: 'new-key-link' }, 'New key') : null);
+    mayWrite(prefix) ? h('a', { href: `#/new?${query({ p: prefix })}`, id: 'new-key-link' }, 'New key') : null,
+    h('a', { href: `#/transfer?${query({ p: prefix })}`, id: 'transfer-link' }, 'Import / export'));
 
   main.replaceChildren(h('h1', {}, 'Keys'), crumbs(prefix), form, actions, table, more, status);
 
