@@ -29,7 +29,7 @@ namespace KvDb.Tests.Linearizability;
 
 public sealed partial class LinearizabilityUnderFaultsTests
 {
-    private const int LeaseClients = 2;
+    private const int LeaseClients = 4;
     private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LeaseClockTick = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LeaseCommitAllowance = TimeSpan.FromSeconds(4);
