@@ -35,7 +35,7 @@ public sealed class KvdbCluster : IAsyncDisposable
     // With a network: the ports members' peer ports really listen on, behind the proxies on raftPorts.
     private readonly List<int> realPeerPorts = [];
 
-    private KvdbCluster(int size, IReadOnlyList<string> extraArgs, ClusterTransport? transport = null, bool withNetwork = false)
+    private KvdbCluster(int size, IReadOnlyList<string> extraArgs, ClusterTransport? transport = null, bool withNetwork = false, Func<int, IReadOnlyDictionary<string, string>?>? environment = null)
     {
         this.transport = transport ?? ClusterTransport.Plain;
         var ports = FreePorts.Take(size * 2);
@@ -50,7 +50,7 @@ public sealed class KvdbCluster : IAsyncDisposable
                 AddProxy(id);
         }
 
-        Members = [.. Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id)))];
+        Members = [.. Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id), environment?.Invoke(id)))];
         Client = NewClient(TimeSpan.FromSeconds(30));
     }
 
@@ -72,6 +72,14 @@ public sealed class KvdbCluster : IAsyncDisposable
     /// <summary>As <see cref="StartAsync(int, string[])"/>, with every member-to-member link through a <see cref="PeerNetwork"/> proxy (plain HTTP).</summary>
     public static Task<KvdbCluster> StartWithNetworkAsync(int size = 3, params string[] extraArgs)
         => StartAsync(new KvdbCluster(size, extraArgs, withNetwork: true));
+
+    /// <summary>
+    /// As <see cref="StartWithNetworkAsync(int, string[])"/>, with <paramref name="environment"/>
+    /// (member id → variables, or null) set for each member's process and kept across its restarts
+    /// (a skewed clock through libfaketime, for one).
+    /// </summary>
+    public static Task<KvdbCluster> StartWithNetworkAsync(int size, Func<int, IReadOnlyDictionary<string, string>?> environment, params string[] extraArgs)
+        => StartAsync(new KvdbCluster(size, extraArgs, withNetwork: true, environment: environment));
 
     /// <summary>As <see cref="StartAsync(int, string[])"/>, with the ports protected as <paramref name="transport"/> says.</summary>
     public static Task<KvdbCluster> StartAsync(ClusterTransport transport, int size = 3, params string[] extraArgs)
@@ -148,14 +156,17 @@ public sealed class KvdbCluster : IAsyncDisposable
     /// <summary>Restarts member <paramref name="id"/> with the same arguments and data directory, and <paramref name="more"/> after them.</summary>
     public void Restart(int id, params string[] more) => Restart(id, null, more);
 
-    /// <summary>As <see cref="Restart(int, string[])"/>, with <paramref name="environment"/> set for the new process.</summary>
+    /// <summary>
+    /// As <see cref="Restart(int, string[])"/>, with <paramref name="environment"/> set for the new
+    /// process; null keeps the environment the member had.
+    /// </summary>
     public void Restart(int id, IReadOnlyDictionary<string, string>? environment, params string[] more)
     {
         var old = Members[id - 1];
         if (old.IsRunning)
             throw new InvalidOperationException($"Member {id} is still running.");
         retired.Add(old);
-        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more], environment);
+        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more], environment ?? old.Environment);
         Members[id - 1].Start();
     }
 

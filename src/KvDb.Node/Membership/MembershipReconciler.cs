@@ -7,6 +7,8 @@
 //  - A member in the map but not running yet stays "joining": it does not count towards the
 //    quorum until it has been caught up and added.
 //  - The leader never removes itself: a removed leader stops, and its successor removes it.
+//  - A member taken out of the map leaves the configuration only after the leader has told it
+//    the removal committed and it stopped, or LearnTimeout passed (it cannot be reached).
 
 using KvDb.Node.Hosting;
 using KvDb.Node.Raft;
@@ -23,6 +25,8 @@ public sealed partial class MembershipReconciler(
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ChangeTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LearnTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LearnPoll = TimeSpan.FromMilliseconds(200);
 
     private readonly SemaphoreSlim wake = new(0, 1);
 
@@ -111,8 +115,29 @@ public sealed partial class MembershipReconciler(
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(ChangeTimeout);
+        await LetItLearnAsync(url, timeout.Token).ConfigureAwait(false);
         if (await node.Membership.RemoveMemberAsync(PeerUrl.ToEndPoint(url).Uri, timeout.Token).ConfigureAwait(false))
             LogRemoved(url);
+    }
+
+    // A member learns that its removal committed only from a message the leader sends it after
+    // the commit, and once out of the configuration it is sent none: removed from it at once,
+    // it kept running as a member that never hears from a leader. So the leader first sends
+    // replication rounds (they carry the commit index past the removal, which the leader has
+    // applied) until the member has stopped (its peer port closes) or LearnTimeout has passed
+    // (it is down, paused or cut off: it is removed anyway, the cluster must not wait on it).
+    private async Task LetItLearnAsync(string url, CancellationToken token)
+    {
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (patience.Elapsed < LearnTimeout && node.Cluster.Leader is { IsRemote: false })
+        {
+            await node.Cluster.ForceReplicationAsync(token).ConfigureAwait(false);
+            if (!await PeerProbe.IsReachableAsync(url, ProbeTimeout, token).ConfigureAwait(false))
+                return;
+            await Task.Delay(LearnPoll, token).ConfigureAwait(false);
+        }
+
+        LogRemovingUnaware(url, LearnTimeout.TotalSeconds);
     }
 
     /// <inheritdoc/>
@@ -133,6 +158,9 @@ public sealed partial class MembershipReconciler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member at {PeerUrl} removed from the Raft configuration")]
     private partial void LogRemoved(string peerUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Member at {PeerUrl} still runs {Seconds} s after its removal committed; removing it from the Raft configuration anyway (it may not know it was removed: stop it)")]
+    private partial void LogRemovingUnaware(string peerUrl, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Membership round failed, will retry: {Reason}")]
     private partial void LogRoundFailed(string reason);

@@ -17,8 +17,11 @@
 //    configuration file (kept current by DotNext as configuration entries apply) wins.
 //  - Members are named by their normalised peer URL everywhere (the membership map, DotNext's
 //    configuration, logs); no host name is resolved to decide who is who.
-//  - A member that applies its own removal stops the process with exit code 0; one that
-//    finds itself removed at start-up refuses to start.
+//  - A member that applies its own removal after it has been in the Raft configuration, and is still
+//    out of the map once it has applied what was known committed then, stops the process with
+//    exit code 0; one that finds itself removed at start-up refuses to start. A member removed
+//    and added again replays its old removal while being caught up (not yet in the
+//    configuration) and carries on.
 //  - Stop order is the reverse of start; the WAL is disposed last so no committed entry is
 //    cut short.
 using System.Diagnostics;
@@ -63,6 +66,10 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     private WriteAheadLog? wal;
     private IRaftCluster? cluster;
     private volatile bool inConfiguration;
+
+    // Whether this process has been in the Raft configuration at any time: a member being caught
+    // up after --join has not, and a member that left it (removed) has.
+    private volatile bool everInConfiguration;
     private LeadershipMark? leadershipStart;
     private volatile bool leading;
     private HashSet<string>? lastConfiguration;
@@ -196,6 +203,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         RefuseToStartIfRemoved();
 
         inConfiguration = cluster.Members.Any(static m => !m.IsRemote);
+        everInConfiguration = inConfiguration;
         Interlocked.CompareExchange(ref lastConfiguration, [.. cluster.Members.Select(static m => PeerUrl.Of(m.EndPoint) ?? "?")], null);
         LogStarted(options.Id, options.PeerUrl, options.AdvertisedHttpUrl, cluster.Members.Count);
         if (!inConfiguration)
@@ -297,13 +305,47 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
     private string Describe(EndPoint endPoint, SortedDictionary<int, string> members)
         => PeerUrl.Of(endPoint) is { } url ? $"{IdOf(url, members)?.ToString() ?? "?"} ({url})" : $"? ({endPoint})";
 
+    // A member removed and added again (same id and URL, --join, an empty data directory) is
+    // caught up through the whole log, its own earlier removal included: that entry is history,
+    // not news. A removal is news only to a process that has been in the Raft configuration (a
+    // member being caught up is not in it yet; the leader removes a member from it only after
+    // telling it the removal committed, see MembershipReconciler), and even then the entries
+    // already known committed are applied first: if they add this member back, it stays.
     private void OnMembershipChanged(MembershipChange change)
     {
         if (!IsStarted || !change.Removed || !string.Equals(change.PeerUrl, options.PeerUrl, StringComparison.Ordinal))
             return;
+        if (!everInConfiguration)
+        {
+            LogOldRemovalIgnored(change.Id);
+            return;
+        }
+
+        _ = StopIfStillRemovedAsync(change.Id, wal?.LastCommittedEntryIndex ?? 0);
+    }
+
+    private async Task StopIfStillRemovedAsync(int id, long committed)
+    {
+        // Off the apply loop, which must go on to apply what is committed after the removal.
+        await Task.Yield();
+        var patience = Stopwatch.StartNew();
+        try
+        {
+            while (StateMachine.AppliedIndex < committed && patience.Elapsed < TimeSpan.FromSeconds(30) && ApplyFailure is null)
+                await Task.Delay(20).ConfigureAwait(false);
+            if (IdOf(options.PeerUrl, Members()) is not null)
+            {
+                LogOldRemovalIgnored(id);
+                return;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping already.
+        }
 
         WasRemoved = true;
-        LogRemoved(change.Id);
+        LogRemoved(id);
         lifetime.StopApplication();
     }
 
@@ -328,6 +370,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
         if (nowIn && !inConfiguration && IsStarted)
             LogAdded(options.Id);
         inConfiguration = nowIn;
+        everInConfiguration |= nowIn;
         return ValueTask.CompletedTask;
     }
 
@@ -446,6 +489,9 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Member {Id} cannot apply committed entry {Index}; stopping (a restart replays the log from the last flush)")]
     private partial void LogApplyFailed(int id, long index, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id}: applied an earlier removal of this member, which a later entry undid (it was added again); carrying on")]
+    private partial void LogOldRemovalIgnored(int id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} was removed from the cluster; shutting down")]
     private partial void LogRemoved(int id);

@@ -6,7 +6,8 @@
 // was acknowledged must still be readable at the end. The same clients also append to S2
 // streams with match_seq_num and read their tails (LinearizabilityUnderFaultsTests.Streams.cs),
 // compare-and-set registers with transactions and take locks whose fencing tokens must grow
-// (LinearizabilityUnderFaultsTests.TxnAndLocks.cs).
+// (LinearizabilityUnderFaultsTests.TxnAndLocks.cs), and grant leases whose keys must be gone
+// within the documented bound after their last keep-alive (LinearizabilityUnderFaultsTests.Leases.cs).
 // Invariants of the recording (see HistoryRecorder):
 //  - Every write carries a value no other write uses, so a read names the write it saw.
 //  - A write is Ok only on 204; refused before any effect (connection refused, 503 without
@@ -84,7 +85,8 @@ public sealed partial class LinearizabilityUnderFaultsTests(ITestOutputHelper ou
     /// injects its faults, then undoes them (<paramref name="undo"/>, also when the nemesis
     /// fails), stops the clients and checks the history and every acknowledged write.
     /// </summary>
-    private async Task RunUnderNemesisAsync(KvdbCluster cluster, Func<Action<string>, Task> nemesis, Action undo)
+    /// <param name="slowestClockRate">The rate of the slowest member clock against real time (below 1 when one is skewed slow), for the lease bound.</param>
+    private async Task RunUnderNemesisAsync(KvdbCluster cluster, Func<Action<string>, Task> nemesis, Action undo, double slowestClockRate = 1.0)
     {
         var recorder = new HistoryRecorder();
         using var workload = new Workload(cluster, recorder);
@@ -93,7 +95,10 @@ public sealed partial class LinearizabilityUnderFaultsTests(ITestOutputHelper ou
         void Note(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F2}s  {what}");
 
         using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, Clients).Select(id => Task.Run(() => workload.RunClientAsync(id, stop.Token))).ToArray();
+        var clients = Enumerable.Range(0, Clients).Select(id => Task.Run(() => workload.RunClientAsync(id, stop.Token)))
+            .Concat(Enumerable.Range(Clients, LeaseClients).Select(id => Task.Run(() => workload.RunLeaseClientAsync(id, stop.Token))))
+            .Append(Task.Run(() => workload.WatchLeadershipsAsync(stop.Token)))
+            .ToArray();
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1.5));
@@ -124,6 +129,9 @@ public sealed partial class LinearizabilityUnderFaultsTests(ITestOutputHelper ou
         Note(stats);
         var fencing = workload.CheckFencingTokens();
         Note($"{workload.LocksAcquired} locks acquired");
+        var (leaseFaults, leaseSummary) = workload.CheckLeaseExpiry(slowestClockRate);
+        Note(leaseSummary);
+        leaseFaults.Should().BeEmpty($"a key attached to a lease is gone for every linearizable read that starts later than the documented bound (docs/api/leases.md)\n{leaseSummary}");
         fencing.Should().BeEmpty($"a lock's fencing token (its key's create revision) never goes back from one holder to a later one\n{stats}");
         workload.ServerErrors.Should().BeEmpty("kvdb never answers 500; 503 is the only 5xx a client may see while a leader is replaced");
         history.Count(o => o.Input.IsWrite && o.Output.Kind == OutcomeKind.Ok).Should().BeGreaterThan(100, $"the clients must get writes through between the faults\n{stats}");

@@ -2,8 +2,7 @@
 // or two of four voters stop while the Raft configuration still counts them (no majority, for
 // good). One 4-member cluster runs every round: a new member (started with --join) replaces
 // the removed one before the next, so 20 rounds cost one cluster start. New ids and ports,
-// not the removed member's: a member re-added under its old URL replays its own removal from
-// the log and stops again (noted in the report, not this test's subject).
+// not the removed member's (adding one back under its old id is RemovedMemberTests' subject).
 using System.Globalization;
 using System.Net;
 using System.Text;
