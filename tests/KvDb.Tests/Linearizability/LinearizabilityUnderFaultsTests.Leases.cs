@@ -6,8 +6,9 @@
 // key attached to a lease must be gone for any linearizable read that starts later than
 //   max(last acknowledged grant or keep-alive, start of the newest leadership)
 //     + (TTL + one tick of the leader's lease clock, 200 ms) / (the slowest clock's rate)
-//     + the time to commit and apply the revocation (allowed: LeaseCommitAllowance, 6 s; a
-//       commit through a delayed and lossy link took 4 s on the loaded test machine).
+//     + the time to commit and apply the revocation (allowed: LeaseCommitAllowance, 6 s, or
+//       twice the longest acknowledged lease write of the run if more: the revocation is a write
+//       too, and under a delayed, lossy link on a loaded machine writes took 4 s and more).
 // Invariants of the recording:
 //  - A lease is checked only if its grant and every keep-alive sent for it were answered: an
 //    unanswered keep-alive may have restarted the TTL at any time (a cut link delivers it when
@@ -39,6 +40,10 @@ public sealed partial class LinearizabilityUnderFaultsTests
     private sealed partial class Workload
     {
         private readonly ConcurrentBag<LeaseRecord> leases = [];
+
+        // The longest time an acknowledged grant or lease put took (Stopwatch ticks): commits
+        // took that long during the run, so a revocation may have too.
+        private long longestLeaseWrite;
 
         // Term → when the monitor first saw it led.
         private readonly ConcurrentDictionary<long, long> leaderships = new();
@@ -100,6 +105,7 @@ public sealed partial class LinearizabilityUnderFaultsTests
         private async Task OneLeaseAsync(LeaseRecord record, Random random, CancellationToken stop)
         {
             var member = 1 + random.Next(3);
+            var grantSent = Stopwatch.GetTimestamp();
             using (var grant = await SendLeaseAsync(HttpMethod.Post, new Uri(cluster.Url(member), "v1/leases"), "{\"ttl\":\"2s\"}"))
             {
                 if (grant?.StatusCode != HttpStatusCode.Created)
@@ -113,11 +119,17 @@ public sealed partial class LinearizabilityUnderFaultsTests
                 using var granted = JsonDocument.Parse(await grant.Content.ReadAsStringAsync(stop));
                 record.Id = granted.RootElement.GetProperty("id").GetInt64();
                 record.LastAcknowledged = Stopwatch.GetTimestamp();
+                NoteLeaseWrite(record.LastAcknowledged - grantSent);
             }
 
             member = 1 + random.Next(3);
+            var putSent = Stopwatch.GetTimestamp();
             using (var put = await SendLeaseAsync(HttpMethod.Put, cluster.KeyUrl(member, record.Key, $"lease={record.Id}"), record.Value))
+            {
                 Count("LEASE-PUT", put is null ? -1 : (int)put.StatusCode);
+                if (put?.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK)
+                    NoteLeaseWrite(Stopwatch.GetTimestamp() - putSent);
+            }
 
             for (var keepAlives = random.Next(3); keepAlives > 0 && !record.Tainted; keepAlives--)
             {
@@ -171,6 +183,13 @@ public sealed partial class LinearizabilityUnderFaultsTests
             }
         }
 
+        private void NoteLeaseWrite(long ticks)
+        {
+            var seen = Interlocked.Read(ref longestLeaseWrite);
+            while (ticks > seen && Interlocked.CompareExchange(ref longestLeaseWrite, ticks, seen) != seen)
+                seen = Interlocked.Read(ref longestLeaseWrite);
+        }
+
         // Null when no answer came (timed out, reset, refused).
         private async Task<HttpResponseMessage?> SendLeaseAsync(HttpMethod method, Uri url, string? body)
         {
@@ -196,7 +215,8 @@ public sealed partial class LinearizabilityUnderFaultsTests
         {
             var starts = leaderships.Values.Order().ToArray();
             var lag = (long)(LeaderMonitorLag.TotalSeconds * Stopwatch.Frequency);
-            var allowed = (long)((((LeaseTtl + LeaseClockTick) / slowestClockRate) + LeaseCommitAllowance).TotalSeconds * Stopwatch.Frequency);
+            var commit = Math.Max((long)(LeaseCommitAllowance.TotalSeconds * Stopwatch.Frequency), 2 * Interlocked.Read(ref longestLeaseWrite));
+            var allowed = (long)(((LeaseTtl + LeaseClockTick) / slowestClockRate).TotalSeconds * Stopwatch.Frequency) + commit;
             var faults = new List<string>();
             int granted = 0, tainted = 0, checkedLeases = 0, seenGone = 0;
             var longest = 0.0;
