@@ -10,6 +10,7 @@ using System.Text.Json;
 using KvDb.Core.Auth;
 using KvDb.Node.Auth;
 using KvDb.Node.HttpKit;
+using KvDb.Node.Observability;
 using KvDb.Node.OpenApi;
 
 namespace KvDb.Node.Dashboard;
@@ -55,13 +56,10 @@ public static class DashboardEndpoints
         app.MapGet("/ui/api/activity", (Func<HttpContext, Task<IResult>>)(context => ActivityAsync(context, overview))).Allow(AccessRule.AnyUser)
             .WithTags("operations").WithName("dashboardActivity")
             .WithSummary("Every member's /v1/activity, as this member reads them (with the caller's credentials), for the dashboard's activity charts.")
-            .WithQuery("minutes", $"How far back, 1 to {MaxActivityMinutes} (default {DefaultActivityMinutes}).")
+            .WithQuery("minutes", $"How far back, 1 to {RecentActivity.MaxMinutes} (default {RecentActivity.DefaultMinutes}).")
             .Produces<JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest);
     }
-
-    private const int DefaultActivityMinutes = 5;
-    private const int MaxActivityMinutes = 10;
 
     /// <summary>Adds the dashboard's security headers.</summary>
     public static void AddSecurityHeaders(HttpResponse response)
@@ -138,10 +136,8 @@ public static class DashboardEndpoints
     {
         AddSecurityHeaders(context.Response);
         context.Response.Headers.CacheControl = "no-store";
-        var minutes = DefaultActivityMinutes;
-        if (context.Request.Query["minutes"] is { Count: > 0 } given
-            && (!int.TryParse(given.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out minutes) || minutes < 1 || minutes > MaxActivityMinutes))
-            return Problems.BadRequest($"minutes must be a whole number from 1 to {MaxActivityMinutes} (default {DefaultActivityMinutes}).");
+        if (!RecentActivity.TryReadMinutes(context.Request, out var minutes))
+            return Problems.BadRequest(RecentActivity.MinutesProblem);
         var members = await overview.ReadActivityAsync(minutes, context.Request.Headers.Authorization.ToString(), context.RequestAborted);
         return Results.Json(members, DashboardJsonContext.Default.ActivityOverviewJson);
     }

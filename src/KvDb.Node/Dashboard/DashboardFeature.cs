@@ -13,7 +13,7 @@ public sealed class DashboardFeature : INodeFeature
     public string Name => "Dashboard";
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> DependsOn { get; } = ["Auth"];
+    public IReadOnlyList<string> DependsOn { get; } = ["Auth", "Observability"];
 
     /// <inheritdoc/>
     public void AddServices(IServiceCollection services)

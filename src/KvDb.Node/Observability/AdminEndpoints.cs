@@ -10,7 +10,6 @@
 //    whose detail is the reason (and a "reason" code), with Retry-After. /health, the health
 //    check S2's tools probe beside /ping, answers the same.
 //  - /metrics, /v1/status and /v1/activity answer 200 without a leader or quorum.
-using System.Globalization;
 using KvDb.Node.HttpKit;
 using KvDb.Node.OpenApi;
 using KvDb.Node.Raft;
@@ -42,7 +41,7 @@ public static class AdminEndpoints
         app.MapGet("/v1/activity", Activity).Allow(AccessRule.AnyUser)
             .WithTags("operations").WithName("activity")
             .WithSummary("This member's key-value reads and writes over the last minutes, per 5-second interval: counts and p50/p99 latency (the dashboard's activity charts).")
-            .WithQuery("minutes", $"How far back, 1 to {(int)RecentActivity.Window.TotalMinutes} (default {DefaultActivityMinutes}).")
+            .WithQuery("minutes", $"How far back, 1 to {RecentActivity.MaxMinutes} (default {RecentActivity.DefaultMinutes}).")
             .Produces<KvDb.Contracts.ActivityJson>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
@@ -52,15 +51,10 @@ public static class AdminEndpoints
             .DescribeMethods("GET").DescribeResponse("GET", StatusCodes.Status200OK, typeof(string), "text/plain").WithTags("operations").WithName("metrics").WithSummary("Prometheus metrics (the text format, or OpenMetrics when asked for).");
     }
 
-    private const int DefaultActivityMinutes = 5;
-
     private static IResult Activity(HttpContext context, RecentActivity activity, IOptions<MemberOptions> member)
     {
-        var minutes = DefaultActivityMinutes;
-        var most = (int)RecentActivity.Window.TotalMinutes;
-        if (context.Request.Query["minutes"] is { Count: > 0 } given
-            && (!int.TryParse(given.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out minutes) || minutes < 1 || minutes > most))
-            return Problems.BadRequest($"minutes must be a whole number from 1 to {most} (default {DefaultActivityMinutes}).");
+        if (!RecentActivity.TryReadMinutes(context.Request, out var minutes))
+            return Problems.BadRequest(RecentActivity.MinutesProblem);
 
         static double? Ms(TimeSpan? t) => t is { } value ? Math.Round(value.TotalMilliseconds, 3) : null;
         var intervals = activity.Snapshot(TimeSpan.FromMinutes(minutes)).Select(i => new KvDb.Contracts.ActivityIntervalJson

@@ -49,6 +49,23 @@ public sealed class RecentActivity
     /// <summary>The longest window a snapshot can cover.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
 
+    /// <summary>How many minutes <c>GET /v1/activity</c> and the dashboard show when not asked.</summary>
+    public const int DefaultMinutes = 5;
+
+    /// <summary>The most minutes a request may ask for: the whole window.</summary>
+    public static int MaxMinutes => (int)Window.TotalMinutes;
+
+    /// <summary>Reads the <c>minutes</c> query parameter: <see cref="DefaultMinutes"/> when absent, false when not 1 to <see cref="MaxMinutes"/>.</summary>
+    public static bool TryReadMinutes(HttpRequest request, out int minutes)
+    {
+        minutes = DefaultMinutes;
+        return request.Query["minutes"] is not { Count: > 0 } given
+            || (int.TryParse(given.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out minutes) && minutes >= 1 && minutes <= MaxMinutes);
+    }
+
+    /// <summary>The problem-details detail for a <c>minutes</c> that <see cref="TryReadMinutes"/> refused.</summary>
+    public static string MinutesProblem => $"minutes must be a whole number from 1 to {MaxMinutes} (default {DefaultMinutes}).";
+
     /// <summary>The latency buckets; the last one has no upper bound.</summary>
     public const int Buckets = 80;
 
