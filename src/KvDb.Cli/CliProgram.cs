@@ -145,7 +145,7 @@ public static class CliProgram
         new GetVerb(), new PutVerb(), new DelVerb(), new RangeVerb(), new HistoryVerb(), new RestorePrefixVerb(), new WatchVerb(), new TxnVerb(),
         new LeaseGrantVerb(), new LeaseRevokeVerb(), new LeaseKeepAliveVerb(), new LeaseGetVerb(), new LeaseListVerb(),
         new LockVerb(), new ElectVerb(), new MembersVerb(), new StatusVerb(),
-        new ListAppendVerb(), new ListReadVerb(), new ListKeyspaceVerb("create"), new ListKeyspaceVerb("delete"), new ListKeyspaceVerb("get"),
+        new ListAppendVerb(), new ListReadVerb(), new ListInfoVerb(all: true), new ListInfoVerb(all: false), new ListKeyspaceVerb("create"), new ListKeyspaceVerb("delete"), new ListKeyspaceVerb("get"),
         new UserPasswdVerb(), new AuthRotateKeyVerb(),
         new S2BasinVerb("create"), new S2BasinVerb("ls"), new S2BasinVerb("rm"),
         new S2StreamVerb("create"), new S2StreamVerb("ls"), new S2StreamVerb("rm"),

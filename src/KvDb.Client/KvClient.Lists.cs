@@ -1,6 +1,6 @@
-// kvdb's keyspaces and appendable lists: create and delete keyspaces, append items (with
-// producer nonces for exactly-once appends), read a list a page at a time in either order, and
-// follow a list as it grows.
+// kvdb's keyspaces and appendable lists: create and delete keyspaces, list a keyspace's lists
+// with their metadata, append items (with producer nonces for exactly-once appends), read a list
+// a page at a time in either order, and follow a list as it grows.
 // Invariants:
 //  - Appends are retried on another member like every write, with the same Idempotency-Key on
 //    every attempt, so a retried append applies once; nonces also skip items a producer resends
@@ -70,6 +70,74 @@ public sealed partial class KvClient
         return GetContractOrNullAsync("keyspace-get", "v1/keyspaces/" + Uri.EscapeDataString(name), KvDbJsonContext.Default.KeyspaceJson, static keyspace => new KvKeyspaceInfo(
             keyspace.Name, keyspace.CreatedAt, keyspace.Keys, keyspace.Items, keyspace.Bytes), token);
     }
+
+    /// <summary>The lists of <paramref name="keyspace"/> the caller may read, in key order, with their metadata.</summary>
+    /// <param name="keyspace">The keyspace.</param>
+    /// <param name="pageSize">Lists per request, 1 to 1,000.</param>
+    /// <param name="token">Cancels the enumeration.</param>
+    /// <remarks>Each page is a linearizable read of its own; the pages together are not one snapshot.</remarks>
+    /// <exception cref="KvException">kvdb refused it: 404 no such keyspace, 403 the caller may read no list of it.</exception>
+    /// <exception cref="KvUnavailableException">No member could serve a page in time.</exception>
+    public IAsyncEnumerable<KvListInfo> ListListsAsync(string keyspace, int pageSize = 100, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyspace);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, MaxListPageSize);
+        ThrowIfDisposed();
+        return ListListPagesAsync(keyspace, pageSize, token);
+    }
+
+    private async IAsyncEnumerable<KvListInfo> ListListPagesAsync(string keyspace, int pageSize, [EnumeratorCancellation] CancellationToken token)
+    {
+        var path = "v1/keyspaces/" + Uri.EscapeDataString(keyspace) + "/lists?limit=" + pageSize.ToString(CultureInfo.InvariantCulture);
+        string? continuation = null;
+        do
+        {
+            var query = continuation is null ? path : path + "&continuation=" + Uri.EscapeDataString(continuation);
+            var page = await pipeline.SendAsync(
+                pipeline.Begin("list-lists"),
+                baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, query)),
+                async (response, attemptToken) =>
+                {
+                    if (response.StatusCode is not HttpStatusCode.OK)
+                        throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                    return await ReadContractAsync(response, KvDbJsonContext.Default.ListListJson, attemptToken).ConfigureAwait(false);
+                },
+                token).ConfigureAwait(false);
+            foreach (var list in page.Lists)
+                yield return ToListInfo(list);
+            continuation = page.Continuation;
+        }
+        while (continuation is not null);
+    }
+
+    /// <summary>List <paramref name="key"/> of <paramref name="keyspace"/>'s metadata, or null when the keyspace or the list does not exist.</summary>
+    /// <exception cref="KvException">kvdb refused it (e.g. 403).</exception>
+    /// <exception cref="KvUnavailableException">No member answered in time.</exception>
+    public ValueTask<KvListInfo?> GetListInfoAsync(string keyspace, string key, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyspace);
+        KeyPaths.Validate(key);
+        ThrowIfDisposed();
+        return pipeline.SendAsync(
+            pipeline.Begin("list-get"),
+            baseUri => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri.AbsoluteUri + "v1/keyspaces/" + Uri.EscapeDataString(keyspace) + "/lists/" + KeyPaths.Escape(key),
+                new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })),
+            async (response, attemptToken) =>
+            {
+                if (response.StatusCode is HttpStatusCode.NotFound)
+                    return null;
+                if (response.StatusCode is not HttpStatusCode.OK)
+                    throw (await ProblemAnswer.ReadAsync(response, attemptToken).ConfigureAwait(false)).ToException(null);
+                return (KvListInfo?)ToListInfo(await ReadContractAsync(response, KvDbJsonContext.Default.ListInfoJson, attemptToken).ConfigureAwait(false));
+            },
+            token);
+    }
+
+    private static KvListInfo ToListInfo(ListInfoJson list)
+        => new(list.Keyspace, list.Key, list.FirstOffset, list.LastOffset, list.Count, list.Bytes,
+            list.LastNonce is { } nonce ? UInt128.Parse(nonce, NumberStyles.None, CultureInfo.InvariantCulture) : null,
+            DateTimeOffset.FromUnixTimeMilliseconds(list.FirstTimestamp), DateTimeOffset.FromUnixTimeMilliseconds(list.LastTimestamp));
 
     /// <summary>Appends <paramref name="items"/> to list <paramref name="key"/> of <paramref name="keyspace"/>, in one log entry.</summary>
     /// <param name="keyspace">The keyspace (it must exist).</param>

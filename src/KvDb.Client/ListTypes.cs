@@ -83,3 +83,15 @@ public sealed class ListReadOptions
 /// <param name="Items">Items in all its lists.</param>
 /// <param name="Bytes">Bytes of those items.</param>
 public sealed record KvKeyspaceInfo(string Name, DateTimeOffset CreatedAt, long Keys, long Items, long Bytes);
+
+/// <summary>A list's metadata.</summary>
+/// <param name="Keyspace">Its keyspace.</param>
+/// <param name="Key">Its key.</param>
+/// <param name="FirstOffset">Its first offset.</param>
+/// <param name="LastOffset">Its last offset.</param>
+/// <param name="Count">Items in it.</param>
+/// <param name="Bytes">Bytes of its items.</param>
+/// <param name="LastNonce">Its last item's nonce; null when no item had one.</param>
+/// <param name="FirstTimestamp">Its first item's time.</param>
+/// <param name="LastTimestamp">Its last item's time.</param>
+public sealed record KvListInfo(string Keyspace, string Key, long FirstOffset, long LastOffset, long Count, long Bytes, UInt128? LastNonce, DateTimeOffset FirstTimestamp, DateTimeOffset LastTimestamp);

@@ -61,6 +61,16 @@ public sealed class ListClientTests : IAsyncLifetime
         (await client.ReadListAsync("events", "orders/us", new ListReadOptions { StartNonce = 15, Limit = 1 }).ToListAsync()).Select(static i => i.ValueAsString()).Should().Equal("b");
         (await client.ReadListAsync("events", "no-such-list").ToListAsync()).Should().BeEmpty();
 
+        // The keyspace's lists with their metadata, one page of one list at a time.
+        var lists = await client.ListListsAsync("events", pageSize: 1).ToListAsync();
+        lists.Select(static l => (l.Key, l.FirstOffset, l.LastOffset, l.Count)).Should().Equal(("orders/eu", 0L, 9L, 10L), ("orders/us", 0L, 2L, 3L));
+        lists.Should().OnlyContain(static l => l.Keyspace == "events" && l.Bytes > 0 && l.FirstTimestamp <= l.LastTimestamp);
+        (await client.GetListInfoAsync("events", "orders/us"))!.LastNonce.Should().Be((UInt128)30);
+        (await client.GetListInfoAsync("events", "no-such-list")).Should().BeNull();
+        (await client.GetListInfoAsync("nope", "orders/us")).Should().BeNull();
+        (await FluentActions.Awaiting(async () => await client.ListListsAsync("nope").ToListAsync()).Should().ThrowAsync<KvException>())
+            .Which.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+
         // Follow from offset 8 through a new client, whose first request goes to its first
         // endpoint (EndpointRotation starts there): member 1. Kill member 1 mid-stream.
         using var meters = new TestMeters();

@@ -1,10 +1,12 @@
-// kvdb list append|read and kvdb list keyspace create|delete|get: kvdb's appendable lists from
-// the command line. Invariants: append prints the offset given (or that the item was skipped as
-// a duplicate, exit 0: a replay is not an error); read prints "OFFSET VALUE" per item, paging by
-// itself, and with --follow keeps printing new items until Ctrl+C (exit 0); a keyspace that
-// does not exist exits 1.
+// kvdb list append|read|ls|info and kvdb list keyspace create|delete|get: kvdb's appendable
+// lists from the command line. Invariants: append prints the offset given (or that the item was
+// skipped as a duplicate, exit 0: a replay is not an error); read prints "OFFSET VALUE" per item,
+// paging by itself, and with --follow keeps printing new items until Ctrl+C (exit 0); ls prints
+// one line per list the caller may read, paging by itself; a keyspace or list that does not
+// exist exits 1.
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using KvDb.Client;
 using KvDb.Contracts;
 using KvDb.Flags;
@@ -141,6 +143,79 @@ internal sealed class ListReadVerb : CliVerb
             CliContext.WriteValue(json, "value", item.Value);
             json.WriteEndObject();
         });
+    }
+}
+
+/// <summary><c>kvdb list ls KEYSPACE</c> and <c>kvdb list info KEYSPACE KEY</c>.</summary>
+internal sealed class ListInfoVerb(bool all) : CliVerb
+{
+    private readonly Argument<string> keyspace = Required("KEYSPACE", "The keyspace.");
+    private readonly Argument<string> key = Required("KEY", "The list's key.");
+
+    public override string Path => all ? "list ls" : "list info";
+
+    public override string Summary => all
+        ? "Print a keyspace's lists (those you may read) with their offsets, items and bytes."
+        : "Print one list's offsets, items, bytes, last nonce and timestamps.";
+
+    public override IReadOnlyList<string> Usage => all ? ["list ls KEYSPACE [flags]", "list ls events"] : ["list info KEYSPACE KEY [flags]", "list info events orders"];
+
+    public override IReadOnlyList<string> Notes => [(all
+        ? "Text prints \"KEY offsets FIRST..LAST items N bytes B\" per list, in key order; -o json one object per line"
+        : "Text prints \"KEY offsets FIRST..LAST items N bytes B nonce NONCE first TIME last TIME\"; -o json one object")
+        + " {\"keyspace\",\"key\",\"firstOffset\",\"lastOffset\",\"count\",\"bytes\",\"lastNonce\",\"firstTimestamp\",\"lastTimestamp\"} (timestamps in Unix ms). "
+        + (all ? "A keyspace that does not exist exits 1; one whose lists you may not read exits with the 403." : "A keyspace or list that does not exist exits 1.")];
+
+    public override void Define(Command command)
+    {
+        command.Add(keyspace);
+        if (!all)
+            command.Add(key);
+    }
+
+    public override async Task<int> RunAsync(ParseResult result, CliContext context, CancellationToken token)
+    {
+        var space = result.GetRequiredValue(keyspace);
+        if (!all)
+        {
+            var name = result.GetRequiredValue(key);
+            if (await context.Client.GetListInfoAsync(space, name, token) is not { } one)
+                return context.Fail(ExitCodes.NotFoundOrFailed, $"list {name} of keyspace {space} not found");
+            Print(context, one, details: true);
+            return ExitCodes.Ok;
+        }
+
+        try
+        {
+            await foreach (var list in context.Client.ListListsAsync(space, KvClient.MaxListPageSize, token))
+                Print(context, list, details: false);
+        }
+        catch (KvException e) when (e.StatusCode is HttpStatusCode.NotFound)
+        {
+            return context.Fail(ExitCodes.NotFoundOrFailed, $"keyspace {space} not found");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void Print(CliContext context, KvListInfo list, bool details)
+    {
+        if (context.Json)
+        {
+            var answer = new ListInfoJson
+            {
+                Keyspace = list.Keyspace, Key = list.Key, FirstOffset = list.FirstOffset, LastOffset = list.LastOffset, Count = list.Count, Bytes = list.Bytes,
+                LastNonce = list.LastNonce?.ToString(CultureInfo.InvariantCulture),
+                FirstTimestamp = list.FirstTimestamp.ToUnixTimeMilliseconds(), LastTimestamp = list.LastTimestamp.ToUnixTimeMilliseconds(),
+            };
+            context.WriteJson(json => ContractJson.Write(json, answer, KvDbJsonContext.Default.ListInfoJson));
+            return;
+        }
+
+        var line = string.Create(CultureInfo.InvariantCulture, $"{list.Key} offsets {list.FirstOffset}..{list.LastOffset} items {list.Count} bytes {list.Bytes}");
+        if (details)
+            line += string.Create(CultureInfo.InvariantCulture, $" nonce {list.LastNonce?.ToString(CultureInfo.InvariantCulture) ?? "none"} first {list.FirstTimestamp:O} last {list.LastTimestamp:O}");
+        context.WriteLine(line);
     }
 }
 

@@ -103,6 +103,21 @@ public sealed class CliClusterTests(OneMember member) : IClassFixture<OneMember>
         stop.Cancel();
         (await following.WaitAsync(Deadline)).Code.Should().Be(0, "Ctrl+C ends a follow normally");
 
+        (await RunAsync("list", "append", "cli-events", "returns", "r1")).Code.Should().Be(0);
+        var lists = await RunAsync("list", "ls", "cli-events");
+        lists.Code.Should().Be(0, lists.Error);
+        lists.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static line => string.Join(' ', line.Split(' ').Take(5)))
+            .Should().Equal("orders offsets 0..3 items 4", "returns offsets 0..0 items 1");
+        var info = await RunAsync("list", "info", "cli-events", "orders", "-o", "json");
+        using (var document = JsonDocument.Parse(info.Out))
+        {
+            document.RootElement.GetProperty("count").GetInt64().Should().Be(4);
+            document.RootElement.GetProperty("lastOffset").GetInt64().Should().Be(3);
+        }
+
+        (await RunAsync("list", "info", "cli-events", "no-such-list")).Code.Should().Be(1);
+        (await RunAsync("list", "ls", "no-such-keyspace")).Code.Should().Be(1);
+
         (await RunAsync("list", "keyspace", "delete", "cli-events")).Code.Should().Be(0);
         (await RunAsync("list", "keyspace", "get", "cli-events")).Code.Should().Be(1);
     }
