@@ -35,6 +35,9 @@ public sealed class KvdbCluster : IAsyncDisposable
     // With a network: the ports members' peer ports really listen on, behind the proxies on raftPorts.
     private readonly List<int> realPeerPorts = [];
 
+    // Each member's variables for the whole test (given at the start, kept across restarts), or null.
+    private readonly Func<int, IReadOnlyDictionary<string, string>?>? memberEnvironment;
+
     private KvdbCluster(int size, IReadOnlyList<string> extraArgs, ClusterTransport? transport = null, bool withNetwork = false, Func<int, IReadOnlyDictionary<string, string>?>? environment = null)
     {
         this.transport = transport ?? ClusterTransport.Plain;
@@ -50,6 +53,7 @@ public sealed class KvdbCluster : IAsyncDisposable
                 AddProxy(id);
         }
 
+        memberEnvironment = environment;
         Members = [.. Enumerable.Range(1, size).Select(id => new KvdbProcess(id, ArgsFor(id), environment?.Invoke(id)))];
         Client = NewClient(TimeSpan.FromSeconds(30));
     }
@@ -158,7 +162,8 @@ public sealed class KvdbCluster : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="Restart(int, string[])"/>, with <paramref name="environment"/> set for the new
-    /// process; null keeps the environment the member had.
+    /// process only; null gives it the variables the cluster was started with for this member
+    /// (none unless <see cref="StartWithNetworkAsync(int, Func{int, IReadOnlyDictionary{string, string}?}, string[])"/> named some).
     /// </summary>
     public void Restart(int id, IReadOnlyDictionary<string, string>? environment, params string[] more)
     {
@@ -166,7 +171,7 @@ public sealed class KvdbCluster : IAsyncDisposable
         if (old.IsRunning)
             throw new InvalidOperationException($"Member {id} is still running.");
         retired.Add(old);
-        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more], environment ?? old.Environment);
+        Members[id - 1] = new KvdbProcess(id, [.. old.Args, .. more], environment ?? memberEnvironment?.Invoke(id));
         Members[id - 1].Start();
     }
 

@@ -24,9 +24,6 @@ public sealed partial class KvdbProcess : IAsyncDisposable
 
     public IReadOnlyList<string> Args { get; }
 
-    /// <summary>The variables set for the process beyond the test's own environment; null when none.</summary>
-    public IReadOnlyDictionary<string, string>? Environment => environment;
-
     public bool IsRunning => process is { HasExited: false };
 
     public int? ExitCode => process is { HasExited: true } p ? p.ExitCode : null;
