@@ -54,6 +54,9 @@ public sealed class KvStateMachineOptions
     /// <summary>How many of the newest revisions the change history keeps however old.</summary>
     public long HistoryFloor { get; init; } = Watch.ChangeHistory.DefaultFloor;
 
+    /// <summary>About how many bytes of keys and values the in-memory tail of the change history holds.</summary>
+    public long RecentChangesBytes { get; init; } = RecentChanges.DefaultMaxBytes;
+
     /// <summary>The base URL other members fetch this member's snapshots from.</summary>
     public string AdvertisedUrl { get; init; } = "";
 
@@ -93,7 +96,7 @@ public sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         appliedIndex = engine.AppliedIndex;
         publisher = new SnapshotPublisher(engine, options.AdvertisedUrl, options.CatchUpEntries ?? options.SnapshotInterval / 2, () => AppliedIndex, logger);
         installer = new SnapshotInstaller(engine, options.Fetcher, options.InstallWait, logger);
-        Recent = new RecentChanges(appliedIndex, CompactedRevision());
+        Recent = new RecentChanges(appliedIndex, CompactedRevision(), options.RecentChangesBytes);
         executor.Leases.Reload(store);
     }
 

@@ -6,8 +6,9 @@
 //  - Through is the last applied entry this member has told it about; it is set before the
 //    state machine publishes its applied index, so a reader that saw an applied index of N
 //    finds everything up to N here (or learns that From has moved past it).
-//  - Holds at most MaxRecords records and about MaxBytes of keys and values: the oldest go
-//    first, and From moves up with them. Records at or below the compacted revision go too, so
+//  - Holds at most MaxRecords records and about MaxBytes of keys and values (a share of the
+//    member's --memory-budget, since with large values this tail is the member's largest
+//    single use of memory outside the storage engine): the oldest go first, and From moves up with them. Records at or below the compacted revision go too, so
 //    nothing is served here that the store's history has forgotten.
 //  - One writer (the applier), any number of readers; records are immutable once added.
 
@@ -19,8 +20,8 @@ public sealed class RecentChanges
     /// <summary>The most records kept.</summary>
     public const int MaxRecords = 16_384;
 
-    /// <summary>About how many bytes of keys and values are kept at most.</summary>
-    public const long MaxBytes = 32L << 20;
+    /// <summary>The byte limit when none is given.</summary>
+    public const long DefaultMaxBytes = 8L << 20;
 
     private readonly Lock gate = new();
     private readonly (long Revision, ChangeRecord Record, long Bytes)[] ring = new (long, ChangeRecord, long)[MaxRecords];
@@ -31,8 +32,16 @@ public sealed class RecentChanges
     private long compacted;
     private long bytes;
 
-    /// <summary>A tail that starts empty after <paramref name="appliedIndex"/>, with the store's <paramref name="compactedRevision"/>.</summary>
-    public RecentChanges(long appliedIndex, long compactedRevision) => Reset(appliedIndex, compactedRevision);
+    /// <summary>A tail that starts empty after <paramref name="appliedIndex"/>, with the store's <paramref name="compactedRevision"/>, holding about <paramref name="maxBytes"/> of keys and values.</summary>
+    public RecentChanges(long appliedIndex, long compactedRevision, long maxBytes = DefaultMaxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        MaxBytes = maxBytes;
+        Reset(appliedIndex, compactedRevision);
+    }
+
+    /// <summary>About how many bytes of keys and values are kept at most.</summary>
+    public long MaxBytes { get; }
 
     /// <summary>The first revision covered.</summary>
     public long From

@@ -147,6 +147,7 @@ public sealed partial class RaftNode : IHostedService, IAsyncDisposable, IRaftMe
             InstallAnswerDelay = options.ThrottleSnapshotInstall,
             HistoryWindow = options.WatchHistory,
             HistoryFloor = options.WatchHistoryFloor,
+            RecentChangesBytes = options.MemoryBudgetBytes / 8,
             // Archives are served on the peer port, with the other member-to-member calls.
             AdvertisedUrl = options.PeerUrl,
             Fetcher = snapshotTransfer.FetchAsync,

@@ -52,6 +52,21 @@ public sealed class RecentChangesTests
     }
 
     [Fact]
+    public void Holds_about_its_byte_limit_of_values_and_forgets_the_oldest_beyond_it()
+    {
+        var recent = new RecentChanges(0, 0, maxBytes: 64 << 10);
+        var value = new byte[1024];
+        for (var revision = 1; revision <= 200; revision++)
+            recent.Add(revision, new ChangeRecord { ProposedAtUnixMs = 1, Events = [new ChangeEvent { Key = Encoding.UTF8.GetBytes("k"), Value = value }] }, 0);
+
+        recent.Count.Should().BeInRange(50, 64, "64 KiB holds at most 64 values of 1 KiB, and the limit is on keys and values, not records");
+        recent.Through.Should().Be(200);
+        recent.From.Should().Be(200 - recent.Count + 1, "what is forgotten is the oldest, and nothing in between");
+        recent.TryRead(recent.From - 2, long.MaxValue, [], out _).Should().BeFalse("a watcher behind the tail reads the store's history instead");
+        Read(recent, recent.From - 1).Should().HaveCount(recent.Count);
+    }
+
+    [Fact]
     public void A_reset_covers_nothing_before_the_installed_index()
     {
         var recent = new RecentChanges(0, 0);
