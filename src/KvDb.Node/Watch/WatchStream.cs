@@ -17,8 +17,9 @@
 //    once the caller lost access the stream sends, instead of what it had buffered, one error
 //    event (problem details with "type": "error") and ends, so no change applied after the
 //    change that took access away reaches the client.
+using System.Buffers;
+using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using KvDb.Core.Values;
@@ -32,13 +33,17 @@ namespace KvDb.Node.Watch;
 
 /// <summary>Writes one watch's events to its client.</summary>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "A watch stream is kvdb's name for one watch's events over HTTP (the operations docs count watch streams); the type is not a System.IO.Stream and is never used as one.")]
-[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The buffer is a MemoryStream, managed memory only: its Dispose frees nothing the GC would not, and a WatchStream lives exactly as long as its request.")]
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The JSON writer writes into the buffer, managed memory only: its Dispose frees nothing the GC would not (each event is flushed into the buffer as it is written), and a WatchStream lives exactly as long as its request.")]
 public sealed partial class WatchStream(HttpContext context, WatchRequest request, AccessWatch access, TimeSpan slowReaderTimeout, ILogger<WatchStream> logger)
 {
     // Changes are written to the client in pieces of about this size, at revision boundaries.
     private const int FlushBytes = 32 * 1024;
 
-    private readonly MemoryStream buffer = new();
+    // What is written and not yet flushed. One buffer and one JSON writer per stream, reused for
+    // every event: a busy prefix sends each change to every watcher that follows it, so an
+    // allocation per event is multiplied by the watchers.
+    private readonly ArrayBufferWriter<byte> buffer = new(4096);
+    private Utf8JsonWriter? json;
     private bool accessLost;
 
     /// <summary>Streams until the client leaves, is cut off, loses access, or the history passes the cursor.</summary>
@@ -153,11 +158,11 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
 
             if (sent > 0)
                 WatchInstruments.WatchEvents.Add(sent);
-            if (buffer.Length >= FlushBytes)
+            if (buffer.WrittenCount >= FlushBytes)
                 await FlushAsync();
         }
 
-        if (buffer.Length > 0)
+        if (buffer.WrittenCount > 0)
             await FlushAsync();
         return long.Max(cursor, upTo);
     }
@@ -175,13 +180,13 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
             Write(json => WriteChange(json, change, revision, request.Previous), id: revision);
             cursor = revision;
             var revisionEnds = i + 1 == queued.Count || queued[i + 1].Revision != revision;
-            if (revisionEnds && buffer.Length >= FlushBytes)
+            if (revisionEnds && buffer.WrittenCount >= FlushBytes)
                 await FlushAsync();
         }
 
         WatchInstruments.WatchEvents.Add(queued.Count);
         queued.Clear();
-        if (buffer.Length > 0)
+        if (buffer.WrittenCount > 0)
             await FlushAsync();
         return cursor;
     }
@@ -191,16 +196,24 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         if (request.ServerSentEvents)
         {
             if (id is { } revision)
-                buffer.Write(Encoding.ASCII.GetBytes($"id: {revision.ToString(CultureInfo.InvariantCulture)}\n"));
+            {
+                buffer.Write("id: "u8);
+                Utf8Formatter.TryFormat(revision, buffer.GetSpan(20), out var written);
+                buffer.Advance(written);
+                buffer.Write("\n"u8);
+            }
+
             buffer.Write("data: "u8);
         }
 
-        using (var json = new Utf8JsonWriter(buffer, TypedValueJson.WriterOptions))
-        {
-            json.WriteStartObject();
-            body(json);
-            json.WriteEndObject();
-        }
+        if (json is null)
+            json = new Utf8JsonWriter(buffer, TypedValueJson.WriterOptions);
+        else
+            json.Reset();
+        json.WriteStartObject();
+        body(json);
+        json.WriteEndObject();
+        json.Flush();
 
         buffer.Write(request.ServerSentEvents ? "\n\n"u8 : "\n"u8);
     }
@@ -226,7 +239,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
     {
         if (access.Check() is { } loss)
         {
-            buffer.SetLength(0);
+            buffer.ResetWrittenCount();
             Write(loss.WriteEventMembers, id: null);
             accessLost = true;
         }
@@ -238,7 +251,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         using var slow = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timer.Token);
         try
         {
-            await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), slow.Token);
+            await body.WriteAsync(buffer.WrittenMemory, slow.Token);
             await body.FlushAsync(slow.Token);
         }
         catch (Exception e) when (timer.IsCancellationRequested && e is OperationCanceledException or IOException)
@@ -250,7 +263,7 @@ public sealed partial class WatchStream(HttpContext context, WatchRequest reques
         }
         finally
         {
-            buffer.SetLength(0);
+            buffer.ResetWrittenCount();
         }
 
         if (accessLost)
