@@ -3,10 +3,11 @@
 // and elections have no list endpoint of their own: they are queues of keys under _locks/{name}/
 // and _elections/{name}/, so their names and queue lengths are a grouped range of those prefixes
 // (GET /v1/kv?delimiter=/), which the server filters by the user's grant like any range; each
-// one's holder and waiters, or leader, come from GET /v1/locks/{name} and /v1/elections/{name}.
-import { json, query, Problem } from './api.js';
+// one's holder and waiters come from GET /v1/locks/{name}, an election's leader from the first line
+// of GET /v1/elections/{name}/observe (200 with no leader, where /v1/elections/{name} answers 404).
+import { call, json, query, readBlocks, Problem } from './api.js';
 import { h } from './dom.js';
-import { grantList, isRoot } from './access.js';
+import { grantList, isRoot, mayReadPrefix } from './access.js';
 
 const PAGE = 100;
 
@@ -63,6 +64,8 @@ export async function renderLeases(main) {
  */
 async function queues(root) {
   const names = [];
+  // Not asked when the grants already say no: the refusal would be logged by the browser as an error.
+  if (!mayReadPrefix(root)) return grantedQueues(root);
   try {
     let continuation = null;
     do {
@@ -73,10 +76,15 @@ async function queues(root) {
     return { names };
   } catch (error) {
     if (!(error instanceof Problem) || error.status !== 403) throw error;
-    const granted = grantList().filter((g) => g.access.includes('read') && g.prefix.startsWith(root) && g.prefix.length > root.length);
-    const own = [...new Set(granted.map((g) => g.prefix.slice(root.length).split('/')[0]))];
-    return { names: own.map((name) => ({ name, count: null })), partial: true };
+    return grantedQueues(root);
   }
+}
+
+/** The queue names the user's grants name one by one under root, without their lengths. */
+function grantedQueues(root) {
+  const granted = grantList().filter((g) => g.access.includes('read') && g.prefix.startsWith(root) && g.prefix.length > root.length);
+  const own = [...new Set(granted.map((g) => g.prefix.slice(root.length).split('/')[0]))];
+  return { names: own.map((name) => ({ name, count: null })), partial: true };
 }
 
 function queueView(main, { title, root, id, columns, detail }) {
@@ -117,12 +125,36 @@ export function renderLocks(main) {
   });
 }
 
+/**
+ * An election's leader now, or null when it has no candidate: the first line of
+ * GET /v1/elections/{name}/observe, which answers 200 either way ({"leader": null} when none),
+ * where GET /v1/elections/{name} answers 404 and the browser would log that as an error. The
+ * name may come from a grant rather than from the range (see queues), so it may well be empty.
+ */
+async function currentLeader(name) {
+  const abort = new AbortController();
+  const response = await call(`/v1/elections/${encodeURIComponent(name)}/observe`, { signal: abort.signal });
+  let first = null;
+  try {
+    await readBlocks(response.body, '\n', (line) => {
+      if (first || !line.trim()) return;
+      first = JSON.parse(line);
+      abort.abort();
+    });
+  } catch (error) {
+    if (!first) throw error;
+  }
+  if (!first || first.type === 'error') throw new Error(first ? (first.detail || first.title) : 'The election\'s observation ended without an answer.');
+  return first.key === undefined ? null : first;
+}
+
 /** #/elections: every election with its leader's key, value, revision and lease. */
 export function renderElections(main) {
   queueView(main, {
     title: 'Elections', root: '_elections/', id: 'elections', columns: ['Leader value', 'Leader key', 'Revision', 'Lease'],
     detail: async (name) => {
-      const leader = await json(`/v1/elections/${encodeURIComponent(name)}`);
+      const leader = await currentLeader(name);
+      if (!leader) return [h('td', { colspan: '4', class: 'no-leader' }, 'no candidate now')];
       return [h('td', { class: 'key leader-value' }, leader.value), h('td', { class: 'key' }, keyLink(leader.key)),
         h('td', { class: 'num' }, String(leader.revision)), h('td', { class: 'num' }, leader.lease ? String(leader.lease) : '')];
     },
