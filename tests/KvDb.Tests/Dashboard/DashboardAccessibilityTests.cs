@@ -33,6 +33,9 @@ public sealed class DashboardAccessibilityFixture : IAsyncLifetime
     /// <summary>The revision a11y/k was first written at.</summary>
     public long FirstRevision { get; private set; }
 
+    /// <summary>The lease a11y/leased is attached to (the lock and the election hold leases of their own).</summary>
+    public long KeyLease { get; private set; }
+
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
@@ -45,8 +48,8 @@ public sealed class DashboardAccessibilityFixture : IAsyncLifetime
         await PutAsync("a11y/deeper/k", "x");
         await SendAsync(HttpMethod.Put, "v1/keyspaces/a11y");
         await SendAsync(HttpMethod.Post, "v1/lists/a11y/events", """{"items": [{"value": "one"}, {"value": "two"}]}""");
-        var lease = JsonDocument.Parse(await SendAsync(HttpMethod.Post, "v1/leases", """{"ttl": "900s"}""")).RootElement.GetProperty("id").GetInt64();
-        await PutAsync("a11y/leased", "x", $"lease={lease}");
+        KeyLease = JsonDocument.Parse(await SendAsync(HttpMethod.Post, "v1/leases", """{"ttl": "900s"}""")).RootElement.GetProperty("id").GetInt64();
+        await PutAsync("a11y/leased", "x", $"lease={KeyLease}");
         await SendAsync(HttpMethod.Post, "v1/locks/a11y-lock?ttl=900s");
         await SendAsync(HttpMethod.Post, "v1/elections/a11y-election/campaign", """{"value": "node-a", "ttl": "900s"}""");
     }
@@ -212,7 +215,7 @@ public sealed class DashboardAccessibilityTests(DashboardAccessibilityFixture fi
             if (nav == "nav-leases")
             {
                 // A button activated with Space: a lease's details.
-                TabTo(web, "#leases button");
+                TabTo(web, $"#leases button[aria-label='Details of lease {fixture.KeyLease}']");
                 Press(web.Driver, Key.Space);
                 web.Visible(By.CssSelector("#leases .lease-keys"), "the lease's details").Text.Should().Contain("a11y/leased");
                 TabTo(web, $"#{nav}", backwards: true);
