@@ -7,9 +7,10 @@
 //    state machine publishes its applied index, so a reader that saw an applied index of N
 //    finds everything up to N here (or learns that From has moved past it).
 //  - Holds at most MaxRecords records and about MaxBytes of keys and values (a share of the
-//    member's --memory-budget, since with large values this tail is the member's largest
-//    single use of memory outside the storage engine): the oldest go first, and From moves up with them. Records at or below the compacted revision go too, so
-//    nothing is served here that the store's history has forgotten.
+//    member's --memory-budget: with large values this tail is the member's largest single use
+//    of memory outside the storage engine). The oldest go first, and From moves up with them.
+//    Records at or below the compacted revision go too, so nothing is served here that the
+//    store's history has forgotten.
 //  - One writer (the applier), any number of readers; records are immutable once added.
 
 namespace KvDb.Core.Watch;
