@@ -32,7 +32,10 @@ public static class NodeComposition
     public static WebApplication BuildApp(NodeOptions options)
     {
         var security = NodeSecurity.Load(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        // kvdb is configured by its flags alone. The default would watch the working directory
+        // (recursively, for appsettings.json), and a data directory under it (the Procfile's)
+        // then costs a file-system event per log write.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         ConfigureLogging(builder.Logging, options.LogLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
