@@ -1,6 +1,6 @@
 // Every route of the app carries an access rule, and RouteTable lists each one with that
 // rule: a new endpoint without a rule (or without a case in the table) fails here.
-using System.Net;
+using KvDb.Tests.Hosting;
 using Microsoft.AspNetCore.Routing;
 
 namespace KvDb.Tests.Auth;
@@ -10,15 +10,7 @@ public sealed class RouteTableTests
     [Fact]
     public async Task Every_route_has_an_access_rule_and_a_case_in_the_route_table()
     {
-        var options = new NodeOptions
-        {
-            Id = 1,
-            PeerEndPoint = new IPEndPoint(IPAddress.Loopback, 1),
-            ClusterUrls = ["http://127.0.0.1:1"],
-            Port = 2,
-            DataDir = Path.Combine(Path.GetTempPath(), "kvdb-route-table-unused"),
-        };
-        await using var app = NodeComposition.BuildApp(options);
+        await using var app = NodeComposition.BuildApp(UnstartedMember.Options("route-table"));
         var routes = ((IEndpointRouteBuilder)app).DataSources.SelectMany(static d => d.Endpoints).OfType<RouteEndpoint>().ToList();
         routes.Should().NotBeEmpty();
 

@@ -1,7 +1,6 @@
 // A member reads its settings from its flags only: no configuration file it loads may be watched
 // for changes. A watch covers the working directory recursively, so with the data directory
 // under it (the Procfile's layout) every log write would cost a file-system event.
-using System.Net;
 using Microsoft.Extensions.Configuration;
 
 namespace KvDb.Tests.Hosting;
@@ -11,15 +10,7 @@ public sealed class ConfigurationWatchTests
     [Fact]
     public async Task No_configuration_file_is_watched_for_changes()
     {
-        var options = new NodeOptions
-        {
-            Id = 1,
-            PeerEndPoint = new IPEndPoint(IPAddress.Loopback, 1),
-            ClusterUrls = ["http://127.0.0.1:1"],
-            Port = 2,
-            DataDir = Path.Combine(Path.GetTempPath(), "kvdb-configuration-watch-unused"),
-        };
-        await using var app = NodeComposition.BuildApp(options);
+        await using var app = NodeComposition.BuildApp(UnstartedMember.Options("configuration-watch"));
 
         var files = ((IConfigurationRoot)app.Configuration).Providers.OfType<FileConfigurationProvider>().ToList();
         files.Where(static f => f.Source.ReloadOnChange).Select(static f => f.Source.Path)

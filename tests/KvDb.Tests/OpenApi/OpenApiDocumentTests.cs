@@ -9,6 +9,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 using KvDb.Node.OpenApi;
+using KvDb.Tests.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.OpenApi;
 
@@ -168,15 +169,8 @@ public sealed partial class OpenApiDocumentTests
         }
     }
 
-    internal static NodeOptions TestOptions(OpenApiAccess access = OpenApiAccess.Open) => new()
-    {
-        Id = 1,
-        PeerEndPoint = new IPEndPoint(IPAddress.Loopback, 1),
-        ClusterUrls = ["http://127.0.0.1:1"],
-        Port = 2,
-        DataDir = Path.Combine(Path.GetTempPath(), "kvdb-openapi-unused"),
-        OpenApiAccess = access,
-    };
+    internal static NodeOptions TestOptions(OpenApiAccess access = OpenApiAccess.Open)
+        => UnstartedMember.Options("openapi") with { OpenApiAccess = access };
 
     /// <summary>A route template or document path with parameter names, constraints and catch-all markers left out: /v1/kv/{**key} and /v1/kv/{key} are both /v1/kv/{}.</summary>
     internal static string Signature(string template) => Parameter().Replace(template, "{}");

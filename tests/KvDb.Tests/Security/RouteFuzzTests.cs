@@ -34,6 +34,7 @@ using System.Text;
 using System.Text.Json;
 using KvDb.Core.Auth;
 using KvDb.Tests.Auth;
+using KvDb.Tests.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Xunit.Abstractions;
@@ -197,15 +198,7 @@ public sealed class RouteFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<List<FuzzRoute>> DiscoverRoutesAsync()
     {
-        var options = new NodeOptions
-        {
-            Id = 1,
-            PeerEndPoint = new IPEndPoint(IPAddress.Loopback, 1),
-            ClusterUrls = ["http://127.0.0.1:1"],
-            Port = 2,
-            DataDir = Path.Combine(Path.GetTempPath(), "kvdb-route-fuzz-unused"),
-        };
-        await using var app = NodeComposition.BuildApp(options);
+        await using var app = NodeComposition.BuildApp(UnstartedMember.Options("route-fuzz"));
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(static d => d.Endpoints).OfType<RouteEndpoint>().ToList();
 
         using var document = JsonDocument.Parse(await control.GetStringAsync(new Uri(cluster.Url(1), "openapi/v1.json")));
