@@ -7,6 +7,8 @@
 //  - Not prometheus-net's HttpListener server: on Linux, HttpListener.Start throws when a
 //    connection arrives while it starts (dotnet/corefx#35191), so a scraper polling the port at
 //    start-up killed the bridge.
+//  - No configuration file is watched: the default host watches the working directory
+//    recursively for appsettings.json, and every file written under it would wake that watch.
 using System.Net;
 using KvDb.Client;
 using Microsoft.AspNetCore.Builder;
@@ -36,7 +38,7 @@ internal sealed class BridgeMetricsServer : IDisposable
         if (!BridgeSettings.TryListen(listen, out var host, out var port))
             throw new ConfigException("[metrics] listen", $"'{listen}' is not host:port");
         var registry = Metrics.NewCustomRegistry();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -77,6 +79,9 @@ internal sealed class BridgeMetricsServer : IDisposable
         log.WriteLine($"kafka-bridge: metrics on http://{listen}/metrics");
         return new BridgeMetricsServer(app, adapter);
     }
+
+    /// <summary>The server's configuration, for tests that check what it watches.</summary>
+    internal Microsoft.Extensions.Configuration.IConfiguration Configuration => app.Configuration;
 
     /// <inheritdoc/>
     public void Dispose()

@@ -245,6 +245,16 @@ public sealed class BridgeMetricsTests
     }
 
     [Fact]
+    public void The_metrics_server_watches_no_configuration_file()
+    {
+        using var server = BridgeMetricsServer.Start($"127.0.0.1:{FreePorts.Take(1)[0]}", TextWriter.Null);
+
+        var files = ((Microsoft.Extensions.Configuration.IConfigurationRoot)server.Configuration).Providers.OfType<Microsoft.Extensions.Configuration.FileConfigurationProvider>();
+        files.Where(static f => f.Source.ReloadOnChange).Select(static f => f.Source.Path)
+            .Should().BeEmpty("a watched file means a recursive watch of the bridge's working directory");
+    }
+
+    [Fact]
     public void A_metrics_port_in_use_fails_the_start_naming_the_setting()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
