@@ -40,5 +40,9 @@ internal sealed record CliSettings(
         RequestTimeout = Timeout < TimeSpan.FromSeconds(10) ? Timeout : TimeSpan.FromSeconds(10),
         ConnectTimeout = Timeout < ConnectLimit ? Timeout : ConnectLimit,
         UnreachableTimeout = UnreachableLimit,
+
+        // A command sends its requests one at a time, so HTTP/2's shared connection buys
+        // nothing, and HTTP/1.1 also passes a proxy that forwards nothing else.
+        Http2 = false,
     };
 }

@@ -51,6 +51,15 @@ public class KvClientOptions
     /// <summary>How long a member that refused a connection or timed out is left alone before it is tried again; doubles for each further failure, up to 5 s. Default 200 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Whether requests go over HTTP/2 (default true): over <c>http://</c> with prior knowledge
+    /// (h2c), over <c>https://</c> as TLS negotiates it. Concurrent requests to a member then share
+    /// one connection instead of taking one each. False for HTTP/1.1, e.g. through a proxy that
+    /// forwards only HTTP/1.1 on plain HTTP.
+    /// </summary>
+    /// <remarks>Members serve both on their client port. The blocking calls of configuration providers use HTTP/1.1 either way.</remarks>
+    public bool Http2 { get; set; } = true;
+
     /// <summary>The name for HTTP Basic credentials (with <see cref="Password"/>); null for none.</summary>
     public string? UserName { get; set; }
 

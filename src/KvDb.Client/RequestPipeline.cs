@@ -19,6 +19,10 @@
 //    connection or a connect timeout does not.
 //  - SendAsync and Send run under the operation's client span when the application listens to
 //    KvDb.Client (KvClientTracing); each request carries that span as its traceparent.
+//  - Every asynchronous request goes over HTTP/2 when KvClientOptions.Http2 (read once, here):
+//    with prior knowledge on http://, where nothing could negotiate it, and by ALPN on https://.
+//    Concurrent requests then share a member's connection: measured, that took a member's
+//    linearizable reads from 26k to 44k per second (docs/benchmarks.md).
 //  - The synchronous Send does the same with blocking calls (HttpClient.Send, HTTP/1.1), for
 //    callers that cannot await (configuration providers); it never blocks on a task.
 using System.Diagnostics;
@@ -35,6 +39,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
 {
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
+    private readonly bool http2 = options.Http2;
 
     /// <summary>The members.</summary>
     public EndpointRotation Endpoints => endpoints;
@@ -135,6 +140,7 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
             try
             {
                 using var request = build(endpoint.BaseUri);
+                ChooseVersion(request);
                 KvClientTracing.Inject(request);
                 response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
@@ -190,6 +196,14 @@ internal sealed class RequestPipeline(HttpClient http, EndpointRotation endpoint
                 attempts.Busy(endpoint, problem, RetryAfter(response));
             }
         }
+    }
+
+    private void ChooseVersion(HttpRequestMessage request)
+    {
+        if (!http2)
+            return;
+        request.Version = HttpVersion.Version20;
+        request.VersionPolicy = request.RequestUri?.Scheme == Uri.UriSchemeHttps ? HttpVersionPolicy.RequestVersionOrLower : HttpVersionPolicy.RequestVersionExact;
     }
 
     /// <summary>As <see cref="SendAsync"/>, blocking: for callers that cannot await. Uses HTTP/1.1.</summary>

@@ -52,6 +52,23 @@ public sealed class RequestPipelineTests
     }
 
     [Fact]
+    public async Task Requests_go_over_HTTP2_with_prior_knowledge_unless_the_options_ask_for_HTTP11()
+    {
+        await using var member = await FakeMember.StartAsync(static context =>
+        {
+            context.Response.StatusCode = 204;
+            context.Response.Headers["X-Kvdb-Revision"] = "7";
+            return Task.CompletedTask;
+        });
+        await using (var client = NewClient(null, member.Url))
+            (await client.PutAsync("k", "v")).Should().Be(7);
+        await using (var client = new KvClient(new KvClientOptions { Endpoints = [member.Url], Http2 = false }))
+            (await client.PutAsync("k", "v")).Should().Be(7);
+
+        member.Protocols.Should().Equal(["HTTP/2", "HTTP/1.1"], "the default client shares a member's connection over h2c; Http2 = false keeps to HTTP/1.1");
+    }
+
+    [Fact]
     public async Task Members_that_refuse_connections_end_in_KvUnavailableException_with_the_writes_idempotency_key()
     {
         var closed = FreePorts.Take(2).Select(port => new Uri($"http://127.0.0.1:{port}")).ToArray();
