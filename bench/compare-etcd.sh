@@ -50,6 +50,12 @@
 #                     40*k higher; all on 127.0.0.1
 #   BENCH_ONLY        run only the workloads whose names match this extended regex (e.g. '^txn')
 #   BENCH_RESULTS     where the JSON results and logs go (default out/compare-etcd/<time>)
+#   BENCH_HTTP_VERSION  kvdb's requests: 2 (the default, as the client package sends them; h2c)
+#                     or 1.1. A build whose client port does not take HTTP/2 with prior knowledge
+#                     (before 2026-12-06) is driven over HTTP/1.1, and the script says so. etcd's
+#                     JSON gateway always gets HTTP/1.1.
+#   BENCH_BASELINE_HTTP_VERSION  the same for the --baseline builds (default: BENCH_HTTP_VERSION),
+#                     e.g. 1.1 to measure an earlier build as its own client package drove it
 #   BENCH_KVDB        a kvdb executable to measure instead of building this checkout (e.g. an
 #                     older build, to compare two versions in one run: BENCH_SYSTEMS=kvdb for each)
 #   BENCH_ETCD_GRPC   an etcd-grpc-bench executable (../shared/bench/etcd-grpc, see its README):
@@ -267,6 +273,14 @@ start_kvdb() { # executable
   local leader
   leader=$(curl -s "http://127.0.0.1:$(kvdb_http 1)/v1/members" | jq -r '.[] | select(.role == "leader") | .id' || true)
   say "kvdb leader: member ${leader:-unknown} (at concurrency 1 the single worker talks to it)"
+  http_version=${BENCH_HTTP_VERSION:-2}
+  [ "$system" = kvdb ] || http_version=${BENCH_BASELINE_HTTP_VERSION:-$http_version}
+  if [ "$http_version" = 2 ] && [ "$(curl -s --http2-prior-knowledge -o /dev/null -w '%{http_version}' "http://127.0.0.1:$(kvdb_http 1)/compare-probe" || true)" != 2 ]; then
+    http_version=1.1
+    say "$system does not take HTTP/2 with prior knowledge on its client port: driving it over HTTP/1.1"
+  fi
+  say "$system: requests over HTTP/$http_version"
+  echo "$http_version" >"$results/$system-http-version"
   endpoints=""
   for i in 1 2 3; do endpoints+="${endpoints:+,}http://127.0.0.1:$(kvdb_http $i)"; done
   leader_endpoint=http://127.0.0.1:$(kvdb_http "${leader:-1}")
@@ -302,10 +316,15 @@ start_etcd() {
   grpc_leader=127.0.0.1:$(etcd_client "$leader")
 }
 
+version_flag() { # system: kvdb's --http-version, nothing for etcd
+  case $1 in kvdb|kvdb@*) echo "--http-version $http_version" ;; esac
+}
+
 warm_up_system() { # system
   [ "$system_warmup" = 0s ] || [ "$system_warmup" = 0 ] && return 0
   say "$1: warming up for $system_warmup (not measured)"
-  "$bench" bench --target "${1%%@*}" --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s \
+  # shellcheck disable=SC2046 # no flag, or two words
+  "$bench" bench --target "${1%%@*}" --endpoints "$endpoints" --duration "$system_warmup" --warmup 0s $(version_flag "$1") \
     --keys "$keys" --value-size "$value_size" --concurrency 64 --mix put=50,get=50 --json >"$results/$1-system-warmup.json" 2>&1 || true
 }
 
@@ -320,7 +339,7 @@ run_workloads() { # system
     local status=0 targets=$endpoints
     [[ "$flags " == *"--concurrency 1 "* ]] && targets=$leader_endpoint
     # shellcheck disable=SC2086 # flags are words on purpose
-    "$bench" bench --target "${system%%@*}" --endpoints "$targets" --duration "$duration" --warmup "$warmup" \
+    "$bench" bench --target "${system%%@*}" --endpoints "$targets" --duration "$duration" --warmup "$warmup" $(version_flag "$system") \
       --keys "$keys" --value-size "$value_size" $flags --json >"$file.json" 2>"$file.log" || status=$?
     [ $status -eq 0 ] || say "$system $name: kvdb bench exited $status; see $file.log"
     say "$(printf '%-5s %-22s %s' "$system" "$name" "$(jq -r '"\(.total.opsPerSecond) ops/s, p99 \(.total.latencyMs.p99 // "-") ms, errors \(.total.errors)"' "$file.json" 2>/dev/null || echo "no result")")"
@@ -402,7 +421,9 @@ if [ ${#baselines[@]} -gt 0 ]; then
   echo "kvdb vs etcd $etcd_version through its gRPC client: 3 members each on 127.0.0.1, $(nproc) cores, ${value_size}-byte values, $keys keys, ${duration} per workload; ops/s (p50 / p99 ms)"
   echo
   header="| workload | etcd gRPC |" rule="|---|---:|"
-  for build in "${kvdb_builds[@]}"; do header+=" kvdb ${build%%|*} |"; rule+="---:|"; done
+  for build in "${kvdb_builds[@]}"; do
+    header+=" kvdb ${build%%|*} (HTTP/$(cat "$results/$(system_of "${build%%|*}")-http-version" 2>/dev/null || echo '?')) |"; rule+="---:|"
+  done
   header+=" HEAD / etcd |"; rule+="---:|"
   for build in "${kvdb_builds[@]:1}"; do header+=" HEAD / ${build%%|*} |"; rule+="---:|"; done
   echo "$header"; echo "$rule"

@@ -1,6 +1,9 @@
-// Sends benchmark requests over keep-alive HTTP/1.1 and turns each into an outcome. One
-// SocketsHttpHandler pools connections for all endpoints, allowed as many per endpoint as
-// workers use it, so no worker ever waits for a connection. Invariants:
+// Sends benchmark requests and turns each into an outcome. One SocketsHttpHandler pools
+// connections for all endpoints. Over HTTP/1.1 it may open as many per endpoint as workers use
+// it, so no worker ever waits for a connection; over HTTP/2 the workers of an endpoint share a
+// connection, and another opens when one reaches the server's stream limit. Invariants:
+//  - Every request goes with --http-version exactly: a server that cannot speak it fails the
+//    request rather than measuring another protocol.
 //  - SendAsync never throws for a failed request: every failure becomes an error kind
 //    ("http NNN", "timeout", "connection", "tls" for a refused handshake, or the exception's
 //    type) so it can be counted.
@@ -31,6 +34,7 @@ public sealed class BenchClient : IDisposable
     private readonly TimeSpan timeout;
     private readonly string? authorization;
     private readonly bool readRevisions;
+    private readonly Version version;
 
     /// <summary>A client for <paramref name="options"/>' endpoints speaking <paramref name="protocol"/>.</summary>
     public BenchClient(BenchOptions options, BenchProtocol protocol)
@@ -45,6 +49,7 @@ public sealed class BenchClient : IDisposable
 
         authorization = options.Authorization;
         readRevisions = options.Watchers > 0;
+        version = options.RequestVersion;
         invoker = new HttpMessageInvoker(NewHandler(options, connectionsPerEndpoint), disposeHandler: true);
     }
 
@@ -68,6 +73,7 @@ public sealed class BenchClient : IDisposable
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             ConnectTimeout = connectTimeout,
+            EnableMultipleHttp2Connections = true,
         };
         if (trustedCa is { } trust)
         {
@@ -88,6 +94,7 @@ public sealed class BenchClient : IDisposable
         {
             using (request)
             {
+                request.Version = version;
                 if (authorization is not null)
                     request.Headers.TryAddWithoutValidation("Authorization", authorization);
                 try
@@ -111,6 +118,7 @@ public sealed class BenchClient : IDisposable
     {
         // Not disposed: disposing would only dispose the worker's reusable body.
         var request = protocol.CreateRequest(kind, key, worker.Endpoint, worker.Body(kind));
+        request.Version = version;
         if (authorization is not null)
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
         var token = worker.Timeout.Token;

@@ -3,7 +3,7 @@
 //  - Each flag is declared once, here, in --help order: name, value placeholder, default, help
 //    text and parser together. None reads the environment (see BenchCommandLine).
 //  - Each flag validates its own value (--cacert reads its file then); Build resolves the
-//    defaults that depend on other flags (--endpoints on --target, --preload on --mix,
+//    defaults that depend on other flags (--endpoints and --http-version on --target, --preload on --mix,
 //    --watch-endpoint on --endpoints) and refuses the combinations that cannot work: --token
 //    with --user, --watchers with --target etcd, more --watch-ranges than --keys.
 using System.CommandLine;
@@ -31,6 +31,7 @@ internal sealed class BenchFlags
         Keys = new("keys", "N", "10000", "Size of the key space; each operation picks one of the keys bench-0..bench-(N-1) uniformly (the number zero-padded to one width).", WholeNumber.Between("keys", 1, MaxKeys));
         Mix = new("mix", "KIND=PCT,...", "put=50,get=50", "Share of each operation in percent, adding up to 100; kinds are put, get, txn (compare a key's version, then put it and the next key), append (one item to the list of the key in keyspace bench; kvdb only) and lease (grant a 60 s lease) (e.g. put=100, get=100, put=20,get=80, txn=100, append=100, lease=100).", OperationMix.Parse);
         Consistency = new("consistency", "MODE", "linearizable", "Reads: linearizable, or local (kvdb ?consistency=local; etcd \"serializable\": true).", ConsistencyValue);
+        RequestVersion = new("http-version", "1.1|2", "2 (etcd: 1.1)", "2: every endpoint's requests share HTTP/2 connections (prior knowledge on http://, ALPN on https://), as the client package sends them. 1.1: one request at a time per keep-alive connection, a connection per worker (etcd's JSON gateway takes only this).", RequestVersionValue, defaultValue: () => null);
         TargetRate = new("target-rate", "OPS", "off (closed loop)", "Open loop: start OPS operations per second in total on a fixed schedule, whatever the answers; latency counts from each request's intended start, so a stall is not hidden (no coordinated omission).", text => WholeNumber.Between("target-rate", 1, 100_000_000)(text), defaultValue: () => null);
         Timeout = new("timeout", "DURATION", "10s", "A request not answered within this counts as a timeout error.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
         Preload = new("preload", null, "on when the mix has gets", "Write every key once before the warm-up so reads hit existing keys; --preload=false to skip.", text => OnOff.Parse("preload", text), defaultValue: () => null);
@@ -43,7 +44,7 @@ internal sealed class BenchFlags
         User = new("user", "NAME:PASSWORD", "none", "Send HTTP Basic authentication with every request.", BenchAuthentication.ParseUser, defaultValue: () => null);
 
         // A plain Command, not a RootCommand: kvdb bench has --help but no --version of its own.
-        Command = new Command("bench", "kvdb bench: a load generator for kvdb (or etcd, for comparison) over keep-alive HTTP/1.1.") { new HelpOption() };
+        Command = new Command("bench", "kvdb bench: a load generator for kvdb (or etcd, for comparison) over HTTP/2 or keep-alive HTTP/1.1.") { new HelpOption() };
         foreach (var flag in Flags)
             Command.Add((Option)flag);
     }
@@ -52,7 +53,7 @@ internal sealed class BenchFlags
 
     /// <summary>Every flag but --help, in --help order.</summary>
     public IReadOnlyList<IFlag> Flags =>
-        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, TargetRate, Timeout, Preload, Watchers, WatchRanges, WatchEndpoint, Json, CaCert, Token, User];
+        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, RequestVersion, TargetRate, Timeout, Preload, Watchers, WatchRanges, WatchEndpoint, Json, CaCert, Token, User];
 
     public Flag<List<Uri>?> Endpoints { get; }
     public Flag<BenchTarget> Target { get; }
@@ -63,6 +64,7 @@ internal sealed class BenchFlags
     public Flag<int> Keys { get; }
     public Flag<OperationMix> Mix { get; }
     public Flag<BenchConsistency> Consistency { get; }
+    public Flag<Version?> RequestVersion { get; }
     public Flag<int?> TargetRate { get; }
     public Flag<TimeSpan> Timeout { get; }
     public Flag<OnOff?> Preload { get; }
@@ -111,6 +113,7 @@ internal sealed class BenchFlags
             Keys = keys,
             Mix = mix,
             Consistency = result.GetValue(Consistency),
+            RequestVersion = result.GetValue(RequestVersion) ?? (target is BenchTarget.Etcd ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20),
             TargetRate = result.GetValue(TargetRate),
             Timeout = result.GetValue(Timeout),
             Preload = result.GetValue(Preload)?.IsOn ?? mix.Has(OperationKind.Get),
@@ -128,6 +131,13 @@ internal sealed class BenchFlags
         "kvdb" => BenchTarget.Kvdb,
         "etcd" => BenchTarget.Etcd,
         var other => throw new FormatException($"--target '{other}' is not kvdb or etcd"),
+    };
+
+    private static Version RequestVersionValue(string text) => text switch
+    {
+        "1.1" => System.Net.HttpVersion.Version11,
+        "2" or "2.0" => System.Net.HttpVersion.Version20,
+        var other => throw new FormatException($"--http-version '{other}' is not 1.1 or 2"),
     };
 
     private static BenchConsistency ConsistencyValue(string text) => text.ToLowerInvariant() switch

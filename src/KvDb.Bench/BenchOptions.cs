@@ -46,6 +46,9 @@ public sealed class BenchOptions
     /// <summary>Consistency of reads: kvdb <c>?consistency=local</c>, etcd <c>"serializable": true</c> when local.</summary>
     public BenchConsistency Consistency { get; init; } = BenchConsistency.Linearizable;
 
+    /// <summary>The HTTP version of every request, exactly: 1.1, or 2.0 (with prior knowledge on <c>http://</c>, by ALPN on <c>https://</c>).</summary>
+    public Version RequestVersion { get; init; } = System.Net.HttpVersion.Version11;
+
     /// <summary>Open loop at this many operations per second in total; null for a closed loop.</summary>
     public int? TargetRate { get; init; }
 

@@ -32,7 +32,7 @@ public abstract class BenchProtocol
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Target, "unknown target"),
     };
 
-    /// <summary>A request for HTTP/1.1 exactly: both targets speak it, and it keeps one request per connection at a time.</summary>
+    /// <summary>A request for HTTP/1.1 exactly, which both targets speak; <see cref="BenchClient"/> sets the version --http-version asks for.</summary>
     protected static HttpRequestMessage Request(HttpMethod method, Uri uri, HttpContent? content) => new(method, uri)
     {
         Version = HttpVersion.Version11,

@@ -24,6 +24,7 @@ public sealed class BenchCommandLineTests
         o.Keys.Should().Be(10_000);
         o.Mix.ToString().Should().Be("put=50,get=50");
         o.Consistency.Should().Be(BenchConsistency.Linearizable);
+        o.RequestVersion.Should().Be(System.Net.HttpVersion.Version20, "kvdb's client package sends HTTP/2");
         o.TargetRate.Should().BeNull();
         o.Timeout.Should().Be(TimeSpan.FromSeconds(10));
         o.Preload.Should().BeTrue("the default mix has gets");
@@ -34,12 +35,20 @@ public sealed class BenchCommandLineTests
     }
 
     [Fact]
+    public void The_HTTP_version_is_2_for_kvdb_and_1_1_for_etcds_gateway_unless_given()
+    {
+        Options("--target", "etcd").RequestVersion.Should().Be(System.Net.HttpVersion.Version11, "etcd's JSON gateway takes only HTTP/1.1");
+        Options("--http-version", "1.1").RequestVersion.Should().Be(System.Net.HttpVersion.Version11);
+        Options("--target", "etcd", "--http-version", "2").RequestVersion.Should().Be(System.Net.HttpVersion.Version20);
+    }
+
+    [Fact]
     public void Every_flag_is_read_in_both_spellings()
     {
         var o = Options(
             "--endpoints", "http://127.0.0.1:1,http://localhost:2/", "--target=etcd", "--duration", "2s", "--warmup=200ms",
             "--concurrency", "256", "--value-size=0", "--keys", "7", "--mix", "put=20, get=80", "--consistency=local",
-            "--target-rate", "5000", "--timeout", "1.5s", "--preload=false", "--json");
+            "--http-version=2", "--target-rate", "5000", "--timeout", "1.5s", "--preload=false", "--json");
         o.Endpoints.Should().Equal(new Uri("http://127.0.0.1:1/"), new Uri("http://localhost:2/"));
         o.Target.Should().Be(BenchTarget.Etcd);
         o.Duration.Should().Be(TimeSpan.FromSeconds(2));
@@ -50,6 +59,7 @@ public sealed class BenchCommandLineTests
         o.Mix.Percent(OperationKind.Put).Should().Be(20);
         o.Mix.Percent(OperationKind.Get).Should().Be(80);
         o.Consistency.Should().Be(BenchConsistency.Local);
+        o.RequestVersion.Should().Be(System.Net.HttpVersion.Version20);
         o.TargetRate.Should().Be(5000);
         o.Timeout.Should().Be(TimeSpan.FromMilliseconds(1500));
         o.Preload.Should().BeFalse();
@@ -124,6 +134,7 @@ public sealed class BenchCommandLineTests
     [InlineData("--target-rate", "0")]
     [InlineData("--target", "redis")]
     [InlineData("--consistency", "eventual")]
+    [InlineData("--http-version", "3")]
     [InlineData("--mix", "put=60,get=60")]
     [InlineData("--endpoints", "127.0.0.1:12380")]
     [InlineData("--endpoints", "http://127.0.0.1:12380/v1")]
@@ -159,7 +170,7 @@ public sealed class BenchCommandLineTests
     public void Help_explains_every_flag()
     {
         var help = BenchCommandLine.Parse(["--help"]).Should().BeOfType<BenchParseResult.Print>().Which.Text;
-        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--target-rate", "--timeout", "--preload", "--watchers", "--watch-ranges", "--watch-endpoint", "--json" })
+        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--http-version", "--target-rate", "--timeout", "--preload", "--watchers", "--watch-ranges", "--watch-endpoint", "--json" })
             help.Should().Contain(flag);
         BenchCommandLine.Parse(["-h"]).Should().BeOfType<BenchParseResult.Print>();
     }
