@@ -10,6 +10,8 @@
 //    retry gets the first result back. Keys are remembered for IdempotencyWindow after the
 //    entry that used them (measured on the entries' proposed-at clock, never the local clock)
 //    and at most MaxIdempotencyKeys at a time, oldest forgotten first.
+//  - No live expiry-index key sorts below the scan start kept beside the idempotency count, so
+//    a scan from there finds the same oldest keys as one from the start of the index.
 //  - Membership commands keep the map one-to-one: an id maps to one URL and a URL to one id.
 using System.Buffers.Binary;
 using System.Text;
@@ -45,6 +47,7 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
     private readonly List<MembershipChange> membershipChanges = [];
     private readonly ChangeRecorder changes = new(historyWindow ?? ChangeHistory.DefaultWindow, historyFloor);
     private long proposedAt;
+    private byte[]? lowestRemembered;
 
     /// <summary>The membership changes made by the last <see cref="Execute"/>.</summary>
     public IReadOnlyList<MembershipChange> MembershipChanges => membershipChanges;
@@ -61,6 +64,7 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
         leaseChanges.Clear();
         listAppends.Clear();
         proposedAt = proposedAtUnixMs;
+        lowestRemembered = null;
         for (var i = 0; i < commands.Length; i++)
             results[i] = ExecuteOne(index, commands[i]);
         Recorded = changes.Write(index, proposedAtUnixMs, batch, store);
@@ -119,8 +123,11 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
 
     private void Remember(string idempotencyKey, IdempotencyRecord record)
     {
+        var expiryKey = StoreKeys.ForIdempotencyExpiry(record.ProposedAtUnixMs, idempotencyKey);
         batch.Put(StoreKeys.ForIdempotency(idempotencyKey), record.Encode());
-        batch.Put(StoreKeys.ForIdempotencyExpiry(record.ProposedAtUnixMs, idempotencyKey), []);
+        batch.Put(expiryKey, []);
+        if (lowestRemembered is null || expiryKey.AsSpan().SequenceCompareTo(lowestRemembered) < 0)
+            lowestRemembered = expiryKey;
         AddToIdempotencyCount(+1);
     }
 
@@ -132,34 +139,62 @@ public sealed partial class CommandExecutor(IKeyValueStore store, TimeSpan? hist
     }
 
     // Forgets keys past the window, and the oldest ones while over the bound, a few per write.
+    // The scan starts at the last key it forgot: forgotten keys stay in the store as tombstones
+    // until a compaction drops them, and a scan from the start of the index stepped over all of
+    // them on every write (at the bound, idempotent puts fell from thousands to about a hundred
+    // per second).
     private void ForgetOldest()
     {
         var forgotten = 0;
+        var (_, scanFrom) = ReadIdempotencyBookkeeping();
+        var from = scanFrom;
         using var view = store.OpenView();
-        foreach (var (expiryKey, _) in view.Scan(StoreKeys.Start(StoreKeys.IdempotencyExpiry), StoreKeys.End(StoreKeys.IdempotencyExpiry)))
+        foreach (var (expiryKey, _) in view.Scan(from ?? StoreKeys.Start(StoreKeys.IdempotencyExpiry), StoreKeys.End(StoreKeys.IdempotencyExpiry)))
         {
             if (forgotten == ForgetPerWrite)
-                return;
+                break;
             if (batch.TryGetPending(expiryKey, out var pending) && pending is null)
                 continue;
 
             var (rememberedAt, idempotencyKey) = StoreKeys.ParseIdempotencyExpiry(expiryKey);
             if (!IsExpired(rememberedAt) && IdempotencyCount() <= MaxIdempotencyKeys)
-                return;
+                break;
 
             Forget(idempotencyKey, rememberedAt);
+            from = expiryKey;
             forgotten++;
         }
+
+        // The scan sees the store, not this entry's writes: a key remembered in this entry may sort
+        // below the new start (its proposer's clock runs behind), and must not be left below it.
+        if (from is not null && lowestRemembered is not null && lowestRemembered.AsSpan().SequenceCompareTo(from) < 0)
+            from = lowestRemembered;
+        if (!ReferenceEquals(from, scanFrom))
+            WriteIdempotencyBookkeeping(IdempotencyCount(), from);
     }
+
+    // One record holds the number of keys remembered and where ForgetOldest's scan starts:
+    // [count i64][scan start: an expiry-index key, absent for the start of the index].
+    private (long Count, byte[]? ScanFrom) ReadIdempotencyBookkeeping()
+        => Read(StoreKeys.IdempotencyCount) is { } bytes
+            ? (BinaryPrimitives.ReadInt64LittleEndian(bytes), bytes.Length > sizeof(long) ? bytes[sizeof(long)..] : null)
+            : (0, null);
 
     private long IdempotencyCount()
         => Read(StoreKeys.IdempotencyCount) is { } bytes ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : 0;
 
+    private void WriteIdempotencyBookkeeping(long count, byte[]? scanFrom)
+    {
+        var record = new byte[sizeof(long) + (scanFrom?.Length ?? 0)];
+        BinaryPrimitives.WriteInt64LittleEndian(record, count);
+        scanFrom?.CopyTo(record.AsSpan(sizeof(long)));
+        batch.Put(StoreKeys.IdempotencyCount, record);
+    }
+
     private void AddToIdempotencyCount(long delta)
     {
-        var count = new byte[sizeof(long)];
-        BinaryPrimitives.WriteInt64LittleEndian(count, IdempotencyCount() + delta);
-        batch.Put(StoreKeys.IdempotencyCount, count);
+        var (count, scanFrom) = ReadIdempotencyBookkeeping();
+        WriteIdempotencyBookkeeping(count + delta, scanFrom);
     }
 
     internal byte[]? Read(byte[] key)

@@ -5,6 +5,7 @@ using System.Text;
 using KvDb.Core.Commands;
 using KvDb.Core.State;
 using KvDb.Core.Watch;
+using KvDb.Tests.State;
 
 namespace KvDb.Tests.Watch;
 
@@ -86,39 +87,5 @@ public sealed class ChangeHistoryTests
         History(store).Select(h => h.Revision).Should().Equal(19, 20);
         historyScans.Should().NotBeEmpty();
         historyScans[^1].Should().Be(18, "entry 19 forgot revision 17, so entry 20 looks for records to forget from 18 on");
-    }
-
-    private sealed class ScanRecordingStore : IKeyValueStore
-    {
-        private readonly InMemoryKeyValueStore inner = new();
-
-        public List<byte[]> ScanStarts { get; } = [];
-
-        public long AppliedIndex => inner.AppliedIndex;
-
-        public long Count => inner.Count;
-
-        public void Write(long index, long term, StoreBatch batch) => inner.Write(index, term, batch);
-
-        public bool TryGet(ReadOnlySpan<byte> key, out byte[]? value) => inner.TryGet(key, out value);
-
-        public IKeyValueView OpenView() => new View(inner.OpenView(), ScanStarts);
-
-        public void Dispose() => inner.Dispose();
-
-        private sealed class View(IKeyValueView inner, List<byte[]> starts) : IKeyValueView
-        {
-            public long Index => inner.Index;
-
-            public bool TryGet(ReadOnlySpan<byte> key, out byte[]? value) => inner.TryGet(key, out value);
-
-            public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[]? startInclusive = null, byte[]? endExclusive = null)
-            {
-                starts.Add(startInclusive ?? []);
-                return inner.Scan(startInclusive, endExclusive);
-            }
-
-            public void Dispose() => inner.Dispose();
-        }
     }
 }
