@@ -35,6 +35,8 @@ public sealed class BenchClient : IDisposable
     private readonly string? authorization;
     private readonly bool readRevisions;
     private readonly Version version;
+    private readonly string? idempotencyPrefix;
+    private long idempotencyCounter;
 
     /// <summary>A client for <paramref name="options"/>' endpoints speaking <paramref name="protocol"/>.</summary>
     public BenchClient(BenchOptions options, BenchProtocol protocol)
@@ -50,6 +52,7 @@ public sealed class BenchClient : IDisposable
         authorization = options.Authorization;
         readRevisions = options.Watchers > 0;
         version = options.RequestVersion;
+        idempotencyPrefix = options.IdempotencyKeys ? "bench-" + Guid.NewGuid().ToString("N")[..12] + "-" : null;
         invoker = new HttpMessageInvoker(NewHandler(options, connectionsPerEndpoint), disposeHandler: true);
     }
 
@@ -119,6 +122,8 @@ public sealed class BenchClient : IDisposable
         // Not disposed: disposing would only dispose the worker's reusable body.
         var request = protocol.CreateRequest(kind, key, worker.Endpoint, worker.Body(kind));
         request.Version = version;
+        if (idempotencyPrefix is not null && kind is OperationKind.Put)
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyPrefix + Interlocked.Increment(ref idempotencyCounter).ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (authorization is not null)
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
         var token = worker.Timeout.Token;

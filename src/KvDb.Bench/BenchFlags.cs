@@ -5,7 +5,7 @@
 //  - Each flag validates its own value (--cacert reads its file then); Build resolves the
 //    defaults that depend on other flags (--endpoints and --http-version on --target, --preload on --mix,
 //    --watch-endpoint on --endpoints) and refuses the combinations that cannot work: --token
-//    with --user, --watchers with --target etcd, more --watch-ranges than --keys.
+//    with --user, --watchers or --idempotency-keys with --target etcd, more --watch-ranges than --keys.
 using System.CommandLine;
 using System.CommandLine.Help;
 using KvDb.Flags;
@@ -32,6 +32,7 @@ internal sealed class BenchFlags
         Mix = new("mix", "KIND=PCT,...", "put=50,get=50", "Share of each operation in percent, adding up to 100; kinds are put, get, txn (compare a key's version, then put it and the next key), append (one item to the list of the key in keyspace bench; kvdb only) and lease (grant a 60 s lease) (e.g. put=100, get=100, put=20,get=80, txn=100, append=100, lease=100).", OperationMix.Parse);
         Consistency = new("consistency", "MODE", "linearizable", "Reads: linearizable, or local (kvdb ?consistency=local; etcd \"serializable\": true).", ConsistencyValue);
         RequestVersion = new("http-version", "1.1|2", "2 (etcd: 1.1)", "2: every endpoint's requests share HTTP/2 connections (prior knowledge on http://, ALPN on https://), as the client package sends them. 1.1: one request at a time per keep-alive connection, a connection per worker (etcd's JSON gateway takes only this).", RequestVersionValue, defaultValue: () => null);
+        IdempotencyKeys = new("idempotency-keys", null, "off", "Every put carries an Idempotency-Key of its own, as the client package sends every write, so kvdb remembers each (kvdb only).", text => OnOff.Parse("idempotency-keys", text));
         TargetRate = new("target-rate", "OPS", "off (closed loop)", "Open loop: start OPS operations per second in total on a fixed schedule, whatever the answers; latency counts from each request's intended start, so a stall is not hidden (no coordinated omission).", text => WholeNumber.Between("target-rate", 1, 100_000_000)(text), defaultValue: () => null);
         Timeout = new("timeout", "DURATION", "10s", "A request not answered within this counts as a timeout error.", Span("timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)));
         Preload = new("preload", null, "on when the mix has gets", "Write every key once before the warm-up so reads hit existing keys; --preload=false to skip.", text => OnOff.Parse("preload", text), defaultValue: () => null);
@@ -53,7 +54,7 @@ internal sealed class BenchFlags
 
     /// <summary>Every flag but --help, in --help order.</summary>
     public IReadOnlyList<IFlag> Flags =>
-        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, RequestVersion, TargetRate, Timeout, Preload, Watchers, WatchRanges, WatchEndpoint, Json, CaCert, Token, User];
+        [Endpoints, Target, Duration, Warmup, Concurrency, ValueSize, Keys, Mix, Consistency, RequestVersion, IdempotencyKeys, TargetRate, Timeout, Preload, Watchers, WatchRanges, WatchEndpoint, Json, CaCert, Token, User];
 
     public Flag<List<Uri>?> Endpoints { get; }
     public Flag<BenchTarget> Target { get; }
@@ -65,6 +66,7 @@ internal sealed class BenchFlags
     public Flag<OperationMix> Mix { get; }
     public Flag<BenchConsistency> Consistency { get; }
     public Flag<Version?> RequestVersion { get; }
+    public Flag<OnOff> IdempotencyKeys { get; }
     public Flag<int?> TargetRate { get; }
     public Flag<TimeSpan> Timeout { get; }
     public Flag<OnOff?> Preload { get; }
@@ -92,6 +94,9 @@ internal sealed class BenchFlags
         var watchRanges = result.GetValue(WatchRanges);
         if (watchers > 0 && target is BenchTarget.Etcd)
             throw new FormatException("--watchers needs --target kvdb: watch mode reads kvdb's GET /v1/watch");
+        var idempotencyKeys = result.GetValue(IdempotencyKeys).IsOn;
+        if (target is BenchTarget.Etcd && idempotencyKeys)
+            throw new FormatException("--idempotency-keys needs --target kvdb: etcd has no idempotency keys");
         if (target is BenchTarget.Etcd && mix.Has(OperationKind.Append))
             throw new FormatException("--mix append needs --target kvdb: etcd has no lists");
         if (watchers > 0 && watchRanges > keys)
@@ -114,6 +119,7 @@ internal sealed class BenchFlags
             Mix = mix,
             Consistency = result.GetValue(Consistency),
             RequestVersion = result.GetValue(RequestVersion) ?? (target is BenchTarget.Etcd ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20),
+            IdempotencyKeys = idempotencyKeys,
             TargetRate = result.GetValue(TargetRate),
             Timeout = result.GetValue(Timeout),
             Preload = result.GetValue(Preload)?.IsOn ?? mix.Has(OperationKind.Get),

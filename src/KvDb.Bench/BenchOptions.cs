@@ -49,6 +49,9 @@ public sealed class BenchOptions
     /// <summary>The HTTP version of every request, exactly: 1.1, or 2.0 (with prior knowledge on <c>http://</c>, by ALPN on <c>https://</c>).</summary>
     public Version RequestVersion { get; init; } = System.Net.HttpVersion.Version11;
 
+    /// <summary>Whether every put carries an <c>Idempotency-Key</c> of its own, as the client package sends it (kvdb only).</summary>
+    public bool IdempotencyKeys { get; init; }
+
     /// <summary>Open loop at this many operations per second in total; null for a closed loop.</summary>
     public int? TargetRate { get; init; }
 

@@ -2,7 +2,7 @@
 // Invariants: numbers use the invariant culture (a '.' decimal point whatever the locale);
 // latencies are milliseconds with microsecond precision; the JSON has the same numbers as the
 // table and its field names are stable for scripts (bench/compare-etcd.sh reads them):
-//   target, endpoints, mode, targetRate, concurrency, httpVersion, mix, consistency, valueSize, keys,
+//   target, endpoints, mode, targetRate, concurrency, httpVersion, idempotencyKeys, mix, consistency, valueSize, keys,
 //   preloaded, warmupSeconds, durationSeconds, elapsedSeconds, clampedLatencies,
 //   total and operations.{put,get}: {ops, opsPerSecond, notFound, errors,
 //   latencyMs: {p50, p90, p99, p999, max, mean} or null}, errors: {"http 503": n, ...},
@@ -30,7 +30,7 @@ public static class ResultPrinter
         var o = result.Options;
         var text = new StringBuilder();
         var rate = o.TargetRate is { } target ? $" at {target.ToString(Invariant)} ops/s" : "";
-        text.AppendLine(Invariant, $"target {Name(o.Target)} ({o.Endpoints.Count} endpoint{(o.Endpoints.Count == 1 ? "" : "s")}), {result.Mode}{rate}, concurrency {o.Concurrency}, HTTP/{(o.RequestVersion.Major == 2 ? "2" : "1.1")}, mix {o.Mix}{(o.Mix.Has(OperationKind.Get) ? $", {result.Consistency} gets" : "")}, {o.ValueSize}-byte values, {o.Keys} keys{(o.Preload ? " (preloaded)" : "")}");
+        text.AppendLine(Invariant, $"target {Name(o.Target)} ({o.Endpoints.Count} endpoint{(o.Endpoints.Count == 1 ? "" : "s")}), {result.Mode}{rate}, concurrency {o.Concurrency}, HTTP/{(o.RequestVersion.Major == 2 ? "2" : "1.1")}, mix {o.Mix}{(o.IdempotencyKeys ? " (puts with idempotency keys)" : "")}{(o.Mix.Has(OperationKind.Get) ? $", {result.Consistency} gets" : "")}, {o.ValueSize}-byte values, {o.Keys} keys{(o.Preload ? " (preloaded)" : "")}");
         text.AppendLine(Invariant, $"measured {result.ElapsedSeconds:0.00}s after a {o.Warmup.TotalSeconds:0.###}s warm-up");
         text.AppendLine();
         text.AppendLine(Invariant, $"{"op",-6} {"ops",10} {"ops/s",10} {"p50 ms",9} {"p90 ms",9} {"p99 ms",9} {"p99.9 ms",9} {"max ms",9} {"not found",10} {"errors",8}");
@@ -119,6 +119,7 @@ public static class ResultPrinter
                 json.WriteNull("targetRate");
             json.WriteNumber("concurrency", o.Concurrency);
             json.WriteString("httpVersion", o.RequestVersion.Major == 2 ? "2" : "1.1");
+            json.WriteBoolean("idempotencyKeys", o.IdempotencyKeys);
             json.WriteString("mix", o.Mix.ToString());
             json.WriteString("consistency", result.Consistency);
             json.WriteNumber("valueSize", o.ValueSize);

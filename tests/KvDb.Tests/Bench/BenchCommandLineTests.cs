@@ -25,6 +25,7 @@ public sealed class BenchCommandLineTests
         o.Mix.ToString().Should().Be("put=50,get=50");
         o.Consistency.Should().Be(BenchConsistency.Linearizable);
         o.RequestVersion.Should().Be(System.Net.HttpVersion.Version20, "kvdb's client package sends HTTP/2");
+        o.IdempotencyKeys.Should().BeFalse();
         o.TargetRate.Should().BeNull();
         o.Timeout.Should().Be(TimeSpan.FromSeconds(10));
         o.Preload.Should().BeTrue("the default mix has gets");
@@ -43,12 +44,19 @@ public sealed class BenchCommandLineTests
     }
 
     [Fact]
+    public void Idempotency_keys_are_for_kvdb_only()
+    {
+        Options("--idempotency-keys").IdempotencyKeys.Should().BeTrue();
+        Error("--target", "etcd", "--idempotency-keys").Should().Contain("--idempotency-keys needs --target kvdb");
+    }
+
+    [Fact]
     public void Every_flag_is_read_in_both_spellings()
     {
         var o = Options(
             "--endpoints", "http://127.0.0.1:1,http://localhost:2/", "--target=etcd", "--duration", "2s", "--warmup=200ms",
             "--concurrency", "256", "--value-size=0", "--keys", "7", "--mix", "put=20, get=80", "--consistency=local",
-            "--http-version=2", "--target-rate", "5000", "--timeout", "1.5s", "--preload=false", "--json");
+            "--http-version=2", "--idempotency-keys=false", "--target-rate", "5000", "--timeout", "1.5s", "--preload=false", "--json");
         o.Endpoints.Should().Equal(new Uri("http://127.0.0.1:1/"), new Uri("http://localhost:2/"));
         o.Target.Should().Be(BenchTarget.Etcd);
         o.Duration.Should().Be(TimeSpan.FromSeconds(2));
@@ -170,7 +178,7 @@ public sealed class BenchCommandLineTests
     public void Help_explains_every_flag()
     {
         var help = BenchCommandLine.Parse(["--help"]).Should().BeOfType<BenchParseResult.Print>().Which.Text;
-        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--http-version", "--target-rate", "--timeout", "--preload", "--watchers", "--watch-ranges", "--watch-endpoint", "--json" })
+        foreach (var flag in new[] { "--endpoints", "--target", "--duration", "--warmup", "--concurrency", "--value-size", "--keys", "--mix", "--consistency", "--http-version", "--idempotency-keys", "--target-rate", "--timeout", "--preload", "--watchers", "--watch-ranges", "--watch-endpoint", "--json" })
             help.Should().Contain(flag);
         BenchCommandLine.Parse(["-h"]).Should().BeOfType<BenchParseResult.Print>();
     }
