@@ -35,7 +35,11 @@
 #                     not decide the number (a follower forwards, which adds a round trip).
 # Environment (all optional):
 #   BENCH_DURATION    measured time per workload (default 10s; e.g. 2s for a quick run)
-#   BENCH_WARMUP      warm-up per workload, excluded from the results (default 1s)
+#   BENCH_WARMUP      warm-up per workload, excluded from the results (default 5s). Every workload
+#                     starts a new `kvdb bench` process, whose own JIT warms up with it: at put c=1,
+#                     where the client's latency is on every request's path, its first 4-5 s ran
+#                     at 60-70 % of the rate after them (measured 2026-12-07; 1 s left put c=1 at
+#                     268-336 ops/s against 381-388 with 5 s, same cluster, alternating).
 #   BENCH_SYSTEM_WARMUP  load (50/50 at concurrency 64) run once per system before its first
 #                     workload, excluded from the results (default 15s; 0s skips it). kvdb runs on
 #                     .NET's tiered JIT, which recompiles hot paths with full optimisation only
@@ -65,7 +69,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=${BENCH_DURATION:-10s}
-warmup=${BENCH_WARMUP:-1s}
+warmup=${BENCH_WARMUP:-5s}
 system_warmup=${BENCH_SYSTEM_WARMUP:-15s}
 keys=${BENCH_KEYS:-10000}
 value_size=${BENCH_VALUE_SIZE:-100}
